@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The module table of DESIGN.md: each target imports only what is listed here.
+let package = Package(
+    name: "oauthscope",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "oauthscope", targets: ["oauthscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        .target(
+            name: "OAuthCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+        .target(name: "FlowEngine", dependencies: ["OAuthCore"]),
+        .target(
+            name: "CallbackListener",
+            dependencies: [
+                "OAuthCore", "FlowEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .target(
+            name: "ExchangeEngine",
+            dependencies: [
+                "OAuthCore", "FlowEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
+            name: "MockProvider",
+            dependencies: [
+                "OAuthCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+        .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),
+        .target(name: "TerminalUI", dependencies: ["OAuthCore", "FlowEngine", "CNCursesW"]),
+        .executableTarget(
+            name: "oauthscope",
+            dependencies: [
+                "OAuthCore", "FlowEngine", "CallbackListener", "ExchangeEngine", "MockProvider", "TerminalUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "OAuthCoreTests", dependencies: ["OAuthCore"]),
+        .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "OAuthCore"]),
+        .testTarget(name: "CallbackListenerTests", dependencies: ["CallbackListener", "FlowEngine", "OAuthCore"]),
+        .testTarget(name: "ExchangeEngineTests", dependencies: ["ExchangeEngine", "FlowEngine", "OAuthCore", "MockProvider"]),
+        .testTarget(name: "MockProviderTests", dependencies: [
+            "MockProvider", "OAuthCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "FlowEngine", "OAuthCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "OAuthCore", "FlowEngine", "CallbackListener", "ExchangeEngine", "MockProvider",
+        ]),
+    ]
+)

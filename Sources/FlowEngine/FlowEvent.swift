@@ -1,0 +1,364 @@
+import Foundation
+import OAuthCore
+
+/// One thing that happened in a flow: the unit of the event bus, of the JSONL output and of recordings.
+///
+/// On the wire it is one flat JSON object: the envelope `{"v":1,"seq":…,"time":…,"flow":…,"type":…}` followed
+/// by the fields of its payload (DESIGN.md, "Event stream"). A field's meaning never changes within `v`.
+public struct FlowEvent: Sendable, Hashable {
+    public static let schemaVersion = 1
+
+    public var seq: Int
+    public var time: Date
+    public var flow: String
+    public var payload: Payload
+
+    public init(seq: Int, time: Date, flow: String, payload: Payload) {
+        self.seq = seq
+        self.time = time
+        self.flow = flow
+        self.payload = payload
+    }
+
+    public var type: String { payload.type }
+}
+
+extension FlowEvent {
+    /// What happened. Each case's associated value holds exactly the fields of that event type.
+    public enum Payload: Sendable, Hashable {
+        case flowStarted(FlowStarted)
+        case listenerStarted(ListenerStarted)
+        case discoveryCompleted(DiscoveryCompleted)
+        case httpRequest(HTTPRequestCapture)
+        case httpResponse(HTTPResponseCapture)
+        case urlBuilt(AuthorizationURLBuilt)
+        case userRedirected(UserRedirected)
+        case callbackReceived(CallbackReceived)
+        case codeReceived(CodeReceived)
+        case tokenRequest(HTTPRequestCapture)
+        case tokenResponse(HTTPResponseCapture)
+        case tokenExchanged(TokenExchanged)
+        case finding(Finding)
+        case stepWaiting(StepWaiting)
+        case flowCompleted(FlowCompleted)
+        case flowFailed(FlowFailed)
+        case busOverflow(BusOverflow)
+
+        public var type: String {
+            switch self {
+            case .flowStarted: return "flow.started"
+            case .listenerStarted: return "listener.started"
+            case .discoveryCompleted: return "discovery.completed"
+            case .httpRequest: return "http.request"
+            case .httpResponse: return "http.response"
+            case .urlBuilt: return "authorization.url_built"
+            case .userRedirected: return "user.redirected"
+            case .callbackReceived: return "callback.received"
+            case .codeReceived: return "code.received"
+            case .tokenRequest: return "token.request"
+            case .tokenResponse: return "token.response"
+            case .tokenExchanged: return "token.exchanged"
+            case .finding: return "finding"
+            case .stepWaiting: return "step.waiting"
+            case .flowCompleted: return "flow.completed"
+            case .flowFailed: return "flow.failed"
+            case .busOverflow: return "bus.overflow"
+            }
+        }
+    }
+}
+
+// MARK: - Payloads
+
+/// `flow.started`: what this flow will talk to, before anything is sent.
+public struct FlowStarted: Sendable, Hashable, Codable {
+    /// `demo`, `flow`, `listen` or `replay`.
+    public var mode: String
+    /// A short label for the provider: a preset name, an issuer, or the authorization endpoint's host.
+    public var provider: String
+    public var clientID: String?
+    public var redirectURI: String
+    /// `auto`, `manual` or `never`.
+    public var exchange: String
+    public var stepMode: Bool
+
+    public init(mode: String, provider: String, clientID: String?, redirectURI: String, exchange: String = "auto", stepMode: Bool = false) {
+        self.mode = mode
+        self.provider = provider
+        self.clientID = clientID
+        self.redirectURI = redirectURI
+        self.exchange = exchange
+        self.stepMode = stepMode
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case mode, provider, clientID = "client_id", redirectURI = "redirect_uri", exchange, stepMode = "step_mode"
+    }
+}
+
+/// `listener.started`: the callback listener is bound and waiting.
+public struct ListenerStarted: Sendable, Hashable, Codable {
+    /// Bound socket addresses, e.g. `127.0.0.1:8765`, `[::1]:8765`.
+    public var addresses: [String]
+    public var redirectURI: String
+
+    public init(addresses: [String], redirectURI: String) {
+        self.addresses = addresses
+        self.redirectURI = redirectURI
+    }
+
+    enum CodingKeys: String, CodingKey { case addresses, redirectURI = "redirect_uri" }
+}
+
+/// `discovery.completed`: provider metadata fetched and checked.
+public struct DiscoveryCompleted: Sendable, Hashable, Codable {
+    public var issuer: String
+    public var url: String
+    public var authorizationEndpoint: String
+    public var tokenEndpoint: String
+    public var jwksURI: String?
+    public var userinfoEndpoint: String?
+    public var metadata: JSONValue
+    public var elapsedMs: Int
+
+    public init(issuer: String, url: String, authorizationEndpoint: String, tokenEndpoint: String, jwksURI: String?, userinfoEndpoint: String?, metadata: JSONValue, elapsedMs: Int) {
+        self.issuer = issuer
+        self.url = url
+        self.authorizationEndpoint = authorizationEndpoint
+        self.tokenEndpoint = tokenEndpoint
+        self.jwksURI = jwksURI
+        self.userinfoEndpoint = userinfoEndpoint
+        self.metadata = metadata
+        self.elapsedMs = elapsedMs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case issuer, url, authorizationEndpoint = "authorization_endpoint", tokenEndpoint = "token_endpoint"
+        case jwksURI = "jwks_uri", userinfoEndpoint = "userinfo_endpoint", metadata, elapsedMs = "elapsed_ms"
+    }
+}
+
+/// One header as captured, in wire order; its value may be a secret.
+public struct HeaderField: Sendable, Hashable {
+    public var name: String
+    public var value: Sensitive
+
+    public init(_ name: String, _ value: Sensitive) {
+        self.name = name
+        self.value = value
+    }
+
+    /// Redacts the value when the header is known to carry a secret.
+    public init(captured name: String, _ value: String) {
+        self.name = name
+        self.value = Redactor.header(name: name, value: value)
+    }
+}
+
+/// An HTTP request exactly as sent (`token.request`, `http.request`).
+public struct HTTPRequestCapture: Sendable, Hashable {
+    /// Why it was sent: `token`, `discovery`, `jwks`, `refresh`, `userinfo`, `revoke`, `introspect`, ...
+    public var purpose: String
+    public var method: String
+    public var url: String
+    public var headers: [HeaderField]
+    public var body: Sensitive
+
+    public init(purpose: String, method: String, url: String, headers: [HeaderField], body: Sensitive) {
+        self.purpose = purpose
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// An HTTP response exactly as received (`token.response`, `http.response`).
+public struct HTTPResponseCapture: Sendable, Hashable {
+    public var purpose: String
+    public var status: Int
+    public var headers: [HeaderField]
+    public var body: Sensitive
+    public var elapsedMs: Int
+
+    public init(purpose: String, status: Int, headers: [HeaderField], body: Sensitive, elapsedMs: Int) {
+        self.purpose = purpose
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.elapsedMs = elapsedMs
+    }
+}
+
+/// `authorization.url_built`.
+public struct AuthorizationURLBuilt: Sendable, Hashable, Codable {
+    public struct PKCEInfo: Sendable, Hashable, Codable {
+        public var method: String
+        public var challenge: String
+        public init(method: String, challenge: String) {
+            self.method = method
+            self.challenge = challenge
+        }
+    }
+
+    public var url: String
+    /// The query parameters, in the order they appear in the URL.
+    public var params: JSONValue
+    /// Nil when PKCE was turned off (`--pkce none`).
+    public var pkce: PKCEInfo?
+    public var endpoint: String
+
+    public init(url: String, params: JSONValue, pkce: PKCEInfo?, endpoint: String) {
+        self.url = url
+        self.params = params
+        self.pkce = pkce
+        self.endpoint = endpoint
+    }
+}
+
+/// `user.redirected`: how the user was sent to the authorization URL.
+public struct UserRedirected: Sendable, Hashable, Codable {
+    /// `browser`, `simulated` or `printed`.
+    public var via: String
+    /// The command that was run, when a browser was launched.
+    public var command: String?
+
+    public init(via: String, command: String?) {
+        self.via = via
+        self.command = command
+    }
+}
+
+/// What the listener decided about one request that reached it.
+public enum CallbackVerdict: String, Sendable, Hashable, Codable, CaseIterable {
+    case accepted
+    case stateMismatch = "state_mismatch"
+    case errorResponse = "error_response"
+    case stray
+    case duplicate
+    case malformed
+}
+
+/// `callback.received`: one HTTP request at the listener, parsed and judged.
+public struct CallbackReceived: Sendable, Hashable, Codable {
+    public var method: String
+    public var path: String
+    /// Every query (or form_post body) parameter, decoded; sensitive ones redacted.
+    public var query: JSONValue
+    public var remote: String
+    public var verdict: CallbackVerdict
+    /// Why the verdict, in words (e.g. which parameter was repeated).
+    public var detail: String?
+    /// The HTTP status the listener answered with.
+    public var status: Int?
+    public var headers: JSONValue?
+
+    public init(method: String, path: String, query: JSONValue, remote: String, verdict: CallbackVerdict, detail: String? = nil, status: Int? = nil, headers: JSONValue? = nil) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.remote = remote
+        self.verdict = verdict
+        self.detail = detail
+        self.status = status
+        self.headers = headers
+    }
+}
+
+/// `code.received`: the authorization code, after the callback's checks.
+public struct CodeReceived: Sendable, Hashable, Codable {
+    public var code: Sensitive
+    public var checks: [Check]
+
+    public init(code: Sensitive, checks: [Check]) {
+        self.code = code
+        self.checks = checks
+    }
+}
+
+/// The decoded ID token with its checks.
+public struct IDTokenSummary: Sendable, Hashable, Codable {
+    public var header: JSONValue
+    public var claims: JSONValue
+    public var checks: [Check]
+
+    public init(header: JSONValue, claims: JSONValue, checks: [Check]) {
+        self.header = header
+        self.claims = claims
+        self.checks = checks
+    }
+}
+
+/// `token.exchanged`: the tokens, parsed and checked.
+public struct TokenExchanged: Sendable, Hashable, Codable {
+    public var tokenType: String
+    public var expiresIn: Int?
+    public var scope: String?
+    public var accessToken: Sensitive
+    public var refreshToken: Sensitive?
+    public var idToken: IDTokenSummary?
+    /// Members beyond RFC 6749 §5.1 (BitBadges' `address`, ...), sensitive ones redacted.
+    public var extra: JSONValue?
+
+    public init(tokenType: String, expiresIn: Int?, scope: String?, accessToken: Sensitive, refreshToken: Sensitive?, idToken: IDTokenSummary?, extra: JSONValue?) {
+        self.tokenType = tokenType
+        self.expiresIn = expiresIn
+        self.scope = scope
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.idToken = idToken
+        self.extra = extra
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tokenType = "token_type", expiresIn = "expires_in", scope, accessToken = "access_token"
+        case refreshToken = "refresh_token", idToken = "id_token", extra
+    }
+}
+
+/// `step.waiting`: step mode paused before a hop.
+public struct StepWaiting: Sendable, Hashable, Codable {
+    /// The hop about to happen: `redirect`, `exchange`.
+    public var step: String
+    public var prompt: String
+
+    public init(step: String, prompt: String) {
+        self.step = step
+        self.prompt = prompt
+    }
+}
+
+/// `flow.completed`.
+public struct FlowCompleted: Sendable, Hashable, Codable {
+    public var elapsedMs: Int
+    public init(elapsedMs: Int) { self.elapsedMs = elapsedMs }
+    enum CodingKeys: String, CodingKey { case elapsedMs = "elapsed_ms" }
+}
+
+/// `flow.failed`: the reason in words, the OAuth error code when there is one, and what to do about it.
+public struct FlowFailed: Sendable, Hashable, Codable {
+    public var reason: String
+    public var error: String?
+    public var errorDescription: String?
+    public var hint: String?
+    /// The step that failed: `url`, `redirect`, `callback`, `exchange`.
+    public var step: String?
+
+    public init(reason: String, error: String? = nil, errorDescription: String? = nil, hint: String? = nil, step: String? = nil) {
+        self.reason = reason
+        self.error = error
+        self.errorDescription = errorDescription
+        self.hint = hint
+        self.step = step
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case reason, error, errorDescription = "error_description", hint, step
+    }
+}
+
+/// `bus.overflow`: a subscriber fell behind and this many events were dropped for it.
+public struct BusOverflow: Sendable, Hashable, Codable {
+    public var dropped: Int
+    public init(dropped: Int) { self.dropped = dropped }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import OAuthCore
+
+extension HTTPRequestCapture: Codable {
+    enum CodingKeys: String, CodingKey { case purpose, method, url, headers, body }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        purpose = try c.decodeIfPresent(String.self, forKey: .purpose) ?? "token"
+        method = try c.decode(String.self, forKey: .method)
+        url = try c.decode(String.self, forKey: .url)
+        headers = try HeaderField.decodeList(c.decodeIfPresent(JSONValue.self, forKey: .headers))
+        body = try c.decodeIfPresent(Sensitive.self, forKey: .body) ?? ""
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(purpose, forKey: .purpose)
+        try c.encode(method, forKey: .method)
+        try c.encode(url, forKey: .url)
+        try HeaderField.encodeList(headers, into: &c, forKey: .headers)
+        try c.encode(body, forKey: .body)
+    }
+}
+
+extension HTTPResponseCapture: Codable {
+    enum CodingKeys: String, CodingKey { case purpose, status, headers, body, elapsedMs = "elapsed_ms" }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        purpose = try c.decodeIfPresent(String.self, forKey: .purpose) ?? "token"
+        status = try c.decode(Int.self, forKey: .status)
+        headers = try HeaderField.decodeList(c.decodeIfPresent(JSONValue.self, forKey: .headers))
+        body = try c.decodeIfPresent(Sensitive.self, forKey: .body) ?? ""
+        elapsedMs = try c.decodeIfPresent(Int.self, forKey: .elapsedMs) ?? 0
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(purpose, forKey: .purpose)
+        try c.encode(status, forKey: .status)
+        try HeaderField.encodeList(headers, into: &c, forKey: .headers)
+        try c.encode(body, forKey: .body)
+        try c.encode(elapsedMs, forKey: .elapsedMs)
+    }
+}
+
+extension HeaderField {
+    /// Headers go on the wire as one JSON object (DESIGN.md); a repeated header name becomes an array.
+    static func encodeList<K: CodingKey>(_ headers: [HeaderField], into c: inout KeyedEncodingContainer<K>, forKey key: K) throws {
+        var sub = c.nestedContainer(keyedBy: AnyHeaderKey.self, forKey: key)
+        var seen: [String: [Sensitive]] = [:]
+        var order: [String] = []
+        for h in headers {
+            if seen[h.name] == nil { order.append(h.name) }
+            seen[h.name, default: []].append(h.value)
+        }
+        for name in order {
+            guard let values = seen[name] else { continue }
+            if values.count == 1 { try sub.encode(values[0], forKey: AnyHeaderKey(name)) } else { try sub.encode(values, forKey: AnyHeaderKey(name)) }
+        }
+    }
+
+    static func decodeList(_ v: JSONValue?) -> [HeaderField] {
+        guard let members = v?.objectValue else { return [] }
+        var out: [HeaderField] = []
+        for (name, value) in members {
+            switch value {
+            case .string(let s): out.append(HeaderField(name, Sensitive(public: s)))
+            case .array(let a): out += a.compactMap(\.stringValue).map { HeaderField(name, Sensitive(public: $0)) }
+            default: break
+            }
+        }
+        return out
+    }
+}
+
+struct AnyHeaderKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ s: String) { stringValue = s }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// Errors reading a recorded or streamed event.
+public enum FlowEventDecodingError: Error, CustomStringConvertible {
+    case unsupportedVersion(Int)
+    case unknownType(String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedVersion(let v): return "event schema version \(v) is not supported (this build reads v\(FlowEvent.schemaVersion))"
+        case .unknownType(let t): return "unknown event type \"\(t)\""
+        }
+    }
+}
+
+extension FlowEvent: Codable {
+    enum EnvelopeKeys: String, CodingKey { case v, seq, time, flow, type }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: EnvelopeKeys.self)
+        let v = try c.decode(Int.self, forKey: .v)
+        guard v == FlowEvent.schemaVersion else { throw FlowEventDecodingError.unsupportedVersion(v) }
+        seq = try c.decode(Int.self, forKey: .seq)
+        let timeText = try c.decode(String.self, forKey: .time)
+        guard let t = EventTime.parse(timeText) else {
+            throw DecodingError.dataCorruptedError(forKey: .time, in: c, debugDescription: "not an RFC 3339 time: \(timeText)")
+        }
+        time = t
+        flow = try c.decode(String.self, forKey: .flow)
+        let type = try c.decode(String.self, forKey: .type)
+        switch type {
+        case "flow.started": payload = .flowStarted(try FlowStarted(from: decoder))
+        case "listener.started": payload = .listenerStarted(try ListenerStarted(from: decoder))
+        case "discovery.completed": payload = .discoveryCompleted(try DiscoveryCompleted(from: decoder))
+        case "http.request": payload = .httpRequest(try HTTPRequestCapture(from: decoder))
+        case "http.response": payload = .httpResponse(try HTTPResponseCapture(from: decoder))
+        case "authorization.url_built": payload = .urlBuilt(try AuthorizationURLBuilt(from: decoder))
+        case "user.redirected": payload = .userRedirected(try UserRedirected(from: decoder))
+        case "callback.received": payload = .callbackReceived(try CallbackReceived(from: decoder))
+        case "code.received": payload = .codeReceived(try CodeReceived(from: decoder))
+        case "token.request": payload = .tokenRequest(try HTTPRequestCapture(from: decoder))
+        case "token.response": payload = .tokenResponse(try HTTPResponseCapture(from: decoder))
+        case "token.exchanged": payload = .tokenExchanged(try TokenExchanged(from: decoder))
+        case "finding": payload = .finding(try Finding(from: decoder))
+        case "step.waiting": payload = .stepWaiting(try StepWaiting(from: decoder))
+        case "flow.completed": payload = .flowCompleted(try FlowCompleted(from: decoder))
+        case "flow.failed": payload = .flowFailed(try FlowFailed(from: decoder))
+        case "bus.overflow": payload = .busOverflow(try BusOverflow(from: decoder))
+        default: throw FlowEventDecodingError.unknownType(type)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: EnvelopeKeys.self)
+        try c.encode(FlowEvent.schemaVersion, forKey: .v)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(EventTime.format(time), forKey: .time)
+        try c.encode(flow, forKey: .flow)
+        try c.encode(type, forKey: .type)
+        switch payload {
+        case .flowStarted(let p): try p.encode(to: encoder)
+        case .listenerStarted(let p): try p.encode(to: encoder)
+        case .discoveryCompleted(let p): try p.encode(to: encoder)
+        case .httpRequest(let p): try p.encode(to: encoder)
+        case .httpResponse(let p): try p.encode(to: encoder)
+        case .urlBuilt(let p): try p.encode(to: encoder)
+        case .userRedirected(let p): try p.encode(to: encoder)
+        case .callbackReceived(let p): try p.encode(to: encoder)
+        case .codeReceived(let p): try p.encode(to: encoder)
+        case .tokenRequest(let p): try p.encode(to: encoder)
+        case .tokenResponse(let p): try p.encode(to: encoder)
+        case .tokenExchanged(let p): try p.encode(to: encoder)
+        case .finding(let p): try p.encode(to: encoder)
+        case .stepWaiting(let p): try p.encode(to: encoder)
+        case .flowCompleted(let p): try p.encode(to: encoder)
+        case .flowFailed(let p): try p.encode(to: encoder)
+        case .busOverflow(let p): try p.encode(to: encoder)
+        }
+    }
+
+    /// One JSONL line (no trailing newline). Secrets are redacted unless `reveal`.
+    public func jsonLine(reveal: Bool = false) -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.withoutEscapingSlashes]
+        enc.userInfo[.revealSecrets] = reveal
+        guard let data = try? enc.encode(self) else {
+            return #"{"v":1,"seq":\#(seq),"flow":"\#(flow)","type":"\#(type)","encoding_error":true}"#
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Parses one JSONL line.
+    public static func parse(jsonLine: String) throws -> FlowEvent {
+        try JSONDecoder().decode(FlowEvent.self, from: Data(jsonLine.utf8))
+    }
+}
+
+/// RFC 3339 times with milliseconds in UTC, e.g. `2026-11-22T02:47:05.123Z`.
+public enum EventTime {
+    public static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+    }
+
+    public static func parse(_ s: String) -> Date? {
+        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt).parse(s) { return d }
+        return try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(s)
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+
+/// Text that may hold a secret, kept in both forms: the clear text (for the wire, and for the screen when the
+/// user reveals it) and the redacted text (for every event, screen and file by default).
+///
+/// Encoding writes the redacted form unless the encoder's `userInfo[.revealSecrets]` is `true`; decoding a
+/// recorded value keeps whatever was recorded in both forms, so a replay never shows more than was saved.
+public struct Sensitive: Sendable, Hashable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let clear: String
+    public let redacted: String
+
+    public init(clear: String, redacted: String) {
+        self.clear = clear
+        self.redacted = redacted
+    }
+
+    /// Text with nothing secret in it.
+    public init(public text: String) {
+        clear = text
+        redacted = text
+    }
+
+    public init(stringLiteral value: String) { self.init(public: value) }
+
+    public init(_ secret: Secret) {
+        clear = secret.value
+        redacted = secret.redacted
+    }
+
+    public var isRedacted: Bool { clear != redacted }
+    public func display(reveal: Bool) -> String { reveal ? clear : redacted }
+    public var description: String { redacted }
+
+    public init(from decoder: any Decoder) throws {
+        let s = try decoder.singleValueContainer().decode(String.self)
+        self.init(public: s)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(encoder.revealsSecrets ? clear : redacted)
+    }
+}
+
+extension CodingUserInfoKey {
+    /// Set to `true` in an encoder's `userInfo` to write secrets in clear (`--reveal`).
+    // The initializer is failable only in its signature; a non-empty literal always succeeds.
+    public static let revealSecrets: CodingUserInfoKey = CodingUserInfoKey(rawValue: "oauthscope.revealSecrets")!
+}
+
+extension Encoder {
+    var revealsSecrets: Bool { userInfo[.revealSecrets] as? Bool == true }
+}
+
+extension Secret {
+    public var sensitive: Sensitive { Sensitive(self) }
+}
+
+/// Knows which parameters, headers and JSON members carry secrets, and redacts them in captured HTTP.
+public enum Redactor {
+    /// Parameter and JSON member names whose values are secrets (compared case-insensitively).
+    public static let sensitiveNames: Set<String> = [
+        "code", "code_verifier", "client_secret", "access_token", "refresh_token", "id_token", "token",
+        "password", "client_assertion", "assertion", "device_code", "subject_token", "actor_token",
+    ]
+    /// Header names whose values are secrets.
+    public static let sensitiveHeaders: Set<String> = [
+        "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "dpop",
+    ]
+
+    public static func isSensitive(name: String) -> Bool { sensitiveNames.contains(name.lowercased()) }
+
+    /// A header value; `Authorization: Basic xyz` keeps its scheme in clear.
+    public static func header(name: String, value: String) -> Sensitive {
+        guard sensitiveHeaders.contains(name.lowercased()) else { return Sensitive(public: value) }
+        if let space = value.firstIndex(of: " "), name.lowercased().hasSuffix("authorization") {
+            let scheme = value[..<space]
+            let rest = value[value.index(after: space)...]
+            return Sensitive(clear: value, redacted: scheme + " " + Secret.redact(String(rest)))
+        }
+        return Sensitive(clear: value, redacted: Secret.redact(value))
+    }
+
+    /// A form-encoded body with the values of sensitive fields redacted.
+    public static func formBody(_ body: String) -> Sensitive {
+        let (fields, _) = FormURLEncoded.decode(body)
+        guard fields.contains(where: { isSensitive(name: $0.name) }) else { return Sensitive(public: body) }
+        let redacted = fields.map { f in
+            FormURLEncoded.encodeComponent(f.name) + "=" + (isSensitive(name: f.name) ? Secret.redact(f.value) : FormURLEncoded.encodeComponent(f.value))
+        }.joined(separator: "&")
+        return Sensitive(clear: body, redacted: redacted)
+    }
+
+    /// A JSON body with the string values of sensitive members redacted, at any depth. Not JSON: kept as is,
+    /// after redacting any form-looking content.
+    public static func jsonBody(_ body: String) -> Sensitive {
+        guard let v = JSONValue.parse(body) else { return formBodyIfForm(body) }
+        let r = json(v)
+        if r == v { return Sensitive(public: body) }
+        return Sensitive(clear: body, redacted: r.serialized())
+    }
+
+    /// A body of unknown type: JSON if it parses, else form-encoded if it looks so, else as is.
+    public static func body(_ body: String) -> Sensitive {
+        if JSONValue.parse(body) != nil { return jsonBody(body) }
+        return formBodyIfForm(body)
+    }
+
+    private static func formBodyIfForm(_ body: String) -> Sensitive {
+        if body.contains("=") && !body.contains(" ") && !body.contains("\n") { return formBody(body) }
+        return Sensitive(public: body)
+    }
+
+    public static func json(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .object(let members):
+            return .object(members.map { k, v in
+                if isSensitive(name: k), case .string(let s) = v { return (k, .string(Secret.redact(s))) }
+                return (k, json(v))
+            })
+        case .array(let a): return .array(a.map(json))
+        default: return v
+        }
+    }
+
+    /// Query parameters as a JSON object, with the values of sensitive ones redacted unless `reveal`.
+    public static func parameters(_ fields: [FormField], reveal: Bool) -> JSONValue {
+        if reveal { return .object(fields: fields) }
+        return .object(fields: fields.map { isSensitive(name: $0.name) ? FormField($0.name, Secret.redact($0.value)) : $0 })
+    }
+}
