@@ -1,0 +1,98 @@
+import Foundation
+
+/// Authorization server metadata (OIDC Discovery 1.0 §3, RFC 8414 §2).
+public struct ProviderMetadata: Sendable, Hashable {
+    public var issuer: String
+    public var authorizationEndpoint: URL
+    public var tokenEndpoint: URL
+    public var jwksURI: URL?
+    public var userinfoEndpoint: URL?
+    public var revocationEndpoint: URL?
+    public var introspectionEndpoint: URL?
+    public var codeChallengeMethods: [String]
+    public var tokenEndpointAuthMethods: [String]
+    public var idTokenSigningAlgs: [String]
+    public var issParameterSupported: Bool
+    public var raw: JSONValue
+
+    public init(issuer: String, authorizationEndpoint: URL, tokenEndpoint: URL, jwksURI: URL? = nil, userinfoEndpoint: URL? = nil, revocationEndpoint: URL? = nil, introspectionEndpoint: URL? = nil, codeChallengeMethods: [String] = [], tokenEndpointAuthMethods: [String] = [], idTokenSigningAlgs: [String] = [], issParameterSupported: Bool = false, raw: JSONValue = .object([])) {
+        self.issuer = issuer
+        self.authorizationEndpoint = authorizationEndpoint
+        self.tokenEndpoint = tokenEndpoint
+        self.jwksURI = jwksURI
+        self.userinfoEndpoint = userinfoEndpoint
+        self.revocationEndpoint = revocationEndpoint
+        self.introspectionEndpoint = introspectionEndpoint
+        self.codeChallengeMethods = codeChallengeMethods
+        self.tokenEndpointAuthMethods = tokenEndpointAuthMethods
+        self.idTokenSigningAlgs = idTokenSigningAlgs
+        self.issParameterSupported = issParameterSupported
+        self.raw = raw
+    }
+
+    /// The well-known URLs to try for an issuer, in order: OIDC first, RFC 8414 as the fallback.
+    public static func discoveryURLs(issuer: String) -> [URL] {
+        let trimmed = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
+        var urls: [URL] = []
+        if let u = URL(string: trimmed + "/.well-known/openid-configuration") { urls.append(u) }
+        // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.
+        if let comps = URLComponents(string: trimmed), let host = comps.host {
+            let port = comps.port.map { ":\($0)" } ?? ""
+            let path = comps.percentEncodedPath
+            if let u = URL(string: "\(comps.scheme ?? "https")://\(host)\(port)/.well-known/oauth-authorization-server\(path == "/" ? "" : path)") { urls.append(u) }
+        }
+        return urls
+    }
+
+    /// Parses a metadata document and checks it was fetched for `expectedIssuer`.
+    public static func parse(body: String, expectedIssuer: String) -> Result<(ProviderMetadata, [Finding]), MetadataError> {
+        guard let json = JSONValue.parse(body), case .object = json else { return .failure(.notJSON) }
+        guard let issuer = json["issuer"]?.stringValue else { return .failure(.missing("issuer")) }
+        func norm(_ s: String) -> String { s.hasSuffix("/") ? String(s.dropLast()) : s }
+        guard issuer == expectedIssuer || norm(issuer) == norm(expectedIssuer) else {
+            return .failure(.issuerMismatch(expected: expectedIssuer, got: issuer))
+        }
+        var findings: [Finding] = []
+        if issuer != expectedIssuer {
+            findings.append(Finding(.warn, "discovery.issuer_trailing_slash", "The metadata issuer \"\(TerminalSafeText.escape(issuer))\" differs from \"\(TerminalSafeText.escape(expectedIssuer))\" by a trailing slash; ID tokens must carry exactly the metadata's value.", ref: "OIDC Discovery §4.3"))
+        }
+        guard let authz = json["authorization_endpoint"]?.stringValue.flatMap(URL.init(string:)) else { return .failure(.missing("authorization_endpoint")) }
+        guard let token = json["token_endpoint"]?.stringValue.flatMap(URL.init(string:)) else { return .failure(.missing("token_endpoint")) }
+        let methods = json["code_challenge_methods_supported"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        if methods.isEmpty {
+            findings.append(Finding(.info, "discovery.pkce_unadvertised", "The metadata does not list code_challenge_methods_supported; the server may ignore PKCE.", ref: "RFC 8414 §2"))
+        } else if !methods.contains("S256") {
+            findings.append(Finding(.warn, "discovery.no_s256", "The server does not advertise PKCE S256.", ref: "RFC 9700 §2.1.1"))
+        }
+        let m = ProviderMetadata(
+            issuer: issuer,
+            authorizationEndpoint: authz,
+            tokenEndpoint: token,
+            jwksURI: json["jwks_uri"]?.stringValue.flatMap(URL.init(string:)),
+            userinfoEndpoint: json["userinfo_endpoint"]?.stringValue.flatMap(URL.init(string:)),
+            revocationEndpoint: json["revocation_endpoint"]?.stringValue.flatMap(URL.init(string:)),
+            introspectionEndpoint: json["introspection_endpoint"]?.stringValue.flatMap(URL.init(string:)),
+            codeChallengeMethods: methods,
+            tokenEndpointAuthMethods: json["token_endpoint_auth_methods_supported"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            idTokenSigningAlgs: json["id_token_signing_alg_values_supported"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            issParameterSupported: json["authorization_response_iss_parameter_supported"]?.boolValue ?? false,
+            raw: json
+        )
+        return .success((m, findings))
+    }
+}
+
+public enum MetadataError: Error, Hashable, CustomStringConvertible {
+    case notJSON
+    case missing(String)
+    case issuerMismatch(expected: String, got: String)
+
+    public var description: String {
+        switch self {
+        case .notJSON: return "the discovery document is not a JSON object"
+        case .missing(let m): return "the discovery document lacks \(m)"
+        case .issuerMismatch(let e, let g):
+            return "the discovery document says issuer \"\(TerminalSafeText.escape(g))\" but was fetched for \"\(TerminalSafeText.escape(e))\"; it is rejected, since a server could otherwise impersonate another (RFC 8414 §3.3, OIDC Discovery §4.3)"
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// A successful token response (RFC 6749 §5.1), normalised. Deviations found on the way are reported as
+/// findings by `TokenResponseParser`, never silently fixed.
+public struct TokenSet: Sendable, Hashable {
+    public var accessToken: Secret
+    public var tokenType: String
+    public var expiresIn: Int?
+    public var refreshToken: Secret?
+    public var scope: String?
+    public var idToken: Secret?
+    /// Members beyond §5.1 and OIDC, in the order received.
+    public var extra: [(String, JSONValue)]
+
+    public static func == (a: TokenSet, b: TokenSet) -> Bool {
+        a.accessToken == b.accessToken && a.tokenType == b.tokenType && a.expiresIn == b.expiresIn && a.refreshToken == b.refreshToken
+            && a.scope == b.scope && a.idToken == b.idToken && JSONValue.object(a.extra) == JSONValue.object(b.extra)
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(accessToken)
+        h.combine(refreshToken)
+    }
+}
+
+/// What a token endpoint answer turned out to be.
+public enum TokenResponseOutcome: Sendable, Hashable {
+    case success(TokenSet, findings: [Finding])
+    /// An OAuth error body (RFC 6749 §5.2).
+    case error(OAuthErrorResponse, status: Int, findings: [Finding])
+    /// Neither: a 5xx, an HTML page, a body that is not JSON, a success without `access_token`.
+    case invalid(reason: String, hint: String, findings: [Finding])
+}
+
+/// Reads token endpoint responses as they really come: JSON as the RFC says, form-encoded as GitHub sends
+/// unless asked otherwise, `expires_in` as a string as some providers send it, `token_type` in any case.
+public enum TokenResponseParser {
+    static let standardMembers: Set<String> = ["access_token", "token_type", "expires_in", "refresh_token", "scope", "id_token"]
+
+    public static func parse(status: Int, headers: [FormField], body: String) -> TokenResponseOutcome {
+        var findings: [Finding] = []
+        let contentType = headers.first { $0.name.lowercased() == "content-type" }?.value.lowercased() ?? ""
+        let cacheControl = headers.first { $0.name.lowercased() == "cache-control" }?.value.lowercased() ?? ""
+
+        // Parse the body as JSON, else as a form if it looks like one.
+        var members: [(String, JSONValue)]?
+        if let json = JSONValue.parse(body), case .object(let m) = json {
+            members = m
+            if !contentType.contains("json") {
+                findings.append(Finding(.warn, "token.content_type", "The token response is JSON but its Content-Type is \"\(TerminalSafeText.escape(contentType.isEmpty ? "(none)" : contentType))\", not application/json.", ref: "RFC 6749 §5.1"))
+            }
+        } else if contentType.contains("x-www-form-urlencoded") || (!body.isEmpty && !body.contains(" ") && !body.contains("<") && body.contains("=")) {
+            let (fields, _) = FormURLEncoded.decode(body.trimmingCharacters(in: .whitespacesAndNewlines))
+            members = fields.map { ($0.name, .string($0.value)) }
+            findings.append(Finding(.warn, "token.form_encoded", "The token response is form-encoded, not JSON (GitHub does this unless sent Accept: application/json). oauthscope reads it anyway.", ref: "RFC 6749 §5.1"))
+        }
+
+        guard let members else {
+            if status >= 500 {
+                return .invalid(reason: "the token endpoint failed with HTTP \(status)", hint: "The provider had an error on its side. The code may still be valid for a short while, but oauthscope never retries a code exchange by itself; run the flow again.", findings: findings)
+            }
+            let kind = contentType.isEmpty ? "an unlabelled body" : "a \(TerminalSafeText.escape(contentType)) body"
+            return .invalid(reason: "the token endpoint answered HTTP \(status) with \(kind) that is not JSON", hint: "Check the token URL: an HTML page usually means a login page, a proxy, or the wrong path.", findings: findings)
+        }
+        let object = JSONValue.object(members)
+
+        if let error = object["error"]?.stringValue {
+            if (200..<300).contains(status) {
+                findings.append(Finding(.warn, "token.error_with_success_status", "The token endpoint sent an error with HTTP \(status); RFC 6749 requires 400 (401 for invalid_client).", ref: "RFC 6749 §5.2"))
+            }
+            return .error(OAuthErrorResponse(error: error, description: object["error_description"]?.stringValue, uri: object["error_uri"]?.stringValue), status: status, findings: findings)
+        }
+        guard (200..<300).contains(status) else {
+            if status >= 500 {
+                return .invalid(reason: "the token endpoint failed with HTTP \(status)", hint: "The provider had an error on its side; oauthscope never retries a code exchange by itself. Run the flow again.", findings: findings)
+            }
+            return .invalid(reason: "the token endpoint answered HTTP \(status) without an OAuth error code", hint: "RFC 6749 §5.2 says an error response carries an \"error\" member; the body may say more.", findings: findings)
+        }
+        guard let access = object["access_token"]?.stringValue, !access.isEmpty else {
+            return .invalid(reason: "the token response has no access_token", hint: "access_token is REQUIRED in a successful response (RFC 6749 §5.1).", findings: findings)
+        }
+
+        var tokenType = object["token_type"]?.stringValue ?? ""
+        if tokenType.isEmpty {
+            findings.append(Finding(.warn, "token.token_type_missing", "token_type is missing; it is REQUIRED. Assuming Bearer.", ref: "RFC 6749 §5.1"))
+            tokenType = "Bearer"
+        } else if tokenType.lowercased() != "bearer" && tokenType.lowercased() != "dpop" && tokenType.lowercased() != "mac" {
+            findings.append(Finding(.info, "token.token_type_unusual", "token_type is \"\(TerminalSafeText.escape(tokenType))\"; clients must know how to use it.", ref: "RFC 6749 §7.1"))
+        }
+
+        var expiresIn: Int?
+        switch object["expires_in"] {
+        case .number(let n)?: expiresIn = Int(n)
+        case .string(let s)?:
+            expiresIn = Int(s.trimmingCharacters(in: .whitespaces))
+            findings.append(Finding(.warn, "token.expires_in_string", "expires_in is the string \"\(TerminalSafeText.escape(s))\", not a number\(expiresIn == nil ? " (and not even a numeric one; ignored)" : ""); read as \(expiresIn.map(String.init) ?? "unknown").", ref: "RFC 6749 §5.1"))
+        case nil, .null?:
+            findings.append(Finding(.info, "token.expires_in_missing", "expires_in is absent, so the lifetime of the access token is unknown.", ref: "RFC 6749 §5.1"))
+        default:
+            findings.append(Finding(.warn, "token.expires_in_type", "expires_in has an unexpected type; ignored.", ref: "RFC 6749 §5.1"))
+        }
+
+        if !cacheControl.contains("no-store") {
+            findings.append(Finding(.info, "token.cache_control", "The token response lacks Cache-Control: no-store, which RFC 6749 requires for responses carrying tokens.", ref: "RFC 6749 §5.1"))
+        }
+
+        let extra = members.filter { !standardMembers.contains($0.0) }
+        let set = TokenSet(
+            accessToken: Secret(access),
+            tokenType: tokenType,
+            expiresIn: expiresIn,
+            refreshToken: object["refresh_token"]?.stringValue.map(Secret.init),
+            scope: object["scope"]?.stringValue,
+            idToken: object["id_token"]?.stringValue.map(Secret.init),
+            extra: extra
+        )
+        return .success(set, findings: findings)
+    }
+}
