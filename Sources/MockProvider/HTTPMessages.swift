@@ -1,0 +1,117 @@
+import Foundation
+import OAuthCore
+
+/// A request as the endpoints see it: independent of Hummingbird, so the protocol rules read as plain code.
+struct IncomingRequest: Sendable {
+    var method: String
+    /// The raw (still percent-encoded) query string, without `?`.
+    var query: String
+    var headers: [(name: String, value: String)]
+    var body: String
+
+    init(method: String, query: String = "", headers: [(name: String, value: String)] = [], body: String = "") {
+        self.method = method
+        self.query = query
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first value of a header, by case-insensitive name.
+    func header(_ name: String) -> String? {
+        let lower = name.lowercased()
+        return headers.first { $0.name.lowercased() == lower }?.value
+    }
+
+    var queryFields: [FormField] { FormURLEncoded.decode(query).fields }
+}
+
+/// An endpoint's answer, turned into a Hummingbird `Response` by the server.
+struct HTTPReply: Sendable, Equatable {
+    struct Header: Sendable, Equatable {
+        var name: String
+        var value: String
+    }
+
+    var status: Int
+    var headers: [Header]
+    var body: String
+
+    init(status: Int, headers: [Header] = [], body: String = "") {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    /// Token-endpoint responses carry both headers (RFC 6749 §5.1); so do all other answers that hold secrets.
+    static let noStore = [Header(name: "Cache-Control", value: "no-store"), Header(name: "Pragma", value: "no-cache")]
+
+    static func json(_ value: JSONValue, status: Int = 200, noStore: Bool = true, headers: [Header] = []) -> HTTPReply {
+        HTTPReply(
+            status: status,
+            headers: [Header(name: "Content-Type", value: "application/json")] + (noStore ? HTTPReply.noStore : []) + headers,
+            body: value.serialized()
+        )
+    }
+
+    /// An HTML page that must not be cached nor framed (the consent page is a clickjacking target).
+    static func html(_ page: String, status: Int = 200) -> HTTPReply {
+        HTTPReply(
+            status: status,
+            headers: [
+                Header(name: "Content-Type", value: "text/html; charset=utf-8"),
+                Header(name: "Content-Security-Policy", value: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+                Header(name: "X-Frame-Options", value: "DENY"),
+            ] + HTTPReply.noStore,
+            body: page
+        )
+    }
+
+    static func redirect(to location: String) -> HTTPReply {
+        HTTPReply(status: 302, headers: [Header(name: "Location", value: location)] + HTTPReply.noStore)
+    }
+
+    /// An RFC 6749 §5.2 error: `{"error","error_description"}`, 400 unless told otherwise.
+    static func oauthError(_ error: ProtocolError, status: Int = 400, headers: [Header] = []) -> HTTPReply {
+        json(.object([("error", .string(error.code.rawValue)), ("error_description", .string(error.description))]), status: status, headers: headers)
+    }
+}
+
+/// The error codes of RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1 and OIDC Core §3.1.2.6.
+enum OAuthErrorCode: String, Sendable {
+    case invalidRequest = "invalid_request"
+    case invalidClient = "invalid_client"
+    case invalidGrant = "invalid_grant"
+    case unauthorizedClient = "unauthorized_client"
+    case unsupportedGrantType = "unsupported_grant_type"
+    case unsupportedResponseType = "unsupported_response_type"
+    case invalidScope = "invalid_scope"
+    case accessDenied = "access_denied"
+    case consentRequired = "consent_required"
+    case invalidToken = "invalid_token"
+    case insufficientScope = "insufficient_scope"
+    case serverError = "server_error"
+}
+
+/// An OAuth error with a description that says what to fix and where the rule comes from.
+struct ProtocolError: Error, Sendable, Hashable, CustomStringConvertible {
+    var code: OAuthErrorCode
+    var description: String
+
+    init(_ code: OAuthErrorCode, _ description: String) {
+        self.code = code
+        self.description = description
+    }
+}
+
+extension Array where Element == FormField {
+    /// The first parameter name that appears more than once; RFC 6749 §3.1 and §3.2 forbid repeats.
+    var firstRepeatedName: String? {
+        var seen = Set<String>()
+        for f in self where !seen.insert(f.name).inserted { return f.name }
+        return nil
+    }
+}

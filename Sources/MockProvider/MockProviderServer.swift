@@ -1,0 +1,218 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import OAuthCore
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The embedded authorization server: OpenID Connect discovery, authorization with a consent page, token, JWKS,
+/// UserInfo, revocation and introspection, all in memory on a loopback port.
+///
+/// ```swift
+/// let provider = MockProviderServer(configuration: MockProviderConfiguration())
+/// let issuer = try await provider.start()   // http://127.0.0.1:PORT
+/// defer { Task { await provider.stop() } }
+/// ```
+public final class MockProviderServer: Sendable {
+    /// The configuration the server was created with.
+    public let configuration: MockProviderConfiguration
+    private let now: @Sendable () -> Date
+    private let state = Mutex<LifecycleState>(.idle)
+
+    private enum LifecycleState: Sendable {
+        case idle
+        case starting
+        case running(issuer: URL, task: Task<Void, Never>)
+    }
+
+    /// Creates a server; nothing listens until `start()`.
+    public convenience init(configuration: MockProviderConfiguration) {
+        self.init(configuration: configuration, now: { Date() })
+    }
+
+    /// Creates a server that reads the time from `now`, so tests can make codes and tokens expire without waiting.
+    init(configuration: MockProviderConfiguration, now: @escaping @Sendable () -> Date) {
+        self.configuration = configuration
+        self.now = now
+    }
+
+    deinit {
+        state.withLock { state in
+            if case .running(_, let task) = state { task.cancel() }
+        }
+    }
+
+    /// The issuer URL while the server runs (`http://127.0.0.1:PORT`, no trailing slash); nil otherwise.
+    public var issuer: URL? {
+        state.withLock { state in
+            if case .running(let issuer, _) = state { return issuer }
+            return nil
+        }
+    }
+
+    /// Generates a signing key, starts listening and returns the issuer URL (`http://HOST:PORT`, no trailing slash)
+    /// once the port is bound. Throws `MockProviderError.portInUse` when the port is taken.
+    public func start() async throws -> URL {
+        try state.withLock { state in
+            guard case .idle = state else { throw MockProviderError.alreadyStarted }
+            state = .starting
+        }
+        do {
+            let (issuer, task) = try await launch()
+            state.withLock { $0 = .running(issuer: issuer, task: task) }
+            return issuer
+        } catch {
+            state.withLock { $0 = .idle }
+            throw error
+        }
+    }
+
+    /// Stops listening and waits until the port is released. Tokens and codes are forgotten; a later `start()`
+    /// begins afresh with a new key.
+    public func stop() async {
+        let task: Task<Void, Never>? = state.withLock { state in
+            guard case .running(_, let task) = state else { return nil }
+            state = .idle
+            return task
+        }
+        guard let task else { return }
+        // Cancelling the task cancels the application's service group, which closes the listening channel.
+        task.cancel()
+        await task.value
+    }
+
+    private func launch() async throws -> (URL, Task<Void, Never>) {
+        let host = configuration.host
+        let configuredPort = configuration.port
+        let keys = try await SigningKeys.generate(configuration.signingAlgorithm)
+        let core = ProviderCore(
+            configuration: configuration, keys: keys,
+            issuer: Self.issuer(host: host, port: configuredPort), now: now
+        )
+        let (listening, signal) = AsyncThrowingStream<Int, any Error>.makeStream()
+        let app = Application(
+            router: Self.router(for: core),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: configuredPort), serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuredPort
+                // Set before anyone can learn the port, so every response names the real issuer.
+                core.setIssuer(Self.issuer(host: host, port: port))
+                signal.yield(port)
+                signal.finish()
+            },
+            // The provider runs under a terminal UI and inside tests: it must not write to the terminal.
+            logger: Logger(label: "oauthscope.mock-provider", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        let task = Task {
+            do {
+                try await app.run()
+                signal.finish(throwing: MockProviderError.listenFailed(host: host, port: configuredPort, reason: "the server stopped before it listened"))
+            } catch {
+                signal.finish(throwing: Self.startError(error, host: host, port: configuredPort))
+            }
+        }
+        var iterator = listening.makeAsyncIterator()
+        do {
+            guard let port = try await iterator.next() else {
+                throw MockProviderError.listenFailed(host: host, port: configuredPort, reason: "the server stopped before it listened")
+            }
+            let text = Self.issuer(host: host, port: port)
+            guard let url = URL(string: text) else {
+                throw MockProviderError.listenFailed(host: host, port: port, reason: "\(text) is not a valid URL")
+            }
+            return (url, task)
+        } catch {
+            task.cancel()
+            await task.value
+            throw error
+        }
+    }
+
+    /// `http://HOST:PORT`, with an IPv6 literal in brackets (RFC 3986 §3.2.2).
+    static func issuer(host: String, port: Int) -> String {
+        let h = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return "http://\(h):\(port)"
+    }
+
+    private static func startError(_ error: any Error, host: String, port: Int) -> MockProviderError {
+        if let io = error as? IOError, io.errnoCode == EADDRINUSE {
+            return .portInUse(host: host, port: port)
+        }
+        let text = "\(error)"
+        if text.localizedCaseInsensitiveContains("address already in use") {
+            return .portInUse(host: host, port: port)
+        }
+        return .listenFailed(host: host, port: port, reason: text)
+    }
+
+    // MARK: - Routing
+
+    /// Request bodies larger than this are refused; no legitimate OAuth request comes close.
+    private static let maxBodySize = 1 << 20
+
+    private static func router(for core: ProviderCore) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get(".well-known/openid-configuration") { _, _ in core.discovery().response }
+        router.get(".well-known/oauth-authorization-server") { _, _ in core.discovery().response }
+        router.get("jwks") { _, _ in core.jwks().response }
+        router.get("authorize") { request, _ in
+            core.authorize(query: FormURLEncoded.decode(request.uri.query ?? "").fields).response
+        }
+        router.post("authorize") { request, _ in
+            let incoming = try await incomingRequest(request)
+            return core.authorizeDecision(form: FormURLEncoded.decode(incoming.body).fields).response
+        }
+        router.post("token") { request, _ in await core.token(try await incomingRequest(request)).response }
+        router.get("userinfo") { request, _ in core.userinfo(try await incomingRequest(request)).response }
+        router.post("userinfo") { request, _ in core.userinfo(try await incomingRequest(request)).response }
+        router.post("revoke") { request, _ in core.revoke(try await incomingRequest(request)).response }
+        router.post("introspect") { request, _ in core.introspect(try await incomingRequest(request)).response }
+        return router
+    }
+
+    private static func incomingRequest(_ request: Request) async throws -> IncomingRequest {
+        var request = request
+        let buffer = try await request.collectBody(upTo: maxBodySize)
+        return IncomingRequest(
+            method: request.method.rawValue,
+            query: request.uri.query ?? "",
+            headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) },
+            body: String(buffer: buffer)
+        )
+    }
+}
+
+extension HTTPReply {
+    var response: Response {
+        var fields = HTTPFields()
+        for header in headers {
+            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: status, reasonPhrase: HTTPReply.reasonPhrase(status)),
+            headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body))
+        )
+    }
+
+    private static func reasonPhrase(_ status: Int) -> String {
+        switch status {
+        case 200: return "OK"
+        case 302: return "Found"
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 500: return "Internal Server Error"
+        default: return ""
+        }
+    }
+}

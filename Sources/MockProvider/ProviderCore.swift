@@ -1,0 +1,192 @@
+import Foundation
+import OAuthCore
+import Synchronization
+
+/// The authorization server itself: every endpoint as a function from a request to a reply, over state in memory.
+/// The Hummingbird glue in `MockProviderServer` only routes requests here.
+final class ProviderCore: Sendable {
+    /// The scopes this provider knows; any other is `invalid_scope` (RFC 6749 §3.3).
+    static let supportedScopes = ["openid", "profile", "email", "offline_access"]
+    /// The scope granted when the request names none (RFC 6749 §3.3 lets the server pick a default).
+    static let defaultScopes = ["openid"]
+    static let authMethods = ClientAuthMethod.allCases.map(\.rawValue)
+
+    let configuration: MockProviderConfiguration
+    let keys: SigningKeys
+    let clients: [String: MockClient]
+    let now: @Sendable () -> Date
+    let store = Mutex(ProviderStore())
+    private let issuerText: Mutex<String>
+
+    init(configuration: MockProviderConfiguration, keys: SigningKeys, issuer: String, now: @escaping @Sendable () -> Date) {
+        self.configuration = configuration
+        self.keys = keys
+        self.now = now
+        self.issuerText = Mutex(issuer)
+        var clients: [String: MockClient] = [:]
+        for c in configuration.clients where clients[c.id] == nil { clients[c.id] = c }
+        self.clients = clients
+    }
+
+    /// The issuer identifier: `iss` of ID tokens and of authorization responses, and the base of every endpoint URL.
+    var issuer: String {
+        get { issuerText.withLock { $0 } }
+    }
+
+    func setIssuer(_ issuer: String) { issuerText.withLock { $0 = issuer } }
+
+    /// The signed-in user: the first configured one.
+    var user: String { configuration.users.first ?? "alice" }
+
+    // MARK: - Discovery and keys
+
+    /// OpenID Provider metadata (OIDC Discovery §3), also served as RFC 8414 authorization server metadata.
+    func discoveryDocument() -> JSONValue {
+        let iss = issuer
+        func strings(_ a: [String]) -> JSONValue { .array(a.map(JSONValue.string)) }
+        return .object([
+            ("issuer", .string(iss)),
+            ("authorization_endpoint", .string(iss + "/authorize")),
+            ("token_endpoint", .string(iss + "/token")),
+            ("jwks_uri", .string(iss + "/jwks")),
+            ("userinfo_endpoint", .string(iss + "/userinfo")),
+            ("revocation_endpoint", .string(iss + "/revoke")),
+            ("introspection_endpoint", .string(iss + "/introspect")),
+            ("response_types_supported", strings(["code"])),
+            ("response_modes_supported", strings(["query"])),
+            ("grant_types_supported", strings(["authorization_code", "refresh_token"])),
+            ("code_challenge_methods_supported", strings([PKCEMethod.s256.rawValue])),
+            ("token_endpoint_auth_methods_supported", strings(Self.authMethods)),
+            ("revocation_endpoint_auth_methods_supported", strings(Self.authMethods)),
+            ("introspection_endpoint_auth_methods_supported", strings(Self.authMethods)),
+            ("id_token_signing_alg_values_supported", strings([keys.algorithm.rawValue])),
+            ("scopes_supported", strings(Self.supportedScopes)),
+            ("subject_types_supported", strings(["public"])),
+            ("claims_supported", strings(["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "preferred_username", "email", "email_verified"])),
+            ("authorization_response_iss_parameter_supported", .bool(true)),
+        ])
+    }
+
+    func discovery() -> HTTPReply { .json(discoveryDocument(), noStore: false) }
+
+    func jwks() -> HTTPReply { .json(keys.jwks, noStore: false) }
+
+    // MARK: - Shared helpers
+
+    /// The request parameters of a token, revocation or introspection request: a form body, or a JSON object.
+    func bodyParameters(_ request: IncomingRequest) -> Result<[FormField], ProtocolError> {
+        let contentType = request.header("content-type")?.lowercased() ?? ""
+        if contentType.hasPrefix("application/json") {
+            guard case .object(let members)? = JSONValue.parse(request.body) else {
+                return .failure(ProtocolError(.invalidRequest, "the body is not a JSON object"))
+            }
+            var fields: [FormField] = []
+            for (name, value) in members {
+                switch value {
+                case .string(let s): fields.append(FormField(name, s))
+                case .number, .bool: fields.append(FormField(name, value.serialized()))
+                case .null: continue
+                case .array, .object:
+                    return .failure(ProtocolError(.invalidRequest, "parameter \(name) must be a string"))
+                }
+            }
+            return Self.rejectingRepeats(fields)
+        }
+        if !contentType.isEmpty, !contentType.hasPrefix("application/x-www-form-urlencoded") {
+            return .failure(ProtocolError(.invalidRequest, "the body must be application/x-www-form-urlencoded (RFC 6749 §4.1.3), not \(contentType)"))
+        }
+        return Self.rejectingRepeats(FormURLEncoded.decode(request.body).fields)
+    }
+
+    private static func rejectingRepeats(_ fields: [FormField]) -> Result<[FormField], ProtocolError> {
+        if let repeated = fields.firstRepeatedName {
+            return .failure(ProtocolError(.invalidRequest, "parameter \(repeated) is repeated; each may appear only once (RFC 6749 §3.2)"))
+        }
+        return .success(fields)
+    }
+
+    /// Client authentication (RFC 6749 §2.3), by the method the client registered.
+    func authenticateClient(_ request: IncomingRequest, _ params: [FormField]) -> Result<MockClient, ClientAuthenticationFailure> {
+        let authorization = request.header("authorization")
+        let triedBasic = authorization.map { $0.lowercased().hasPrefix("basic ") || $0.lowercased() == "basic" } ?? false
+        func fail(_ description: String, status: Int = 401) -> Result<MockClient, ClientAuthenticationFailure> {
+            let code: OAuthErrorCode = status == 401 ? .invalidClient : .invalidRequest
+            return .failure(ClientAuthenticationFailure(error: ProtocolError(code, description), status: status, basicTried: triedBasic))
+        }
+        let basic = authorization.flatMap { HTTPBasicCredentials.parse(headerValue: $0) }
+        if triedBasic, basic == nil {
+            return fail("the Authorization: Basic header does not decode to client_id:client_secret (RFC 6749 §2.3.1, RFC 7617)")
+        }
+        let bodyID = params.first("client_id")
+        let bodySecret = params.first("client_secret")
+        if basic != nil, bodySecret != nil {
+            return fail("the client authenticated twice, with Basic and with client_secret in the body; use exactly one method (RFC 6749 §2.3)", status: 400)
+        }
+        if let basic, let bodyID, bodyID != basic.clientID {
+            return fail("client_id in the body (\(bodyID)) differs from the one in the Basic header (\(basic.clientID))")
+        }
+        guard let clientID = basic?.clientID ?? bodyID, !clientID.isEmpty else {
+            return fail("no client authentication: send Authorization: Basic, or client_id (and client_secret) in the body (RFC 6749 §2.3)")
+        }
+        guard let client = clients[clientID] else {
+            return fail("unknown client \(clientID)")
+        }
+        func checkSecret(_ presented: String) -> Result<MockClient, ClientAuthenticationFailure> {
+            guard let secret = client.secret, constantTimeEquals(presented, secret) else {
+                return fail("wrong client secret for \(clientID)")
+            }
+            return .success(client)
+        }
+        switch client.authMethod {
+        case .clientSecretBasic:
+            guard let basic else {
+                return fail("client \(clientID) is registered for client_secret_basic: send the secret in an Authorization: Basic header (RFC 6749 §2.3.1)")
+            }
+            return checkSecret(basic.clientSecret)
+        case .clientSecretPost:
+            guard basic == nil, let bodySecret else {
+                return fail("client \(clientID) is registered for client_secret_post: send client_id and client_secret in the body (RFC 6749 §2.3.1)")
+            }
+            return checkSecret(bodySecret)
+        case .none:
+            if basic != nil || !(bodySecret ?? "").isEmpty {
+                return fail("client \(clientID) is a public client (token_endpoint_auth_method none) and has no secret to send (RFC 6749 §2.1)")
+            }
+            return .success(client)
+        }
+    }
+
+    /// Authenticates the client of a token, revocation or introspection request, or answers with the error.
+    func authenticatedRequest(_ request: IncomingRequest) -> AuthenticatedRequest {
+        let params: [FormField]
+        switch bodyParameters(request) {
+        case .failure(let e): return .refused(.oauthError(e))
+        case .success(let p): params = p
+        }
+        switch authenticateClient(request, params) {
+        case .failure(let f): return .refused(f.reply)
+        case .success(let client): return .authenticated(client, params)
+        }
+    }
+
+}
+
+/// A request to a client-authenticated endpoint, after authentication.
+enum AuthenticatedRequest {
+    case authenticated(MockClient, [FormField])
+    /// The answer to send instead: a malformed body or a failed client authentication.
+    case refused(HTTPReply)
+}
+
+/// A failed client authentication and how to answer it (RFC 6749 §5.2).
+struct ClientAuthenticationFailure: Error, Sendable {
+    var error: ProtocolError
+    var status: Int
+    /// When the client tried Basic, a 401 must carry a matching `WWW-Authenticate` challenge.
+    var basicTried: Bool
+
+    var reply: HTTPReply {
+        let challenge = basicTried && status == 401 ? [HTTPReply.Header(name: "WWW-Authenticate", value: "Basic realm=\"mock\"")] : []
+        return .oauthError(error, status: status, headers: challenge)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import OAuthCore
+
+/// What an authorization code stands for (RFC 6749 §4.1.2: bound to client, redirect URI, and the request).
+struct AuthorizationCodeRecord: Sendable {
+    var code: String
+    var grantID: String
+    var clientID: String
+    /// The `redirect_uri` parameter as sent; nil when the client left it out (then §4.1.3 does not require it later).
+    var redirectURIParameter: String?
+    var codeChallenge: String?
+    var codeChallengeMethod: PKCEMethod?
+    var nonce: String?
+    var scopes: [String]
+    var user: String
+    var authTime: Date
+    var expiresAt: Date
+    var used = false
+}
+
+/// An access token the provider issued (opaque, looked up here by the resource endpoints).
+struct AccessTokenRecord: Sendable {
+    var token: String
+    var grantID: String
+    var clientID: String
+    var scopes: [String]
+    var user: String
+    var issuedAt: Date
+    var expiresAt: Date
+}
+
+/// A refresh token: one per grant at a time, replaced on every use (rotation, RFC 9700 §4.14.2).
+struct RefreshTokenRecord: Sendable {
+    var token: String
+    var grantID: String
+    var clientID: String
+    /// The scopes of the original grant; a refresh may ask for fewer, never more (RFC 6749 §6).
+    var scopes: [String]
+    var user: String
+    var authTime: Date
+    var issuedAt: Date
+    var expiresAt: Date
+}
+
+/// All of the provider's state, in memory. Only ever touched under the provider's lock.
+struct ProviderStore: Sendable {
+    /// Refresh tokens live this long unless rotated or revoked; it bounds the memory they take.
+    static let refreshTokenLifetime: TimeInterval = 30 * 24 * 3600
+
+    var codes: [String: AuthorizationCodeRecord] = [:]
+    var accessTokens: [String: AccessTokenRecord] = [:]
+    var refreshTokens: [String: RefreshTokenRecord] = [:]
+
+    /// Drops every expired code and token, so memory stays bounded however long the provider runs. A used code is
+    /// kept until it expires, so that a replay within its lifetime is recognised (RFC 6749 §4.1.2).
+    mutating func sweep(now: Date) {
+        codes = codes.filter { $0.value.expiresAt > now }
+        accessTokens = accessTokens.filter { $0.value.expiresAt > now }
+        refreshTokens = refreshTokens.filter { $0.value.expiresAt > now }
+    }
+
+    /// Revokes every token issued under a grant; returns how many were removed.
+    @discardableResult
+    mutating func revokeGrant(_ grantID: String) -> Int {
+        let before = accessTokens.count + refreshTokens.count
+        accessTokens = accessTokens.filter { $0.value.grantID != grantID }
+        refreshTokens = refreshTokens.filter { $0.value.grantID != grantID }
+        return before - accessTokens.count - refreshTokens.count
+    }
+
+    /// Issues a fresh access token and refresh token for a grant.
+    mutating func issueTokens(
+        grantID: String, clientID: String, scopes: [String], grantScopes: [String], user: String, authTime: Date,
+        now: Date, accessTokenLifetime: TimeInterval
+    ) -> (access: AccessTokenRecord, refresh: RefreshTokenRecord) {
+        let access = AccessTokenRecord(
+            token: SecureRandom.token(bytes: 32), grantID: grantID, clientID: clientID, scopes: scopes, user: user,
+            issuedAt: now, expiresAt: now.addingTimeInterval(accessTokenLifetime)
+        )
+        let refresh = RefreshTokenRecord(
+            token: SecureRandom.token(bytes: 32), grantID: grantID, clientID: clientID, scopes: grantScopes, user: user,
+            authTime: authTime, issuedAt: now, expiresAt: now.addingTimeInterval(ProviderStore.refreshTokenLifetime)
+        )
+        accessTokens[access.token] = access
+        refreshTokens[refresh.token] = refresh
+        return (access, refresh)
+    }
+}

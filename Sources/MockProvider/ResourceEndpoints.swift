@@ -1,0 +1,114 @@
+import Foundation
+import OAuthCore
+
+extension ProviderCore {
+    /// `GET/POST /userinfo` (OIDC Core §5.3): the user's claims for a valid bearer access token (RFC 6750).
+    func userinfo(_ request: IncomingRequest) -> HTTPReply {
+        func bearerError(_ status: Int, _ error: ProtocolError?) -> HTTPReply {
+            var challenge = "Bearer realm=\"mock\""
+            if let error {
+                challenge = "Bearer error=\"\(error.code.rawValue)\", error_description=\"\(error.description.replacingOccurrences(of: "\"", with: "'"))\""
+            }
+            let header = HTTPReply.Header(name: "WWW-Authenticate", value: challenge)
+            guard let error else { return HTTPReply(status: status, headers: [header] + HTTPReply.noStore) }
+            return .oauthError(error, status: status, headers: [header])
+        }
+        var token: String?
+        if let authorization = request.header("authorization") {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                return bearerError(401, ProtocolError(.invalidToken, "the Authorization header must be Bearer <access token> (RFC 6750 §2.1)"))
+            }
+            token = parts[1].trimmingCharacters(in: .whitespaces)
+        } else if request.method == "POST",
+                  request.header("content-type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
+            token = FormURLEncoded.decode(request.body).fields.first("access_token")
+        }
+        guard let token else {
+            // RFC 6750 §3.1: a request without credentials gets a challenge but no error code.
+            return bearerError(401, nil)
+        }
+        let now = self.now()
+        let record = store.withLock { $0.accessTokens[token] }
+        guard let record, record.expiresAt > now else {
+            return bearerError(401, ProtocolError(.invalidToken, "the access token is unknown, expired or revoked"))
+        }
+        guard record.scopes.contains("openid") else {
+            return bearerError(403, ProtocolError(.insufficientScope, "the UserInfo endpoint needs an access token granted the openid scope (OIDC Core §5.3)"))
+        }
+        var claims: [(String, JSONValue)] = [("sub", .string(record.user))]
+        if record.scopes.contains("profile") {
+            claims.append(("name", .string(UserProfile.name(record.user))))
+            claims.append(("preferred_username", .string(record.user)))
+        }
+        if record.scopes.contains("email") {
+            claims.append(("email", .string(UserProfile.email(record.user))))
+            claims.append(("email_verified", .bool(true)))
+        }
+        return .json(.object(claims))
+    }
+
+    /// `POST /revoke` (RFC 7009): revokes a token the client holds. Always 200 for an authenticated client, so a
+    /// caller learns nothing about tokens that are not its own (§2.2).
+    func revoke(_ request: IncomingRequest) -> HTTPReply {
+        let client: MockClient
+        let params: [FormField]
+        switch authenticatedRequest(request) {
+        case .refused(let reply): return reply
+        case .authenticated(let c, let p): (client, params) = (c, p)
+        }
+        guard let token = params.first("token"), !token.isEmpty else {
+            return .oauthError(ProtocolError(.invalidRequest, "token is missing (RFC 7009 §2.1)"))
+        }
+        store.withLock { store in
+            if let access = store.accessTokens[token], access.clientID == client.id {
+                store.accessTokens[token] = nil
+            }
+            if let refresh = store.refreshTokens[token], refresh.clientID == client.id {
+                // §2.1: revoking a refresh token should also invalidate the access tokens of the same grant.
+                store.revokeGrant(refresh.grantID)
+            }
+        }
+        return HTTPReply(status: 200, headers: HTTPReply.noStore)
+    }
+
+    /// `POST /introspect` (RFC 7662): whether a token is active, and what it stands for. A client only sees its own
+    /// tokens as active.
+    func introspect(_ request: IncomingRequest) -> HTTPReply {
+        let client: MockClient
+        let params: [FormField]
+        switch authenticatedRequest(request) {
+        case .refused(let reply): return reply
+        case .authenticated(let c, let p): (client, params) = (c, p)
+        }
+        guard let token = params.first("token"), !token.isEmpty else {
+            return .oauthError(ProtocolError(.invalidRequest, "token is missing (RFC 7662 §2.1)"))
+        }
+        let now = self.now()
+        let found = store.withLock { store -> (scopes: [String], user: String, issuedAt: Date, expiresAt: Date, type: String?)? in
+            if let a = store.accessTokens[token], a.clientID == client.id, a.expiresAt > now {
+                return (a.scopes, a.user, a.issuedAt, a.expiresAt, "Bearer")
+            }
+            if let r = store.refreshTokens[token], r.clientID == client.id, r.expiresAt > now {
+                return (r.scopes, r.user, r.issuedAt, r.expiresAt, nil)
+            }
+            return nil
+        }
+        guard let found else { return .json(.object([("active", .bool(false))])) }
+        var body: [(String, JSONValue)] = [
+            ("active", .bool(true)),
+            ("scope", .string(found.scopes.joined(separator: " "))),
+            ("client_id", .string(client.id)),
+            ("username", .string(found.user)),
+        ]
+        if let type = found.type { body.append(("token_type", .string(type))) }
+        body += [
+            ("exp", .number(Double(Int(found.expiresAt.timeIntervalSince1970)))),
+            ("iat", .number(Double(Int(found.issuedAt.timeIntervalSince1970)))),
+            ("sub", .string(found.user)),
+            ("aud", .string(client.id)),
+            ("iss", .string(issuer)),
+        ]
+        return .json(.object(body))
+    }
+}
