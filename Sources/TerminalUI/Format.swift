@@ -1,0 +1,150 @@
+import FlowEngine
+import Foundation
+import OAuthCore
+
+/// Small, deterministic formatting helpers (no locale-dependent formatters, so snapshots are stable).
+enum Format {
+    /// `12:04:05.123` (or `12:04:05` without milliseconds) in `zone`.
+    static func clock(_ date: Date, zone: TimeZone, millis: Bool = true) -> String {
+        let t = date.timeIntervalSince1970 + Double(zone.secondsFromGMT(for: date))
+        let totalMs = Int64((t * 1000).rounded(.down))
+        let ms = Int(((totalMs % 1000) + 1000) % 1000)
+        let secsOfDay = Int((((totalMs - Int64(ms)) / 1000) % 86_400 + 86_400) % 86_400)
+        let base = two(secsOfDay / 3600) + ":" + two(secsOfDay / 60 % 60) + ":" + two(secsOfDay % 60)
+        return millis ? base + "." + three(ms) : base
+    }
+
+    /// At most five columns: `38ms`, `1.2s`, `12s`, `3m04s`, `1h02m`.
+    static func duration(_ seconds: TimeInterval) -> String {
+        let s = max(0, seconds)
+        if s < 1 { return "\(Int((s * 1000).rounded()))ms" }
+        if s < 10 { return String(format: "%.1fs", s) }
+        if s < 60 { return "\(Int(s))s" }
+        if s < 3600 { return "\(Int(s) / 60)m" + two(Int(s) % 60) + "s" }
+        return "\(Int(s) / 3600)h" + two(Int(s) / 60 % 60) + "m"
+    }
+
+    /// An elapsed clock for the status line, ticking once a second: `00:12`, `03:04`, `1:02:03`.
+    static func elapsed(_ seconds: TimeInterval) -> String {
+        let s = max(0, seconds)
+        if s < 3600 { return two(Int(s) / 60) + ":" + two(Int(s) % 60) }
+        return "\(Int(s) / 3600):" + two(Int(s) / 60 % 60) + ":" + two(Int(s) % 60)
+    }
+
+    /// A count with thin grouping for reading big numbers: `10 000`.
+    static func count(_ n: Int) -> String {
+        let digits = String(n)
+        guard n >= 10_000 else { return digits }
+        var out = ""
+        for (i, ch) in digits.reversed().enumerated() {
+            if i > 0, i % 3 == 0 { out.append(" ") }
+            out.append(ch)
+        }
+        return String(out.reversed())
+    }
+
+    static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    static func three(_ n: Int) -> String { n < 10 ? "00\(n)" : n < 100 ? "0\(n)" : "\(n)" }
+
+    /// A JSON value as one line of text (strings bare, the rest as JSON).
+    static func inline(_ v: JSONValue) -> String {
+        if case .string(let s) = v { return s }
+        return v.serialized()
+    }
+
+    /// Seconds since 1970 as a UTC date, for `exp`/`iat` claims.
+    static func epoch(_ seconds: Double) -> String {
+        let d = Date(timeIntervalSince1970: seconds)
+        let day = Int((seconds / 86_400).rounded(.down))
+        let (y, m, dd) = civil(fromDays: day)
+        return "\(y)-\(two(m))-\(two(dd)) \(clock(d, zone: TimeZone(secondsFromGMT: 0) ?? .current, millis: false)) UTC"
+    }
+
+    /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+}
+
+extension FlowEvent {
+    /// One line saying what the event was, for the event log.
+    func summary(reveal: Bool) -> String {
+        switch payload {
+        case .flowStarted(let s):
+            var t = "\(s.mode) flow with \(s.provider)"
+            if let c = s.clientID { t += ", client \(c)" }
+            t += ", exchange \(s.exchange)"
+            if s.stepMode { t += ", step mode" }
+            return t
+        case .listenerStarted(let l):
+            return "listening on \(l.addresses.joined(separator: ", ")) for \(l.redirectURI)"
+        case .discoveryCompleted(let d):
+            return "\(d.issuer) in \(d.elapsedMs) ms"
+        case .httpRequest(let r):
+            return "\(r.purpose): \(r.method) \(r.url)"
+        case .httpResponse(let r):
+            return "\(r.purpose): HTTP \(r.status) in \(r.elapsedMs) ms"
+        case .urlBuilt(let u):
+            let n = u.params.objectValue?.count ?? 0
+            return "\(u.endpoint) with \(n) parameters" + (u.pkce.map { ", PKCE \($0.method)" } ?? ", no PKCE")
+        case .userRedirected(let r):
+            return "via \(r.via)" + (r.command.map { ": \($0)" } ?? "")
+        case .callbackReceived(let c):
+            var t = "\(c.method) \(c.path) from \(c.remote): \(c.verdict.rawValue)"
+            if let d = c.detail { t += " (\(d))" }
+            return t
+        case .codeReceived(let c):
+            let passed = c.checks.filter(\.ok).count
+            return "code \(c.code.display(reveal: reveal)), \(passed)/\(c.checks.count) checks passed"
+        case .tokenRequest(let r):
+            return "\(r.method) \(r.url)"
+        case .tokenResponse(let r):
+            return "HTTP \(r.status) in \(r.elapsedMs) ms"
+        case .tokenExchanged(let x):
+            var t = x.tokenType
+            if let e = x.expiresIn { t += ", expires in \(e) s" }
+            if let s = x.scope { t += ", scope \(s)" }
+            if x.refreshToken != nil { t += ", refresh token" }
+            if x.idToken != nil { t += ", id_token" }
+            return t
+        case .finding(let f):
+            return "\(f.severity.rawValue) \(f.code): \(f.message)"
+        case .stepWaiting(let w):
+            return "\(w.step): \(w.prompt)"
+        case .flowCompleted(let c):
+            return "in \(c.elapsedMs) ms"
+        case .flowFailed(let f):
+            return f.reason + (f.error.map { " (\($0))" } ?? "")
+        case .busOverflow(let o):
+            return "\(o.dropped) events dropped before reaching this screen"
+        }
+    }
+
+    /// The role the event's type is shown in.
+    var role: ThemeRole {
+        switch payload {
+        case .flowFailed: return .stepFailed
+        case .flowCompleted, .tokenExchanged: return .stepDone
+        case .finding(let f): return f.severity == .error ? .findingError : f.severity == .warn ? .findingWarn : .findingInfo
+        case .callbackReceived(let c):
+            switch c.verdict {
+            case .accepted: return .stepDone
+            case .stray, .duplicate: return .findingWarn
+            case .stateMismatch, .errorResponse, .malformed: return .findingError
+            }
+        case .tokenResponse(let r), .httpResponse(let r): return .httpStatus(r.status)
+        case .stepWaiting: return .stepInProgress
+        case .busOverflow: return .findingWarn
+        default: return .text
+        }
+    }
+}

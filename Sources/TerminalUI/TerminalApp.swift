@@ -1,0 +1,236 @@
+import CNCursesW
+import FlowEngine
+import Foundation
+import OAuthCore
+import Synchronization
+
+/// How the terminal front starts.
+public struct TerminalUIOptions: Sendable {
+    /// `--reveal`: secrets in clear from the start.
+    public var reveal: Bool
+    /// The title bar's first words, e.g. "oauthscope demo".
+    public var title: String
+    /// The look of every role; the default theme, without colour when `NO_COLOR` is set.
+    public var theme: Theme
+
+    public init(reveal: Bool = false, title: String = "oauthscope", theme: Theme = Theme.fromEnvironment()) {
+        self.reveal = reveal
+        self.title = title
+        self.theme = theme
+    }
+}
+
+/// How the user left the terminal front.
+public enum TerminalExit: Sendable {
+    /// `q` or `Q`.
+    case quit
+    /// Ctrl-C.
+    case interrupted
+    /// SIGTERM or SIGHUP.
+    case terminated
+}
+
+/// Why the terminal front could not start.
+public enum TerminalUIError: Error, CustomStringConvertible {
+    case notATerminal
+    case cannotInitialize
+    case cannotCreatePipe(errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .notATerminal: return "the terminal UI needs a terminal on stdin and stdout; use --output plain or jsonl"
+        case .cannotInitialize: return "ncurses could not initialise the terminal (is TERM set?)"
+        case .cannotCreatePipe(let e): return "could not create the UI's wake-up pipe: \(String(cString: strerror(e)))"
+        }
+    }
+}
+
+/// The ncurses front: folds the flow's events into a `FlowState` and draws it live until the user quits.
+///
+/// One task consumes the events and applies each to the state (O(1)), then writes a byte to a pipe. One
+/// dedicated thread owns ncurses: it waits in `poll(2)` on the keyboard and that pipe, with no timeout unless a
+/// clock on screen is ticking, and draws at most one frame every 16 ms, however many events arrive.
+public final class TerminalApp: Sendable {
+    private struct Shared {
+        var state = FlowState()
+        var wakePending = false
+        var streamEnded = false
+    }
+
+    private let events: AsyncStream<FlowEvent>
+    private let commands: CommandChannel
+    private let options: TerminalUIOptions
+    private let shared = Mutex(Shared())
+
+    /// - Parameters:
+    ///   - events: the flow's events, usually a subscription to the event bus.
+    ///   - commands: where keys like `c` (continue) send their commands.
+    public init(events: AsyncStream<FlowEvent>, commands: CommandChannel, options: TerminalUIOptions) {
+        self.events = events
+        self.commands = commands
+        self.options = options
+    }
+
+    /// The current state, for the caller's exit status.
+    public var finalState: FlowState { shared.withLock { $0.state } }
+
+    /// Takes over the terminal until the user quits; restores it on every path. The flow may finish long before;
+    /// the screen stays until `q`.
+    public func run() async throws -> TerminalExit {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw TerminalUIError.notATerminal }
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw TerminalUIError.cannotCreatePipe(errno: errno) }
+        let (readFD, writeFD) = (fds[0], fds[1])
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        let subscriber = Task.detached { [self] in
+            for await event in events {
+                let wake = self.shared.withLock { s -> Bool in
+                    s.state.apply(event)
+                    if s.wakePending { return false }
+                    s.wakePending = true
+                    return true
+                }
+                if wake { TerminalApp.poke(writeFD, UInt8(ascii: "S")) }
+            }
+            self.shared.withLock { $0.streamEnded = true }
+            TerminalApp.poke(writeFD, UInt8(ascii: "S"))
+        }
+        let result: Result<TerminalExit, TerminalUIError> = await withCheckedContinuation { continuation in
+            let thread = Thread { [self] in
+                continuation.resume(returning: self.uiLoop(readFD: readFD, writeFD: writeFD))
+            }
+            thread.name = "oauthscope-ui"
+            thread.start()
+        }
+        subscriber.cancel()
+        await subscriber.value
+        close(readFD)
+        close(writeFD)
+        let exit = try result.get()
+        if !finalState.isFinished { commands.send(.cancel) }
+        return exit
+    }
+
+    static func poke(_ fd: Int32, _ byte: UInt8) {
+        var b = byte
+        _ = write(fd, &b, 1)
+    }
+
+    // MARK: - The UI thread
+
+    private func uiLoop(readFD: Int32, writeFD: Int32) -> Result<TerminalExit, TerminalUIError> {
+        let glyphs: Glyphs = osc_setlocale_is_utf8() != 0 ? .unicode : .ascii
+        // Before initscr, so that ncurses leaves these signals to us (it only takes ones still at SIG_DFL).
+        osc_install_signal_handlers(writeFD)
+        defer { osc_restore_signal_handlers() }
+        osc_mark_terminal_taken(1)
+        guard osc_setup_screen() == Int32(OSC_OK) else {
+            osc_mark_terminal_taken(0)
+            return .failure(.cannotInitialize)
+        }
+        defer { _ = osc_end_screen() }
+
+        let screen = NCursesScreen(theme: options.theme)
+        screen.prepareColors()
+        var ui = UIState(revealByDefault: options.reveal)
+        ui.title = options.title
+        let clock = ContinuousClock()
+        var lastFrame: ContinuousClock.Instant?
+        var needsDraw = true
+        let frameInterval = Duration.milliseconds(16)
+        var pollFDs = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0), pollfd(fd: readFD, events: Int16(POLLIN), revents: 0)]
+
+        while true {
+            if needsDraw, lastFrame.map({ clock.now - $0 >= frameInterval }) ?? true {
+                let state = shared.withLock { $0.state }
+                let (width, height) = screen.size
+                let frame = ScreenRenderer(state: state, ui: ui, theme: options.theme, glyphs: glyphs, now: Date()).render(width: width, height: height)
+                ui.clamp(to: frame.metrics)
+                screen.draw(frame.grid)
+                lastFrame = clock.now
+                needsDraw = false
+            }
+            var timeout: Int32 = -1
+            if needsDraw, let last = lastFrame {
+                let left = frameInterval - (clock.now - last)
+                timeout = max(1, Int32(left.components.attoseconds / 1_000_000_000_000_000) + 1)
+            } else if let tick = tickInterval(ui: ui) {
+                timeout = tick
+            }
+            for i in pollFDs.indices { pollFDs[i].revents = 0 }
+            let n = poll(&pollFDs, nfds_t(pollFDs.count), timeout)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .success(.terminated)
+            }
+            if n == 0 {
+                needsDraw = true  // a coalesced frame is due, or the clock ticked
+                continue
+            }
+            if pollFDs[1].revents & Int16(POLLIN) != 0 {
+                var buffer = [UInt8](repeating: 0, count: 256)
+                var bytes: [UInt8] = []
+                while true {
+                    let got = read(readFD, &buffer, buffer.count)
+                    if got <= 0 { break }
+                    bytes += buffer[0..<got]
+                }
+                shared.withLock { $0.wakePending = false }
+                for b in bytes {
+                    switch b {
+                    case UInt8(ascii: "I"): return .success(.interrupted)
+                    case UInt8(ascii: "T"), UInt8(ascii: "H"): return .success(.terminated)
+                    case UInt8(ascii: "W"):
+                        screen.resizeFromKernel()
+                        needsDraw = true
+                    default:
+                        needsDraw = true
+                    }
+                }
+            }
+            if pollFDs[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                if pollFDs[0].revents & Int16(POLLHUP | POLLERR) != 0 && pollFDs[0].revents & Int16(POLLIN) == 0 {
+                    return .success(.terminated)
+                }
+                let keys = screen.readKeys()
+                guard !keys.isEmpty else { continue }
+                let state = shared.withLock { $0.state }
+                for key in keys {
+                    if key == .resize {
+                        screen.invalidate()
+                        needsDraw = true
+                        continue
+                    }
+                    for effect in ui.handle(key, state: state) {
+                        switch effect {
+                        case .send(let command): commands.send(command)
+                        case .quit(let exit): return .success(exit)
+                        }
+                    }
+                }
+                needsDraw = true
+                lastFrame = nil  // keys are answered at once, never held back by the frame cap
+            }
+        }
+    }
+
+    /// Milliseconds until the next whole second while a clock on screen moves (the flow's elapsed time, a token's
+    /// countdown on the step shown); nil when nothing moves, so an idle screen costs no CPU.
+    private func tickInterval(ui: UIState) -> Int32? {
+        let (moving, since) = shared.withLock { s -> (Bool, Date?) in
+            let st = s.state
+            if st.outcome == .running, let start = st.startedAt { return (true, start) }
+            if let t = st.tokens, let e = t.expiresIn, let at = st.tokensAt, ui.displayedStep(in: st) == .tokenExchanged,
+               at.addingTimeInterval(Double(e)) > Date() {
+                return (true, at)
+            }
+            return (false, nil)
+        }
+        guard moving, let origin = since else { return nil }
+        let ms = Int(Date().timeIntervalSince(origin) * 1000) % 1000
+        return Int32(max(1, 1000 - ms))
+    }
+}

@@ -1,0 +1,267 @@
+import FlowEngine
+import Foundation
+
+/// What the last frame learned about the panes' sizes, so that paging and clamping need no terminal.
+public struct PaneMetrics: Sendable, Hashable {
+    public var timelineRows = 10
+    public var detailRows = 10
+    /// Lines in the detail pane's content at its current width.
+    public var detailLines = 0
+    public var logRows = 5
+    public var helpRows = 10
+    public var helpLines = 0
+
+    public init() {}
+}
+
+/// Something a key asks the outside world to do.
+public enum UIEffect: Sendable, Hashable {
+    /// Send a command to the flow controller.
+    case send(FlowCommand)
+    /// Leave the UI.
+    case quit(TerminalExit)
+}
+
+/// Everything about the screen that is not the flow: focus, selection, scroll positions, what is revealed.
+/// Keys change it through `handle`, a pure function, so key handling is tested without a terminal.
+public struct UIState: Sendable, Hashable {
+    public enum Pane: String, Sendable, Hashable, CaseIterable {
+        case timeline, detail, log
+
+        var context: KeyContext {
+            switch self {
+            case .timeline: return .timeline
+            case .detail: return .detail
+            case .log: return .log
+            }
+        }
+    }
+
+    public var focus: Pane = .timeline
+    /// The step the user picked; used once `followsCurrentStep` is off.
+    public var selectedStep: FlowStep = .urlBuilt
+    /// While true the detail pane shows whichever step is happening now.
+    public var followsCurrentStep = true
+    public var detailScroll = 0
+    /// The `seq` of the selected log event; nil follows the newest.
+    public var logSelection: Int?
+    /// The `seq` of the event shown in the detail pane instead of a step (opened from the log).
+    public var inspectedSeq: Int?
+    public var showingHelp = false
+    public var helpScroll = 0
+    /// `--reveal`: secrets in clear unless a step was hidden with `r`.
+    public var revealByDefault = false
+    public var revealOverrides: [FlowStep: Bool] = [:]
+    /// A one-line notice for the status line, cleared by the next key.
+    public var notice: String?
+    /// The zone times are shown in.
+    public var timeZone: TimeZone = .current
+    public var metrics = PaneMetrics()
+    /// The title bar's first words (`TerminalUIOptions.title`).
+    public var title = "oauthscope"
+    /// The key table keys are looked up in.
+    public var keymap = Keymap.standard
+
+    public init(revealByDefault: Bool = false, timeZone: TimeZone = .current) {
+        self.revealByDefault = revealByDefault
+        self.timeZone = timeZone
+    }
+
+    /// The step the detail pane is about.
+    public func displayedStep(in state: FlowState) -> FlowStep {
+        followsCurrentStep ? state.currentStep : selectedStep
+    }
+
+    /// Whether `step`'s secrets are shown in clear.
+    public func isRevealed(_ step: FlowStep) -> Bool { revealOverrides[step] ?? revealByDefault }
+
+    /// The key context that applies now.
+    public var context: KeyContext { showingHelp ? .help : focus.context }
+
+    /// Applies one key: changes this state and returns what the outside world must do.
+    public mutating func handle(_ key: Key, state: FlowState) -> [UIEffect] {
+        if key == .resize { return [] }
+        notice = nil
+        guard let command = keymap.command(for: key, in: context) else { return [] }
+        return perform(command, state: state)
+    }
+
+    /// Carries out one command.
+    public mutating func perform(_ command: UICommand, state: FlowState) -> [UIEffect] {
+        switch command {
+        case .help:
+            showingHelp.toggle()
+            helpScroll = 0
+        case .back:
+            if showingHelp {
+                showingHelp = false
+            } else if inspectedSeq != nil {
+                inspectedSeq = nil
+                detailScroll = 0
+                focus = .log
+            } else if focus != .timeline {
+                focus = .timeline
+            } else {
+                return [.quit(.quit)]
+            }
+        case .quit:
+            return [.quit(.quit)]
+        case .interrupt:
+            return [.quit(.interrupted)]
+        case .proceed:
+            if let w = state.waiting {
+                notice = "Continuing: \(w.step)"
+                return [.send(.proceed)]
+            }
+            notice = state.isFinished ? "The flow has finished; nothing to continue." : "Nothing is waiting; the flow goes on by itself."
+        case .reveal:
+            let step = inspectedEvent(in: state).flatMap(\.step) ?? displayedStep(in: state)
+            let now = !isRevealed(step)
+            revealOverrides[step] = now
+            notice = now ? "Secrets of \(step.label) shown in clear (r hides them)" : "Secrets of \(step.label) hidden"
+        case .switchPane, .switchPaneBack:
+            let all = Pane.allCases
+            let i = all.firstIndex(of: focus) ?? 0
+            focus = all[(i + (command == .switchPane ? 1 : all.count - 1)) % all.count]
+        case .open:
+            open(state: state)
+        case .moveUp, .moveDown, .top, .bottom, .pageUp, .pageDown:
+            move(command, state: state)
+        }
+        return []
+    }
+
+    private mutating func open(state: FlowState) {
+        switch focus {
+        case .timeline:
+            inspectedSeq = nil
+            focus = .detail
+            detailScroll = 0
+        case .log:
+            guard let i = logIndex(in: state) else { return }
+            let event = state.log[i]
+            inspectedSeq = event.seq
+            if let step = event.step {
+                selectedStep = step
+                followsCurrentStep = false
+            }
+            focus = .detail
+            detailScroll = 0
+        case .detail:
+            break
+        }
+    }
+
+    private mutating func move(_ command: UICommand, state: FlowState) {
+        if showingHelp {
+            let maxScroll = max(0, metrics.helpLines - metrics.helpRows)
+            helpScroll = Self.scrolled(helpScroll, command, page: metrics.helpRows, max: maxScroll)
+            return
+        }
+        switch focus {
+        case .timeline:
+            if command == .pageUp || command == .pageDown {
+                // Paging in the timeline pages the detail beside it, so a step can be read without leaving the list.
+                detailScroll = Self.scrolled(detailScroll, command, page: metrics.detailRows, max: maxDetailScroll)
+                return
+            }
+            let current = displayedStep(in: state).rawValue
+            let last = FlowStep.allCases.count - 1
+            let next: Int
+            switch command {
+            case .moveUp: next = max(0, current - 1)
+            case .moveDown: next = min(last, current + 1)
+            case .top: next = 0
+            default: next = last
+            }
+            selectedStep = FlowStep(rawValue: next) ?? selectedStep
+            followsCurrentStep = false
+            inspectedSeq = nil
+            if next != current { detailScroll = 0 }
+        case .detail:
+            detailScroll = Self.scrolled(detailScroll, command, page: metrics.detailRows, max: maxDetailScroll)
+        case .log:
+            guard !state.log.isEmpty else { return }
+            let last = state.log.count - 1
+            let current = logIndex(in: state) ?? last
+            let page = max(1, metrics.logRows - 1)
+            let next: Int
+            switch command {
+            case .moveUp: next = current - 1
+            case .moveDown: next = current + 1
+            case .pageUp: next = current - page
+            case .pageDown: next = current + page
+            case .top: next = 0
+            default: next = last
+            }
+            let clamped = min(max(0, next), last)
+            logSelection = clamped == last ? nil : state.log[clamped].seq
+        }
+    }
+
+    var maxDetailScroll: Int { max(0, metrics.detailLines - metrics.detailRows) }
+
+    static func scrolled(_ value: Int, _ command: UICommand, page: Int, max maxValue: Int) -> Int {
+        let step = Swift.max(1, page - 1)
+        let next: Int
+        switch command {
+        case .moveUp: next = value - 1
+        case .moveDown: next = value + 1
+        case .pageUp: next = value - step
+        case .pageDown: next = value + step
+        case .top: next = 0
+        default: next = maxValue
+        }
+        return Swift.min(Swift.max(0, next), maxValue)
+    }
+
+    /// The index in `state.log` of the selected event (the newest when following).
+    public func logIndex(in state: FlowState) -> Int? {
+        guard !state.log.isEmpty else { return nil }
+        guard let seq = logSelection else { return state.log.count - 1 }
+        return state.log.index(ofSeq: seq)
+    }
+
+    /// The event opened from the log, if it is still in the log's window.
+    public func inspectedEvent(in state: FlowState) -> FlowEvent? {
+        guard let seq = inspectedSeq, let i = state.log.index(ofSeq: seq), state.log[i].seq == seq else { return nil }
+        return state.log[i]
+    }
+
+    /// Keeps scroll positions inside what the last frame could show (after a resize or a shrinking document).
+    public mutating func clamp(to metrics: PaneMetrics) {
+        self.metrics = metrics
+        detailScroll = min(detailScroll, maxDetailScroll)
+        helpScroll = min(helpScroll, max(0, metrics.helpLines - metrics.helpRows))
+    }
+}
+
+extension BoundedLog where Element == FlowEvent {
+    /// The index of the first event whose `seq` is at least `seq` (sequence numbers only grow), clamped to the log.
+    func index(ofSeq seq: Int) -> Int? {
+        guard !isEmpty else { return nil }
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if self[mid].seq < seq { lo = mid + 1 } else { hi = mid }
+        }
+        return Swift.min(lo, count - 1)
+    }
+}
+
+extension FlowEvent {
+    /// The step an event belongs to, when it belongs to one.
+    public var step: FlowStep? {
+        switch payload {
+        case .flowStarted, .listenerStarted, .discoveryCompleted, .urlBuilt: return .urlBuilt
+        case .httpRequest(let r): return r.purpose == "discovery" ? .urlBuilt : .tokenExchanged
+        case .httpResponse(let r): return r.purpose == "discovery" ? .urlBuilt : .tokenExchanged
+        case .userRedirected: return .userRedirected
+        case .callbackReceived, .codeReceived: return .codeReceived
+        case .tokenRequest, .tokenResponse, .tokenExchanged, .flowCompleted: return .tokenExchanged
+        case .stepWaiting(let w): return FlowStep(key: w.step)
+        case .flowFailed(let f): return f.step.flatMap(FlowStep.init(key:))
+        case .finding, .busOverflow: return nil
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import FlowEngine
+import Foundation
+
+/// Every event, newest last, one line each: time, type, short summary. Follows the newest event until the user
+/// moves the selection up; only the visible rows are formatted, however long the log.
+struct EventLogView {
+    var state: FlowState
+    var ui: UIState
+    var glyphs: Glyphs
+
+    var title: String {
+        let log = state.log
+        var t = "Events (\(Format.count(log.totalAppended)))"
+        if log.dropped > 0 { t += " \(glyphs.separator) newest \(Format.count(log.count)) kept" }
+        if state.droppedEvents > 0 { t += " \(glyphs.separator) \(Format.count(state.droppedEvents)) lost in a burst" }
+        t += ui.logSelection == nil ? " \(glyphs.separator) following" : " \(glyphs.separator) G follows"
+        return t
+    }
+
+    func draw(into grid: inout CellGrid, _ r: Rect) {
+        let log = state.log
+        guard r.height > 0, !log.isEmpty else {
+            if r.height > 0 { grid.write("No events yet.", x: r.x + 1, y: r.y, role: .muted, limit: r.maxX) }
+            return
+        }
+        let selected = ui.logIndex(in: state) ?? log.count - 1
+        // Keep the selection on screen: the window ends at it, or later when it is near the top.
+        let end = min(log.count, max(selected + 1, min(log.count, r.height)))
+        let start = max(0, end - r.height)
+        let typeWidth = 24
+        let highlight = ui.focus == .log || ui.logSelection != nil
+        for (row, i) in (start..<end).enumerated() {
+            let event = log[i]
+            let y = r.y + row
+            let reveal = event.step.map(ui.isRevealed) ?? ui.revealByDefault
+            var x = grid.write(" " + Format.clock(event.time, zone: ui.timeZone) + " ", x: r.x, y: y, role: .muted, limit: r.maxX)
+            x = grid.write(Text.pad(event.type, to: typeWidth) + " ", x: x, y: y, role: event.role, limit: r.maxX)
+            grid.write(Text.truncate(event.summary(reveal: reveal), to: r.maxX - x - 1, ellipsis: glyphs.ellipsis, asciiOnly: glyphs.asciiOnly), x: x, y: y, role: .text, limit: r.maxX)
+            if i == selected, highlight { grid.restyle(x: r.x, y: y, width: r.width, role: .selection) }
+        }
+    }
+}
+
+/// The bottom line: how the flow stands, where the listener is, the elapsed time, and the keys that work here.
+/// When the flow waits for the user it says, before anything else, which key continues.
+struct StatusLine {
+    var state: FlowState
+    var ui: UIState
+    var glyphs: Glyphs
+    var now: Date
+
+    var elapsed: TimeInterval? {
+        guard let start = state.startedAt else { return nil }
+        switch state.outcome {
+        case .completed(let ms): return Double(ms) / 1000
+        case .failed: return (state.lastEventAt ?? start).timeIntervalSince(start)
+        case .running: return now.timeIntervalSince(start)
+        }
+    }
+
+    func draw(into grid: inout CellGrid, _ r: Rect) {
+        grid.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .background)
+        var x = r.x
+        let limit = r.maxX
+        if let w = state.waiting {
+            let keys = ui.keymap.keys(for: .proceed, in: ui.focus.context).map(\.label)
+            let keyText = keys.joined(separator: " or ")
+            x = grid.write(" \(glyphs.paused) WAITING: \(w.prompt) \(glyphs.separator) press \(keyText) to continue ", x: x, y: r.y, role: .selection, limit: limit)
+        } else {
+            switch state.outcome {
+            case .running:
+                let text = state.started == nil ? "starting" : "running"
+                x = grid.write(" \(glyphs.inProgress) \(text)", x: x, y: r.y, role: .stepInProgress, limit: limit)
+            case .completed(let ms):
+                x = grid.write(" \(glyphs.done) completed in \(Format.duration(Double(ms) / 1000))", x: x, y: r.y, role: .stepDone, limit: limit)
+            case .failed(let f):
+                x = grid.write(" \(glyphs.failed) failed" + (f.error.map { ": \($0)" } ?? ""), x: x, y: r.y, role: .stepFailed, limit: limit)
+            }
+        }
+        var facts: [String] = []
+        if !state.listenerAddresses.isEmpty { facts.append("listening " + state.listenerAddresses.joined(separator: ", ")) }
+        if let e = elapsed, state.outcome == .running { facts.append(Format.elapsed(e)) }
+        if let e = elapsed, case .failed = state.outcome { facts.append("after " + Format.duration(e)) }
+        if let n = ui.notice { facts.append(n) }
+        let hints = ui.keymap.hints(for: ui.context, waiting: state.waiting != nil)
+        let hintWidth = hints.reduce(0) { $0 + CellGrid.columns($1.keys) + CellGrid.columns($1.action) + 3 }
+        let factsText = facts.isEmpty ? "" : " " + facts.joined(separator: " \(glyphs.separator) ")
+        // The facts come first; key hints fill what is left from the right, dropping the least useful first.
+        let factsRoom = max(0, limit - x - min(hintWidth, (limit - x) / 2))
+        x = grid.write(Text.truncate(factsText, to: factsRoom, ellipsis: glyphs.ellipsis, asciiOnly: glyphs.asciiOnly), x: x, y: r.y, role: ui.notice != nil ? .keyHint : .muted, limit: limit)
+        var shown = hints
+        func width(_ h: [(keys: String, action: String)]) -> Int { h.reduce(0) { $0 + CellGrid.columns($1.keys) + CellGrid.columns($1.action) + 3 } }
+        while !shown.isEmpty, width(shown) > limit - x - 1 {
+            shown.remove(at: shown.count > 2 ? shown.count - 3 : 0)
+        }
+        var hx = limit - width(shown)
+        for h in shown {
+            hx = grid.write(" " + h.keys, x: hx, y: r.y, role: .keyHint, limit: limit)
+            hx = grid.write(" " + h.action + " ", x: hx, y: r.y, role: .muted, limit: limit)
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import FlowEngine
+import Foundation
+import OAuthCore
+
+/// The smallest window the screen is drawn in; below it a message says so instead.
+public let minimumScreenSize = (width: 80, height: 24)
+
+/// Draws the whole screen for `state` into a grid: title bar, timeline, detail pane, event log, status line, and
+/// the help overlay when it is open. Pure: the same inputs always give the same grid. `now` drives the elapsed
+/// clock and token countdowns; nil means the time of the last event (what snapshots use).
+public func renderScreen(state: FlowState, ui: UIState, theme: Theme, width: Int, height: Int, now: Date? = nil, glyphs: Glyphs = .unicode) -> CellGrid {
+    ScreenRenderer(state: state, ui: ui, theme: theme, glyphs: glyphs, now: now).render(width: width, height: height).grid
+}
+
+struct Rect: Hashable {
+    var x, y, width, height: Int
+    var inner: Rect { Rect(x: x + 1, y: y + 1, width: max(0, width - 2), height: max(0, height - 2)) }
+    var maxX: Int { x + width }
+}
+
+/// Where each pane goes for a window size.
+struct ScreenLayout {
+    var title, timeline, detail, log, status: Rect
+
+    init(width: Int, height: Int) {
+        let logHeight = height >= 40 ? 10 : height >= 30 ? 8 : 7
+        let mainHeight = height - 2 - logHeight
+        let timelineWidth = width >= 120 ? 42 : width >= 100 ? 38 : 34
+        title = Rect(x: 0, y: 0, width: width, height: 1)
+        timeline = Rect(x: 0, y: 1, width: timelineWidth, height: mainHeight)
+        detail = Rect(x: timelineWidth, y: 1, width: width - timelineWidth, height: mainHeight)
+        log = Rect(x: 0, y: 1 + mainHeight, width: width, height: logHeight)
+        status = Rect(x: 0, y: height - 1, width: width, height: 1)
+    }
+}
+
+/// Renders one frame and reports the pane sizes it used (for paging and scroll clamping).
+struct ScreenRenderer {
+    var state: FlowState
+    var ui: UIState
+    var theme: Theme
+    var glyphs: Glyphs
+    var now: Date?
+
+    var clockNow: Date { now ?? state.lastEventAt ?? state.startedAt ?? Date(timeIntervalSince1970: 0) }
+
+    func render(width: Int, height: Int) -> (grid: CellGrid, metrics: PaneMetrics) {
+        var grid = CellGrid(width: width, height: height, asciiOnly: glyphs.asciiOnly)
+        var metrics = ui.metrics
+        guard width >= minimumScreenSize.width, height >= minimumScreenSize.height else {
+            drawTooSmall(&grid)
+            return (grid, metrics)
+        }
+        let layout = ScreenLayout(width: width, height: height)
+        drawTitle(&grid, layout.title)
+
+        let timeline = TimelineView(state: state, ui: ui, glyphs: glyphs, now: clockNow)
+        drawBox(&grid, layout.timeline, title: "Flow", focused: ui.focus == .timeline && !ui.showingHelp)
+        timeline.draw(into: &grid, layout.timeline.inner)
+        metrics.timelineRows = layout.timeline.inner.height
+
+        let detail = DetailView(state: state, ui: ui, glyphs: glyphs, now: clockNow)
+        let lines = detail.document().layout(width: max(1, layout.detail.inner.width - 1), asciiOnly: glyphs.asciiOnly)
+        let rows = layout.detail.inner.height
+        let maxScroll = max(0, lines.count - rows)
+        let scroll = min(ui.detailScroll, maxScroll)
+        var detailTitle = detail.title
+        if lines.count > rows { detailTitle += " \(glyphs.separator) \(min(lines.count, scroll + rows))/\(lines.count)" }
+        drawBox(&grid, layout.detail, title: detailTitle, focused: ui.focus == .detail && !ui.showingHelp)
+        let inner = layout.detail.inner
+        for (i, line) in lines.dropFirst(scroll).prefix(rows).enumerated() {
+            grid.draw(line, x: inner.x + 1, y: inner.y + i, limit: inner.maxX)
+        }
+        drawScrollMarks(&grid, layout.detail, scroll: scroll, total: lines.count, rows: rows)
+        metrics.detailRows = rows
+        metrics.detailLines = lines.count
+
+        let log = EventLogView(state: state, ui: ui, glyphs: glyphs)
+        drawBox(&grid, layout.log, title: log.title, focused: ui.focus == .log && !ui.showingHelp)
+        log.draw(into: &grid, layout.log.inner)
+        metrics.logRows = layout.log.inner.height
+
+        StatusLine(state: state, ui: ui, glyphs: glyphs, now: clockNow).draw(into: &grid, layout.status)
+
+        if ui.showingHelp {
+            let (helpRows, helpLines) = drawHelp(&grid, width: width, height: height)
+            metrics.helpRows = helpRows
+            metrics.helpLines = helpLines
+        }
+        return (grid, metrics)
+    }
+
+    func drawBox(_ grid: inout CellGrid, _ r: Rect, title: String, focused: Bool) {
+        guard r.width >= 2, r.height >= 2 else { return }
+        let role: ThemeRole = focused ? .borderFocus : .border
+        let g = glyphs
+        let bar = String(repeating: g.horizontal, count: r.width - 2)
+        grid.write(g.topLeft + bar + g.topRight, x: r.x, y: r.y, role: role)
+        for y in (r.y + 1)..<(r.y + r.height - 1) {
+            grid.write(g.vertical, x: r.x, y: y, role: role)
+            grid.write(g.vertical, x: r.maxX - 1, y: y, role: role)
+        }
+        grid.write(g.bottomLeft + bar + g.bottomRight, x: r.x, y: r.y + r.height - 1, role: role)
+        if !title.isEmpty {
+            let limit = r.maxX - 2
+            var t = " " + title + " "
+            if CellGrid.columns(t, asciiOnly: glyphs.asciiOnly) > limit - (r.x + 2) {
+                t = Text.truncate(t, to: limit - (r.x + 2) - 1, ellipsis: glyphs.ellipsis, asciiOnly: glyphs.asciiOnly) + " "
+            }
+            grid.write(t, x: r.x + 2, y: r.y, role: focused ? .borderFocus : .title, limit: limit)
+        }
+    }
+
+    /// Arrows on the right border when there is more above or below, so nothing scrolls out of sight unnoticed.
+    func drawScrollMarks(_ grid: inout CellGrid, _ r: Rect, scroll: Int, total: Int, rows: Int) {
+        guard rows > 0 else { return }
+        if scroll > 0 { grid.write(glyphs.asciiOnly ? "^" : "▲", x: r.maxX - 1, y: r.y + 1, role: .keyHint) }
+        if scroll + rows < total { grid.write(glyphs.asciiOnly ? "v" : "▼", x: r.maxX - 1, y: r.y + r.height - 2, role: .keyHint) }
+    }
+
+    func drawTitle(_ grid: inout CellGrid, _ r: Rect) {
+        grid.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .title)
+        var x = grid.write(" " + ui.title + " ", x: r.x, y: r.y, role: .title)
+        var parts: [String] = []
+        if !state.flowID.isEmpty { parts.append("flow \(state.flowID)") }
+        if let s = state.started {
+            parts.append(s.provider)
+            if let c = s.clientID { parts.append("client \(c)") }
+            parts.append("redirect \(s.redirectURI)")
+            if s.stepMode { parts.append("step mode") }
+            if s.exchange != "auto" { parts.append("exchange \(s.exchange)") }
+        }
+        if !parts.isEmpty {
+            x = grid.write(glyphs.separator + " ", x: x, y: r.y, role: .muted)
+            let text = parts.joined(separator: " \(glyphs.separator) ")
+            grid.write(Text.truncate(text, to: r.maxX - x - 1, ellipsis: glyphs.ellipsis, asciiOnly: glyphs.asciiOnly), x: x, y: r.y, role: .muted, limit: r.maxX)
+        }
+    }
+
+    func drawTooSmall(_ grid: inout CellGrid) {
+        let message = "Window too small: \(grid.width)x\(grid.height). oauthscope needs at least \(minimumScreenSize.width)x\(minimumScreenSize.height); enlarge the window, or press q to quit."
+        var doc = Document()
+        doc.text(message, .title)
+        let lines = doc.layout(width: max(1, grid.width - 2), asciiOnly: glyphs.asciiOnly)
+        let top = max(0, (grid.height - lines.count) / 2)
+        for (i, line) in lines.enumerated() {
+            let x = max(0, (grid.width - line.width) / 2)
+            grid.draw(line, x: x, y: top + i, limit: grid.width)
+        }
+    }
+
+    /// The help overlay, generated from the key table. Returns its visible rows and total lines.
+    func drawHelp(_ grid: inout CellGrid, width: Int, height: Int) -> (Int, Int) {
+        let boxWidth = min(width - 4, 96)
+        var doc = Document()
+        let rows = ui.keymap.helpRows()
+        let keysWidth = min(22, rows.map { CellGrid.columns($0.keys) }.max() ?? 0)
+        for row in rows {
+            let pad = String(repeating: " ", count: max(0, keysWidth - CellGrid.columns(row.keys)) + 2)
+            doc.line([Span(row.keys, .keyHint), Span(pad), Span(row.help), Span("  (\(row.contexts))", .muted)], indent: keysWidth + 2)
+        }
+        doc.heading("Steps")
+        doc.line(Span(glyphs.waiting, .stepWaiting), Span(" waiting   "), Span(glyphs.inProgress, .stepInProgress), Span(" in progress   "),
+                 Span(glyphs.done, .stepDone), Span(" done   "), Span(glyphs.failed, .stepFailed), Span(" failed"))
+        doc.line(Span(glyphs.ok, .stepDone), Span(" check passed   "), Span(glyphs.info, .findingInfo), Span(" note   "),
+                 Span(glyphs.warn, .findingWarn), Span(" warning   "), Span(glyphs.fail, .findingError), Span(" check failed"))
+        doc.heading("Reading the screen")
+        doc.text("Left: the four steps of the authorization-code flow, live. Right: what the selected step sent and received, with every parameter explained and the RFC section that defines it. Bottom: every event, newest last. Secrets are shown as a prefix and their length until r reveals them for the selected step.", .text)
+        let lines = doc.layout(width: boxWidth - 4, asciiOnly: glyphs.asciiOnly)
+        let boxHeight = min(height - 2, lines.count + 2)
+        let box = Rect(x: (width - boxWidth) / 2, y: (height - boxHeight) / 2, width: boxWidth, height: boxHeight)
+        grid.fill(x: box.x, y: box.y, width: box.width, height: box.height, role: .background)
+        let visible = box.inner.height
+        let scroll = min(ui.helpScroll, max(0, lines.count - visible))
+        drawBox(&grid, box, title: "Keys \(glyphs.separator) ? or q closes", focused: true)
+        for (i, line) in lines.dropFirst(scroll).prefix(visible).enumerated() {
+            grid.draw(line, x: box.x + 2, y: box.inner.y + i, limit: box.maxX - 2)
+        }
+        drawScrollMarks(&grid, box, scroll: scroll, total: lines.count, rows: visible)
+        return (visible, lines.count)
+    }
+}
+
+/// Truncation that says so: the cut is marked with an ellipsis.
+enum Text {
+    static func truncate(_ s: String, to width: Int, ellipsis: String, asciiOnly: Bool) -> String {
+        let safe = CellGrid.displayable(s, asciiOnly: asciiOnly)
+        if CellGrid.columns(safe) <= width { return safe }
+        let room = width - CellGrid.columns(ellipsis)
+        guard room > 0 else { return String(ellipsis.prefix(max(0, width))) }
+        var out = ""
+        var w = 0
+        for ch in safe {
+            let cw = CellGrid.columns(of: ch)
+            if w + cw > room { break }
+            out.append(ch)
+            w += cw
+        }
+        return out + ellipsis
+    }
+
+    static func pad(_ s: String, to width: Int, asciiOnly: Bool = false) -> String {
+        let w = CellGrid.columns(s, asciiOnly: asciiOnly)
+        return w >= width ? s : s + String(repeating: " ", count: width - w)
+    }
+}
