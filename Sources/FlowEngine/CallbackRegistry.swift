@@ -1,0 +1,175 @@
+import Foundation
+import OAuthCore
+import Synchronization
+
+/// One HTTP request that reached a callback listener, as plain values.
+public struct IncomingCallback: Sendable, Hashable {
+    public var method: String
+    /// The path as received (percent-encoded).
+    public var path: String
+    /// The raw query string without `?` (or the form body of a `response_mode=form_post` POST).
+    public var rawQuery: String
+    public var remote: String
+    public var headers: [FormField]
+
+    public init(method: String, path: String, rawQuery: String, remote: String, headers: [FormField] = []) {
+        self.method = method
+        self.path = path
+        self.rawQuery = rawQuery
+        self.remote = remote
+        self.headers = headers
+    }
+}
+
+/// What reaches a waiting flow from the listener.
+public enum CallbackOutcome: Sendable, Hashable {
+    case code(String, params: CallbackParameters)
+    case error(OAuthErrorResponse, stateMissing: Bool, params: CallbackParameters)
+    case stateMismatch(received: String?)
+    case malformed(String)
+}
+
+/// The listener's judgement of one request: the event to publish, the flow it belongs to, and the outcome to
+/// hand to that flow (if any). The listener publishes first, then delivers, so `callback.received` always comes
+/// before what the flow does about it.
+public struct CallbackJudgement: Sendable {
+    public var flowID: String
+    public var event: CallbackReceived
+    /// True when the browser should be told the sign-in worked.
+    public var success: Bool
+    fileprivate var delivery: (@Sendable () -> Void)?
+
+    /// Hands the outcome to the waiting flow. Call once, after publishing `event`.
+    public func deliver() { delivery?() }
+}
+
+/// Matches callbacks to the flows waiting for them, by `state`, and remembers finished flows so a second
+/// callback is shown as a duplicate and never exchanged twice. Several flows may share one listener.
+public final class CallbackRegistry: Sendable {
+    private struct Pending {
+        var flowID: String
+        var state: String
+        var continuation: AsyncStream<CallbackOutcome>.Continuation
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        /// States and codes of flows that already got their callback (bounded).
+        var finishedStates: [String: String] = [:]  // state -> flowID
+        var finishedOrder: [String] = []
+        var seenCodes = Set<String>()
+        var seenCodeOrder: [String] = []
+        var lastFlowID: String
+    }
+
+    private let state: Mutex<State>
+    /// The path the listener serves (percent-encoded, as in the redirect URI).
+    public let callbackPath: String
+    private static let memory = 10_000
+
+    public init(callbackPath: String, defaultFlowID: String = "listener") {
+        self.callbackPath = callbackPath
+        state = Mutex(State(lastFlowID: defaultFlowID))
+    }
+
+    /// Registers a flow that waits for the callback carrying `state`. Register before sending the user away so
+    /// an instant redirect cannot be missed; the stream yields exactly one outcome.
+    public func expect(flowID: String, state expected: String) -> AsyncStream<CallbackOutcome> {
+        let (stream, continuation) = AsyncStream.makeStream(of: CallbackOutcome.self, bufferingPolicy: .bufferingNewest(1))
+        state.withLock { s in
+            s.pending.append(Pending(flowID: flowID, state: expected, continuation: continuation))
+            s.lastFlowID = flowID
+        }
+        return stream
+    }
+
+    /// Stops waiting for a flow (it timed out or was cancelled).
+    public func cancel(flowID: String) {
+        let removed = state.withLock { s -> [Pending] in
+            let r = s.pending.filter { $0.flowID == flowID }
+            s.pending.removeAll { $0.flowID == flowID }
+            return r
+        }
+        for p in removed { p.continuation.finish() }
+    }
+
+    public var waitingFlows: Int { state.withLock { $0.pending.count } }
+
+    /// Judges one request. Pure apart from the registry's own bookkeeping; never blocks.
+    public func judge(_ request: IncomingCallback, reveal: Bool = false) -> CallbackJudgement {
+        let params = CallbackParameters(query: request.rawQuery)
+        let query = Redactor.parameters(params.fields, reveal: reveal)
+        func event(_ verdict: CallbackVerdict, _ detail: String?, _ status: Int) -> CallbackReceived {
+            CallbackReceived(method: request.method, path: request.path, query: query, remote: request.remote, verdict: verdict, detail: detail, status: status,
+                             headers: request.headers.isEmpty ? nil : .object(fields: request.headers.map { FormField($0.name, Redactor.header(name: $0.name, value: $0.value).display(reveal: reveal)) }))
+        }
+
+        return state.withLock { s -> CallbackJudgement in
+            guard pathMatches(request.path) else {
+                return CallbackJudgement(flowID: s.lastFlowID, event: event(.stray, "not the callback path \(callbackPath)", 404), success: false)
+            }
+            guard request.method == "GET" || request.method == "POST" else {
+                return CallbackJudgement(flowID: s.lastFlowID, event: event(.stray, "method \(request.method) is not used for redirects", 405), success: false)
+            }
+            // A callback for a flow that already finished: shown, never exchanged again.
+            if let st = params.state, params.repeatedNames.isEmpty, let owner = s.finishedStates.first(where: { constantTimeEquals($0.key, st) })?.value {
+                return CallbackJudgement(flowID: owner, event: event(.duplicate, "this flow already received its callback; not exchanged again", 400), success: false)
+            }
+            if let code = params.code, params.repeatedNames.isEmpty, s.seenCodes.contains(code) {
+                return CallbackJudgement(flowID: s.lastFlowID, event: event(.duplicate, "this code was already received; not exchanged again", 400), success: false)
+            }
+            let decision = CallbackValidator.decide(params, expectedStates: s.pending.map(\.state))
+            // The flow this request belongs to: the one whose state matched, else the only one waiting.
+            let target: Pending?
+            if let st = params.state, let p = s.pending.first(where: { constantTimeEquals($0.state, st) }) {
+                target = p
+            } else {
+                target = s.pending.count == 1 ? s.pending[0] : nil
+            }
+            let flowID = target?.flowID ?? s.lastFlowID
+            let outcome: CallbackOutcome
+            let judged: CallbackReceived
+            var success = false
+            switch decision {
+            case .accepted(let code, _):
+                outcome = .code(code, params: params)
+                judged = event(.accepted, nil, 200)
+                success = true
+                remember(&s, code: code)
+            case .errorResponse(let err, _, let missing):
+                outcome = .error(err, stateMissing: missing, params: params)
+                judged = event(.errorResponse, "\(err.error)" + (missing ? " (without state)" : ""), 200)
+            case .stateMismatch(let received):
+                outcome = .stateMismatch(received: received)
+                judged = event(.stateMismatch, received == nil ? "no state parameter" : "state does not match the one sent", 400)
+            case .malformed(let why):
+                outcome = .malformed(why)
+                judged = event(.malformed, why, 400)
+            }
+            guard let target else {
+                // Nobody is waiting: keep it visible, deliver nowhere.
+                return CallbackJudgement(flowID: flowID, event: judged, success: false)
+            }
+            s.pending.removeAll { $0.flowID == target.flowID }
+            s.finishedStates[target.state] = target.flowID
+            s.finishedOrder.append(target.state)
+            if s.finishedOrder.count > CallbackRegistry.memory { s.finishedStates.removeValue(forKey: s.finishedOrder.removeFirst()) }
+            let continuation = target.continuation
+            return CallbackJudgement(flowID: target.flowID, event: judged, success: success, delivery: {
+                continuation.yield(outcome)
+                continuation.finish()
+            })
+        }
+    }
+
+    private func pathMatches(_ path: String) -> Bool {
+        // Exact match, as the authorization server compares redirect URIs (RFC 6749 §3.1.2, RFC 9700 §4.1.3).
+        path == callbackPath
+    }
+
+    private func remember(_ s: inout State, code: String) {
+        s.seenCodes.insert(code)
+        s.seenCodeOrder.append(code)
+        if s.seenCodeOrder.count > CallbackRegistry.memory { s.seenCodes.remove(s.seenCodeOrder.removeFirst()) }
+    }
+}

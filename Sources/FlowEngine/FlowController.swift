@@ -1,0 +1,336 @@
+import Foundation
+import OAuthCore
+
+/// The provider's endpoints, known up front or by discovery.
+public enum ProviderSource: Sendable, Hashable {
+    /// OIDC discovery (RFC 8414 as the fallback) from this issuer.
+    case issuer(String)
+    /// Endpoints given directly; `issuer` when known (for the iss checks).
+    case endpoints(authorization: URL, token: URL, issuer: String?, jwks: URL?)
+    /// Metadata already fetched.
+    case metadata(ProviderMetadata)
+}
+
+/// When to exchange the code (`--exchange`).
+public enum ExchangeMode: String, Sendable, Hashable, CaseIterable {
+    /// At once.
+    case auto
+    /// Wait for the user (a key in the TUI, a line on stdin).
+    case manual
+    /// Stop at the code, for an app that exchanges it itself.
+    case never
+}
+
+/// Everything one flow needs to know.
+public struct FlowConfiguration: Sendable {
+    public var mode: String
+    public var providerLabel: String
+    public var provider: ProviderSource
+    public var clientID: String
+    public var clientSecret: Secret?
+    public var tokenAuth: ClientAuthMethod
+    public var tokenBody: TokenBodyEncoding
+    public var scope: String?
+    public var redirectURI: String
+    public var authorizationParameters: [FormField]
+    public var tokenParameters: [FormField]
+    public var tokenHeaders: [FormField]
+    /// Nil turns PKCE off (`--pkce none`).
+    public var pkce: PKCEMethod?
+    public var exchange: ExchangeMode
+    public var stepMode: Bool
+    /// How long to wait for the callback.
+    public var callbackTimeout: Duration
+    public var reveal: Bool
+    /// Go on after a failed ID-token check, reporting it as an error finding.
+    public var insecureContinue: Bool
+    /// Where the callback listener is bound, for `listener.started`.
+    public var listenerAddresses: [String] = []
+
+    public init(mode: String, providerLabel: String, provider: ProviderSource, clientID: String, clientSecret: Secret?, tokenAuth: ClientAuthMethod, tokenBody: TokenBodyEncoding = .form, scope: String?, redirectURI: String, authorizationParameters: [FormField] = [], tokenParameters: [FormField] = [], tokenHeaders: [FormField] = [], pkce: PKCEMethod? = .s256, exchange: ExchangeMode = .auto, stepMode: Bool = false, callbackTimeout: Duration = .seconds(300), reveal: Bool = false, insecureContinue: Bool = false) {
+        self.mode = mode
+        self.providerLabel = providerLabel
+        self.provider = provider
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.tokenAuth = tokenAuth
+        self.tokenBody = tokenBody
+        self.scope = scope
+        self.redirectURI = redirectURI
+        self.authorizationParameters = authorizationParameters
+        self.tokenParameters = tokenParameters
+        self.tokenHeaders = tokenHeaders
+        self.pkce = pkce
+        self.exchange = exchange
+        self.stepMode = stepMode
+        self.callbackTimeout = callbackTimeout
+        self.reveal = reveal
+        self.insecureContinue = insecureContinue
+    }
+}
+
+/// An HTTP answer as plain values, or why there was none.
+public enum HTTPOutcome: Sendable, Hashable {
+    case response(status: Int, headers: [FormField], body: String, elapsedMs: Int)
+    /// No answer: unreachable, refused, timed out, TLS failed. `reason` names what; `hint` what to try.
+    case failure(reason: String, hint: String)
+}
+
+/// The network side of a flow: discovery and every request to the provider. Implemented over HTTP by
+/// ExchangeEngine and by test doubles; implementations publish the raw request and response events.
+public protocol ProviderClient: Sendable {
+    /// Fetches and checks the issuer's metadata, publishing the hop; throws a failure the user can act on.
+    func discover(issuer: String, publisher: FlowPublisher) async throws(FlowFailure) -> ProviderMetadata
+    /// Sends one request and publishes `token.request`/`token.response` (purpose `token`) or
+    /// `http.request`/`http.response` (any other purpose). Never retries.
+    func send(_ request: HTTPRequestSpec, purpose: String, publisher: FlowPublisher) async -> HTTPOutcome
+    /// Verifies an ID token's signature against the JWKS at `jwksURI`; nil when it cannot be checked here.
+    func verifySignature(of token: String, jwksURI: URL?, allowedAlgorithms: [String], publisher: FlowPublisher) async -> Check?
+}
+
+extension ProviderClient {
+    public func verifySignature(of token: String, jwksURI: URL?, allowedAlgorithms: [String], publisher: FlowPublisher) async -> Check? { nil }
+}
+
+/// Sends the user to the authorization URL: a real browser, the simulated one, or only printing it.
+public protocol UserAgent: Sendable {
+    func open(_ url: URL) async throws(FlowFailure) -> UserRedirected
+}
+
+/// A flow that could not go on: the words of `flow.failed`.
+public struct FlowFailure: Error, Sendable, Hashable {
+    public var failed: FlowFailed
+    public init(_ reason: String, error: String? = nil, description: String? = nil, hint: String? = nil, step: FlowStep? = nil) {
+        failed = FlowFailed(reason: reason, error: error, errorDescription: description, hint: hint, step: step?.key)
+    }
+}
+
+/// How a flow ended.
+public enum FlowResult: Sendable, Hashable {
+    case completed
+    case failed(FlowFailed)
+
+    /// The exit status of DESIGN.md: 0 completed, 1 failed.
+    public var exitCode: Int32 { self == .completed ? 0 : 1 }
+}
+
+/// Drives one authorization-code flow: build the URL → send the user → wait for the callback → validate →
+/// exchange → done, publishing every step. It decides; the listener, the engine and the user agent act.
+public final class FlowController: Sendable {
+    public let configuration: FlowConfiguration
+    public let publisher: FlowPublisher
+    private let registry: CallbackRegistry
+    private let client: any ProviderClient
+    private let userAgent: any UserAgent
+    private let commands: CommandChannel?
+    private let clock: @Sendable () -> Date
+
+    public init(configuration: FlowConfiguration, publisher: FlowPublisher, registry: CallbackRegistry, client: any ProviderClient, userAgent: any UserAgent, commands: CommandChannel? = nil, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.configuration = configuration
+        self.publisher = publisher
+        self.registry = registry
+        self.client = client
+        self.userAgent = userAgent
+        self.commands = commands
+        self.clock = clock
+    }
+
+    /// Runs the flow to its end and returns how it ended; the last event published is `flow.completed` or
+    /// `flow.failed`. Cancelling the task fails the flow with "cancelled".
+    public func run() async -> FlowResult {
+        let start = clock()
+        var commandIterator = commands?.commands.makeAsyncIterator()
+        do {
+            try await runSteps(&commandIterator)
+            publisher.publish(.flowCompleted(FlowCompleted(elapsedMs: Self.ms(since: start, now: clock()))))
+            return .completed
+        } catch {
+            registry.cancel(flowID: publisher.flowID)
+            publisher.publish(.flowFailed(error.failed))
+            return .failed(error.failed)
+        }
+    }
+
+    private func runSteps(_ commandIterator: inout AsyncStream<FlowCommand>.AsyncIterator?) async throws(FlowFailure) {
+        let c = configuration
+        publisher.publish(.flowStarted(FlowStarted(mode: c.mode, provider: c.providerLabel, clientID: c.clientID, redirectURI: c.redirectURI, exchange: c.exchange.rawValue, stepMode: c.stepMode)))
+        if !c.listenerAddresses.isEmpty {
+            publisher.publish(.listenerStarted(ListenerStarted(addresses: c.listenerAddresses, redirectURI: c.redirectURI)))
+        }
+
+        // 1. Where to send the user.
+        let metadata: ProviderMetadata?
+        let authorizationEndpoint: URL, tokenEndpoint: URL
+        let issuer: String?
+        var jwksURI: URL?
+        switch c.provider {
+        case .issuer(let iss):
+            let m = try await client.discover(issuer: iss, publisher: publisher)
+            metadata = m
+            (authorizationEndpoint, tokenEndpoint, issuer, jwksURI) = (m.authorizationEndpoint, m.tokenEndpoint, m.issuer, m.jwksURI)
+        case .metadata(let m):
+            metadata = m
+            (authorizationEndpoint, tokenEndpoint, issuer, jwksURI) = (m.authorizationEndpoint, m.tokenEndpoint, m.issuer, m.jwksURI)
+        case .endpoints(let a, let t, let i, let j):
+            metadata = nil
+            (authorizationEndpoint, tokenEndpoint, issuer, jwksURI) = (a, t, i, j)
+        }
+
+        let pkce = c.pkce.map { PKCE.generate(method: $0) }
+        let wantsOIDC = c.scope?.split(separator: " ").contains("openid") ?? false
+        let request = AuthorizationRequest(
+            endpoint: authorizationEndpoint, clientID: c.clientID, redirectURI: c.redirectURI, scope: c.scope,
+            state: AuthorizationRequest.newState(), nonce: wantsOIDC ? AuthorizationRequest.newNonce() : nil,
+            pkce: pkce, extraParameters: c.authorizationParameters)
+        publisher.publish(.urlBuilt(AuthorizationURLBuilt(
+            url: request.url.absoluteString,
+            params: .object(fields: request.parameters),
+            pkce: pkce.map { .init(method: $0.method.rawValue, challenge: $0.challenge) },
+            endpoint: authorizationEndpoint.absoluteString)))
+        for f in request.findings { publisher.publish(.finding(f)) }
+        if let m = metadata, let p = pkce, !m.codeChallengeMethods.isEmpty, !m.codeChallengeMethods.contains(p.method.rawValue) {
+            publisher.publish(.finding(Finding(.warn, "pkce.unsupported_method", "The server does not list \(p.method.rawValue) in code_challenge_methods_supported; it may ignore or reject PKCE.", ref: "RFC 8414 §2")))
+        }
+
+        // 2. Send the user. Register first: a provider may redirect back before `open` returns.
+        let callbacks = registry.expect(flowID: publisher.flowID, state: request.state)
+        if c.stepMode {
+            try await waitForProceed(&commandIterator, step: .userRedirected, prompt: "Press c to send the user to the authorization URL.")
+        }
+        let redirected = try await userAgent.open(request.url)
+        publisher.publish(.userRedirected(redirected))
+
+        // 3. Wait for the callback.
+        let outcome = try await waitForCallback(callbacks)
+        let params: CallbackParameters
+        let code: String
+        switch outcome {
+        case .code(let got, let p):
+            code = got
+            params = p
+        case .error(let err, let stateMissing, _):
+            if stateMissing {
+                publisher.publish(.finding(Finding(.warn, "callback.error_without_state", "The error redirect carries no state, although the request sent one; RFC 6749 requires it to be echoed. The error is shown, but it cannot be proven to belong to this flow.", ref: "RFC 6749 §4.1.2.1")))
+            }
+            throw FlowFailure("the authorization server answered with error \(err.error)" + (err.description.map { ": \(TerminalSafeText.escape($0))" } ?? ""),
+                              error: err.error, description: err.description.map { TerminalSafeText.escape($0) }, hint: err.hint, step: .codeReceived)
+        case .stateMismatch(let received):
+            throw FlowFailure(received == nil ? "the callback carries a code but no state" : "the callback's state does not match the one this flow sent",
+                              error: nil, hint: "No token request was made. A state mismatch means the callback was not caused by this flow's request (a CSRF attempt, a stale browser tab, or a proxy rewriting the URL). Start the flow again from the beginning. (RFC 6749 §10.12, RFC 9700 §4.7)", step: .codeReceived)
+        case .malformed(let why):
+            throw FlowFailure("the callback is malformed: \(why)", hint: "No token request was made. Something between the provider and oauthscope altered the redirect, or the provider sends parameters twice.", step: .codeReceived)
+        }
+
+        var checks = [Check("state", ok: true, "state equals the one sent (constant-time compare)")]
+        if let iss = CallbackValidator.issCheck(received: params.iss, expectedIssuer: issuer, serverAdvertisesIss: metadata?.issParameterSupported ?? false) {
+            checks.append(iss)
+        }
+        publisher.publish(.codeReceived(CodeReceived(code: Secret(code).sensitive, checks: checks)))
+        if let bad = checks.first(where: { !$0.ok }) {
+            throw FlowFailure("the callback failed the \(bad.name) check: \(bad.detail)", hint: "No token request was made: the code may come from a different authorization server (mix-up attack, RFC 9700 §4.4).", step: .codeReceived)
+        }
+
+        // 4. Exchange.
+        switch c.exchange {
+        case .never:
+            publisher.publish(.finding(Finding(.info, "exchange.skipped", "--exchange never: the code was not exchanged, so the application can redeem it itself. Codes are short-lived and single-use.", ref: "RFC 6749 §4.1.2")))
+            return
+        case .manual:
+            try await waitForProceed(&commandIterator, step: .tokenExchanged, prompt: "Press c (or Enter on stdin) to exchange the code for tokens.")
+        case .auto:
+            if c.stepMode {
+                try await waitForProceed(&commandIterator, step: .tokenExchanged, prompt: "Press c to exchange the code for tokens.")
+            }
+        }
+        let builder = TokenRequestBuilder(tokenEndpoint: tokenEndpoint, credentials: ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth), bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
+        let spec = builder.authorizationCode(code: code, redirectURI: c.redirectURI, codeVerifier: pkce?.verifier.value)
+        let answer = await client.send(spec, purpose: "token", publisher: publisher)
+        guard case .response(let status, let headers, let body, _) = answer else {
+            if case .failure(let reason, let hint) = answer { throw FlowFailure(reason, hint: hint, step: .tokenExchanged) }
+            throw FlowFailure("no answer from the token endpoint", step: .tokenExchanged)
+        }
+        switch TokenResponseParser.parse(status: status, headers: headers, body: body) {
+        case .invalid(let reason, let hint, let findings):
+            for f in findings { publisher.publish(.finding(f)) }
+            throw FlowFailure(reason, hint: hint, step: .tokenExchanged)
+        case .error(let err, let st, let findings):
+            for f in findings { publisher.publish(.finding(f)) }
+            throw FlowFailure("the token endpoint refused the code: \(err.error) (HTTP \(st))" + (err.description.map { ": \(TerminalSafeText.escape($0))" } ?? ""),
+                              error: err.error, description: err.description.map { TerminalSafeText.escape($0) }, hint: err.hint, step: .tokenExchanged)
+        case .success(let tokens, let findings):
+            for f in findings { publisher.publish(.finding(f)) }
+            try await finishExchange(tokens, code: code, nonce: request.nonce, issuer: issuer, jwksURI: jwksURI, metadata: metadata, wantsOIDC: wantsOIDC)
+        }
+    }
+
+    private func finishExchange(_ tokens: TokenSet, code: String, nonce: String?, issuer: String?, jwksURI: URL?, metadata: ProviderMetadata?, wantsOIDC: Bool) async throws(FlowFailure) {
+        let c = configuration
+        var idSummary: IDTokenSummary?
+        if let idToken = tokens.idToken {
+            do {
+                let jwt = try DecodedJWT(idToken.value)
+                var checks: [Check] = []
+                let allowed = metadata?.idTokenSigningAlgs.filter { $0 != "none" && !$0.hasPrefix("HS") } ?? []
+                if let sig = await client.verifySignature(of: idToken.value, jwksURI: jwksURI, allowedAlgorithms: allowed.isEmpty ? ["RS256", "ES256", "PS256", "EdDSA"] : allowed, publisher: publisher) {
+                    checks.append(sig)
+                }
+                checks += IDTokenClaimChecks.run(jwt, IDTokenExpectations(issuer: issuer, clientID: c.clientID, nonce: nonce, accessToken: tokens.accessToken.value, code: code, now: clock()))
+                idSummary = IDTokenSummary(header: jwt.header, claims: c.reveal ? jwt.claims : Redactor.json(jwt.claims), checks: checks)
+            } catch {
+                idSummary = IDTokenSummary(header: .null, claims: .null, checks: [Check("decode", ok: false, error.description)])
+            }
+        } else if wantsOIDC {
+            publisher.publish(.finding(Finding(.warn, "oidc.no_id_token", "The scope asked for openid but the token response has no id_token.", ref: "OIDC Core §3.1.3.3")))
+        }
+        publisher.publish(.tokenExchanged(TokenExchanged(
+            tokenType: tokens.tokenType, expiresIn: tokens.expiresIn, scope: tokens.scope,
+            accessToken: tokens.accessToken.sensitive, refreshToken: tokens.refreshToken?.sensitive, idToken: idSummary,
+            extra: tokens.extra.isEmpty ? nil : (c.reveal ? .object(tokens.extra) : Redactor.json(.object(tokens.extra))))))
+        if let failed = idSummary?.checks.first(where: { !$0.ok }) {
+            if c.insecureContinue {
+                publisher.publish(.finding(Finding(.error, "id_token.\(failed.name)", "ID-token check \(failed.name) failed (continuing because of --insecure-continue): \(failed.detail)", ref: "OIDC Core §3.1.3.7")))
+            } else {
+                throw FlowFailure("the ID token failed the \(failed.name) check: \(failed.detail)", hint: "Do not trust this ID token. Pass --insecure-continue to inspect it anyway.", step: .tokenExchanged)
+            }
+        }
+    }
+
+    private func waitForCallback(_ callbacks: AsyncStream<CallbackOutcome>) async throws(FlowFailure) -> CallbackOutcome {
+        let timeout = configuration.callbackTimeout
+        let result: CallbackOutcome? = await withTaskGroup(of: CallbackOutcome?.self) { group in
+            group.addTask {
+                for await outcome in callbacks { return outcome }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let result else {
+            registry.cancel(flowID: publisher.flowID)
+            if Task.isCancelled { throw FlowFailure("cancelled while waiting for the callback", step: .codeReceived) }
+            let seconds = timeout.components.seconds
+            throw FlowFailure("no callback arrived within \(seconds) s", hint: "Did the browser open the URL, and did the provider redirect to \(configuration.redirectURI)? If the provider shows a redirect_uri error, register that exact URI. Use --timeout to wait longer.", step: .codeReceived)
+        }
+        return result
+    }
+
+    private func waitForProceed(_ iterator: inout AsyncStream<FlowCommand>.AsyncIterator?, step: FlowStep, prompt: String) async throws(FlowFailure) {
+        publisher.publish(.stepWaiting(StepWaiting(step: step.key, prompt: prompt)))
+        guard iterator != nil else { return }
+        while true {
+            let next = await iterator?.next()
+            switch next {
+            case .proceed?: return
+            case .cancel?, nil: throw FlowFailure("cancelled by the user", step: step)
+            case .action?: continue
+            }
+        }
+    }
+
+    static func ms(since start: Date, now: Date) -> Int { max(0, Int((now.timeIntervalSince(start) * 1000).rounded())) }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import OAuthCore
+
+/// The `plain` output: one line per step, written for a person, with what happened and how long it took.
+/// A pure formatter: feed it events, it returns lines; the caller writes them.
+public struct PlainPrinter: Sendable {
+    public var reveal: Bool
+    /// Show every sub-step (callbacks, findings of info severity, side hops); off shows only what matters.
+    public var verbose: Bool
+    private var stepStart: [FlowStep: Date] = [:]
+    private var flowStart: Date?
+    private var unicode: Bool
+
+    public init(reveal: Bool = false, verbose: Bool = false, unicode: Bool = true) {
+        self.reveal = reveal
+        self.verbose = verbose
+        self.unicode = unicode
+    }
+
+    private var ok: String { unicode ? "✓" : "ok" }
+    private var bad: String { unicode ? "✗" : "FAIL" }
+    private var dot: String { unicode ? "·" : "-" }
+    private var warnMark: String { unicode ? "!" : "!" }
+
+    private func label(_ step: FlowStep) -> String { step.label.padding(toLength: 16, withPad: " ", startingAt: 0) }
+
+    private func took(_ step: FlowStep, _ t: Date) -> String {
+        guard let s = stepStart[step] else { return "" }
+        return Self.duration(t.timeIntervalSince(s)).padding(toLength: 8, withPad: " ", startingAt: 0)
+    }
+
+    public static func duration(_ seconds: TimeInterval) -> String {
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
+        if seconds < 60 { return String(format: "%.1f s", seconds) }
+        return "\(Int(seconds) / 60) min \(Int(seconds) % 60) s"
+    }
+
+    private static func safe(_ s: String) -> String { TerminalSafeText.escape(s) }
+
+    /// The lines for one event (often none).
+    public mutating func lines(for event: FlowEvent) -> [String] {
+        let t = event.time
+        switch event.payload {
+        case .flowStarted(let s):
+            flowStart = t
+            stepStart[.urlBuilt] = t
+            var line = "oauthscope \(s.mode): \(Self.safe(s.provider))"
+            if let id = s.clientID { line += ", client \(Self.safe(id))" }
+            line += ", redirect \(Self.safe(s.redirectURI))"
+            return [line]
+        case .listenerStarted(let l):
+            return ["  \(dot) listening on \(l.addresses.joined(separator: ", "))"]
+        case .discoveryCompleted(let d):
+            return ["  \(dot) discovery: \(Self.safe(d.issuer)) (\(d.elapsedMs) ms)"]
+        case .httpRequest(let r):
+            return verbose ? ["  \(dot) \(r.purpose): \(r.method) \(Self.safe(r.url))"] : []
+        case .httpResponse(let r):
+            return verbose || !(200..<300).contains(r.status) ? ["  \(dot) \(r.purpose): HTTP \(r.status) in \(r.elapsedMs) ms"] : []
+        case .urlBuilt(let u):
+            stepStart[.userRedirected] = t
+            let pkce = u.pkce.map { "PKCE \($0.method)" } ?? "no PKCE"
+            return ["\(ok) \(label(.urlBuilt)) \(took(.urlBuilt, t)) \(pkce); \(Self.safe(u.url))"]
+        case .stepWaiting(let w):
+            if let step = FlowStep(key: w.step) { stepStart[step] = t }
+            return ["  \(dot) waiting: \(w.prompt)"]
+        case .userRedirected(let r):
+            stepStart[.codeReceived] = t
+            let how: String
+            switch r.via {
+            case "simulated": how = "the built-in simulated browser followed the URL and approved"
+            case "printed": how = "open the URL above in a browser"
+            default: how = "opened with " + Self.safe(r.command ?? "the browser")
+            }
+            return ["\(ok) \(label(.userRedirected)) \(took(.userRedirected, t)) \(how)"]
+        case .callbackReceived(let c):
+            guard verbose || c.verdict != .accepted else { return [] }
+            let detail = c.detail.map { ": " + Self.safe($0) } ?? ""
+            return ["  \(dot) callback \(c.method) \(Self.safe(c.path)) from \(c.remote): \(c.verdict.rawValue)\(detail)"]
+        case .codeReceived(let c):
+            stepStart[.tokenExchanged] = t
+            let checks = c.checks.map { "\($0.name) \($0.ok ? "ok" : "FAILED")" }.joined(separator: ", ")
+            return ["\(ok) \(label(.codeReceived)) \(took(.codeReceived, t)) code \(c.code.display(reveal: reveal)); \(checks)"]
+        case .tokenRequest(let r):
+            stepStart[.tokenExchanged] = t
+            return verbose ? ["  \(dot) \(r.method) \(Self.safe(r.url))"] : []
+        case .tokenResponse(let r):
+            return ["  \(dot) token endpoint answered HTTP \(r.status) in \(r.elapsedMs) ms"]
+        case .tokenExchanged(let x):
+            var parts = [x.tokenType]
+            if let e = x.expiresIn { parts.append("expires in \(e) s") }
+            if let s = x.scope { parts.append("scope \"\(Self.safe(s))\"") }
+            parts.append("access_token \(x.accessToken.display(reveal: reveal))")
+            if let r = x.refreshToken { parts.append("refresh_token \(r.display(reveal: reveal))") }
+            var out = ["\(ok) \(label(.tokenExchanged)) \(took(.tokenExchanged, t)) " + parts.joined(separator: ", ")]
+            if let id = x.idToken {
+                let checks = id.checks.map { "\($0.name) \($0.ok ? "ok" : "FAILED")" }.joined(separator: ", ")
+                out.append("  \(dot) id_token: \(checks)")
+                for c in id.checks where !c.ok { out.append("    \(bad) \(c.name): \(Self.safe(c.detail))") }
+            }
+            return out
+        case .finding(let f):
+            guard verbose || f.severity != .info else { return [] }
+            let mark = f.severity == .error ? bad : warnMark
+            return ["  \(mark) \(f.severity.rawValue): \(Self.safe(f.message))" + (f.ref.map { " (\($0))" } ?? "")]
+        case .flowCompleted(let c):
+            return ["\(ok) flow completed in \(Self.duration(Double(c.elapsedMs) / 1000))"]
+        case .flowFailed(let f):
+            let step = f.step.flatMap(FlowStep.init(key:))
+            var out = ["\(bad) \(step.map { label($0) + " " } ?? "")\(Self.safe(f.reason))"]
+            if let h = f.hint { out.append("  hint: \(Self.safe(h))") }
+            out.append("\(bad) flow failed")
+            return out
+        case .busOverflow(let o):
+            return ["  \(warnMark) the printer fell behind and \(o.dropped) events were dropped"]
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+
+/// The entry point: runs the command and maps errors to the exit statuses of DESIGN.md — 0 the flow completed,
+/// 1 the flow failed, 2 bad usage or configuration (one line naming the flag).
+@main
+enum Main {
+    static func main() async {
+        // Writing to a closed pipe (`oauthscope ... | head`) must end the program quietly, not kill it mid-line.
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try OAuthScope.parseAsRoot()
+            if var async = command as? any AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch let usage as UsageError {
+            StandardOutput.error("oauthscope: \(usage.description)")
+            Foundation.exit(2)
+        } catch {
+            let code = OAuthScope.exitCode(for: error)
+            if code == .success {
+                // --help, --version
+                OAuthScope.exit(withError: error)
+            }
+            let message = OAuthScope.message(for: error)
+            StandardOutput.error("oauthscope: \(message.split(separator: "\n").first.map(String.init) ?? message)")
+            if code == .validationFailure {
+                StandardOutput.error("Run 'oauthscope help' for usage.")
+                Foundation.exit(2)
+            }
+            Foundation.exit(code.rawValue == 0 ? 1 : code.rawValue)
+        }
+    }
+}
+
+enum SignalWaiter {
+    /// Returns when SIGINT or SIGTERM arrives.
+    static func waitForInterrupt() async {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+        let sources = [SIGINT, SIGTERM].map { sig in
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .main)
+            s.setEventHandler { continuation.yield() }
+            s.resume()
+            return s
+        }
+        for await _ in stream { break }
+        sources.forEach { $0.cancel() }
+    }
+}
+
+enum PortProbe {
+    /// True when nothing listens on host:port (a bind succeeds).
+    static func isFree(host: String, port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &addr.sin_addr)
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}

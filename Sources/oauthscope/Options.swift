@@ -1,0 +1,107 @@
+import ArgumentParser
+import FlowEngine
+import Foundation
+import OAuthCore
+
+/// `--output tui|plain|jsonl`.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case tui, plain, jsonl
+}
+
+struct OutputOptions: ParsableArguments {
+    @Option(help: "tui, plain or jsonl (default: tui when stdout is a terminal, else plain).")
+    var output: OutputFormat?
+
+    @Flag(help: "Show secrets (client secret, code verifier, codes, tokens) in clear in every output.")
+    var reveal = false
+
+    @Option(help: ArgumentHelp("Also write every event to this JSONL file.", valueName: "FILE"))
+    var record: String?
+
+    @Flag(name: .shortAndLong, help: "plain output: show every sub-step, not only the main ones.")
+    var verbose = false
+
+    var resolvedOutput: OutputFormat {
+        output ?? (isatty(STDOUT_FILENO) == 1 ? .tui : .plain)
+    }
+}
+
+struct BrowserOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Command that opens the authorization URL (the URL is appended, or replaces {url}).", valueName: "CMD"))
+    var browser: String?
+
+    @Flag(help: "Do not open a browser; only show the URL.")
+    var noBrowser = false
+}
+
+struct FlowTuning: ParsableArguments {
+    @Option(help: ArgumentHelp("Seconds to wait for the callback.", valueName: "SECONDS"))
+    var timeout: Int = 300
+
+    @Option(help: "When to exchange the code: auto, manual (wait for a key or a line on stdin) or never.")
+    var exchange: ExchangeModeArgument = .auto
+
+    @Flag(help: "Step mode: pause before every hop until a key (or a line on stdin) says go on.")
+    var step = false
+
+    @Option(help: "PKCE: s256 (default), plain (with a warning) or none.")
+    var pkce: PKCEArgument = .s256
+
+    @Flag(help: "Go on after a failed ID-token check, reporting it as an error.")
+    var insecureContinue = false
+
+    func validate() throws {
+        guard timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+}
+
+enum ExchangeModeArgument: String, ExpressibleByArgument, CaseIterable {
+    case auto, manual, never
+    var mode: ExchangeMode { ExchangeMode(rawValue: rawValue) ?? .auto }
+}
+
+enum PKCEArgument: String, ExpressibleByArgument, CaseIterable {
+    case s256, plain, none
+    var method: PKCEMethod? {
+        switch self {
+        case .s256: return .s256
+        case .plain: return .plain
+        case .none: return nil
+        }
+    }
+}
+
+enum TokenAuthArgument: String, ExpressibleByArgument, CaseIterable {
+    case basic, post, none
+    var method: ClientAuthMethod {
+        switch self {
+        case .basic: return .clientSecretBasic
+        case .post: return .clientSecretPost
+        case .none: return .none
+        }
+    }
+}
+
+enum TokenBodyArgument: String, ExpressibleByArgument, CaseIterable {
+    case form, json
+    var encoding: TokenBodyEncoding { self == .json ? .json : .form }
+}
+
+/// Parses `k=v` (`--param`, `--token-param`).
+func parseKeyValue(_ text: String, flag: String) throws -> FormField {
+    guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
+        throw ValidationError("\(flag) \(text): expected NAME=VALUE, e.g. \(flag) prompt=consent")
+    }
+    return FormField(String(text[..<eq]), String(text[text.index(after: eq)...]))
+}
+
+/// Parses `Name: value` (`--token-header`).
+func parseHeader(_ text: String) throws -> FormField {
+    guard let colon = text.firstIndex(of: ":"), colon != text.startIndex else {
+        throw ValidationError("--token-header \(text): expected 'Name: value', e.g. --token-header 'x-api-key: abc'")
+    }
+    let name = text[..<colon].trimmingCharacters(in: .whitespaces)
+    let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    guard !name.isEmpty, !name.contains(" ") else { throw ValidationError("--token-header \(text): the header name may not contain spaces") }
+    return FormField(name, value)
+}

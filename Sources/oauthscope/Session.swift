@@ -1,0 +1,100 @@
+import CallbackListener
+import ExchangeEngine
+import FlowEngine
+import Foundation
+import OAuthCore
+import TerminalUI
+
+/// Writes whole lines to stdout at once, flushed, so a pipe reader sees each event as it happens.
+enum StandardOutput {
+    static func write(_ line: String) {
+        let data = Data((line + "\n").utf8)
+        FileHandle.standardOutput.write(data)
+    }
+
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// One run of the program: the bus, its fronts (TUI, printer, recorder) and the command channel.
+final class Session {
+    let bus = EventBus()
+    let commands = CommandChannel()
+    let output: OutputFormat
+    let options: OutputOptions
+    private var fronts: [Task<Void, Never>] = []
+    private(set) var terminal: TerminalApp?
+
+    init(options: OutputOptions, title: String) throws {
+        self.options = options
+        output = options.resolvedOutput
+        if let path = options.record {
+            let recorder: Recorder
+            do { recorder = try Recorder(path: path, reveal: options.reveal) } catch { throw UsageError(error.description) }
+            let events = bus.subscribe(bufferSize: 65_536)
+            fronts.append(Task { await recorder.record(events) })
+        }
+        switch output {
+        case .jsonl:
+            let events = bus.subscribe(bufferSize: 65_536)
+            let reveal = options.reveal
+            fronts.append(Task {
+                for await e in events { StandardOutput.write(e.jsonLine(reveal: reveal)) }
+            })
+        case .plain:
+            let events = bus.subscribe(bufferSize: 65_536)
+            var printer = PlainPrinter(reveal: options.reveal, verbose: options.verbose, unicode: Self.localeIsUTF8)
+            fronts.append(Task {
+                for await e in events {
+                    for line in printer.lines(for: e) { StandardOutput.write(line) }
+                }
+            })
+        case .tui:
+            terminal = TerminalApp(events: bus.subscribe(), commands: commands, options: TerminalUIOptions(reveal: options.reveal, title: title))
+        }
+    }
+
+    static var localeIsUTF8: Bool {
+        let env = ProcessInfo.processInfo.environment
+        let lang = env["LC_ALL"] ?? env["LC_CTYPE"] ?? env["LANG"] ?? ""
+        return lang.lowercased().contains("utf-8") || lang.lowercased().contains("utf8")
+    }
+
+    /// Runs `flow` with the fronts attached. With the TUI, the screen stays until the user quits, and quitting
+    /// early cancels the flow. Returns the flow's result.
+    func run(_ flow: @escaping @Sendable () async -> FlowResult, readsStdinCommands: Bool) async throws -> FlowResult {
+        if let terminal {
+            let flowTask = Task { await flow() }
+            _ = try await terminal.run()
+            flowTask.cancel()
+            commands.send(.cancel)
+            return await flowTask.value
+        }
+        if readsStdinCommands { startStdinCommands() }
+        return await flow()
+    }
+
+    /// In plain and jsonl modes, each line on stdin means "go on" (step mode, manual exchange).
+    private func startStdinCommands() {
+        let commands = self.commands
+        Thread.detachNewThread {
+            while let line = readLine() {
+                let word = line.trimmingCharacters(in: .whitespaces).lowercased()
+                commands.send(word == "q" || word == "quit" ? .cancel : .proceed)
+            }
+        }
+    }
+
+    /// Ends every front after the last event reached it.
+    func finish() async {
+        bus.finish()
+        for f in fronts { await f.value }
+    }
+}
+
+/// A usage or configuration error: exit status 2 with one line naming the flag.
+struct UsageError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
