@@ -117,7 +117,7 @@ public final class CallbackListenerServer: Sendable {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Result<Int, ListenerError>.self)
         let app = Application(
             responder: responder,
-            configuration: .init(address: .hostname(host, port: port), serverName: nil, reuseAddress: false),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil, reuseAddress: true),
             onServerRunning: { channel in
                 portContinuation.yield(.success(channel.localAddress?.port ?? port))
             },

@@ -24,7 +24,8 @@ public final class SimulatedBrowser: UserAgent {
 
     public func shutdown() async { try? await http.shutdown() }
 
-    public func open(_ url: URL) async throws(FlowFailure) -> UserRedirected {
+    public func open(_ url: URL, redirected: @Sendable (UserRedirected) -> Void) async throws(FlowFailure) {
+        redirected(UserRedirected(via: "simulated", command: nil))
         // Follow redirects and consent forms the way a browser with a patient user would.
         var current = url
         var method = "GET"
@@ -57,7 +58,7 @@ public final class SimulatedBrowser: UserAgent {
                 body = ""
                 if isCallback(next) {
                     _ = try? await http.execute(HTTPClientRequest(url: next.absoluteString), timeout: .seconds(15))
-                    return UserRedirected(via: "simulated", command: nil)
+                    return
                 }
                 continue
             }

@@ -94,7 +94,10 @@ extension ProviderClient {
 
 /// Sends the user to the authorization URL: a real browser, the simulated one, or only printing it.
 public protocol UserAgent: Sendable {
-    func open(_ url: URL) async throws(FlowFailure) -> UserRedirected
+    /// Sends the user to `url`. Calls `redirected` once, at the moment the user is sent (before anything can come
+    /// back to the listener), then may go on acting as the user (the simulated browser approves and follows the
+    /// redirect) before returning.
+    func open(_ url: URL, redirected: @Sendable (UserRedirected) -> Void) async throws(FlowFailure)
 }
 
 /// A flow that could not go on: the words of `flow.failed`.
@@ -197,8 +200,8 @@ public final class FlowController: Sendable {
         if c.stepMode {
             try await waitForProceed(&commandIterator, step: .userRedirected, prompt: "Press c to send the user to the authorization URL.")
         }
-        let redirected = try await userAgent.open(request.url)
-        publisher.publish(.userRedirected(redirected))
+        let publisher = self.publisher
+        try await userAgent.open(request.url) { publisher.publish(.userRedirected($0)) }
 
         // 3. Wait for the callback.
         let outcome = try await waitForCallback(callbacks)

@@ -140,6 +140,38 @@ extension FlowEvent: Codable {
         try c.encode(EventTime.format(time), forKey: .time)
         try c.encode(flow, forKey: .flow)
         try c.encode(type, forKey: .type)
+        try PayloadOnly(payload: payload).encode(to: encoder)
+    }
+
+    /// One JSONL line (no trailing newline): the envelope first, in the order of DESIGN.md, then the payload's
+    /// fields sorted by name, so lines are stable and diffable. Secrets are redacted unless `reveal`.
+    public func jsonLine(reveal: Bool = false) -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        enc.userInfo[.revealSecrets] = reveal
+        var members: [(String, JSONValue)] = [
+            ("v", .number(Double(FlowEvent.schemaVersion))), ("seq", .number(Double(seq))),
+            ("time", .string(EventTime.format(time))), ("flow", .string(flow)), ("type", .string(type)),
+        ]
+        let envelope = Set(members.map(\.0))
+        if let data = try? enc.encode(PayloadOnly(payload: payload)), case .object(let fields)? = JSONValue.parse(data) {
+            members += fields.filter { !envelope.contains($0.0) }
+        } else {
+            members.append(("encoding_error", .bool(true)))
+        }
+        return JSONValue.object(members).serialized()
+    }
+
+    /// Parses one JSONL line.
+    public static func parse(jsonLine: String) throws -> FlowEvent {
+        try JSONDecoder().decode(FlowEvent.self, from: Data(jsonLine.utf8))
+    }
+}
+
+/// Encodes only a payload's fields (the envelope is written by `jsonLine`).
+private struct PayloadOnly: Encodable {
+    let payload: FlowEvent.Payload
+    func encode(to encoder: any Encoder) throws {
         switch payload {
         case .flowStarted(let p): try p.encode(to: encoder)
         case .listenerStarted(let p): try p.encode(to: encoder)
@@ -159,22 +191,6 @@ extension FlowEvent: Codable {
         case .flowFailed(let p): try p.encode(to: encoder)
         case .busOverflow(let p): try p.encode(to: encoder)
         }
-    }
-
-    /// One JSONL line (no trailing newline). Secrets are redacted unless `reveal`.
-    public func jsonLine(reveal: Bool = false) -> String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.withoutEscapingSlashes]
-        enc.userInfo[.revealSecrets] = reveal
-        guard let data = try? enc.encode(self) else {
-            return #"{"v":1,"seq":\#(seq),"flow":"\#(flow)","type":"\#(type)","encoding_error":true}"#
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// Parses one JSONL line.
-    public static func parse(jsonLine: String) throws -> FlowEvent {
-        try JSONDecoder().decode(FlowEvent.self, from: Data(jsonLine.utf8))
     }
 }
 

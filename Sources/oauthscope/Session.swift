@@ -5,15 +5,22 @@ import Foundation
 import OAuthCore
 import TerminalUI
 
-/// Writes whole lines to stdout at once, flushed, so a pipe reader sees each event as it happens.
+/// Writes whole lines to stdout at once, unbuffered, so a pipe reader sees each event as it happens. When the
+/// reader has gone (`oauthscope ... | head`), output stops quietly and the flow still ends properly.
 enum StandardOutput {
-    static func write(_ line: String) {
-        let data = Data((line + "\n").utf8)
-        FileHandle.standardOutput.write(data)
-    }
+    static func write(_ line: String) { writeAll(STDOUT_FILENO, line + "\n") }
+    static func error(_ line: String) { writeAll(STDERR_FILENO, line + "\n") }
 
-    static func error(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+    private static func writeAll(_ fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return  // EPIPE and friends: nobody is reading any more.
+            }
+            bytes = bytes.dropFirst(n)
+        }
     }
 }
 

@@ -25,7 +25,7 @@ struct SystemBrowser: UserAgent {
         return command + " " + quoted
     }
 
-    func open(_ url: URL) async throws(FlowFailure) -> UserRedirected {
+    func open(_ url: URL, redirected: @Sendable (UserRedirected) -> Void) async throws(FlowFailure) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", Self.commandLine(command, url: url)]
@@ -44,13 +44,13 @@ struct SystemBrowser: UserAgent {
         } catch {
             throw FlowFailure("could not run the browser command \"\(command)\": \(error.localizedDescription)", hint: "Pass --browser CMD, set BROWSER, or use --no-browser and open the URL yourself.", step: .userRedirected)
         }
-        return UserRedirected(via: "browser", command: command)
+        redirected(UserRedirected(via: "browser", command: command))
     }
 }
 
 /// `--no-browser`: the URL is shown and the user opens it.
 struct PrintedURL: UserAgent {
-    func open(_ url: URL) async throws(FlowFailure) -> UserRedirected {
-        UserRedirected(via: "printed", command: nil)
+    func open(_ url: URL, redirected: @Sendable (UserRedirected) -> Void) async throws(FlowFailure) {
+        redirected(UserRedirected(via: "printed", command: nil))
     }
 }

@@ -153,10 +153,10 @@ struct DemoFlowTests {
         // A "browser" that sends the victim's listener a code with an attacker's state.
         struct Forger: UserAgent {
             let redirectURI: String
-            func open(_ url: URL) async throws(FlowFailure) -> UserRedirected {
+            func open(_ url: URL, redirected: @Sendable (UserRedirected) -> Void) async throws(FlowFailure) {
+                redirected(UserRedirected(via: "simulated", command: nil))
                 let forged = URL(string: redirectURI + "?code=attacker-code&state=attacker-state")!
                 _ = try? await URLSession.shared.data(from: forged)
-                return UserRedirected(via: "simulated", command: nil)
             }
         }
         let (result, events) = await h.run(h.configuration(), agent: Forger(redirectURI: h.redirectURI))
