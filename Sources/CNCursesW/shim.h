@@ -132,11 +132,26 @@ static inline int osc_wcwidth(unsigned int c) { return wcwidth((wchar_t)c); }
 
 // MARK: - Signals: giving the terminal back on every way out
 
-static int osc_wake_fd = -1;
-static volatile sig_atomic_t osc_terminal_taken = 0;
-static struct termios osc_saved_tty;
-static int osc_have_saved_tty = 0;
-static struct sigaction osc_previous[NSIG];
+// The handlers' state lives in one function-local static, so it exists exactly once however the header is
+// imported (file-scope statics without initialisers are not emitted for Swift's use).
+struct osc_signal_state {
+    int wake_fd;
+    volatile sig_atomic_t terminal_taken;
+    int have_saved_tty;
+    struct termios saved_tty;
+    struct sigaction previous[NSIG];
+};
+
+static inline struct osc_signal_state *osc_state(void) {
+    static struct osc_signal_state state = { .wake_fd = -1 };
+    return &state;
+}
+
+#define osc_wake_fd (osc_state()->wake_fd)
+#define osc_terminal_taken (osc_state()->terminal_taken)
+#define osc_have_saved_tty (osc_state()->have_saved_tty)
+#define osc_saved_tty (osc_state()->saved_tty)
+#define osc_previous (osc_state()->previous)
 static const int osc_notify_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
 static const int osc_fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP };
 

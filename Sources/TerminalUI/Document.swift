@@ -166,26 +166,29 @@ enum Wrap {
     /// entry per parameter stacked over two lines when narrow.
     static func table(_ t: ParamTable, width: Int, asciiOnly: Bool) -> [StyledLine] {
         let nameW = min(22, max(9, t.rows.map { CellGrid.columns($0.name, asciiOnly: asciiOnly) }.max() ?? 0))
-        if width >= 100 {
-            let refW = min(18, max(3, t.rows.map { CellGrid.columns($0.ref, asciiOnly: asciiOnly) }.max() ?? 0))
+        let valueNatural = max(5, t.rows.map { StyledLine($0.value).width }.max() ?? 0)
+        func line(_ spans: [Span]) -> [StyledLine] { [StyledLine(spans)] }
+        if width >= 110 {
+            let refW = min(18, max(10, t.rows.map { CellGrid.columns($0.ref, asciiOnly: asciiOnly) }.max() ?? 0))
             let rest = width - nameW - refW - 6
-            let valueW = rest * 45 / 100
+            let valueW = min(valueNatural, rest * 45 / 100)
             let widths = [nameW, valueW, rest - valueW, refW]
-            var out = grid([[Span("Parameter", .title)], [Span("Value", .title)], [Span("What it is for", .title)], [Span("Defined in", .title)]], widths: widths, asciiOnly: asciiOnly)
+            var out = grid([line([Span("Parameter", .title)]), line([Span("Value", .title)]), line([Span("What it is for", .title)]), line([Span("Defined in", .title)])], widths: widths, asciiOnly: asciiOnly)
             for r in t.rows {
-                out += grid([[Span(r.name, .jsonKey)], r.value, [Span(r.purpose, .muted)], [Span(r.ref, .findingInfo)]], widths: widths, asciiOnly: asciiOnly)
+                out += grid([line([Span(r.name, .jsonKey)]), line(r.value), line([Span(r.purpose, .muted)]), line([Span(r.ref, .findingInfo)])], widths: widths, asciiOnly: asciiOnly)
             }
             return out
         }
         if width >= 60 {
             let rest = width - nameW - 4
-            let valueW = rest * 45 / 100
+            let valueW = min(valueNatural, rest * 40 / 100)
             let widths = [nameW, valueW, rest - valueW]
-            var out = grid([[Span("Parameter", .title)], [Span("Value", .title)], [Span("What it is for · defined in", .title)]], widths: widths, asciiOnly: asciiOnly)
+            var out = grid([line([Span("Parameter", .title)]), line([Span("Value", .title)]), line([Span("What it is for", .title)])], widths: widths, asciiOnly: asciiOnly)
             for r in t.rows {
-                var purpose = [Span(r.purpose, .muted)]
-                if !r.ref.isEmpty { purpose.append(Span(" " + r.ref, .findingInfo)) }
-                out += grid([[Span(r.name, .jsonKey)], r.value, purpose], widths: widths, asciiOnly: asciiOnly)
+                // The section goes on its own line so that "RFC 6749 §4.1.1" is never split across two.
+                var purpose = [StyledLine([Span(r.purpose, .muted)])]
+                if !r.ref.isEmpty { purpose.append(StyledLine([Span(r.ref, .findingInfo)])) }
+                out += grid([line([Span(r.name, .jsonKey)]), line(r.value), purpose], widths: widths, asciiOnly: asciiOnly)
             }
             return out
         }
@@ -200,8 +203,8 @@ enum Wrap {
     }
 
     /// One table row: each cell wrapped in its column, the row as tall as its tallest cell.
-    static func grid(_ cells: [[Span]], widths: [Int], asciiOnly: Bool) -> [StyledLine] {
-        let wrapped = zip(cells, widths).map { cell, w in wrap(StyledLine(cell), width: max(1, w), asciiOnly: asciiOnly) }
+    static func grid(_ cells: [[StyledLine]], widths: [Int], asciiOnly: Bool) -> [StyledLine] {
+        let wrapped = zip(cells, widths).map { cell, w in cell.flatMap { wrap($0, width: max(1, w), asciiOnly: asciiOnly) } }
         let height = wrapped.map(\.count).max() ?? 0
         var out: [StyledLine] = []
         for row in 0..<height {

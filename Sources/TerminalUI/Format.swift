@@ -34,7 +34,7 @@ enum Format {
     /// A count with thin grouping for reading big numbers: `10 000`.
     static func count(_ n: Int) -> String {
         let digits = String(n)
-        guard n >= 10_000 else { return digits }
+        guard n >= 1_000 else { return digits }
         var out = ""
         for (i, ch) in digits.reversed().enumerated() {
             if i > 0, i % 3 == 0 { out.append(" ") }

@@ -112,12 +112,13 @@ public struct Keymap: Sendable, Hashable {
 
     /// The help screen's rows: one per command, its keys joined, in table order.
     public func helpRows() -> [(keys: String, help: String, contexts: String)] {
-        var seen: [UICommand] = []
+        var seen: [String] = []
         var rows: [(String, String, String)] = []
-        for b in bindings where !seen.contains(b.command) {
-            seen.append(b.command)
-            let keys = self.keys(for: b.command).map(\.label).joined(separator: " ")
-            let where_ = KeyContext.allCases.filter { b.contexts.contains($0) }.map(\.rawValue).joined(separator: ", ")
+        for b in bindings where !seen.contains(b.help) {
+            seen.append(b.help)
+            let keys = bindings.filter { $0.help == b.help }.map(\.key.label).joined(separator: " ")
+            // Say where only when a key does not work in every pane.
+            let where_ = b.contexts.contains(.global) || b.contexts.isSuperset(of: Self.panes) ? "" : "in " + KeyContext.allCases.filter { b.contexts.contains($0) }.map(\.rawValue).joined(separator: ", ")
             rows.append((keys, b.help, where_))
         }
         return rows

@@ -108,7 +108,7 @@ struct DetailView {
 
     /// A captured request the way it went on the wire: request line, headers, blank line, body.
     func request(_ doc: inout Document, _ r: HTTPRequestCapture, bodyContext: Glossary.Context? = nil) {
-        doc.line([Span(r.method, .httpMethod), Span(" "), Span(r.url, .text)], indent: 2)
+        doc.line([Span(r.method, .httpMethod), Span(" "), Span(r.url, .text)])
         headers(&doc, r.headers)
         body(&doc, r.body, formContext: bodyContext)
     }
@@ -135,7 +135,7 @@ struct DetailView {
         }
         let role: ThemeRole = body.isRedacted ? .secret : .text
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            doc.line([Span(String(line), role)], indent: 2)
+            doc.line([Span(String(line), role)])
         }
         if let context = formContext, !text.contains(" "), text.contains("=") {
             let fields = FormURLEncoded.decode(text).fields
@@ -366,11 +366,29 @@ struct DetailView {
         doc.blank()
         let line = e.jsonLine(reveal: reveal)
         if let json = JSONValue.parse(line) {
-            JSONLines.append(json, to: &doc, secretRole: false)
+            JSONLines.append(Self.envelopeFirst(json), to: &doc, secretRole: false)
         } else {
             doc.text(line)
         }
         return doc
+    }
+}
+
+extension DetailView {
+    /// The envelope (`v`, `seq`, `time`, `flow`, `type`) first, then every member by name at every depth, so an
+    /// event always reads the same way whatever order the encoder chose.
+    static func envelopeFirst(_ v: JSONValue) -> JSONValue {
+        let envelope = ["v", "seq", "time", "flow", "type"]
+        func sorted(_ v: JSONValue) -> JSONValue {
+            switch v {
+            case .object(let m): return .object(m.sorted { $0.0 < $1.0 }.map { ($0.0, sorted($0.1)) })
+            case .array(let a): return .array(a.map(sorted))
+            default: return v
+            }
+        }
+        guard case .object(let members) = sorted(v) else { return v }
+        let head = envelope.compactMap { k in members.first { $0.0 == k } }
+        return .object(head + members.filter { !envelope.contains($0.0) })
     }
 }
 

@@ -63,9 +63,9 @@ struct StatusLine {
         var x = r.x
         let limit = r.maxX
         if let w = state.waiting {
-            let keys = ui.keymap.keys(for: .proceed, in: ui.focus.context).map(\.label)
-            let keyText = keys.joined(separator: " or ")
-            x = grid.write(" \(glyphs.paused) WAITING: \(w.prompt) \(glyphs.separator) press \(keyText) to continue ", x: x, y: r.y, role: .selection, limit: limit)
+            let key = ui.keymap.keys(for: .proceed, in: ui.focus.context).first?.label ?? "c"
+            x = grid.write(" \(glyphs.paused) WAITING: \(w.prompt) \(glyphs.separator) press \(key) to continue", x: x, y: r.y, role: .selection, limit: limit)
+            x = grid.write(" ", x: x, y: r.y, role: .selection, limit: limit)
         } else {
             switch state.outcome {
             case .running:
@@ -81,19 +81,24 @@ struct StatusLine {
         if !state.listenerAddresses.isEmpty { facts.append("listening " + state.listenerAddresses.joined(separator: ", ")) }
         if let e = elapsed, state.outcome == .running { facts.append(Format.elapsed(e)) }
         if let e = elapsed, case .failed = state.outcome { facts.append("after " + Format.duration(e)) }
-        if let n = ui.notice { facts.append(n) }
-        let hints = ui.keymap.hints(for: ui.context, waiting: state.waiting != nil)
-        let hintWidth = hints.reduce(0) { $0 + CellGrid.columns($1.keys) + CellGrid.columns($1.action) + 3 }
-        let factsText = facts.isEmpty ? "" : " " + facts.joined(separator: " \(glyphs.separator) ")
-        // The facts come first; key hints fill what is left from the right, dropping the least useful first.
-        let factsRoom = max(0, limit - x - min(hintWidth, (limit - x) / 2))
-        x = grid.write(Text.truncate(factsText, to: factsRoom, ellipsis: glyphs.ellipsis, asciiOnly: glyphs.asciiOnly), x: x, y: r.y, role: ui.notice != nil ? .keyHint : .muted, limit: limit)
-        var shown = hints
-        func width(_ h: [(keys: String, action: String)]) -> Int { h.reduce(0) { $0 + CellGrid.columns($1.keys) + CellGrid.columns($1.action) + 3 } }
-        while !shown.isEmpty, width(shown) > limit - x - 1 {
-            shown.remove(at: shown.count > 2 ? shown.count - 3 : 0)
+        if let n = ui.notice { facts.insert(n, at: 0) }
+        let sep = " \(glyphs.separator) "
+        // After the waiting banner (which ends in a space) the separator needs no space of its own.
+        let factsText = facts.isEmpty ? "" : (state.waiting == nil ? sep : String(sep.dropFirst())) + facts.joined(separator: sep)
+        func width(_ h: [(keys: String, action: String)]) -> Int {
+            h.reduce(0) { $0 + CellGrid.columns($1.keys) + CellGrid.columns($1.action) + 3 }
         }
-        var hx = limit - width(shown)
+        // Facts first; key hints fill what is left from the right, the least useful dropped first, but "? help"
+        // and "q quit" always stay.
+        var shown = ui.keymap.hints(for: ui.context, waiting: state.waiting != nil)
+        let keep = state.waiting == nil ? 2 : 0
+        while shown.count > keep, (x - r.x) + CellGrid.columns(factsText) + width(shown) + 1 > r.width {
+            shown.remove(at: max(0, shown.count - 3))
+        }
+        let hintsAt = limit - width(shown)
+        let factsRoom = max(0, hintsAt - x - 1)
+        grid.write(Text.truncate(factsText, to: factsRoom, ellipsis: glyphs.ellipsis, asciiOnly: glyphs.asciiOnly), x: x, y: r.y, role: ui.notice != nil ? .keyHint : .muted, limit: hintsAt)
+        var hx = max(x, hintsAt)
         for h in shown {
             hx = grid.write(" " + h.keys, x: hx, y: r.y, role: .keyHint, limit: limit)
             hx = grid.write(" " + h.action + " ", x: hx, y: r.y, role: .muted, limit: limit)

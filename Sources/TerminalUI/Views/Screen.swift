@@ -65,7 +65,7 @@ struct ScreenRenderer {
         let maxScroll = max(0, lines.count - rows)
         let scroll = min(ui.detailScroll, maxScroll)
         var detailTitle = detail.title
-        if lines.count > rows { detailTitle += " \(glyphs.separator) \(min(lines.count, scroll + rows))/\(lines.count)" }
+        if lines.count > rows { detailTitle += " \(glyphs.separator) \(scroll + 1)-\(min(lines.count, scroll + rows))/\(lines.count)" }
         drawBox(&grid, layout.detail, title: detailTitle, focused: ui.focus == .detail && !ui.showingHelp)
         let inner = layout.detail.inner
         for (i, line) in lines.dropFirst(scroll).prefix(rows).enumerated() {
@@ -157,7 +157,7 @@ struct ScreenRenderer {
         let keysWidth = min(22, rows.map { CellGrid.columns($0.keys) }.max() ?? 0)
         for row in rows {
             let pad = String(repeating: " ", count: max(0, keysWidth - CellGrid.columns(row.keys)) + 2)
-            doc.line([Span(row.keys, .keyHint), Span(pad), Span(row.help), Span("  (\(row.contexts))", .muted)], indent: keysWidth + 2)
+            doc.line([Span(row.keys, .keyHint), Span(pad), Span(row.help)] + (row.contexts.isEmpty ? [] : [Span("  (\(row.contexts))", .muted)]), indent: keysWidth + 2)
         }
         doc.heading("Steps")
         doc.line(Span(glyphs.waiting, .stepWaiting), Span(" waiting   "), Span(glyphs.inProgress, .stepInProgress), Span(" in progress   "),

@@ -57,7 +57,7 @@ struct TimelineView {
             let visibleCount = hiddenHere ? allowance - 1 : subs.count
             let earlier = subs.dropped + (subs.count - visibleCount)
             if earlier > 0, y < r.y + r.height {
-                grid.write("  \(glyphs.ellipsis) \(Format.count(earlier)) earlier (Enter shows all)", x: r.x, y: y, role: .muted, limit: r.maxX)
+                grid.write("  \(glyphs.ellipsis) \(Format.count(earlier)) earlier", x: r.x, y: y, role: .muted, limit: r.maxX)
                 y += 1
             }
             for sub in subs.suffix(max(0, visibleCount)) {
