@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The test command of the README. Runs, in order, and reports every part even when one fails:
+#   1. swift test: unit, view-snapshot and in-process integration tests;
+#   2. the command-line contract end to end (Tests/e2e/cli.sh);
+#   3. a flow against oidc-provider-mock, a third-party OIDC server from PyPI (Tests/e2e/interop.sh);
+#   4. the real ncurses UI driven in tmux (Tests/e2e/tui.sh).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+failed=0
+
+swift build --build-tests || exit 1
+swift test --skip-build || failed=1
+
+bin="$(swift build --show-bin-path)/oauthscope"
+bash Tests/e2e/cli.sh "$bin" || failed=1
+
+server=$(command -v oidc-provider-mock || true)
+if [ -z "$server" ]; then
+  if [ ! -x .build-venv/bin/oidc-provider-mock ]; then
+    python3 -m venv .build-venv && .build-venv/bin/pip install --quiet oidc-provider-mock || { echo "could not install oidc-provider-mock from PyPI"; exit 1; }
+  fi
+  server=.build-venv/bin/oidc-provider-mock
+fi
+bash Tests/e2e/interop.sh "$bin" "$server" || failed=1
+
+if command -v tmux >/dev/null; then
+  bash Tests/e2e/tui.sh "$bin" || failed=1
+else
+  echo "tmux is not installed: the terminal UI checks need it (apt-get install tmux)"; failed=1
+fi
+
+exit $failed
