@@ -21,8 +21,6 @@ struct IncomingRequest: Sendable {
         let lower = name.lowercased()
         return headers.first { $0.name.lowercased() == lower }?.value
     }
-
-    var queryFields: [FormField] { FormURLEncoded.decode(query).fields }
 }
 
 /// An endpoint's answer, turned into a Hummingbird `Response` by the server.
