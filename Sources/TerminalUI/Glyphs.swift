@@ -13,7 +13,7 @@ public struct Glyphs: Sendable, Hashable {
         horizontal: "─", vertical: "│", topLeft: "┌", topRight: "┐", bottomLeft: "└", bottomRight: "┘",
         waiting: "○", inProgress: "◐", done: "✓", failed: "✗",
         ok: "✓", info: "•", warn: "!", fail: "✗",
-        selected: "▸", ellipsis: "…", separator: "·", paused: "⏸", wrapMark: "↩", asciiOnly: false)
+        selected: "▸", ellipsis: "…", separator: "·", paused: "‖", wrapMark: "↩", asciiOnly: false)
 
     public static let ascii = Glyphs(
         horizontal: "-", vertical: "|", topLeft: "+", topRight: "+", bottomLeft: "+", bottomRight: "+",

@@ -146,6 +146,7 @@ public final class TerminalApp: Sendable {
         while true {
             if needsDraw, lastFrame.map({ clock.now - $0 >= frameInterval }) ?? true {
                 let state = shared.withLock { $0.state }
+                ui.observe(state)
                 let (width, height) = screen.size
                 let frame = ScreenRenderer(state: state, ui: ui, theme: options.theme, glyphs: glyphs, now: Date()).render(width: width, height: height)
                 ui.clamp(to: frame.metrics)

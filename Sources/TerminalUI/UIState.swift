@@ -75,6 +75,17 @@ public struct UIState: Sendable, Hashable {
     /// Whether `step`'s secrets are shown in clear.
     public func isRevealed(_ step: FlowStep) -> Bool { revealOverrides[step] ?? revealByDefault }
 
+    /// The step the detail pane showed in the last frame.
+    public var shownStep: FlowStep?
+
+    /// Called with each new state before drawing: when following moved the detail pane to another step, that
+    /// step is read from its top.
+    public mutating func observe(_ state: FlowState) {
+        let now = displayedStep(in: state)
+        if let before = shownStep, before != now, inspectedSeq == nil { detailScroll = 0 }
+        shownStep = now
+    }
+
     /// The key context that applies now.
     public var context: KeyContext { showingHelp ? .help : focus.context }
 

@@ -162,8 +162,13 @@ import Testing
         let text = render(Fixture.waiting.state, width: 120, height: 40).text
         let status = text.split(separator: "\n").last.map(String.init) ?? ""
         #expect(status.contains("WAITING"))
-        #expect(status.contains("press c to continue"))
+        #expect(status.contains("Press c to continue"))
         #expect(status.contains("listening 127.0.0.1:8765, [::1]:8765"))
+    }
+
+    @Test func continueHintIsNotSaidTwice() {
+        #expect(StatusLine.continueHint(prompt: "Open the URL.", keys: [.char("c")]) == "Open the URL. Press c to continue.")
+        #expect(StatusLine.continueHint(prompt: "Press c to exchange the code.", keys: [.char("c"), .char(" ")]) == "Press c to exchange the code.")
     }
 
     @Test func helpIsGeneratedFromTheKeyTable() {

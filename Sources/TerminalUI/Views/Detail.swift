@@ -53,12 +53,11 @@ struct DetailView {
         }
         doc.line(spans)
         if step == .codeReceived || step == .tokenExchanged {
-            doc.line(Span("Secrets: ", .muted), Span(reveal ? "shown in clear" : "hidden (prefix and length)", .secret), Span(" \(glyphs.separator) r \(reveal ? "hides" : "reveals") them", .muted))
+            doc.line(Span("Secrets ", .muted), Span(reveal ? "shown in clear" : "hidden", .secret), Span(" \(glyphs.separator) r \(reveal ? "hides" : "reveals") them", .muted))
         }
         if let w = state.waiting, FlowStep(key: w.step) == step {
-            let keys = ui.keymap.keys(for: .proceed, in: .timeline).map(\.label).joined(separator: " or ")
             doc.blank()
-            doc.line([Span("\(glyphs.paused) Waiting for you: \(w.prompt). Press \(keys) to continue.", .stepInProgress)], indent: 2)
+            doc.line([Span("\(glyphs.paused) Waiting for you: " + StatusLine.continueHint(prompt: w.prompt, keys: ui.keymap.keys(for: .proceed, in: .timeline)), .stepInProgress)], indent: 2)
         }
     }
 
@@ -73,7 +72,7 @@ struct DetailView {
         if let d = f.errorDescription { rows.append(("error_description", d, .text)) }
         if let h = f.hint { rows.append(("hint", h, .keyHint)) }
         for (name, value, role) in rows {
-            doc.line([Span("  " + Text.pad(name, to: 18), .jsonKey), Span(value, role)], indent: 22)
+            doc.line([Span("  " + Text.pad(name, to: 18), .jsonKey), Span(value, role)], indent: 20)
         }
         if let e = f.error, let g = Glossary.parameter("error", in: step == .tokenExchanged ? .tokenResponse : .callback) {
             doc.line([Span("  \(e) is an OAuth error code; see \(g.ref).", .muted)], indent: 4)

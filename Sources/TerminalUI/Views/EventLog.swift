@@ -58,13 +58,22 @@ struct StatusLine {
         }
     }
 
+    /// The waiting prompt, followed by which key continues unless the prompt already says so.
+    static func continueHint(prompt: String, keys: [Key]) -> String {
+        var p = prompt.trimmingCharacters(in: .whitespaces)
+        while p.hasSuffix(".") { p.removeLast() }
+        let names = keys.map(\.label)
+        if names.contains(where: { p.lowercased().contains("press \($0.lowercased())") }) { return p + "." }
+        return p + ". Press " + names.joined(separator: " or ") + " to continue."
+    }
+
     func draw(into grid: inout CellGrid, _ r: Rect) {
         grid.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .background)
         var x = r.x
         let limit = r.maxX
         if let w = state.waiting {
-            let key = ui.keymap.keys(for: .proceed, in: ui.focus.context).first?.label ?? "c"
-            x = grid.write(" \(glyphs.paused) WAITING: \(w.prompt) \(glyphs.separator) press \(key) to continue", x: x, y: r.y, role: .selection, limit: limit)
+            let keys = ui.keymap.keys(for: .proceed, in: ui.focus.context)
+            x = grid.write(" \(glyphs.paused) WAITING: " + Self.continueHint(prompt: w.prompt, keys: Array(keys.prefix(1))), x: x, y: r.y, role: .selection, limit: limit)
             x = grid.write(" ", x: x, y: r.y, role: .selection, limit: limit)
         } else {
             switch state.outcome {
