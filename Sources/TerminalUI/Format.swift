@@ -126,6 +126,8 @@ extension FlowEvent {
             return f.reason + (f.error.map { " (\($0))" } ?? "")
         case .busOverflow(let o):
             return "\(o.dropped) events dropped before reaching this screen"
+        case .actionCompleted(let a):
+            return "\(a.action): \(a.summary)"
         }
     }
 
@@ -144,6 +146,7 @@ extension FlowEvent {
         case .tokenResponse(let r), .httpResponse(let r): return .httpStatus(r.status)
         case .stepWaiting: return .stepInProgress
         case .busOverflow: return .findingWarn
+        case .actionCompleted(let a): return a.ok ? .stepDone : .stepFailed
         default: return .text
         }
     }

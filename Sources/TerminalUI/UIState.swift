@@ -269,7 +269,7 @@ extension FlowEvent {
         case .httpResponse(let r): return r.purpose == "discovery" ? .urlBuilt : .tokenExchanged
         case .userRedirected: return .userRedirected
         case .callbackReceived, .codeReceived: return .codeReceived
-        case .tokenRequest, .tokenResponse, .tokenExchanged, .flowCompleted: return .tokenExchanged
+        case .tokenRequest, .tokenResponse, .tokenExchanged, .flowCompleted, .actionCompleted: return .tokenExchanged
         case .stepWaiting(let w): return FlowStep(key: w.step)
         case .flowFailed(let f): return f.step.flatMap(FlowStep.init(key:))
         case .finding, .busOverflow: return nil

@@ -37,6 +37,10 @@ import Testing
         #expect(ui.focus == .timeline)
         _ = ui.handle(.backTab, state: done)
         #expect(ui.focus == .log)
+        _ = ui.handle(.left, state: done)
+        #expect(ui.focus == .detail)
+        _ = ui.handle(.right, state: done)
+        #expect(ui.focus == .log)
     }
 
     @Test func enterOpensTheStepInTheDetailPane() {
