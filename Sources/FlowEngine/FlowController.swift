@@ -46,6 +46,14 @@ public struct FlowConfiguration: Sendable {
     public var insecureContinue: Bool
     /// Where the callback listener is bound, for `listener.started`.
     public var listenerAddresses: [String] = []
+    /// Follow-up hops to make after the exchange, in order (`--then refresh,userinfo,...`).
+    public var thenActions: [String] = []
+    /// After the flow, keep serving `.action` commands from the front (the TUI's keys) until it quits.
+    public var serveActions = false
+    /// Endpoints for the follow-up hops when discovery does not give them.
+    public var userinfoURL: URL?
+    public var revocationURL: URL?
+    public var introspectionURL: URL?
 
     public init(mode: String, providerLabel: String, provider: ProviderSource, clientID: String, clientSecret: Secret?, tokenAuth: ClientAuthMethod, tokenBody: TokenBodyEncoding = .form, scope: String?, redirectURI: String, authorizationParameters: [FormField] = [], tokenParameters: [FormField] = [], tokenHeaders: [FormField] = [], pkce: PKCEMethod? = .s256, exchange: ExchangeMode = .auto, stepMode: Bool = false, callbackTimeout: Duration = .seconds(300), reveal: Bool = false, insecureContinue: Bool = false) {
         self.mode = mode
@@ -123,7 +131,7 @@ public final class FlowController: Sendable {
     public let configuration: FlowConfiguration
     public let publisher: FlowPublisher
     private let registry: CallbackRegistry
-    private let client: any ProviderClient
+    let client: any ProviderClient
     private let userAgent: any UserAgent
     private let commands: CommandChannel?
     private let clock: @Sendable () -> Date
@@ -143,18 +151,37 @@ public final class FlowController: Sendable {
     public func run() async -> FlowResult {
         let start = clock()
         var commandIterator = commands?.commands.makeAsyncIterator()
-        do {
-            try await runSteps(&commandIterator)
+        let session: TokenSession?
+        do throws(FlowFailure) {
+            session = try await runSteps(&commandIterator)
+            if let session {
+                for action in configuration.thenActions {
+                    let outcome = await perform(action, session)
+                    if !outcome.ok {
+                        throw FlowFailure("--then \(action) failed: \(outcome.summary)", hint: "The tokens were issued; only the follow-up hop failed. Its raw request and response are in the event log.", step: .tokenExchanged)
+                    }
+                }
+            }
             publisher.publish(.flowCompleted(FlowCompleted(elapsedMs: Self.ms(since: start, now: clock()))))
-            return .completed
         } catch {
             registry.cancel(flowID: publisher.flowID)
             publisher.publish(.flowFailed(error.failed))
             return .failed(error.failed)
         }
+        if configuration.serveActions, let session {
+            // The front may ask for more hops (keys on the token step) until it quits.
+            while let command = await commandIterator?.next() {
+                switch command {
+                case .action(let name): _ = await perform(name, session)
+                case .cancel: return .completed
+                case .proceed: continue
+                }
+            }
+        }
+        return .completed
     }
 
-    private func runSteps(_ commandIterator: inout AsyncStream<FlowCommand>.AsyncIterator?) async throws(FlowFailure) {
+    private func runSteps(_ commandIterator: inout AsyncStream<FlowCommand>.AsyncIterator?) async throws(FlowFailure) -> TokenSession? {
         let c = configuration
         publisher.publish(.flowStarted(FlowStarted(mode: c.mode, provider: c.providerLabel, clientID: c.clientID, redirectURI: c.redirectURI, exchange: c.exchange.rawValue, stepMode: c.stepMode)))
         if !c.listenerAddresses.isEmpty {
@@ -190,9 +217,9 @@ public final class FlowController: Sendable {
             params: .object(fields: request.parameters),
             pkce: pkce.map { .init(method: $0.method.rawValue, challenge: $0.challenge) },
             endpoint: authorizationEndpoint.absoluteString)))
-        for f in request.findings { publisher.publish(.finding(f)) }
+        for f in request.findings { publisher.publish(.finding(f.at(step: FlowStep.urlBuilt.key))) }
         if let m = metadata, let p = pkce, !m.codeChallengeMethods.isEmpty, !m.codeChallengeMethods.contains(p.method.rawValue) {
-            publisher.publish(.finding(Finding(.warn, "pkce.unsupported_method", "The server does not list \(p.method.rawValue) in code_challenge_methods_supported; it may ignore or reject PKCE.", ref: "RFC 8414 §2")))
+            publisher.publish(.finding(Finding(.warn, "pkce.unsupported_method", "The server does not list \(p.method.rawValue) in code_challenge_methods_supported; it may ignore or reject PKCE.", ref: "RFC 8414 §2", step: FlowStep.urlBuilt.key)))
         }
 
         // 2. Send the user. Register first: a provider may redirect back before `open` returns.
@@ -213,7 +240,7 @@ public final class FlowController: Sendable {
             params = p
         case .error(let err, let stateMissing, _):
             if stateMissing {
-                publisher.publish(.finding(Finding(.warn, "callback.error_without_state", "The error redirect carries no state, although the request sent one; RFC 6749 requires it to be echoed. The error is shown, but it cannot be proven to belong to this flow.", ref: "RFC 6749 §4.1.2.1")))
+                publisher.publish(.finding(Finding(.warn, "callback.error_without_state", "The error redirect carries no state, although the request sent one; RFC 6749 requires it to be echoed. The error is shown, but it cannot be proven to belong to this flow.", ref: "RFC 6749 §4.1.2.1", step: FlowStep.codeReceived.key)))
             }
             throw FlowFailure("the authorization server answered with error \(err.error)" + (err.description.map { ": \(TerminalSafeText.escape($0))" } ?? ""),
                               error: err.error, description: err.description.map { TerminalSafeText.escape($0) }, hint: err.hint, step: .codeReceived)
@@ -236,8 +263,8 @@ public final class FlowController: Sendable {
         // 4. Exchange.
         switch c.exchange {
         case .never:
-            publisher.publish(.finding(Finding(.info, "exchange.skipped", "--exchange never: the code was not exchanged, so the application can redeem it itself. Codes are short-lived and single-use.", ref: "RFC 6749 §4.1.2")))
-            return
+            publisher.publish(.finding(Finding(.info, "exchange.skipped", "--exchange never: the code was not exchanged, so the application can redeem it itself. Codes are short-lived and single-use.", ref: "RFC 6749 §4.1.2", step: FlowStep.codeReceived.key)))
+            return nil
         case .manual:
             try await waitForProceed(&commandIterator, step: .tokenExchanged, prompt: "Press c (or Enter on stdin) to exchange the code for tokens.")
         case .auto:
@@ -254,15 +281,20 @@ public final class FlowController: Sendable {
         }
         switch TokenResponseParser.parse(status: status, headers: headers, body: body) {
         case .invalid(let reason, let hint, let findings):
-            for f in findings { publisher.publish(.finding(f)) }
+            for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
             throw FlowFailure(reason, hint: hint, step: .tokenExchanged)
         case .error(let err, let st, let findings):
-            for f in findings { publisher.publish(.finding(f)) }
+            for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
             throw FlowFailure("the token endpoint refused the code: \(err.error) (HTTP \(st))" + (err.description.map { ": \(TerminalSafeText.escape($0))" } ?? ""),
                               error: err.error, description: err.description.map { TerminalSafeText.escape($0) }, hint: err.hint, step: .tokenExchanged)
         case .success(let tokens, let findings):
-            for f in findings { publisher.publish(.finding(f)) }
+            for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
             try await finishExchange(tokens, code: code, nonce: request.nonce, issuer: issuer, jwksURI: jwksURI, metadata: metadata, wantsOIDC: wantsOIDC)
+            return TokenSession(
+                tokens: TokenVault(tokens), builder: builder, issuer: issuer, jwksURI: jwksURI,
+                userinfo: c.userinfoURL ?? metadata?.userinfoEndpoint,
+                revocation: c.revocationURL ?? metadata?.revocationEndpoint,
+                introspection: c.introspectionURL ?? metadata?.introspectionEndpoint)
         }
     }
 
@@ -283,7 +315,7 @@ public final class FlowController: Sendable {
                 idSummary = IDTokenSummary(header: .null, claims: .null, checks: [Check("decode", ok: false, error.description)])
             }
         } else if wantsOIDC {
-            publisher.publish(.finding(Finding(.warn, "oidc.no_id_token", "The scope asked for openid but the token response has no id_token.", ref: "OIDC Core §3.1.3.3")))
+            publisher.publish(.finding(Finding(.warn, "oidc.no_id_token", "The scope asked for openid but the token response has no id_token.", ref: "OIDC Core §3.1.3.3", step: FlowStep.tokenExchanged.key)))
         }
         publisher.publish(.tokenExchanged(TokenExchanged(
             tokenType: tokens.tokenType, expiresIn: tokens.expiresIn, scope: tokens.scope,
@@ -291,7 +323,7 @@ public final class FlowController: Sendable {
             extra: tokens.extra.isEmpty ? nil : (c.reveal ? .object(tokens.extra) : Redactor.json(.object(tokens.extra))))))
         if let failed = idSummary?.checks.first(where: { !$0.ok }) {
             if c.insecureContinue {
-                publisher.publish(.finding(Finding(.error, "id_token.\(failed.name)", "ID-token check \(failed.name) failed (continuing because of --insecure-continue): \(failed.detail)", ref: "OIDC Core §3.1.3.7")))
+                publisher.publish(.finding(Finding(.error, "id_token.\(failed.name)", "ID-token check \(failed.name) failed (continuing because of --insecure-continue): \(failed.detail)", ref: "OIDC Core §3.1.3.7", step: FlowStep.tokenExchanged.key)))
             } else {
                 throw FlowFailure("the ID token failed the \(failed.name) check: \(failed.detail)", hint: "Do not trust this ID token. Pass --insecure-continue to inspect it anyway.", step: .tokenExchanged)
             }

@@ -43,6 +43,7 @@ extension FlowEvent {
         case flowCompleted(FlowCompleted)
         case flowFailed(FlowFailed)
         case busOverflow(BusOverflow)
+        case actionCompleted(ActionCompleted)
 
         public var type: String {
             switch self {
@@ -63,6 +64,7 @@ extension FlowEvent {
             case .flowCompleted: return "flow.completed"
             case .flowFailed: return "flow.failed"
             case .busOverflow: return "bus.overflow"
+            case .actionCompleted: return "action.completed"
             }
         }
     }
@@ -354,6 +356,37 @@ public struct FlowFailed: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case reason, error, errorDescription = "error_description", hint, step
+    }
+}
+
+/// `action.completed`: a follow-up hop after the exchange (`refresh`, `userinfo`, `revoke`, `introspect`,
+/// `check-rotation`), with what it showed. Its raw request and response are `http.request`/`http.response` events.
+public struct ActionCompleted: Sendable, Hashable, Codable {
+    public var action: String
+    public var ok: Bool
+    /// One line for a person: "the refresh token rotated", "active, expires in 59 min", ...
+    public var summary: String
+    /// What came back, parsed (userinfo claims, introspection result, new tokens), secrets redacted.
+    public var result: JSONValue?
+    /// For `refresh`: whether a new refresh token replaced the old one.
+    public var rotated: Bool?
+    public var accessToken: Sensitive?
+    public var refreshToken: Sensitive?
+    public var expiresIn: Int?
+
+    public init(action: String, ok: Bool, summary: String, result: JSONValue? = nil, rotated: Bool? = nil, accessToken: Sensitive? = nil, refreshToken: Sensitive? = nil, expiresIn: Int? = nil) {
+        self.action = action
+        self.ok = ok
+        self.summary = summary
+        self.result = result
+        self.rotated = rotated
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.expiresIn = expiresIn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case action, ok, summary, result, rotated, accessToken = "access_token", refreshToken = "refresh_token", expiresIn = "expires_in"
     }
 }
 

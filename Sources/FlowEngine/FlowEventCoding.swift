@@ -129,6 +129,7 @@ extension FlowEvent: Codable {
         case "flow.completed": payload = .flowCompleted(try FlowCompleted(from: decoder))
         case "flow.failed": payload = .flowFailed(try FlowFailed(from: decoder))
         case "bus.overflow": payload = .busOverflow(try BusOverflow(from: decoder))
+        case "action.completed": payload = .actionCompleted(try ActionCompleted(from: decoder))
         default: throw FlowEventDecodingError.unknownType(type)
         }
     }
@@ -190,6 +191,7 @@ private struct PayloadOnly: Encodable {
         case .flowCompleted(let p): try p.encode(to: encoder)
         case .flowFailed(let p): try p.encode(to: encoder)
         case .busOverflow(let p): try p.encode(to: encoder)
+        case .actionCompleted(let p): try p.encode(to: encoder)
         }
     }
 }

@@ -95,6 +95,8 @@ public struct FlowState: Sendable {
     public var authorization: AuthorizationURLBuilt?
     public var redirect: UserRedirected?
     public var callbacks = BoundedLog<CallbackRecord>(capacity: 2_000)
+    /// How many callbacks of each verdict arrived, all of them, including those the bounded log no longer holds.
+    public var callbackCounts: [CallbackVerdict: Int] = [:]
     public var code: CodeReceived?
     public var tokenRequest: HTTPRequestCapture?
     public var tokenResponse: HTTPResponseCapture?
@@ -103,6 +105,8 @@ public struct FlowState: Sendable {
     public var hops = BoundedLog<HTTPHop>(capacity: 200)
     public var findings = BoundedLog<Finding>(capacity: 500)
     public var waiting: StepWaiting?
+    /// Follow-up hops after the exchange, newest last.
+    public var actions = BoundedLog<ActionCompleted>(capacity: 200)
     public var outcome: FlowOutcome = .running
     /// Every event of the flow, newest last, bounded.
     public var log = BoundedLog<FlowEvent>(capacity: 5_000)
@@ -164,6 +168,7 @@ public struct FlowState: Sendable {
             begin(.codeReceived, at: t)
         case .callbackReceived(let c):
             callbacks.append(CallbackRecord(seq: event.seq, time: t, callback: c))
+            callbackCounts[c.verdict, default: 0] += 1
             let kind: SubStep.Kind
             switch c.verdict {
             case .accepted: kind = .ok
@@ -193,7 +198,7 @@ public struct FlowState: Sendable {
         case .finding(let f):
             findings.append(f)
             let kind: SubStep.Kind = f.severity == .error ? .fail : f.severity == .warn ? .warn : .info
-            note(currentStep, kind, f.message + (f.ref.map { " (\($0))" } ?? ""), event)
+            note(f.step.flatMap(FlowStep.init(key:)) ?? currentStep, kind, f.message + (f.ref.map { " (\($0))" } ?? ""), event)
         case .flowCompleted(let c):
             outcome = .completed(elapsedMs: c.elapsedMs)
             waiting = nil
@@ -206,6 +211,9 @@ public struct FlowState: Sendable {
             if self[step].startedAt == nil { self[step].startedAt = t }
         case .busOverflow(let o):
             droppedEvents += o.dropped
+        case .actionCompleted(let a):
+            actions.append(a)
+            note(.tokenExchanged, a.ok ? .ok : .fail, "\(a.action): \(a.summary)", event)
         }
     }
 

@@ -110,6 +110,8 @@ public struct PlainPrinter: Sendable {
             if let h = f.hint { out.append("  hint: \(Self.safe(h))") }
             out.append("\(bad) flow failed")
             return out
+        case .actionCompleted(let a):
+            return ["\(a.ok ? ok : bad) \(a.action.padding(toLength: 16, withPad: " ", startingAt: 0)) \(Self.safe(a.summary))"]
         case .busOverflow(let o):
             return ["  \(warnMark) the printer fell behind and \(o.dropped) events were dropped"]
         }

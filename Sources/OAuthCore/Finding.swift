@@ -16,11 +16,21 @@ public struct Finding: Sendable, Hashable, Codable {
     public var message: String
     /// Where the rule comes from, e.g. "RFC 6749 §5.1".
     public var ref: String?
+    /// The step it concerns (`url`, `redirect`, `callback`, `exchange`), when the publisher knows it.
+    public var step: String?
 
-    public init(_ severity: Severity, _ code: String, _ message: String, ref: String? = nil) {
+    public init(_ severity: Severity, _ code: String, _ message: String, ref: String? = nil, step: String? = nil) {
         self.severity = severity
         self.code = code
         self.message = message
         self.ref = ref
+        self.step = step
+    }
+
+    /// The same finding, tied to a step.
+    public func at(step: String) -> Finding {
+        var f = self
+        if f.step == nil { f.step = step }
+        return f
     }
 }

@@ -1,0 +1,166 @@
+import Foundation
+import OAuthCore
+
+/// The tokens a flow holds after the exchange, updated by refreshes.
+actor TokenVault {
+    var current: TokenSet
+    /// The refresh token a rotation replaced, kept only to show whether the provider still accepts it.
+    var previousRefreshToken: Secret?
+
+    init(_ tokens: TokenSet) { current = tokens }
+
+    func replace(with new: TokenSet) -> (rotated: Bool, old: Secret?) {
+        let old = current.refreshToken
+        var next = new
+        // RFC 6749 §6: without a new refresh token in the answer, the old one stays valid.
+        if next.refreshToken == nil { next.refreshToken = old }
+        let rotated = new.refreshToken != nil && new.refreshToken != old
+        if rotated { previousRefreshToken = old }
+        current = next
+        return (rotated, old)
+    }
+}
+
+/// What the follow-up hops need from a finished exchange.
+struct TokenSession: Sendable {
+    let tokens: TokenVault
+    let builder: TokenRequestBuilder
+    let issuer: String?
+    let jwksURI: URL?
+    let userinfo: URL?
+    let revocation: URL?
+    let introspection: URL?
+}
+
+extension FlowController {
+    /// The follow-up hops a user can ask for after the exchange.
+    public static let actionNames = ["refresh", "userinfo", "introspect", "revoke", "check-rotation"]
+
+    /// Performs one follow-up hop, publishing its raw request and response and an `action.completed` event.
+    func perform(_ action: String, _ session: TokenSession) async -> ActionCompleted {
+        let result: ActionCompleted
+        switch action {
+        case "refresh": result = await refresh(session)
+        case "userinfo": result = await userinfo(session)
+        case "introspect": result = await introspect(session)
+        case "revoke": result = await revoke(session)
+        case "check-rotation": result = await checkRotation(session)
+        default:
+            result = ActionCompleted(action: action, ok: false, summary: "unknown action; use one of \(Self.actionNames.joined(separator: ", "))")
+        }
+        publisher.publish(.actionCompleted(result))
+        return result
+    }
+
+    private func refresh(_ s: TokenSession) async -> ActionCompleted {
+        guard let refreshToken = await s.tokens.current.refreshToken else {
+            return ActionCompleted(action: "refresh", ok: false, summary: "there is no refresh token (ask for offline_access or the provider's equivalent scope)")
+        }
+        let spec = s.builder.refresh(refreshToken: refreshToken.value)
+        guard case .response(let status, let headers, let body, _) = await client.send(spec, purpose: "refresh", publisher: publisher) else {
+            return ActionCompleted(action: "refresh", ok: false, summary: "the token endpoint did not answer")
+        }
+        switch TokenResponseParser.parse(status: status, headers: headers, body: body) {
+        case .success(let tokens, let findings):
+            for f in findings { publisher.publish(.finding(f)) }
+            let (rotated, _) = await s.tokens.replace(with: tokens)
+            if let id = tokens.idToken, let jwt = try? DecodedJWT(id.value) {
+                // OIDC Core §12.2: a refreshed ID token keeps iss, sub and aud, and carries no new nonce check.
+                let checks = IDTokenClaimChecks.run(jwt, IDTokenExpectations(issuer: s.issuer, clientID: configuration.clientID, nonce: nil, accessToken: tokens.accessToken.value, now: Date()))
+                for c in checks where !c.ok {
+                    publisher.publish(.finding(Finding(.error, "refresh.id_token_\(c.name)", "The refreshed ID token fails \(c.name): \(c.detail)", ref: "OIDC Core §12.2", step: FlowStep.tokenExchanged.key)))
+                }
+            }
+            let summary = rotated
+                ? "new access token; the refresh token rotated (the old one should now be rejected: check-rotation shows it)"
+                : "new access token; the refresh token did not rotate"
+            if !rotated {
+                publisher.publish(.finding(Finding(.info, "refresh.not_rotated", "The refresh token was not rotated. For public clients, refresh tokens must be sender-constrained or rotated.", ref: "RFC 9700 §4.14.2", step: FlowStep.tokenExchanged.key)))
+            }
+            return ActionCompleted(action: "refresh", ok: true, summary: summary, rotated: rotated, accessToken: tokens.accessToken.sensitive, refreshToken: tokens.refreshToken?.sensitive, expiresIn: tokens.expiresIn)
+        case .error(let e, let st, _):
+            return ActionCompleted(action: "refresh", ok: false, summary: "refused: \(e.error) (HTTP \(st))" + (e.description.map { ": \(TerminalSafeText.escape($0))" } ?? "") + ". " + e.hint)
+        case .invalid(let reason, _, _):
+            return ActionCompleted(action: "refresh", ok: false, summary: reason)
+        }
+    }
+
+    private func checkRotation(_ s: TokenSession) async -> ActionCompleted {
+        guard let old = await s.tokens.previousRefreshToken else {
+            return ActionCompleted(action: "check-rotation", ok: false, summary: "no rotated refresh token to check; run refresh first (and the provider must rotate)")
+        }
+        let spec = s.builder.refresh(refreshToken: old.value)
+        guard case .response(let status, let headers, let body, _) = await client.send(spec, purpose: "check-rotation", publisher: publisher) else {
+            return ActionCompleted(action: "check-rotation", ok: false, summary: "the token endpoint did not answer")
+        }
+        switch TokenResponseParser.parse(status: status, headers: headers, body: body) {
+        case .error(let e, _, _) where e.error == "invalid_grant":
+            return ActionCompleted(action: "check-rotation", ok: true, summary: "the old refresh token is rejected (invalid_grant), as rotation requires. A provider with replay detection may now also have revoked the newer one (RFC 9700 §4.14.2)")
+        case .success:
+            publisher.publish(.finding(Finding(.error, "refresh.old_token_accepted", "The provider accepted a refresh token that rotation had replaced: a stolen old token stays usable.", ref: "RFC 9700 §4.14.2", step: FlowStep.tokenExchanged.key)))
+            return ActionCompleted(action: "check-rotation", ok: false, summary: "the old refresh token was ACCEPTED after rotation")
+        case .error(let e, let st, _):
+            return ActionCompleted(action: "check-rotation", ok: true, summary: "the old refresh token is rejected (\(e.error), HTTP \(st))")
+        case .invalid(let reason, _, _):
+            return ActionCompleted(action: "check-rotation", ok: false, summary: reason)
+        }
+    }
+
+    private func userinfo(_ s: TokenSession) async -> ActionCompleted {
+        guard let url = s.userinfo else {
+            return ActionCompleted(action: "userinfo", ok: false, summary: "no userinfo endpoint is known (discovery did not give one; pass --userinfo-url)")
+        }
+        let access = await s.tokens.current
+        let spec = HTTPRequestSpec(method: "GET", url: url, headers: [FormField("Authorization", "\(Self.bearerScheme(access.tokenType)) \(access.accessToken.value)"), FormField("Accept", "application/json")], body: "")
+        guard case .response(let status, _, let body, _) = await client.send(spec, purpose: "userinfo", publisher: publisher) else {
+            return ActionCompleted(action: "userinfo", ok: false, summary: "the userinfo endpoint did not answer")
+        }
+        guard status == 200 else {
+            return ActionCompleted(action: "userinfo", ok: false, summary: "HTTP \(status)" + (status == 401 ? ": the access token was refused (expired, revoked, or missing a scope)" : ""))
+        }
+        guard let claims = JSONValue.parse(body) else {
+            // OIDC Core §5.3.2: the answer may also be a signed JWT.
+            return ActionCompleted(action: "userinfo", ok: true, summary: "answered with a non-JSON body (a signed userinfo JWT?)")
+        }
+        let sub = claims["sub"]?.stringValue
+        return ActionCompleted(action: "userinfo", ok: true, summary: "claims for sub \(sub.map { TerminalSafeText.escape($0) } ?? "(missing!)")", result: configuration.reveal ? claims : Redactor.json(claims))
+    }
+
+    private func introspect(_ s: TokenSession) async -> ActionCompleted {
+        guard let url = s.introspection else {
+            return ActionCompleted(action: "introspect", ok: false, summary: "no introspection endpoint is known (pass --introspect-url)")
+        }
+        let token = await s.tokens.current.accessToken
+        let spec = s.builder.tokenOperation(endpoint: url, token: token.value, hint: "access_token")
+        guard case .response(let status, _, let body, _) = await client.send(spec, purpose: "introspect", publisher: publisher) else {
+            return ActionCompleted(action: "introspect", ok: false, summary: "the introspection endpoint did not answer")
+        }
+        guard status == 200, let json = JSONValue.parse(body), let active = json["active"]?.boolValue else {
+            return ActionCompleted(action: "introspect", ok: false, summary: "HTTP \(status); RFC 7662 §2.2 expects JSON with \"active\"")
+        }
+        var summary = active ? "the access token is active" : "the access token is not active"
+        if active, let exp = json["exp"]?.numberValue { summary += ", expires \(RelativeTime.describe(seconds: exp - Date().timeIntervalSince1970))" }
+        return ActionCompleted(action: "introspect", ok: true, summary: summary, result: configuration.reveal ? json : Redactor.json(json))
+    }
+
+    private func revoke(_ s: TokenSession) async -> ActionCompleted {
+        guard let url = s.revocation else {
+            return ActionCompleted(action: "revoke", ok: false, summary: "no revocation endpoint is known (pass --revoke-url)")
+        }
+        let current = await s.tokens.current
+        // RFC 7009 §2.1: revoking the refresh token also ends the access tokens of the same grant.
+        let (token, hint) = current.refreshToken.map { ($0, "refresh_token") } ?? (current.accessToken, "access_token")
+        let spec = s.builder.tokenOperation(endpoint: url, token: token.value, hint: hint)
+        guard case .response(let status, _, let body, _) = await client.send(spec, purpose: "revoke", publisher: publisher) else {
+            return ActionCompleted(action: "revoke", ok: false, summary: "the revocation endpoint did not answer")
+        }
+        if status == 200 {
+            return ActionCompleted(action: "revoke", ok: true, summary: "the \(hint) was revoked (RFC 7009 §2.2: 200 even for an unknown token); introspect to confirm")
+        }
+        let error = JSONValue.parse(body)?["error"]?.stringValue
+        return ActionCompleted(action: "revoke", ok: false, summary: "HTTP \(status)" + (error.map { ": \($0)" } ?? ""))
+    }
+
+    /// RFC 6750 §2.1 names the scheme `Bearer`; a provider's lower-case `bearer` token_type is sent as `Bearer`.
+    static func bearerScheme(_ tokenType: String) -> String { tokenType.lowercased() == "bearer" ? "Bearer" : tokenType }
+}
