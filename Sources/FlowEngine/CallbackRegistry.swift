@@ -65,11 +65,25 @@ public final class CallbackRegistry: Sendable {
     private let state: Mutex<State>
     /// The path the listener serves (percent-encoded, as in the redirect URI).
     public let callbackPath: String
+    /// Watch mode (`oauthscope listen`): callbacks arrive for an application's own flows, so a code is
+    /// "accepted" when it arrives well-formed, and `state` is compared only with `expectedState` when one is given.
+    public let watch: Bool
+    public let expectedState: String?
     private static let memory = 10_000
 
     public init(callbackPath: String, defaultFlowID: String = "listener") {
         self.callbackPath = callbackPath
+        watch = false
+        expectedState = nil
         state = Mutex(State(lastFlowID: defaultFlowID))
+    }
+
+    /// A registry for watching callbacks that belong to another application's flows.
+    public init(watchingPath callbackPath: String, flowID: String, expectedState: String?) {
+        self.callbackPath = callbackPath
+        watch = true
+        self.expectedState = expectedState
+        state = Mutex(State(lastFlowID: flowID))
     }
 
     /// Registers a flow that waits for the callback carrying `state`. Register before sending the user away so
@@ -118,6 +132,7 @@ public final class CallbackRegistry: Sendable {
             if let code = params.code, params.repeatedNames.isEmpty, s.seenCodes.contains(code) {
                 return CallbackJudgement(flowID: s.lastFlowID, event: event(.duplicate, "this code was already received; not exchanged again", 400), success: false)
             }
+            if watch { return judgeWatched(params, &s, event) }
             let decision = CallbackValidator.decide(params, expectedStates: s.pending.map(\.state))
             // The flow this request belongs to: the one whose state matched, else the only one waiting.
             let target: Pending?
@@ -160,6 +175,34 @@ public final class CallbackRegistry: Sendable {
                 continuation.finish()
             })
         }
+    }
+
+    /// Watch mode: judge what arrived without a flow of ours to hand it to.
+    private func judgeWatched(_ params: CallbackParameters, _ s: inout State, _ event: (CallbackVerdict, String?, Int) -> CallbackReceived) -> CallbackJudgement {
+        // Without an expected state every state "matches": pass the received one as the expectation.
+        let expected = expectedState.map { [$0] } ?? [params.state].compactMap { $0 }
+        let decision = CallbackValidator.decide(params, expectedStates: expected)
+        let judged: CallbackReceived
+        var success = false
+        switch decision {
+        case .accepted(let code, _):
+            remember(&s, code: code)
+            success = true
+            judged = event(.accepted, expectedState == nil ? "a code arrived (state not checked: give --expect-state to check it)" : "a code arrived with the expected state", 200)
+        case .errorResponse(let err, _, let missing):
+            judged = event(.errorResponse, "\(err.error)\(missing ? " (without state)" : ""): \(err.hint)", 200)
+        case .stateMismatch(let received):
+            if received == nil, params.code != nil, expectedState == nil {
+                if let code = params.code { remember(&s, code: code) }
+                success = true
+                judged = event(.accepted, "a code arrived without state: the application cannot tell it from a forged one (RFC 6749 §10.12)", 200)
+            } else {
+                judged = event(.stateMismatch, received == nil ? "no state parameter" : "state differs from --expect-state", 400)
+            }
+        case .malformed(let why):
+            judged = event(.malformed, why, 400)
+        }
+        return CallbackJudgement(flowID: s.lastFlowID, event: judged, success: success)
     }
 
     private func pathMatches(_ path: String) -> Bool {

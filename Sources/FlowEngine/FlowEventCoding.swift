@@ -196,14 +196,31 @@ private struct PayloadOnly: Encodable {
     }
 }
 
-/// RFC 3339 times with milliseconds in UTC, e.g. `2026-11-22T02:47:05.123Z`.
+/// RFC 3339 times with milliseconds in UTC, e.g. `2026-11-22T02:47:05.123Z`. The milliseconds are rounded and
+/// written as integers, so a time survives any number of write/read round trips unchanged.
 public enum EventTime {
     public static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = Date(timeIntervalSince1970: TimeInterval(ms.floorDiv(1000)))
+        let base = seconds.formatted(Date.ISO8601FormatStyle(timeZone: .gmt))  // 2026-11-22T02:47:05Z
+        let frac = String(ms.floorMod(1000))
+        return String(base.dropLast()) + "." + String(repeating: "0", count: 3 - frac.count) + frac + "Z"
     }
 
     public static func parse(_ s: String) -> Date? {
-        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt).parse(s) { return d }
+        guard s.hasSuffix("Z") || s.contains("+") || s.dropFirst(19).contains("-") else { return nil }
+        if let dot = s.firstIndex(of: "."), let end = s[dot...].firstIndex(where: { !$0.isNumber && $0 != "." }) {
+            let digits = s[s.index(after: dot)..<end]
+            let whole = String(s[..<dot]) + String(s[end...])
+            guard let base = try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(whole), let fraction = Double("0." + digits) else { return nil }
+            let ms = (fraction * 1000).rounded()
+            return Date(timeIntervalSince1970: base.timeIntervalSince1970 + ms / 1000)
+        }
         return try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(s)
     }
+}
+
+extension Int64 {
+    fileprivate func floorDiv(_ d: Int64) -> Int64 { (self >= 0 ? self : self - d + 1) / d }
+    fileprivate func floorMod(_ d: Int64) -> Int64 { self - floorDiv(d) * d }
 }

@@ -10,6 +10,8 @@ public struct PlainPrinter: Sendable {
     private var stepStart: [FlowStep: Date] = [:]
     private var flowStart: Date?
     private var unicode: Bool
+    /// `oauthscope listen`: every callback is the news, so each gets a full line.
+    private var watching = false
 
     public init(reveal: Bool = false, verbose: Bool = false, unicode: Bool = true) {
         self.reveal = reveal
@@ -41,6 +43,9 @@ public struct PlainPrinter: Sendable {
     public mutating func lines(for event: FlowEvent) -> [String] {
         let t = event.time
         switch event.payload {
+        case .flowStarted(let s) where s.mode == "listen":
+            watching = true
+            return ["oauthscope listen: watching \(Self.safe(s.redirectURI))"]
         case .flowStarted(let s):
             flowStart = t
             stepStart[.urlBuilt] = t
@@ -72,6 +77,14 @@ public struct PlainPrinter: Sendable {
             default: how = "opened with " + Self.safe(r.command ?? "the browser")
             }
             return ["\(ok) \(label(.userRedirected)) \(took(.userRedirected, t)) \(how)"]
+        case .callbackReceived(let c) where watching:
+            let mark = c.verdict == .accepted ? ok : (c.verdict == .stray || c.verdict == .duplicate) ? dot : bad
+            let params = (c.query.objectValue ?? []).map { k, v in "\(Self.safe(k))=\(Self.safe(v.stringValue ?? v.serialized()))" }.joined(separator: " ")
+            var line = "\(mark) \(EventTime.format(t).dropFirst(11).dropLast()) \(c.remote) \(c.method) \(Self.safe(c.path)) \(c.verdict.rawValue)"
+            if !params.isEmpty { line += "  " + params }
+            var out = [line]
+            if let d = c.detail { out.append("    " + Self.safe(d)) }
+            return out
         case .callbackReceived(let c):
             guard verbose || c.verdict != .accepted else { return [] }
             let detail = c.detail.map { ": " + Self.safe($0) } ?? ""

@@ -10,7 +10,7 @@ struct OAuthScope: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oauthscope",
         abstract: "Run an OAuth 2.0 / OpenID Connect authorization-code flow and watch every step live.",
-        subcommands: [Demo.self, Flow.self, Replay.self, Provider.self]
+        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Provider.self]
     )
 }
 
@@ -94,6 +94,7 @@ struct Demo: AsyncParsableCommand {
                 exchange: tuning.exchange.mode, stepMode: tuning.step, callbackTimeout: .seconds(tuning.timeout),
                 reveal: output.reveal, insecureContinue: tuning.insecureContinue)
             config.listenerAddresses = addresses
+            tuning.apply(to: &config, output: output)
             let agent: any UserAgent
             var cleanup: () async -> Void = { await provider.stop() }
             if browserOptions.noBrowser {
@@ -168,6 +169,8 @@ struct Flow: AsyncParsableCommand {
     @Option(name: .customLong("token-auth"), help: "Client authentication: basic, post or none (default: basic with a secret, else none).")
     var tokenAuth: TokenAuthArgument?
 
+    @OptionGroup var followUps: FollowUpEndpoints
+
     func validate() throws {
         if issuer == nil && (authorizeURL == nil || tokenURL == nil) {
             throw ValidationError("give --issuer URL, or both --authorize-url URL and --token-url URL")
@@ -230,6 +233,8 @@ struct Flow: AsyncParsableCommand {
                 pkce: tuning.pkce.method, exchange: tuning.exchange.mode, stepMode: tuning.step,
                 callbackTimeout: .seconds(tuning.timeout), reveal: output.reveal, insecureContinue: tuning.insecureContinue)
             config.listenerAddresses = addresses
+            tuning.apply(to: &config, output: output)
+            followUps.apply(to: &config)
             if listenAddress != nil {
                 publisher.publish(.finding(Finding(.warn, "listener.non_loopback", "The listener is bound to \(listenAddress ?? "") on purpose; other machines may be able to reach it and read codes.", ref: "RFC 8252 §8.3")))
             }
@@ -321,5 +326,75 @@ struct Provider: AsyncParsableCommand {
             await SignalWaiter.waitForInterrupt()
             await server.stop()
         }
+    }
+}
+
+struct Listen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Watch callbacks arrive on a redirect URI: every request, parsed and checked.",
+        discussion: "Point your application's redirect URI at oauthscope, or run it in front of your app's callback with --forward.")
+
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .customLong("redirect-uri"), help: ArgumentHelp("A redirect URI to listen on (repeatable).", valueName: "URI"))
+    var redirectURIs: [String] = ["http://127.0.0.1:8765/callback"]
+
+    @Option(help: ArgumentHelp("Pass each callback on to the application's real callback: a 307 redirect of the browser with the same query.", valueName: "URL"))
+    var forward: String?
+
+    @Option(name: .customLong("expect-state"), help: ArgumentHelp("Mark callbacks whose state differs from this value.", valueName: "VALUE"))
+    var expectState: String?
+
+    @Option(name: .customLong("listen-address"), help: ArgumentHelp("Bind here instead of the redirect URI's loopback host (on purpose only).", valueName: "ADDR"))
+    var listenAddress: String?
+
+    func validate() throws {
+        if let f = forward, URL(string: f)?.host == nil { throw ValidationError("--forward \(f) is not an absolute URL like http://127.0.0.1:3000/callback") }
+        if redirectURIs.isEmpty { throw ValidationError("give at least one --redirect-uri") }
+    }
+
+    func run() async throws {
+        let session = try Session(options: output, title: "oauthscope listen")
+        let flowID = "listen"
+        var listeners: [CallbackListenerServer] = []
+        var addresses: [(String, [String])] = []
+        for uri in redirectURIs {
+            let parts: (scheme: String, host: String, port: Int, path: String)
+            do { parts = try RedirectURI.parse(uri) } catch { throw UsageError(error.description) }
+            let registry = CallbackRegistry(watchingPath: parts.path, flowID: flowID, expectedState: expectState)
+            let listener = CallbackListenerServer(
+                configuration: ListenerConfiguration(redirectURI: uri, listenAddress: listenAddress, forward: forward.flatMap(URL.init(string:)), reveal: output.reveal),
+                registry: registry, bus: session.bus)
+            do {
+                addresses.append((listener.effectiveRedirectURI, try await listener.start()))
+            } catch {
+                for l in listeners { await l.stop() }
+                throw UsageError(error.description)
+            }
+            listeners.append(listener)
+        }
+        let bus = session.bus
+        let forward = self.forward
+        let listenAddress = self.listenAddress
+        let uris = listeners.map(\.effectiveRedirectURI)
+        bus.publish(flow: flowID, .flowStarted(FlowStarted(mode: "listen", provider: forward.map { "forwarding to \($0)" } ?? "watching callbacks", clientID: nil, redirectURI: uris.joined(separator: ", "), exchange: "never")))
+        for (uri, addrs) in addresses { bus.publish(flow: flowID, .listenerStarted(ListenerStarted(addresses: addrs, redirectURI: uri))) }
+        if let listenAddress {
+            bus.publish(flow: flowID, .finding(Finding(.warn, "listener.non_loopback", "The listener is bound to \(listenAddress) on purpose; other machines may reach it and read codes.", ref: "RFC 8252 §8.3")))
+        }
+        let inTerminal = session.output == .tui
+        _ = try await session.run({
+            // Listening is the whole job: it ends when the user quits the screen (which cancels this task and
+            // handles the signals itself), or on Ctrl-C / SIGTERM in plain and jsonl output.
+            if inTerminal {
+                let (never, _) = AsyncStream.makeStream(of: Void.self)
+                for await _ in never {}
+            } else {
+                await SignalWaiter.waitForInterrupt()
+            }
+            return .completed
+        }, readsStdinCommands: false)
+        for l in listeners { await l.stop() }
+        await session.finish()
     }
 }

@@ -50,8 +50,47 @@ struct FlowTuning: ParsableArguments {
     @Flag(help: "Go on after a failed ID-token check, reporting it as an error.")
     var insecureContinue = false
 
+    @Option(help: ArgumentHelp("After the exchange: follow-up hops, comma-separated, in order (refresh, userinfo, introspect, revoke, check-rotation).", valueName: "LIST"))
+    var then: String?
+
+    var thenActions: [String] {
+        (then ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     func validate() throws {
         guard timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds") }
+        for a in thenActions where !FlowController.actionNames.contains(a) {
+            throw ValidationError("--then \(a): unknown action; use \(FlowController.actionNames.joined(separator: ", "))")
+        }
+    }
+
+    /// Applies the options every flow shares.
+    func apply(to config: inout FlowConfiguration, output: OutputOptions) {
+        config.thenActions = thenActions
+        config.serveActions = output.resolvedOutput == .tui
+    }
+}
+
+struct FollowUpEndpoints: ParsableArguments {
+    @Option(name: .customLong("userinfo-url"), help: ArgumentHelp("The userinfo endpoint, when discovery does not give it.", valueName: "URL"))
+    var userinfoURL: String?
+
+    @Option(name: .customLong("revoke-url"), help: ArgumentHelp("The revocation endpoint (RFC 7009).", valueName: "URL"))
+    var revokeURL: String?
+
+    @Option(name: .customLong("introspect-url"), help: ArgumentHelp("The introspection endpoint (RFC 7662).", valueName: "URL"))
+    var introspectURL: String?
+
+    func validate() throws {
+        for (flag, value) in [("--userinfo-url", userinfoURL), ("--revoke-url", revokeURL), ("--introspect-url", introspectURL)] {
+            if let v = value, URL(string: v)?.host == nil { throw ValidationError("\(flag) \(v) is not an absolute URL") }
+        }
+    }
+
+    func apply(to config: inout FlowConfiguration) {
+        if let u = userinfoURL.flatMap(URL.init(string:)) { config.userinfoURL = u }
+        if let u = revokeURL.flatMap(URL.init(string:)) { config.revocationURL = u }
+        if let u = introspectURL.flatMap(URL.init(string:)) { config.introspectionURL = u }
     }
 }
 

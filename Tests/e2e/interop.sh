@@ -10,7 +10,7 @@ tmp=$(mktemp -d)
 as_port=$(free_port)
 "$server" --port "$as_port" --require-registration >"$tmp/server.log" 2>&1 &
 server_pid=$!
-trap 'kill $server_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $server_pid 2>/dev/null; [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$as_port/.well-known/openid-configuration" >/dev/null && break; sleep 0.1; done
 issuer="http://127.0.0.1:$as_port"
 

@@ -1,0 +1,104 @@
+import FlowEngine
+import Foundation
+import OAuthCore
+import Testing
+
+@Suite("EventBus")
+struct EventBusTests {
+    @Test("every subscriber sees every event, in sequence order")
+    func fanOut() async {
+        let bus = EventBus()
+        let a = bus.subscribe(), b = bus.subscribe()
+        for i in 0..<100 { bus.publish(flow: "f", .finding(Finding(.info, "n\(i)", "m"))) }
+        bus.finish()
+        var seqA: [Int] = [], seqB: [Int] = []
+        for await e in a { seqA.append(e.seq) }
+        for await e in b { seqB.append(e.seq) }
+        #expect(seqA == Array(1...100))
+        #expect(seqB == seqA)
+    }
+
+    @Test("a subscriber that does not read loses its oldest events, is told how many, and never blocks the publisher")
+    func boundedBuffer() async {
+        let bus = EventBus()
+        let slow = bus.subscribe(bufferSize: 10)
+        let fast = bus.subscribe(bufferSize: 1_000)
+        for i in 0..<50 { bus.publish(flow: "f", .finding(Finding(.info, "n\(i)", "m"))) }  // returns: nothing waits
+        bus.publish(flow: "f", .finding(Finding(.info, "last", "m")))
+        bus.finish()
+        var slowEvents: [FlowEvent] = []
+        for await e in slow { slowEvents.append(e) }
+        var fastCount = 0
+        for await _ in fast { fastCount += 1 }
+        #expect(fastCount == 51)
+        #expect(slowEvents.count <= 10)
+        let dropped = slowEvents.compactMap { if case .busOverflow(let o) = $0.payload { return o.dropped } else { return nil } }.reduce(0, +)
+        #expect(dropped > 0, "the slow subscriber must be told it lost events")
+        // What it kept is the newest, still in order.
+        let kept = slowEvents.filter { $0.type != "bus.overflow" }.map(\.seq)
+        #expect(kept == kept.sorted())
+        #expect(kept.last == 51)
+    }
+
+    @Test("concurrent publishers get unique, gap-free sequence numbers")
+    func concurrentPublishers() async {
+        let bus = EventBus()
+        let events = bus.subscribe(bufferSize: 10_000)
+        await withTaskGroup(of: Void.self) { group in
+            for t in 0..<8 {
+                group.addTask { for i in 0..<250 { bus.publish(flow: "f\(t)", .finding(Finding(.info, "\(i)", "m"))) } }
+            }
+        }
+        bus.finish()
+        var seqs: [Int] = []
+        for await e in events { seqs.append(e.seq) }
+        #expect(seqs == Array(1...2_000))
+    }
+}
+
+@Suite("FlowEvent JSONL")
+struct FlowEventCodingTests {
+    static let time = Date(timeIntervalSince1970: 1_800_000_000.123)
+
+    static let samples: [FlowEvent.Payload] = [
+        .flowStarted(FlowStarted(mode: "demo", provider: "p", clientID: "c", redirectURI: "http://127.0.0.1:8765/callback")),
+        .urlBuilt(AuthorizationURLBuilt(url: "https://as/authorize?x=1", params: .object([("x", .string("1"))]), pkce: .init(method: "S256", challenge: "abc"), endpoint: "https://as/authorize")),
+        .userRedirected(UserRedirected(via: "browser", command: "xdg-open")),
+        .callbackReceived(CallbackReceived(method: "GET", path: "/callback", query: .object([("code", .string("ab…(40)"))]), remote: "127.0.0.1:5", verdict: .accepted, status: 200)),
+        .codeReceived(CodeReceived(code: Sensitive(clear: "abc", redacted: "…(3)"), checks: [Check("state", ok: true, "ok")])),
+        .tokenRequest(HTTPRequestCapture(purpose: "token", method: "POST", url: "https://as/token", headers: [HeaderField(captured: "Authorization", "Basic czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3")], body: Redactor.formBody("grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA"))),
+        .tokenResponse(HTTPResponseCapture(purpose: "token", status: 200, headers: [HeaderField(captured: "Content-Type", "application/json")], body: "{}", elapsedMs: 12)),
+        .tokenExchanged(TokenExchanged(tokenType: "Bearer", expiresIn: 3600, scope: "openid", accessToken: Secret("2YotnFZFEjr1zCsicMWpAA").sensitive, refreshToken: nil, idToken: IDTokenSummary(header: .object([("alg", .string("ES256"))]), claims: .object([]), checks: []), extra: nil)),
+        .finding(Finding(.warn, "token.expires_in_string", "m", ref: "RFC 6749 §5.1", step: "exchange")),
+        .flowFailed(FlowFailed(reason: "r", error: "invalid_grant", errorDescription: "d", hint: "h", step: "exchange")),
+        .flowCompleted(FlowCompleted(elapsedMs: 40)),
+        .actionCompleted(ActionCompleted(action: "refresh", ok: true, summary: "rotated", rotated: true)),
+    ]
+
+    @Test("every event type round-trips through its JSONL line with the envelope first", arguments: samples)
+    func roundTrip(_ payload: FlowEvent.Payload) throws {
+        let event = FlowEvent(seq: 7, time: Self.time, flow: "f1", payload: payload)
+        let line = event.jsonLine(reveal: true)
+        #expect(line.hasPrefix(#"{"v":1,"seq":7,"time":"2027-01-15T08:00:00.123Z","flow":"f1","type":"\#(payload.type)""#))
+        let back = try FlowEvent.parse(jsonLine: line)
+        #expect(back.type == event.type)
+        #expect(back.seq == 7 && back.flow == "f1")
+        #expect(abs(back.time.timeIntervalSince(event.time)) < 0.001)
+        // Re-encoding what was read gives the same line: nothing is lost or invented.
+        #expect(back.jsonLine(reveal: true) == line)
+    }
+
+    @Test("secrets are redacted in the line unless revealed")
+    func redaction() {
+        let e = FlowEvent(seq: 1, time: Self.time, flow: "f", payload: Self.samples[5])
+        #expect(!e.jsonLine().contains("SplxlOBeZQQYbYS6WxSbIA"))
+        #expect(!e.jsonLine().contains("czZCaGRSa3F0Mzo3RmpmcDBaQnIxS3REUmJuZlZkbUl3"))
+        #expect(e.jsonLine(reveal: true).contains("SplxlOBeZQQYbYS6WxSbIA"))
+    }
+
+    @Test("an unknown type or version is a clear error")
+    func unknown() {
+        #expect(throws: FlowEventDecodingError.self) { try FlowEvent.parse(jsonLine: #"{"v":1,"seq":1,"time":"2026-01-01T00:00:00.000Z","flow":"f","type":"nope"}"#) }
+        #expect(throws: FlowEventDecodingError.self) { try FlowEvent.parse(jsonLine: #"{"v":2,"seq":1,"time":"2026-01-01T00:00:00.000Z","flow":"f","type":"finding"}"#) }
+    }
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `oauthscope listen`: scripted callbacks of every verdict produce the matching events, and --forward answers
+# with a 307 to the application's callback with the query intact. Usage: Tests/e2e/listen.sh PATH/TO/oauthscope
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+bin="$1"
+tmp=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# The readiness probe is itself a request to "/", so the first event is a stray.
+wait_port() { for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; return 1; }
+
+port=$(free_port)
+"$bin" listen --redirect-uri "http://127.0.0.1:$port/cb" --expect-state good --output jsonl >"$tmp/events.jsonl" 2>"$tmp/err" &
+pids+=($!)
+wait_port "$port"
+base="http://127.0.0.1:$port"
+code() { curl -s -o /dev/null -w '%{http_code}' "$1"; }
+check "listen: a code with the expected state is answered 200" test "$(code "$base/cb?code=c0de-1&state=good")" = 200
+check "listen: the same code again is answered 400" test "$(code "$base/cb?code=c0de-1&state=good")" = 400
+check "listen: another path is 404" test "$(code "$base/favicon.ico")" = 404
+check "listen: a wrong state is answered 400" test "$(code "$base/cb?code=c0de-2&state=evil")" = 400
+check "listen: an error response is answered 200" test "$(code "$base/cb?error=access_denied&error_description=no&state=good")" = 200
+check "listen: a repeated state is answered 400" test "$(code "$base/cb?code=c0de-3&state=good&state=good")" = 400
+check "listen: bad percent-encoding is answered 400" test "$(code "$base/cb?code=%ZZ&state=good")" = 400
+check "listen: the success page forbids caching and referrers" bash -c "curl -s -D - -o /dev/null '$base/cb?code=c0de-4&state=good' | grep -qi '^cache-control: no-store' && curl -s -D - -o /dev/null '$base/cb?code=c0de-5&state=good' | grep -qi '^referrer-policy: no-referrer'"
+check "listen: the page echoes nothing from the request" bash -c "! curl -s '$base/cb?code=%3Cscript%3Eecho-me&state=good' | grep -q 'echo-me'"
+sleep 0.3
+kill -INT "${pids[0]}"; wait "${pids[0]}" 2>/dev/null
+check "listen: one callback.received per request, with the verdict of each" python3 - "$tmp/events.jsonl" <<'PY'
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+verdicts = [e["verdict"] for e in events if e["type"] == "callback.received"]
+want = ["stray", "accepted", "duplicate", "stray", "state_mismatch", "error_response", "malformed", "malformed", "accepted", "accepted", "accepted"]
+assert verdicts == want, verdicts
+for e in events:
+    if e["type"] == "callback.received" and "code" in e["query"]:
+        assert "c0de" not in json.dumps(e["query"]), e["query"]   # redacted
+PY
+
+# --forward: a 307 to the application's callback with the query intact.
+port=$(free_port)
+"$bin" listen --redirect-uri "http://127.0.0.1:$port/cb" --forward "http://127.0.0.1:3000/app/callback" --output jsonl >"$tmp/fwd.jsonl" 2>&1 &
+pids+=($!)
+wait_port "$port"
+curl -s -o /dev/null -D "$tmp/headers" "http://127.0.0.1:$port/cb?code=abc%2Fdef&state=s%20t"
+check "listen --forward: 307" grep -q "^HTTP/1.1 307" "$tmp/headers"
+check "listen --forward: Location carries the query intact" grep -qi "^location: http://127.0.0.1:3000/app/callback?code=abc%2Fdef&state=s%20t" "$tmp/headers"
+
+# A non-loopback redirect URI is refused with the RFC.
+"$bin" listen --redirect-uri "http://192.0.2.10:8080/cb" --output jsonl >/dev/null 2>"$tmp/err"; status=$?
+check "listen: a non-loopback host exits 2" test "$status" -eq 2
+check "listen: a non-loopback host cites RFC 8252" grep -q "RFC 8252 §8.3" "$tmp/err"
+
+summary
