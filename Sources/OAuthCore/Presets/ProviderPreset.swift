@@ -1,0 +1,361 @@
+import Foundation
+
+/// A value a preset needs from the user before its endpoints are complete, such as Microsoft's `tenant`.
+/// Endpoints name it as `{name}`; `ProviderPreset.resolved(parameters:)` fills it in.
+public struct PresetParameter: Sendable, Hashable {
+    public var name: String
+    /// One line for `--help` and for the error when it is missing.
+    public var help: String
+    /// Used when the user gives no value; nil makes the parameter required.
+    public var defaultValue: String?
+
+    public init(name: String, help: String, defaultValue: String? = nil) {
+        self.name = name
+        self.help = help
+        self.defaultValue = defaultValue
+    }
+
+    /// The flag that sets this parameter. `issuer` is the ordinary `--issuer` flag; the rest go through
+    /// `--preset-param`.
+    public var flagHint: String {
+        name == "issuer" ? "--issuer URL" : "--preset-param \(name)=..."
+    }
+}
+
+/// How a provider compares the `redirect_uri` in a request with the one registered for the client.
+public enum RedirectRule: Sendable, Hashable {
+    /// Character for character (RFC 9700 §4.1.3).
+    case exact
+    /// The registered URL itself or a path under it, on the same scheme, host and port (Bitbucket Cloud; GitHub).
+    case prefix
+    /// Exact, except that an `http` loopback URI may use any port (RFC 8252 §7.3; Microsoft).
+    case loopbackAnyPort
+}
+
+/// A request worth making once the tokens are in hand, e.g. Atlassian's list of accessible sites.
+public struct PresetFollowUp: Sendable, Hashable {
+    /// A short key for `--then` and the TUI, e.g. `accessible-resources`.
+    public var name: String
+    /// The HTTP method, e.g. `GET`.
+    public var method: String
+    /// The absolute URL; may contain the preset's `{parameter}` placeholders until resolved.
+    public var url: String
+    /// What the call shows and how it is authenticated.
+    public var help: String
+
+    public init(name: String, method: String, url: String, help: String) {
+        self.name = name
+        self.method = method
+        self.url = url
+        self.help = help
+    }
+}
+
+/// A way a provider's token endpoint departs from RFC 6749 or adds to it. The flow doctor turns these into
+/// findings; the embedded provider imitates them.
+public enum PresetQuirk: Sendable, Hashable {
+    /// `expires_in` may arrive as a JSON string ("3599"), not a number (RFC 6749 §5.1 says number).
+    case expectsStringExpiresIn
+    /// The token response is `application/x-www-form-urlencoded` unless the request sends
+    /// `Accept: application/json` (GitHub).
+    case formEncodedTokenResponseUnlessJSON
+    /// Token endpoint errors come with HTTP 200 instead of 400/401 (RFC 6749 §5.2).
+    case errorsWithStatus200
+    /// Members the token response carries beside the RFC 6749 / OIDC ones.
+    case extraTokenResponseFields([String])
+    /// Each refresh returns a new refresh token and disables the one used (RFC 9700 §4.14.2).
+    case rotatingRefreshTokens
+    /// The provider does not speak OpenID Connect: no `id_token`, no discovery, no `openid` scope.
+    case noOpenIDConnect
+    /// `scope` is a comma-separated list, not space-separated (RFC 6749 §3.3).
+    case commaSeparatedScopes
+    /// The provider does not document PKCE. oauthscope still sends S256 (RFC 9700 §2.1.1); a server that
+    /// ignores unknown parameters (RFC 6749 §3.1) then does not bind the code to the verifier.
+    case pkceUndocumented
+    /// `redirect_uri` may be left out; the provider then uses the one registered for the client.
+    case redirectURIOptional
+    /// For a multi-tenant alias (`common`, `organizations`, `consumers`) the discovery document's `issuer`
+    /// is a template (`.../{tenantid}/v2.0`) and each ID token's `iss` names the user's own tenant.
+    case multiTenantIssuerTemplate
+
+    /// A stable code for the finding this quirk becomes, e.g. `preset.quirk.errors_with_status_200`.
+    public var code: String {
+        switch self {
+        case .expectsStringExpiresIn: return "preset.quirk.string_expires_in"
+        case .formEncodedTokenResponseUnlessJSON: return "preset.quirk.form_encoded_token_response"
+        case .errorsWithStatus200: return "preset.quirk.errors_with_status_200"
+        case .extraTokenResponseFields: return "preset.quirk.extra_token_response_fields"
+        case .rotatingRefreshTokens: return "preset.quirk.rotating_refresh_tokens"
+        case .noOpenIDConnect: return "preset.quirk.no_oidc"
+        case .commaSeparatedScopes: return "preset.quirk.comma_separated_scopes"
+        case .pkceUndocumented: return "preset.quirk.pkce_undocumented"
+        case .redirectURIOptional: return "preset.quirk.redirect_uri_optional"
+        case .multiTenantIssuerTemplate: return "preset.quirk.multi_tenant_issuer"
+        }
+    }
+
+    /// One plain sentence for a person.
+    public var explanation: String {
+        switch self {
+        case .expectsStringExpiresIn:
+            return "expires_in may arrive as a string such as \"3599\"; oauthscope reads it as a number and says so."
+        case .formEncodedTokenResponseUnlessJSON:
+            return "The token endpoint answers form-encoded unless asked for JSON with Accept: application/json, which oauthscope sends."
+        case .errorsWithStatus200:
+            return "Token endpoint errors (bad_verification_code, redirect_uri_mismatch, ...) come back with HTTP 200; the body decides, not the status."
+        case .extraTokenResponseFields(let names):
+            return "The token response carries \(names.joined(separator: ", ")) beside the standard members."
+        case .rotatingRefreshTokens:
+            return "Refresh tokens rotate: every refresh returns a new one and disables the one just used, so keep the newest."
+        case .noOpenIDConnect:
+            return "There is no OpenID Connect here: no ID token and no discovery; identity comes from an API call after the exchange."
+        case .commaSeparatedScopes:
+            return "scope is a comma-separated list, not the space-separated list of RFC 6749 §3.3."
+        case .pkceUndocumented:
+            return "The provider does not document PKCE; oauthscope sends S256 anyway, but the code may not be bound to the verifier."
+        case .redirectURIOptional:
+            return "redirect_uri may be omitted, and the provider then uses the callback URL registered for the client."
+        case .multiTenantIssuerTemplate:
+            return "With a multi-tenant alias the discovery issuer is a {tenantid} template and each ID token's iss names the user's tenant, so iss cannot be compared with the metadata literally."
+        }
+    }
+
+    /// Where the rule this quirk departs from is written.
+    public var ref: String {
+        switch self {
+        case .expectsStringExpiresIn, .formEncodedTokenResponseUnlessJSON, .extraTokenResponseFields: return "RFC 6749 §5.1"
+        case .errorsWithStatus200: return "RFC 6749 §5.2"
+        case .rotatingRefreshTokens: return "RFC 9700 §4.14.2"
+        case .noOpenIDConnect: return "OIDC Core §3.1"
+        case .commaSeparatedScopes: return "RFC 6749 §3.3"
+        case .pkceUndocumented: return "RFC 7636 §4.4"
+        case .redirectURIOptional: return "RFC 6749 §4.1.1"
+        case .multiTenantIssuerTemplate: return "OIDC Discovery §4.3"
+        }
+    }
+
+    /// The finding this quirk becomes at the start of a flow.
+    public var finding: Finding {
+        Finding(.info, code, explanation, ref: ref)
+    }
+}
+
+/// Everything oauthscope needs to run an authorization-code flow against one provider from a client id
+/// alone: endpoints, client authentication, body encoding, extra parameters, quirks and follow-up calls.
+/// Pure data; `ProviderPresets.all` holds the shipped ones, each with the documentation it was taken from.
+public struct ProviderPreset: Sendable, Hashable {
+    /// The `--preset` name, e.g. `bitbucket`.
+    public var name: String
+    /// For people, e.g. `Bitbucket Cloud`.
+    public var displayName: String
+    /// The issuer for discovery and for the `iss` checks; may contain `{tenant}`. Nil when there is no discovery.
+    public var issuer: String?
+    /// May contain `{tenant}`; nil when discovery supplies it.
+    public var authorizationEndpoint: String?
+    public var tokenEndpoint: String?
+    public var userinfoEndpoint: String?
+    public var revocationEndpoint: String?
+    public var introspectionEndpoint: String?
+    public var tokenAuth: ClientAuthMethod
+    public var tokenBody: TokenBodyEncoding
+    /// Used when the user gives no `--scope`.
+    public var defaultScope: String?
+    /// Sent on every authorization request, e.g. `audience=api.atlassian.com`, `prompt=consent`.
+    public var authorizationParameters: [FormField]
+    /// Sent on every token request, e.g. `Accept: application/json` for GitHub.
+    public var tokenHeaders: [FormField]
+    /// Header names the user must supply (`--token-header`), e.g. `x-api-key` for BitBadges.
+    public var requiredTokenHeaders: [String]
+    /// The PKCE method to use; nil means do not send PKCE.
+    public var pkce: PKCEMethod?
+    public var redirectRule: RedirectRule
+    public var parameters: [PresetParameter]
+    /// Calls offered after the exchange.
+    public var followUps: [PresetFollowUp]
+    /// Facts shown at the start of a flow (severity info), each with its documentation address as `ref`.
+    public var notes: [Finding]
+    /// How the token endpoint departs from the RFCs.
+    public var quirks: Set<PresetQuirk>
+    /// How long the provider keeps an authorization code, when that matters for a late exchange.
+    public var codeLifetimeHint: String?
+
+    public init(
+        name: String, displayName: String, issuer: String? = nil,
+        authorizationEndpoint: String? = nil, tokenEndpoint: String? = nil, userinfoEndpoint: String? = nil,
+        revocationEndpoint: String? = nil, introspectionEndpoint: String? = nil,
+        tokenAuth: ClientAuthMethod, tokenBody: TokenBodyEncoding = .form, defaultScope: String? = nil,
+        authorizationParameters: [FormField] = [], tokenHeaders: [FormField] = [], requiredTokenHeaders: [String] = [],
+        pkce: PKCEMethod? = .s256, redirectRule: RedirectRule = .exact, parameters: [PresetParameter] = [],
+        followUps: [PresetFollowUp] = [], notes: [Finding] = [], quirks: Set<PresetQuirk> = [], codeLifetimeHint: String? = nil
+    ) {
+        self.name = name
+        self.displayName = displayName
+        self.issuer = issuer
+        self.authorizationEndpoint = authorizationEndpoint
+        self.tokenEndpoint = tokenEndpoint
+        self.userinfoEndpoint = userinfoEndpoint
+        self.revocationEndpoint = revocationEndpoint
+        self.introspectionEndpoint = introspectionEndpoint
+        self.tokenAuth = tokenAuth
+        self.tokenBody = tokenBody
+        self.defaultScope = defaultScope
+        self.authorizationParameters = authorizationParameters
+        self.tokenHeaders = tokenHeaders
+        self.requiredTokenHeaders = requiredTokenHeaders
+        self.pkce = pkce
+        self.redirectRule = redirectRule
+        self.parameters = parameters
+        self.followUps = followUps
+        self.notes = notes
+        self.quirks = quirks
+        self.codeLifetimeHint = codeLifetimeHint
+    }
+
+    /// Every URL the preset holds, labelled, in a fixed order: issuer, the five endpoints, then follow-ups.
+    public var endpoints: [(label: String, url: String)] {
+        var list: [(String, String)] = []
+        if let issuer { list.append(("issuer", issuer)) }
+        if let authorizationEndpoint { list.append(("authorization_endpoint", authorizationEndpoint)) }
+        if let tokenEndpoint { list.append(("token_endpoint", tokenEndpoint)) }
+        if let userinfoEndpoint { list.append(("userinfo_endpoint", userinfoEndpoint)) }
+        if let revocationEndpoint { list.append(("revocation_endpoint", revocationEndpoint)) }
+        if let introspectionEndpoint { list.append(("introspection_endpoint", introspectionEndpoint)) }
+        for f in followUps { list.append(("follow-up \(f.name)", f.url)) }
+        return list
+    }
+
+    /// True when the authorization or token endpoint must come from discovery of `issuer`.
+    public var needsDiscovery: Bool { authorizationEndpoint == nil || tokenEndpoint == nil }
+
+    /// The notes followed by one finding per quirk, in a stable order: what a flow shows at its start.
+    public var startFindings: [Finding] {
+        notes + quirks.map(\.finding).sorted { $0.code < $1.code }
+    }
+
+    /// Endpoints with parameters filled in (`{tenant}` → the value given, else the default). Throws a clear
+    /// error naming the flag when a required parameter has no value, a value cannot be used, or a parameter
+    /// name is not one this preset takes.
+    public func resolved(parameters given: [String: String]) throws(PresetError) -> ProviderPreset {
+        let known = parameters.map(\.name)
+        for key in given.keys.sorted() where !known.contains(key) {
+            throw .unknownParameter(preset: name, parameter: key, known: known)
+        }
+        var values: [String: String] = [:]
+        for p in parameters {
+            let raw = given[p.name].map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let value = (raw?.isEmpty == false ? raw : nil) ?? p.defaultValue else {
+                throw .missingParameter(preset: name, parameter: p.name, flag: p.flagHint, help: p.help)
+            }
+            if let reason = PresetParameterValidation.problem(name: p.name, value: value) {
+                throw .invalidParameter(preset: name, parameter: p.name, value: value, reason: reason)
+            }
+            values[p.name] = value
+        }
+        func fill(_ s: String) -> String {
+            var out = s
+            for (k, v) in values { out = out.replacingOccurrences(of: "{\(k)}", with: v) }
+            return out
+        }
+        var r = self
+        r.issuer = issuer.map(fill)
+        r.authorizationEndpoint = authorizationEndpoint.map(fill)
+        r.tokenEndpoint = tokenEndpoint.map(fill)
+        r.userinfoEndpoint = userinfoEndpoint.map(fill)
+        r.revocationEndpoint = revocationEndpoint.map(fill)
+        r.introspectionEndpoint = introspectionEndpoint.map(fill)
+        r.followUps = followUps.map { var f = $0; f.url = fill(f.url); return f }
+        r.authorizationParameters = authorizationParameters.map { FormField($0.name, fill($0.value)) }
+        // The values used become the defaults, so resolving again is a no-op and `--help` shows them.
+        r.parameters = parameters.map { var p = $0; p.defaultValue = values[p.name]; return p }
+        for (label, url) in r.endpoints {
+            for p in parameters where url.contains("{\(p.name)}") {
+                throw .unresolvedPlaceholder(preset: name, placeholder: p.name, endpoint: label)
+            }
+        }
+        return r
+    }
+
+    /// The same preset with every endpoint's scheme, host and port replaced by `base`'s (paths and queries
+    /// kept; `base`'s own path is ignored), for running it against the embedded provider's imitation on loopback.
+    public func rebased(onto base: URL) -> ProviderPreset {
+        guard let scheme = base.scheme, let host = base.host, !host.isEmpty else { return self }
+        let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        let origin = "\(scheme)://\(bracketed)" + (base.port.map { ":\($0)" } ?? "")
+        func swap(_ s: String) -> String { PresetURLText.replacingOrigin(of: s, with: origin) }
+        var r = self
+        r.issuer = issuer.map(swap)
+        r.authorizationEndpoint = authorizationEndpoint.map(swap)
+        r.tokenEndpoint = tokenEndpoint.map(swap)
+        r.userinfoEndpoint = userinfoEndpoint.map(swap)
+        r.revocationEndpoint = revocationEndpoint.map(swap)
+        r.introspectionEndpoint = introspectionEndpoint.map(swap)
+        r.followUps = followUps.map { var f = $0; f.url = swap(f.url); return f }
+        return r
+    }
+}
+
+/// Why a preset could not be used as asked. Each message names the flag that fixes it.
+public enum PresetError: Error, Hashable, CustomStringConvertible {
+    case unknownPreset(String, known: [String])
+    case missingParameter(preset: String, parameter: String, flag: String, help: String)
+    case invalidParameter(preset: String, parameter: String, value: String, reason: String)
+    case unknownParameter(preset: String, parameter: String, known: [String])
+    /// A `{placeholder}` was left in an endpoint after resolution: a defect in the preset itself.
+    case unresolvedPlaceholder(preset: String, placeholder: String, endpoint: String)
+
+    public var description: String {
+        switch self {
+        case .unknownPreset(let n, let known):
+            return "--preset \(TerminalSafeText.escape(n)) is not a preset oauthscope knows; choose one of \(known.joined(separator: ", "))"
+        case .missingParameter(let preset, _, let flag, let help):
+            return "--preset \(preset) needs \(flag) (\(help))"
+        case .invalidParameter(let preset, let p, let v, let reason):
+            let flag = p == "issuer" ? "--issuer" : "--preset-param \(p)"
+            return "\(flag) \"\(TerminalSafeText.escape(v))\" cannot be used with --preset \(preset): \(reason)"
+        case .unknownParameter(let preset, let p, let known):
+            let takes = known.isEmpty ? "it takes no --preset-param" : "it takes \(known.joined(separator: ", "))"
+            return "--preset-param \(TerminalSafeText.escape(p)) is not a parameter of --preset \(preset); \(takes)"
+        case .unresolvedPlaceholder(let preset, let ph, let endpoint):
+            return "--preset \(preset) left {\(ph)} in its \(endpoint) after resolution; this is a bug in the preset, please report it"
+        }
+    }
+}
+
+/// Checks on parameter values, so that a value cannot change the shape of an endpoint URL.
+enum PresetParameterValidation {
+    static func problem(name: String, value: String) -> String? {
+        switch name {
+        case "issuer":
+            guard let c = URLComponents(string: value), let scheme = c.scheme?.lowercased(), let host = c.host, !host.isEmpty else {
+                return "an issuer is an absolute URL such as https://login.example.com/realms/demo"
+            }
+            if c.query != nil || c.fragment != nil {
+                return "an issuer has no query or fragment (OIDC Discovery §2)"
+            }
+            if scheme == "https" { return nil }
+            if scheme == "http", RedirectURI.isLoopback(host: host) { return nil }
+            return "an issuer uses https, except on a loopback address (OIDC Discovery §2)"
+        default:
+            // Tenant ids, domain names and aliases: letters, digits, '.', '-', '_' — nothing that could add a
+            // path segment, a query or another host.
+            let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_".unicodeScalars)
+            guard !value.isEmpty, value.unicodeScalars.allSatisfy(allowed.contains) else {
+                return "only letters, digits, '.', '-' and '_' are allowed"
+            }
+            return nil
+        }
+    }
+}
+
+/// String-level URL surgery that works on templates such as `https://host/{tenant}/x`, which `URLComponents`
+/// refuses because of the braces.
+enum PresetURLText {
+    /// Replaces `scheme://authority` of `url` with `origin`, keeping path, query and fragment as written.
+    /// A string without `://` is returned unchanged.
+    static func replacingOrigin(of url: String, with origin: String) -> String {
+        guard let sep = url.range(of: "://") else { return url }
+        let rest = url[sep.upperBound...]
+        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        return origin + rest[end...]
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+/// Explains a `redirect_uri` problem before the browser is sent anywhere, using the provider's own matching
+/// rule. Pure: it compares the callback the user says is registered with the one oauthscope will send.
+public enum RedirectRuleCheck {
+    /// Nil when `sent` would be accepted under `rule`, or when nothing can be said because `registered` is
+    /// unknown. Otherwise an error finding that says what to change.
+    public static func explain(rule: RedirectRule, registered: String?, sent: String) -> Finding? {
+        guard let s = Parts(sent) else {
+            return Finding(.error, "redirect.invalid", "The redirect_uri \"\(TerminalSafeText.escape(sent))\" is not an absolute URI; pass one like http://127.0.0.1:8765/callback with --redirect-uri.", ref: "RFC 6749 §3.1.2")
+        }
+        guard let registered else { return nil }
+        guard let r = Parts(registered) else {
+            return Finding(.error, "redirect.registered_invalid", "The registered callback \"\(TerminalSafeText.escape(registered))\" is not an absolute URI, so it cannot be compared with the redirect_uri; copy it exactly from the provider's client settings.", ref: "RFC 6749 §3.1.2")
+        }
+        let shownSent = TerminalSafeText.escape(sent)
+        let shownRegistered = TerminalSafeText.escape(registered)
+        switch rule {
+        case .exact:
+            if sent == registered { return nil }
+            return Finding(.error, "redirect.mismatch", "The provider compares redirect_uri with the registered callback character for character. Registered: \(shownRegistered); sending: \(shownSent)\(difference(r, s)). Run with --redirect-uri \(shownRegistered), or register \(shownSent) for the client.", ref: "RFC 9700 §4.1.3")
+        case .loopbackAnyPort:
+            if sent == registered { return nil }
+            if s.isLoopbackHTTP, r.isLoopbackHTTP, s.host == r.host, s.path == r.path, s.query == r.query { return nil }
+            let portNote = r.isLoopbackHTTP
+                ? " Only the port of an http loopback URI may differ (RFC 8252 §7.3); host and path must match."
+                : " The port may differ only for http loopback URIs (RFC 8252 §7.3); this registered callback is not one."
+            return Finding(.error, "redirect.mismatch", "The redirect_uri does not match the registered callback. Registered: \(shownRegistered); sending: \(shownSent)\(difference(r, s)).\(portNote) Run with --redirect-uri set to the registered callback (any port if it is loopback), or register \(shownSent).", ref: "RFC 8252 §7.3")
+        case .prefix:
+            if s.scheme == r.scheme, s.host == r.host, s.port == r.port, isSameOrUnder(s.path, r.path) { return nil }
+            var why: String
+            if s.scheme != r.scheme || s.host != r.host || s.port != r.port {
+                why = "It must be on the same scheme, host and port as the registered callback (\(r.origin)), but it is on \(s.origin)."
+            } else {
+                why = "Its path \(TerminalSafeText.escape(s.path)) is neither \(TerminalSafeText.escape(r.path)) nor a path under it (a sibling such as \(TerminalSafeText.escape(r.path))2 does not count)."
+            }
+            let example = r.path.hasSuffix("/") ? "\(shownRegistered)callback" : "\(shownRegistered)/callback"
+            var fix = "Run with --redirect-uri \(shownRegistered) or a path under it such as \(example), or change the callback URL in the client's settings to a prefix of \(shownSent). Leaving redirect_uri out makes the provider use the registered callback."
+            if !r.isLoopbackHTTP {
+                fix += " oauthscope can only catch the callback on loopback, so while debugging point the registered callback at http://127.0.0.1:PORT/ (or forward it with oauthscope listen)."
+            }
+            why = "The provider accepts a redirect_uri only when it is the registered callback or extends it with a path. Registered: \(shownRegistered); sending: \(shownSent). " + why
+            return Finding(.error, "redirect.prefix_mismatch", why + " " + fix, ref: "RFC 6749 §3.1.2.3")
+        }
+    }
+
+    /// True when `path` equals `base` or continues it at a segment boundary: `/cb` and `/cb/x` are under `/cb`;
+    /// `/cb2` is not.
+    static func isSameOrUnder(_ path: String, _ base: String) -> Bool {
+        if path == base { return true }
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        return path.hasPrefix(prefix)
+    }
+
+    /// What differs between two URIs, for the message: ", which differs in its port (8765, not 8080)".
+    private static func difference(_ r: Parts, _ s: Parts) -> String {
+        var parts: [String] = []
+        if r.scheme != s.scheme { parts.append("scheme (\(s.scheme), not \(r.scheme))") }
+        if r.host != s.host { parts.append("host (\(TerminalSafeText.escape(s.host)), not \(TerminalSafeText.escape(r.host)))") }
+        if r.port != s.port { parts.append("port (\(s.port), not \(r.port))") }
+        if r.path != s.path { parts.append("path (\(TerminalSafeText.escape(s.path)), not \(TerminalSafeText.escape(r.path)))") }
+        if r.query != s.query { parts.append("query") }
+        return parts.isEmpty ? ", which differs only in how it is written" : ", which differs in its " + parts.joined(separator: ", ")
+    }
+
+    /// The parts of an absolute URI that redirect matching looks at; scheme and host lower-cased, the port made
+    /// explicit, an empty path read as "/".
+    private struct Parts {
+        var scheme: String
+        var host: String
+        var port: Int
+        var path: String
+        var query: String?
+
+        init?(_ text: String) {
+            guard let c = URLComponents(string: text), let scheme = c.scheme?.lowercased(), var host = c.host?.lowercased(), !host.isEmpty else { return nil }
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            self.scheme = scheme
+            self.host = host
+            self.port = c.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : -1)
+            self.path = c.percentEncodedPath.isEmpty ? "/" : c.percentEncodedPath
+            self.query = c.percentEncodedQuery
+        }
+
+        var isLoopbackHTTP: Bool { scheme == "http" && RedirectURI.isLoopback(host: host) }
+        var origin: String {
+            let h = host.contains(":") ? "[\(host)]" : host
+            let defaultPort = (scheme == "https" && port == 443) || (scheme == "http" && port == 80)
+            return "\(scheme)://\(h)" + (defaultPort ? "" : ":\(port)")
+        }
+    }
+}
