@@ -317,10 +317,23 @@ public final class FlowController: Sendable {
         } else if wantsOIDC {
             publisher.publish(.finding(Finding(.warn, "oidc.no_id_token", "The scope asked for openid but the token response has no id_token.", ref: "OIDC Core §3.1.3.3", step: FlowStep.tokenExchanged.key)))
         }
+        var accessSummary: IDTokenSummary?
+        if let jwt = try? DecodedJWT(tokens.accessToken.value) {
+            var checks: [Check] = []
+            if let exp = jwt.claims["exp"]?.numberValue {
+                let left = exp - clock().timeIntervalSince1970
+                checks.append(Check("exp", ok: left > 0, left > 0 ? "expires \(RelativeTime.describe(seconds: left))" : "expired \(RelativeTime.describe(seconds: left))"))
+            }
+            if let typ = jwt.header["typ"]?.stringValue, typ.lowercased() != "at+jwt", typ.lowercased() != "application/at+jwt" {
+                checks.append(Check("typ", ok: false, "typ is \(TerminalSafeText.escape(typ)), not at+jwt (RFC 9068 §2.1); the API may not accept it as an access token"))
+            }
+            accessSummary = IDTokenSummary(header: jwt.header, claims: c.reveal ? jwt.claims : Redactor.json(jwt.claims), checks: checks)
+        }
         publisher.publish(.tokenExchanged(TokenExchanged(
             tokenType: tokens.tokenType, expiresIn: tokens.expiresIn, scope: tokens.scope,
             accessToken: tokens.accessToken.sensitive, refreshToken: tokens.refreshToken?.sensitive, idToken: idSummary,
-            extra: tokens.extra.isEmpty ? nil : (c.reveal ? .object(tokens.extra) : Redactor.json(.object(tokens.extra))))))
+            extra: tokens.extra.isEmpty ? nil : (c.reveal ? .object(tokens.extra) : Redactor.json(.object(tokens.extra))),
+            accessTokenJWT: accessSummary)))
         if let failed = idSummary?.checks.first(where: { !$0.ok }) {
             if c.insecureContinue {
                 publisher.publish(.finding(Finding(.error, "id_token.\(failed.name)", "ID-token check \(failed.name) failed (continuing because of --insecure-continue): \(failed.detail)", ref: "OIDC Core §3.1.3.7", step: FlowStep.tokenExchanged.key)))

@@ -301,8 +301,11 @@ public struct TokenExchanged: Sendable, Hashable, Codable {
     public var idToken: IDTokenSummary?
     /// Members beyond RFC 6749 §5.1 (BitBadges' `address`, ...), sensitive ones redacted.
     public var extra: JSONValue?
+    /// The access token decoded, when it is a JWT (RFC 9068). Its checks are informational: the token is meant
+    /// for the API, which is the one that must verify it.
+    public var accessTokenJWT: IDTokenSummary?
 
-    public init(tokenType: String, expiresIn: Int?, scope: String?, accessToken: Sensitive, refreshToken: Sensitive?, idToken: IDTokenSummary?, extra: JSONValue?) {
+    public init(tokenType: String, expiresIn: Int?, scope: String?, accessToken: Sensitive, refreshToken: Sensitive?, idToken: IDTokenSummary?, extra: JSONValue?, accessTokenJWT: IDTokenSummary? = nil) {
         self.tokenType = tokenType
         self.expiresIn = expiresIn
         self.scope = scope
@@ -310,11 +313,12 @@ public struct TokenExchanged: Sendable, Hashable, Codable {
         self.refreshToken = refreshToken
         self.idToken = idToken
         self.extra = extra
+        self.accessTokenJWT = accessTokenJWT
     }
 
     enum CodingKeys: String, CodingKey {
         case tokenType = "token_type", expiresIn = "expires_in", scope, accessToken = "access_token"
-        case refreshToken = "refresh_token", idToken = "id_token", extra
+        case refreshToken = "refresh_token", idToken = "id_token", extra, accessTokenJWT = "access_token_jwt"
     }
 }
 
