@@ -181,7 +181,6 @@ public enum ProviderPresets {
         pkce: .s256,
         redirectRule: .prefix,
         notes: [
-            Finding(.info, "preset.github.accept_json", "GitHub's token endpoint answers form-encoded unless asked for JSON; oauthscope sends Accept: application/json.", ref: "https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps"),
             Finding(.info, "preset.github.redirect", "A redirect_uri must keep the callback URL's host and port and may add a path under it; a loopback redirect_uri may use any port.", ref: "https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps"),
             Finding(.info, "preset.github.no_oidc", "GitHub OAuth apps issue no ID token; the user comes from GET https://api.github.com/user, which wants a User-Agent header.", ref: "https://docs.github.com/en/rest/users/users#get-the-authenticated-user"),
         ],

@@ -18,30 +18,41 @@ public enum RedirectRuleCheck {
         switch rule {
         case .exact:
             if sent == registered { return nil }
-            return Finding(.error, "redirect.mismatch", "The provider compares redirect_uri with the registered callback character for character. Registered: \(shownRegistered); sending: \(shownSent)\(difference(r, s)). Run with --redirect-uri \(shownRegistered), or register \(shownSent) for the client.", ref: "RFC 9700 §4.1.3")
+            return Finding(.error, "redirect.mismatch", "The provider compares redirect_uri with the registered callback character for character. Registered: \(shownRegistered); sending: \(shownSent)\(difference(r, s)). \(exactFix(r, registered: shownRegistered, sent: shownSent))", ref: "RFC 9700 §4.1.3")
         case .loopbackAnyPort:
             if sent == registered { return nil }
             if s.isLoopbackHTTP, r.isLoopbackHTTP, s.host == r.host, s.path == r.path, s.query == r.query { return nil }
             let portNote = r.isLoopbackHTTP
                 ? " Only the port of an http loopback URI may differ (RFC 8252 §7.3); host and path must match."
                 : " The port may differ only for http loopback URIs (RFC 8252 §7.3); this registered callback is not one."
-            return Finding(.error, "redirect.mismatch", "The redirect_uri does not match the registered callback. Registered: \(shownRegistered); sending: \(shownSent)\(difference(r, s)).\(portNote) Run with --redirect-uri set to the registered callback (any port if it is loopback), or register \(shownSent).", ref: "RFC 8252 §7.3")
+            return Finding(.error, "redirect.mismatch", "The redirect_uri does not match the registered callback. Registered: \(shownRegistered); sending: \(shownSent)\(difference(r, s)).\(portNote) \(exactFix(r, registered: shownRegistered, sent: shownSent))", ref: "RFC 8252 §7.3")
         case .prefix:
             if s.scheme == r.scheme, s.host == r.host, s.port == r.port, isSameOrUnder(s.path, r.path) { return nil }
-            var why: String
+            var why = "The provider accepts a redirect_uri only when it is the registered callback or extends it with a path. Registered: \(shownRegistered); sending: \(shownSent). "
             if s.scheme != r.scheme || s.host != r.host || s.port != r.port {
-                why = "It must be on the same scheme, host and port as the registered callback (\(r.origin)), but it is on \(s.origin)."
+                why += "It must be on the same scheme, host and port as the registered callback (\(r.origin)), but it is on \(s.origin)."
             } else {
-                why = "Its path \(TerminalSafeText.escape(s.path)) is neither \(TerminalSafeText.escape(r.path)) nor a path under it (a sibling such as \(TerminalSafeText.escape(r.path))2 does not count)."
+                why += "Its path \(TerminalSafeText.escape(s.path)) is neither \(TerminalSafeText.escape(r.path)) nor a path under it."
             }
-            let example = r.path.hasSuffix("/") ? "\(shownRegistered)callback" : "\(shownRegistered)/callback"
-            var fix = "Run with --redirect-uri \(shownRegistered) or a path under it such as \(example), or change the callback URL in the client's settings to a prefix of \(shownSent). Leaving redirect_uri out makes the provider use the registered callback."
-            if !r.isLoopbackHTTP {
-                fix += " oauthscope can only catch the callback on loopback, so while debugging point the registered callback at http://127.0.0.1:PORT/ (or forward it with oauthscope listen)."
+            var fix: String
+            if r.isLoopbackHTTP {
+                let example = r.path.hasSuffix("/") ? "\(shownRegistered)oauthscope" : "\(shownRegistered)/oauthscope"
+                fix = "Run with --redirect-uri \(shownRegistered) or a path under it such as \(example), or change the callback URL in the client's settings to a prefix of \(shownSent)."
+            } else {
+                fix = "oauthscope can only catch the callback on loopback, so change the callback URL in the client's settings to a prefix of \(shownSent) such as \(s.origin)/ while debugging, or keep it and forward the callback with oauthscope listen."
             }
-            why = "The provider accepts a redirect_uri only when it is the registered callback or extends it with a path. Registered: \(shownRegistered); sending: \(shownSent). " + why
+            fix += " Leaving redirect_uri out makes the provider use the registered callback."
             return Finding(.error, "redirect.prefix_mismatch", why + " " + fix, ref: "RFC 6749 §3.1.2.3")
         }
+    }
+
+    /// What to change when the two must match: use the registered callback if oauthscope can listen on it,
+    /// else register the one it sends.
+    private static func exactFix(_ r: Parts, registered: String, sent: String) -> String {
+        if r.isLoopbackHTTP {
+            return "Run with --redirect-uri \(registered), or register \(sent) for the client."
+        }
+        return "oauthscope can only catch the callback on loopback, so register \(sent) for the client while debugging, or keep the registered one and forward the callback with oauthscope listen."
     }
 
     /// True when `path` equals `base` or continues it at a segment boundary: `/cb` and `/cb/x` are under `/cb`;
