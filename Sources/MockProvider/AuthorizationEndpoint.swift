@@ -91,15 +91,23 @@ extension ProviderCore {
         }
         var params = [("code", record.code)]
         if let state = request.state { params.append(("state", state)) }
-        params.append(("iss", issuer))
+        if let iss = callbackIssuer { params.append(("iss", iss)) }
         return .redirect(to: RedirectURIMatching.location(base: request.redirectURI, parameters: params))
+    }
+
+    /// The `iss` of authorization responses (RFC 9207 §2): the issuer, unless a fault leaves it out or names
+    /// another issuer.
+    var callbackIssuer: String? {
+        if configuration.faults.contains(.missingIssParameter) { return nil }
+        if configuration.faults.contains(.wrongIssParameter) { return MockFault.foreignIssuer }
+        return issuer
     }
 
     /// An error response through the redirect URI, with `state` and `iss` (RFC 6749 §4.1.2.1, RFC 9207).
     func errorRedirect(_ redirectURI: String, state: String?, _ error: ProtocolError) -> HTTPReply {
         var params = [("error", error.code.rawValue), ("error_description", error.description)]
         if let state { params.append(("state", state)) }
-        params.append(("iss", issuer))
+        if let iss = callbackIssuer { params.append(("iss", iss)) }
         return .redirect(to: RedirectURIMatching.location(base: redirectURI, parameters: params))
     }
 

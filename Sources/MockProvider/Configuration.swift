@@ -59,6 +59,8 @@ public struct MockProviderConfiguration: Sendable {
     public var accessTokenLifetime: Duration = .seconds(3600)
     /// The users who can sign in; the first one is the subject (`sub`) of every ID token.
     public var users: [String] = ["alice"]
+    /// Defects to inject on purpose (none by default), so that tests and demos can show each client check failing.
+    public var faults: Set<MockFault> = []
 
     /// The defaults: loopback, any free port, the demo client, ES256, consent page, PKCE required.
     public init() {}

@@ -93,7 +93,7 @@ public final class MockProviderServer: Sendable {
     private func launch() async throws -> (URL, Task<Void, Never>) {
         let host = configuration.host
         let configuredPort = configuration.port
-        let keys = try await SigningKeys.generate(configuration.signingAlgorithm)
+        let keys = try await SigningKeys.generate(configuration.signingAlgorithm, faults: configuration.faults)
         let core = ProviderCore(
             configuration: configuration, keys: keys,
             issuer: Self.issuer(host: host, port: configuredPort), now: now

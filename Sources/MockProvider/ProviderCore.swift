@@ -16,6 +16,8 @@ final class ProviderCore: Sendable {
     let clients: [String: MockClient]
     let now: @Sendable () -> Date
     let store = Mutex(ProviderStore())
+    /// How many times `/jwks` has been served; `MockFault.rotatedKey` publishes the new key from the second time on.
+    private let jwksFetches = Mutex(0)
     private let issuerText: Mutex<String>
 
     init(configuration: MockProviderConfiguration, keys: SigningKeys, issuer: String, now: @escaping @Sendable () -> Date) {
@@ -69,7 +71,15 @@ final class ProviderCore: Sendable {
 
     func discovery() -> HTTPReply { .json(discoveryDocument(), noStore: false) }
 
-    func jwks() -> HTTPReply { .json(keys.jwks, noStore: false) }
+    /// `GET /jwks`. Under `MockFault.rotatedKey` the first answer lists only the old key and every later one both.
+    func jwks() -> HTTPReply {
+        let fetch = jwksFetches.withLock { count in
+            count += 1
+            return count
+        }
+        let rotated = configuration.faults.contains(.rotatedKey) && fetch > 1
+        return .json(keys.jwks(includeRotated: rotated), noStore: false)
+    }
 
     // MARK: - Shared helpers
 

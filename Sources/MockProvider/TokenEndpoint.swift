@@ -2,8 +2,14 @@ import Foundation
 import OAuthCore
 
 extension ProviderCore {
-    /// `POST /token` (RFC 6749 §3.2): authenticates the client, then redeems a code or a refresh token.
+    /// `POST /token` (RFC 6749 §3.2): authenticates the client, then redeems a code or a refresh token. The
+    /// configured token-response faults shape the answer.
     func token(_ request: IncomingRequest) async -> HTTPReply {
+        if configuration.faults.contains(.serverError) { return Self.serverErrorPage }
+        return applyTokenResponseFaults(await standardToken(request))
+    }
+
+    private func standardToken(_ request: IncomingRequest) async -> HTTPReply {
         let client: MockClient
         let params: [FormField]
         switch authenticatedRequest(request) {
@@ -137,7 +143,7 @@ extension ProviderCore {
             ]
             if access.scopes.contains("openid") {
                 do {
-                    let idToken = try await keys.sign(idTokenClaims(
+                    let idToken = try signIDToken(idTokenClaims(
                         client: client, user: access.user, scopes: access.scopes, authTime: authTime, nonce: nonce,
                         accessToken: access.token, now: now
                     ))
@@ -149,29 +155,4 @@ extension ProviderCore {
             return .json(.object(body))
         }
     }
-
-    /// OIDC Core §2 and §3.1.3.6. A refreshed ID token carries no nonce (§12.2).
-    func idTokenClaims(client: MockClient, user: String, scopes: [String], authTime: Date, nonce: String?, accessToken: String, now: Date) -> IDTokenClaims {
-        let iat = Int(now.timeIntervalSince1970)
-        return IDTokenClaims(
-            iss: issuer,
-            sub: user,
-            aud: client.id,
-            exp: iat + Int(configuration.accessTokenLifetime.timeInterval),
-            iat: iat,
-            auth_time: Int(authTime.timeIntervalSince1970),
-            nonce: nonce,
-            at_hash: SigningKeys.accessTokenHash(accessToken),
-            email: scopes.contains("email") ? UserProfile.email(user) : nil,
-            email_verified: scopes.contains("email") ? true : nil,
-            name: scopes.contains("profile") ? UserProfile.name(user) : nil,
-            preferred_username: scopes.contains("profile") ? user : nil
-        )
-    }
-}
-
-/// The made-up profile of a configured user.
-enum UserProfile {
-    static func email(_ user: String) -> String { "\(user)@example.com" }
-    static func name(_ user: String) -> String { user.prefix(1).uppercased() + user.dropFirst() }
 }

@@ -1,0 +1,99 @@
+import Foundation
+
+/// A defect the embedded provider injects on purpose, so that each check a client makes (ID-token signature and
+/// claims, the RFC 9207 `iss` parameter, the shape of the token response) can be shown to fail exactly when it
+/// should.
+///
+/// The raw value is the fault's kebab-case name, the one the command line takes: `MockFault(rawValue:
+/// "bad-signature")`. `MockFault(name:)` also accepts the Swift case name (`badSignature`) and underscores.
+public enum MockFault: String, Sendable, Hashable, CaseIterable {
+    /// The ID token's signature bytes are altered after signing.
+    case badSignature = "bad-signature"
+    /// The ID token's `aud` is another client, `MockFault.foreignClientID`.
+    case wrongAudience = "wrong-audience"
+    /// The ID token's `aud` holds the client and another one, and `azp` names the other one.
+    case wrongAuthorizedParty = "wrong-azp"
+    /// The ID token expired an hour ago (`exp` = now − 3600) and was issued an hour before that.
+    case expiredIDToken = "expired-id-token"
+    /// The ID token was issued an hour in the future (`iat` = now + 3600), beyond any reasonable clock skew.
+    case issuedInFuture = "issued-in-future"
+    /// The ID token has no `nonce` claim although the authorization request sent one.
+    case missingNonce = "missing-nonce"
+    /// The ID token's `nonce` is a fresh random value, not the one sent.
+    case wrongNonce = "wrong-nonce"
+    /// The ID token is unsigned: header `{"alg":"none","typ":"JWT"}` and an empty signature (RFC 8725 §2.1).
+    case algNone = "alg-none"
+    /// The ID token is HS256, "signed" with the PEM of the provider's public key as the HMAC secret (RFC 8725 §2.1).
+    case hmacKeyConfusion = "hmac-key-confusion"
+    /// The provider has rotated its key: ID tokens are signed with a new key whose `kid` the first `/jwks` response
+    /// does not list; every later `/jwks` response lists both keys, so a client that refetches the JWKS once on an
+    /// unknown `kid` succeeds.
+    case rotatedKey = "rotated-key"
+    /// ID tokens are signed with a key that `/jwks` never publishes, so refetching does not help.
+    case unknownKid = "unknown-kid"
+    /// The ID token's `at_hash` is the hash of another access token.
+    case wrongAtHash = "wrong-at-hash"
+    /// The ID token's `iss` is another issuer, `MockFault.foreignIssuer`.
+    case wrongIssuerInToken = "wrong-issuer-in-token"
+    /// The authorization response has no `iss` parameter, although the metadata advertises
+    /// `authorization_response_iss_parameter_supported` (RFC 9207 §2.4).
+    case missingIssParameter = "missing-iss-parameter"
+    /// The authorization response's `iss` parameter is another issuer, `MockFault.foreignIssuer`: a mix-up
+    /// (RFC 9207 §2.4).
+    case wrongIssParameter = "wrong-iss-parameter"
+    /// The token response sends `expires_in` as a string, `"3600"`.
+    case expiresInString = "expires-in-string"
+    /// The token response is `application/x-www-form-urlencoded` instead of JSON (RFC 6749 §5.1).
+    case formEncodedTokenResponse = "form-encoded-token-response"
+    /// The token endpoint answers errors with HTTP 200; a request that would succeed gets `invalid_grant`.
+    case tokenErrorWith200 = "token-error-with-200"
+    /// The token endpoint answers every request with HTTP 500 and an HTML page, without consuming the code.
+    case serverError = "server-error"
+
+    /// The issuer the `wrongIssuerInToken` and `wrongIssParameter` faults put in place of the real one.
+    public static let foreignIssuer = "https://issuer.other.example"
+    /// The client the `wrongAudience` and `wrongAuthorizedParty` faults name in place of the real one.
+    public static let foreignClientID = "another-client"
+
+    /// Looks a fault up by its kebab-case name (`bad-signature`), its Swift case name (`badSignature`) or with
+    /// underscores (`bad_signature`), ignoring case.
+    public init?(name: String) {
+        let wanted = Self.normalized(name)
+        guard let fault = Self.allCases.first(where: { Self.normalized($0.rawValue) == wanted || Self.normalized($0.caseName) == wanted }) else {
+            return nil
+        }
+        self = fault
+    }
+
+    private static func normalized(_ s: String) -> String {
+        s.lowercased().filter { $0 != "-" && $0 != "_" }
+    }
+
+    /// The Swift case name (`badSignature`), from the enum's own metadata.
+    private var caseName: String { String(describing: self) }
+
+    /// One line saying what the fault does and which client check it defeats.
+    public var summary: String {
+        switch self {
+        case .badSignature: return "the ID token's signature bytes are altered (signature check)"
+        case .wrongAudience: return "the ID token's aud is \(Self.foreignClientID) (aud check, OIDC Core §3.1.3.7 step 3)"
+        case .wrongAuthorizedParty: return "the ID token's aud adds \(Self.foreignClientID) and azp names it (azp check, step 5)"
+        case .expiredIDToken: return "the ID token expired an hour ago (exp check, step 9)"
+        case .issuedInFuture: return "the ID token was issued an hour in the future (iat check, step 10)"
+        case .missingNonce: return "the ID token has no nonce although one was sent (nonce check, step 11)"
+        case .wrongNonce: return "the ID token's nonce is not the one sent (nonce check, step 11)"
+        case .algNone: return "the ID token is unsigned, alg none (RFC 8725 §3.1)"
+        case .hmacKeyConfusion: return "the ID token is HS256 with the public key as HMAC secret (RFC 8725 §3.1)"
+        case .rotatedKey: return "ID tokens are signed with a new key the first /jwks lacks; later /jwks list it (refetch on unknown kid)"
+        case .unknownKid: return "ID tokens are signed with a key /jwks never publishes"
+        case .wrongAtHash: return "the ID token's at_hash does not match the access token (OIDC Core §3.1.3.8)"
+        case .wrongIssuerInToken: return "the ID token's iss is \(Self.foreignIssuer) (iss check, step 2)"
+        case .missingIssParameter: return "the callback has no iss although the metadata advertises it (RFC 9207 §2.4)"
+        case .wrongIssParameter: return "the callback's iss is \(Self.foreignIssuer): a mix-up (RFC 9207 §2.4)"
+        case .expiresInString: return "the token response's expires_in is the string \"3600\" (RFC 6749 §5.1)"
+        case .formEncodedTokenResponse: return "the token response is form-encoded, not JSON (RFC 6749 §5.1)"
+        case .tokenErrorWith200: return "the token endpoint answers errors with HTTP 200 (RFC 6749 §5.2)"
+        case .serverError: return "the token endpoint answers HTTP 500 with an HTML page"
+        }
+    }
+}
