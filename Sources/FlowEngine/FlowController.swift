@@ -54,6 +54,8 @@ public struct FlowConfiguration: Sendable {
     public var userinfoURL: URL?
     public var revocationURL: URL?
     public var introspectionURL: URL?
+    /// What the flow doctor says before anything is sent (a preset's notes and quirks, a redirect rule check).
+    public var startFindings: [Finding] = []
 
     public init(mode: String, providerLabel: String, provider: ProviderSource, clientID: String, clientSecret: Secret?, tokenAuth: ClientAuthMethod, tokenBody: TokenBodyEncoding = .form, scope: String?, redirectURI: String, authorizationParameters: [FormField] = [], tokenParameters: [FormField] = [], tokenHeaders: [FormField] = [], pkce: PKCEMethod? = .s256, exchange: ExchangeMode = .auto, stepMode: Bool = false, callbackTimeout: Duration = .seconds(300), reveal: Bool = false, insecureContinue: Bool = false) {
         self.mode = mode
@@ -187,6 +189,7 @@ public final class FlowController: Sendable {
         if !c.listenerAddresses.isEmpty {
             publisher.publish(.listenerStarted(ListenerStarted(addresses: c.listenerAddresses, redirectURI: c.redirectURI)))
         }
+        for f in c.startFindings { publisher.publish(.finding(f.at(step: FlowStep.urlBuilt.key))) }
 
         // 1. Where to send the user.
         let metadata: ProviderMetadata?

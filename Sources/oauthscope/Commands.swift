@@ -14,37 +14,51 @@ struct OAuthScope: AsyncParsableCommand {
     )
 }
 
-/// Starts the listener, builds the flow, runs it with the session's fronts, and tidies up.
+/// Starts the listener, builds the flows, runs them with the session's fronts, and tidies up. Several flows share
+/// one listener; each callback finds its flow by `state`.
 struct FlowRunner {
     var session: Session
     var listenerConfiguration: ListenerConfiguration
-    var flowID = "f" + SecureRandom.token(bytes: 4)
 
-    /// - Parameter makeFlow: given the effective redirect URI and the bound addresses, returns the flow's
-    ///   configuration and its user agent.
-    func run(tuning: FlowTuning, makeFlow: (String, [String], FlowPublisher) async throws -> (FlowConfiguration, any UserAgent, () async -> Void)) async throws -> Int32 {
+    /// - Parameter makeFlow: given the flow's index, the effective redirect URI and the bound addresses, returns
+    ///   that flow's configuration, its user agent, and what to tidy up afterwards.
+    func run(tuning: FlowTuning, flows count: Int = 1, makeFlow: (Int, String, [String], FlowPublisher) async throws -> (FlowConfiguration, any UserAgent, () async -> Void)) async throws -> Int32 {
         let parts: (scheme: String, host: String, port: Int, path: String)
         do { parts = try RedirectURI.parse(listenerConfiguration.redirectURI) } catch { throw UsageError(error.description) }
-        let registry = CallbackRegistry(callbackPath: parts.path, defaultFlowID: flowID)
+        let flowIDs = (0..<count).map { _ in "f" + SecureRandom.token(bytes: 4) }
+        let registry = CallbackRegistry(callbackPath: parts.path, defaultFlowID: flowIDs[0])
         let listener = CallbackListenerServer(configuration: listenerConfiguration, registry: registry, bus: session.bus)
         let addresses: [String]
         do { addresses = try await listener.start() } catch { throw UsageError(error.description) }
-        let publisher = FlowPublisher(bus: session.bus, flowID: flowID)
         let client = HTTPProviderClient(timeout: .seconds(15))
-        let (config, agent, cleanup): (FlowConfiguration, any UserAgent, () async -> Void)
+        var controllers: [FlowController] = []
+        var cleanups: [() async -> Void] = []
         do {
-            (config, agent, cleanup) = try await makeFlow(listener.effectiveRedirectURI, addresses, publisher)
+            for (i, id) in flowIDs.enumerated() {
+                let publisher = FlowPublisher(bus: session.bus, flowID: id)
+                let (config, agent, cleanup) = try await makeFlow(i, listener.effectiveRedirectURI, addresses, publisher)
+                controllers.append(FlowController(configuration: config, publisher: publisher, registry: registry, client: client, userAgent: agent, commands: i == 0 ? session.commands : nil))
+                cleanups.append(cleanup)
+            }
         } catch {
+            for c in cleanups { await c() }
             await listener.stop()
             await client.shutdown()
             throw error
         }
-        let controller = FlowController(configuration: config, publisher: publisher, registry: registry, client: client, userAgent: agent, commands: session.commands)
         let interactive = tuning.step || tuning.exchange == .manual
-        let result = try await session.run({ await controller.run() }, readsStdinCommands: interactive)
+        let all = controllers
+        let result = try await session.run({
+            await withTaskGroup(of: FlowResult.self) { group in
+                for c in all { group.addTask { await c.run() } }
+                var worst = FlowResult.completed
+                for await r in group where r != .completed { worst = r }
+                return worst
+            }
+        }, readsStdinCommands: interactive)
         await listener.stop()
         await client.shutdown()
-        await cleanup()
+        for c in cleanups { await c() }
         await session.finish()
         return result.exitCode
     }
@@ -80,7 +94,7 @@ struct Demo: AsyncParsableCommand {
         }
         let runner = FlowRunner(session: session, listenerConfiguration: listenerConfig)
         let realBrowser = browserOptions.browser != nil
-        let code = try await runner.run(tuning: tuning) { redirect, addresses, publisher in
+        let code = try await runner.run(tuning: tuning) { _, redirect, addresses, publisher in
             var providerConfig = MockProviderConfiguration()
             providerConfig.signingAlgorithm = signing
             providerConfig.clients = [MockClient(id: MockClient.demo.id, secret: MockClient.demo.secret, redirectURIs: [redirect], authMethod: .clientSecretBasic)]
@@ -118,11 +132,27 @@ struct Demo: AsyncParsableCommand {
 struct Flow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A flow against a real provider.",
-        discussion: "Give --issuer for discovery, or --authorize-url and --token-url.")
+        discussion: """
+        Say where the provider is with --preset NAME (\(ProviderPresets.all.map(\.name).joined(separator: ", "))), --issuer URL \
+        (discovery), or --authorize-url and --token-url; or name a --profile from the config file. Flags beat the \
+        environment (OAUTHSCOPE_CLIENT_ID, OAUTHSCOPE_CLIENT_SECRET, ...), which beats the profile, which beats the preset.
+        """)
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var browserOptions: BrowserOptions
     @OptionGroup var tuning: FlowTuning
+
+    @Option(help: ArgumentHelp("A provider preset: \(ProviderPresets.all.map(\.name).joined(separator: ", ")).", valueName: "NAME"))
+    var preset: String?
+
+    @Option(name: .customLong("preset-param"), help: ArgumentHelp("A preset's parameter, e.g. tenant=contoso.onmicrosoft.com (repeatable).", valueName: "K=V"))
+    var presetParams: [String] = []
+
+    @Option(help: ArgumentHelp("A [profiles.NAME] table of the config file (repeatable: several flows share one listener).", valueName: "NAME"))
+    var profile: [String] = []
+
+    @Option(help: ArgumentHelp("The config file (default: $XDG_CONFIG_HOME/oauthscope/config.toml).", valueName: "PATH"))
+    var config: String?
 
     @Option(help: ArgumentHelp("The issuer, for OIDC / RFC 8414 discovery.", valueName: "URL"))
     var issuer: String?
@@ -148,8 +178,11 @@ struct Flow: AsyncParsableCommand {
     @Option(help: "Scopes to ask for, space-separated.")
     var scope: String?
 
-    @Option(name: .customLong("redirect-uri"), help: ArgumentHelp("The redirect URI registered with the provider; oauthscope listens on it.", valueName: "URI"))
-    var redirectURI = "http://127.0.0.1:8765/callback"
+    @Option(name: .customLong("redirect-uri"), help: ArgumentHelp("The redirect URI registered with the provider; oauthscope listens on it (default http://127.0.0.1:8765/callback).", valueName: "URI"))
+    var redirectURI: String?
+
+    @Option(name: .customLong("registered-redirect-uri"), help: ArgumentHelp("The callback URL registered for the client, if it differs: oauthscope checks the redirect_uri against it by the provider's rule before sending the user.", valueName: "URI"))
+    var registeredRedirectURI: String?
 
     @Option(name: .customLong("listen-address"), help: ArgumentHelp("Bind the listener here instead of the redirect URI's loopback host (on purpose only).", valueName: "ADDR"))
     var listenAddress: String?
@@ -163,90 +196,244 @@ struct Flow: AsyncParsableCommand {
     @Option(name: .customLong("token-header"), help: ArgumentHelp("An extra token request header (repeatable).", valueName: "'NAME: VALUE'"))
     var tokenHeaders: [String] = []
 
-    @Option(name: .customLong("token-body"), help: "Token request body: form (default) or json.")
-    var tokenBody: TokenBodyArgument = .form
+    @Option(name: .customLong("token-body"), help: "Token request body: form or json (default: the preset's, else form).")
+    var tokenBody: TokenBodyArgument?
 
-    @Option(name: .customLong("token-auth"), help: "Client authentication: basic, post or none (default: basic with a secret, else none).")
+    @Option(name: .customLong("token-auth"), help: "Client authentication: basic, post or none (default: the preset's, else basic with a secret and none without).")
     var tokenAuth: TokenAuthArgument?
 
     @OptionGroup var followUps: FollowUpEndpoints
 
     func validate() throws {
-        if issuer == nil && (authorizeURL == nil || tokenURL == nil) {
-            throw ValidationError("give --issuer URL, or both --authorize-url URL and --token-url URL")
-        }
-        if issuer != nil && (authorizeURL != nil || tokenURL != nil) {
-            throw ValidationError("--issuer and --authorize-url/--token-url exclude each other; give one or the other")
-        }
         for (flag, value) in [("--issuer", issuer), ("--authorize-url", authorizeURL), ("--token-url", tokenURL)] {
             if let v = value, URL(string: v)?.scheme == nil || URL(string: v)?.host == nil {
                 throw ValidationError("\(flag) \(v) is not an absolute URL like https://example.com/...")
             }
         }
-        guard let id = clientID, !id.isEmpty else { throw ValidationError("--client-id is required") }
         let secretSources = [clientSecret != nil, clientSecretEnv != nil, clientSecretFile != nil].filter { $0 }.count
         if secretSources > 1 { throw ValidationError("give only one of --client-secret, --client-secret-env, --client-secret-file") }
+        if let p = preset, ProviderPresets.named(p) == nil {
+            throw ValidationError("--preset \(p) is not a preset oauthscope knows; choose one of \(ProviderPresets.all.map(\.name).joined(separator: ", "))")
+        }
     }
 
-    func resolveSecret() throws -> Secret? {
-        if let s = clientSecret { return Secret(s) }
-        if let name = clientSecretEnv {
-            guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else {
-                throw UsageError("--client-secret-env \(name): the environment variable is not set or empty")
-            }
-            return Secret(v)
+    /// The flags as the top settings layer (tuning flags only when given, so profiles can set them).
+    func flagSettings() throws -> FlowSettings {
+        var s = FlowSettings()
+        s.preset = preset
+        for kv in presetParams {
+            let f = try parseKeyValue(kv, flag: "--preset-param")
+            s.presetParams[f.name] = f.value
         }
-        if let path = clientSecretFile {
-            guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("--client-secret-file \(path): cannot read the file") }
-            return Secret(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-        return nil
+        s.issuer = issuer
+        s.authorizeURL = authorizeURL
+        s.tokenURL = tokenURL
+        s.clientID = clientID
+        s.clientSecret = clientSecret
+        s.clientSecretEnv = clientSecretEnv
+        s.clientSecretFile = clientSecretFile
+        s.scope = scope
+        s.redirectURI = redirectURI
+        s.params = try params.map { try parseKeyValue($0, flag: "--param") }
+        s.tokenParams = try tokenParams.map { try parseKeyValue($0, flag: "--token-param") }
+        s.tokenHeaders = try tokenHeaders.map(parseHeader)
+        s.tokenBody = tokenBody?.rawValue
+        s.tokenAuth = tokenAuth?.rawValue
+        s.userinfoURL = followUps.userinfoURL
+        s.revokeURL = followUps.revokeURL
+        s.introspectURL = followUps.introspectURL
+        s.browser = browserOptions.browser
+        if tuning.pkce != .s256 { s.pkce = tuning.pkce.rawValue }
+        if tuning.exchange != .auto { s.exchange = tuning.exchange.rawValue }
+        if tuning.timeout != 300 { s.timeout = tuning.timeout }
+        if !tuning.thenActions.isEmpty { s.then = tuning.thenActions }
+        return s
     }
 
     func run() async throws {
-        let secret = try resolveSecret()
-        let authParams = try params.map { try parseKeyValue($0, flag: "--param") }
-        let bodyParams = try tokenParams.map { try parseKeyValue($0, flag: "--token-param") }
-        let headers = try tokenHeaders.map(parseHeader)
-        let provider: ProviderSource
-        let label: String
-        if let issuer {
-            provider = .issuer(issuer)
-            label = issuer
-        } else if let a = authorizeURL.flatMap(URL.init(string:)), let t = tokenURL.flatMap(URL.init(string:)) {
-            provider = .endpoints(authorization: a, token: t, issuer: nil, jwks: nil)
-            label = a.host ?? a.absoluteString
+        let env = ProcessInfo.processInfo.environment
+        let flags = try flagSettings()
+        var profiles: [(String, FlowSettings)] = []
+        let profileNames = profile.isEmpty ? (env["OAUTHSCOPE_PROFILE"].map { [$0] } ?? []) : profile
+        if !profileNames.isEmpty {
+            let path = config ?? ConfigFile.defaultPath(environment: env)
+            guard let file = try ConfigFile.load(path: path) else {
+                throw UsageError("--profile \(profileNames[0]): there is no config file at \(path) (create it, or pass --config PATH)")
+            }
+            for name in profileNames { profiles.append((name, try file.profile(name))) }
         } else {
-            throw UsageError("give --issuer URL, or both --authorize-url URL and --token-url URL")
+            profiles.append(("", FlowSettings()))
         }
-        let auth = tokenAuth?.method ?? (secret == nil ? .none : .clientSecretBasic)
-        if auth != .none, secret == nil {
-            throw UsageError("--token-auth \(tokenAuth?.rawValue ?? "basic") needs a client secret: give --client-secret, --client-secret-env or --client-secret-file")
+        let environment = FlowSettings.fromEnvironment(env)
+        var resolved: [ResolvedFlow] = []
+        for (name, p) in profiles {
+            let merged = p.overlaid(with: environment).overlaid(with: flags)
+            resolved.append(try ResolvedFlow.resolve(merged, profileName: name, registeredRedirectURI: registeredRedirectURI))
+        }
+        let redirect = resolved[0].redirectURI
+        if let other = resolved.first(where: { $0.redirectURI != redirect }) {
+            throw UsageError("--profile \(other.label): all flows of one session share one listener, but its redirect_uri \(other.redirectURI) differs from \(redirect); give --redirect-uri to use one for all")
         }
         let session = try Session(options: output, title: "oauthscope flow")
-        let runner = FlowRunner(session: session, listenerConfiguration: ListenerConfiguration(redirectURI: redirectURI, listenAddress: listenAddress, reveal: output.reveal))
-        let code = try await runner.run(tuning: tuning) { redirect, addresses, publisher in
-            var config = FlowConfiguration(
-                mode: "flow", providerLabel: label, provider: provider, clientID: clientID ?? "", clientSecret: secret,
-                tokenAuth: auth, tokenBody: tokenBody.encoding, scope: scope, redirectURI: redirect,
-                authorizationParameters: authParams, tokenParameters: bodyParams, tokenHeaders: headers,
-                pkce: tuning.pkce.method, exchange: tuning.exchange.mode, stepMode: tuning.step,
-                callbackTimeout: .seconds(tuning.timeout), reveal: output.reveal, insecureContinue: tuning.insecureContinue)
+        let runner = FlowRunner(session: session, listenerConfiguration: ListenerConfiguration(redirectURI: redirect, listenAddress: listenAddress, reveal: output.reveal))
+        let listenAddress = self.listenAddress
+        let browserFlag = browserOptions.browser
+        let noBrowser = browserOptions.noBrowser
+        let code = try await runner.run(tuning: tuning, flows: resolved.count) { index, redirect, addresses, publisher in
+            var config = resolved[index].configuration(redirectURI: redirect, tuning: tuning, output: output)
             config.listenerAddresses = addresses
-            tuning.apply(to: &config, output: output)
-            followUps.apply(to: &config)
             if listenAddress != nil {
-                publisher.publish(.finding(Finding(.warn, "listener.non_loopback", "The listener is bound to \(listenAddress ?? "") on purpose; other machines may be able to reach it and read codes.", ref: "RFC 8252 §8.3")))
+                publisher.publish(.finding(Finding(.warn, "listener.non_loopback", "The listener is bound to \(listenAddress ?? "") on purpose; other machines may be able to reach it and read codes.", ref: "RFC 8252 §8.3", step: "redirect")))
             }
-            let agent: any UserAgent
-            if browserOptions.noBrowser {
-                agent = PrintedURL()
-            } else {
-                agent = SystemBrowser(command: SystemBrowser.resolve(flag: browserOptions.browser), publisher: publisher)
-            }
+            let agent: any UserAgent = noBrowser
+                ? PrintedURL()
+                : SystemBrowser(command: SystemBrowser.resolve(flag: browserFlag ?? resolved[index].browser), publisher: publisher)
             return (config, agent, {})
         }
         throw ExitCode(code)
+    }
+}
+
+/// One flow's settings after merging and checking: what the controller needs, with errors that name the flag.
+struct ResolvedFlow {
+    var label: String
+    var providerLabel: String
+    var provider: ProviderSource
+    var clientID: String
+    var secret: Secret?
+    var tokenAuth: ClientAuthMethod
+    var tokenBody: TokenBodyEncoding
+    var scope: String?
+    var redirectURI: String
+    var params: [FormField]
+    var tokenParams: [FormField]
+    var tokenHeaders: [FormField]
+    var pkce: PKCEMethod?
+    var exchange: ExchangeMode?
+    var timeout: Int?
+    var then: [String]?
+    var userinfoURL: URL?
+    var revocationURL: URL?
+    var introspectionURL: URL?
+    var browser: String?
+    var startFindings: [Finding]
+
+    static func resolve(_ s: FlowSettings, profileName: String, registeredRedirectURI: String?) throws -> ResolvedFlow {
+        let label = profileName.isEmpty ? "flow" : profileName
+        var preset: ProviderPreset?
+        if let name = s.preset {
+            do throws(PresetError) {
+                var params = s.presetParams
+                let base = try ProviderPresets.require(name)
+                if base.parameters.contains(where: { $0.name == "issuer" }), let issuer = s.issuer { params["issuer"] = issuer }
+                preset = try base.resolved(parameters: params)
+            } catch {
+                throw UsageError(error.description)
+            }
+        }
+        // The preset is the lowest layer.
+        var layered = FlowSettings()
+        if let p = preset {
+            if p.needsDiscovery { layered.issuer = p.issuer }
+            layered.authorizeURL = p.authorizationEndpoint
+            layered.tokenURL = p.tokenEndpoint
+            layered.scope = p.defaultScope
+            layered.params = p.authorizationParameters
+            layered.tokenHeaders = p.tokenHeaders
+            layered.tokenAuth = p.tokenAuth == .clientSecretBasic ? "basic" : p.tokenAuth == .clientSecretPost ? "post" : "none"
+            layered.tokenBody = p.tokenBody.rawValue
+            layered.pkce = p.pkce.map { $0 == .s256 ? "s256" : "plain" } ?? "none"
+            layered.userinfoURL = p.userinfoEndpoint
+            layered.revokeURL = p.revocationEndpoint
+            layered.introspectURL = p.introspectionEndpoint
+        }
+        var m = layered.overlaid(with: s)
+        // An explicit issuer (flag, environment or profile) means discovery, unless endpoints were given too.
+        if s.issuer != nil, s.authorizeURL == nil, s.tokenURL == nil, preset?.needsDiscovery == false {
+            m.authorizeURL = nil
+            m.tokenURL = nil
+        }
+
+        let provider: ProviderSource
+        let providerLabel: String
+        if let a = m.authorizeURL.flatMap(URL.init(string:)), let t = m.tokenURL.flatMap(URL.init(string:)), !(preset?.needsDiscovery ?? false) || s.authorizeURL != nil {
+            provider = .endpoints(authorization: a, token: t, issuer: m.issuer, jwks: nil)
+            providerLabel = preset?.displayName ?? (a.host ?? a.absoluteString)
+        } else if let issuer = m.issuer {
+            provider = .issuer(issuer)
+            providerLabel = preset.map { "\($0.displayName) (\(issuer))" } ?? issuer
+        } else if m.authorizeURL != nil || m.tokenURL != nil {
+            throw UsageError("give both --authorize-url and --token-url (or --issuer for discovery)")
+        } else {
+            throw UsageError("say which provider: --preset NAME, --issuer URL, or --authorize-url URL with --token-url URL (or a --profile that has them)")
+        }
+        guard let clientID = m.clientID, !clientID.isEmpty else {
+            throw UsageError("--client-id is required (or client_id in the profile, or OAUTHSCOPE_CLIENT_ID)")
+        }
+        var secret: Secret?
+        if let v = m.clientSecret { secret = Secret(v) }
+        else if let name = m.clientSecretEnv {
+            guard let v = ProcessInfo.processInfo.environment[name], !v.isEmpty else {
+                throw UsageError("--client-secret-env \(name): the environment variable is not set or empty")
+            }
+            secret = Secret(v)
+        } else if let path = m.clientSecretFile {
+            guard let data = FileManager.default.contents(atPath: path) else { throw UsageError("--client-secret-file \(path): cannot read the file") }
+            secret = Secret(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        } else if let command = m.clientSecretCommand {
+            secret = Secret(try SecretCommand.run(command))
+        }
+        var findings = preset?.startFindings ?? []
+        var auth: ClientAuthMethod = m.tokenAuth.flatMap(ClientAuthMethod.init(flag:)) ?? (secret == nil ? .none : .clientSecretBasic)
+        if auth != .none, secret == nil, s.tokenAuth == nil, let p = preset {
+            // The preset assumes a confidential client; without a secret this is a public one (RFC 8252 §8.4).
+            auth = .none
+            findings.append(Finding(.info, "client.public", "No client secret was given, so the token request authenticates as a public client (client_id only, with PKCE) instead of \(p.tokenAuth.rawValue). Give --client-secret-env NAME for a confidential client.", ref: "RFC 8252 §8.4", step: "exchange"))
+        }
+        if auth != .none, secret == nil {
+            throw UsageError("--token-auth \(m.tokenAuth ?? "basic") needs a client secret: give --client-secret-env NAME, --client-secret-file PATH or --client-secret")
+        }
+        if let p = preset {
+            for needed in p.requiredTokenHeaders where !m.tokenHeaders.contains(where: { $0.name.lowercased() == needed.lowercased() }) {
+                throw UsageError("--preset \(p.name) needs --token-header '\(needed): ...' (\(p.displayName) checks it on the token request)")
+            }
+        }
+        let redirectURI = m.redirectURI ?? "http://127.0.0.1:8765/callback"
+        if let rule = preset?.redirectRule, let finding = RedirectRuleCheck.explain(rule: rule, registered: registeredRedirectURI, sent: redirectURI) {
+            findings.append(finding)
+        }
+        for a in m.then ?? [] where !FlowController.actionNames.contains(a) {
+            throw UsageError("then: unknown action \(a); use \(FlowController.actionNames.joined(separator: ", "))")
+        }
+        func url(_ v: String?, _ flag: String) throws -> URL? {
+            guard let v else { return nil }
+            guard let u = URL(string: v), u.host != nil else { throw UsageError("\(flag) \(v) is not an absolute URL") }
+            return u
+        }
+        return ResolvedFlow(
+            label: label, providerLabel: providerLabel, provider: provider, clientID: clientID, secret: secret, tokenAuth: auth,
+            tokenBody: m.tokenBody.flatMap(TokenBodyEncoding.init(rawValue:)) ?? .form, scope: m.scope, redirectURI: redirectURI,
+            params: m.params, tokenParams: m.tokenParams, tokenHeaders: m.tokenHeaders,
+            pkce: m.pkce.map { $0.lowercased() == "none" ? nil : ($0.lowercased() == "plain" ? .plain : .s256) } ?? .s256,
+            exchange: m.exchange.flatMap(ExchangeMode.init(rawValue:)), timeout: m.timeout, then: m.then,
+            userinfoURL: try url(m.userinfoURL, "--userinfo-url"), revocationURL: try url(m.revokeURL, "--revoke-url"),
+            introspectionURL: try url(m.introspectURL, "--introspect-url"), browser: m.browser, startFindings: findings)
+    }
+
+    func configuration(redirectURI: String, tuning: FlowTuning, output: OutputOptions) -> FlowConfiguration {
+        var c = FlowConfiguration(
+            mode: "flow", providerLabel: label == "flow" ? providerLabel : "\(label): \(providerLabel)", provider: provider, clientID: clientID, clientSecret: secret,
+            tokenAuth: tokenAuth, tokenBody: tokenBody, scope: scope, redirectURI: redirectURI,
+            authorizationParameters: params, tokenParameters: tokenParams, tokenHeaders: tokenHeaders,
+            pkce: pkce, exchange: exchange ?? .auto, stepMode: tuning.step,
+            callbackTimeout: .seconds(timeout ?? tuning.timeout), reveal: output.reveal, insecureContinue: tuning.insecureContinue)
+        c.thenActions = then ?? []
+        c.serveActions = output.resolvedOutput == .tui
+        c.userinfoURL = userinfoURL
+        c.revocationURL = revocationURL
+        c.introspectionURL = introspectionURL
+        c.startFindings = startFindings
+        return c
     }
 }
 

@@ -85,6 +85,38 @@ check "a busy port error is one line" test "$(wc -l <"$tmp/err")" -eq 1
 check "an unreachable issuer exits 1" test "$status" -eq 1
 check "an unreachable issuer ends with flow.failed" python3 -c "import json,sys; l=[json.loads(x) for x in open('$tmp/out')]; assert l[-1]['type']=='flow.failed' and 'refused' in l[-1]['reason'], l[-1]"
 
+# 8. A profile in the config file runs a flow with no other flags; a wrong key names the file and line.
+pport=$(free_port)
+cport=$(free_port)
+"$bin" provider serve --port "$pport" --auto-approve --client "prof-client:prof-secret" --redirect-uri "http://127.0.0.1:$cport/cb" >"$tmp/provider.log" 2>&1 &
+provider_pid=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$pport/.well-known/openid-configuration" >/dev/null && break; sleep 0.1; done
+mkdir -p "$tmp/xdg/oauthscope"
+cat >"$tmp/xdg/oauthscope/config.toml" <<TOML
+# a profile for the embedded provider
+[profiles.local]
+issuer = "http://127.0.0.1:$pport"
+client_id = "prof-client"
+client_secret_env = "PROF_SECRET"
+scope = "openid email"
+redirect_uri = "http://127.0.0.1:$cport/cb"
+browser = "curl -s -L -o /dev/null"
+then = ["userinfo", "refresh"]
+TOML
+XDG_CONFIG_HOME="$tmp/xdg" PROF_SECRET=prof-secret "$bin" flow --profile local --output jsonl >"$tmp/profile.jsonl" 2>"$tmp/err"; status=$?
+check "a profile runs a whole flow with no other flags" test "$status" -eq 0
+check "the profile's --then hops ran" python3 -c "import json; a=[json.loads(l) for l in open('$tmp/profile.jsonl')]; acts=[e['action'] for e in a if e['type']=='action.completed' and e['ok']]; assert acts==['userinfo','refresh'], acts"
+cat >>"$tmp/xdg/oauthscope/config.toml" <<'TOML'
+[profiles.broken]
+client_id = "x"
+scopes = "typo for scope"
+TOML
+XDG_CONFIG_HOME="$tmp/xdg" "$bin" flow --profile broken --output jsonl >/dev/null 2>"$tmp/err"; status=$?
+check "a wrong key in the config exits 2" test "$status" -eq 2
+line=$(grep -n '^scopes' "$tmp/xdg/oauthscope/config.toml" | cut -d: -f1)
+check "a wrong key names the file, the line and the key" grep -q "config.toml:$line: unknown key \"scopes\"" "$tmp/err"
+kill $provider_pid 2>/dev/null
+
 # 7. --record keeps every event; replay plays the same events back, and a damaged line is reported by number.
 "$bin" demo --output jsonl --record "$tmp/rec.jsonl" --redirect-uri "http://127.0.0.1:$(free_port)/callback" >"$tmp/live.jsonl" 2>/dev/null
 "$bin" replay "$tmp/rec.jsonl" --output jsonl --speed 0 >"$tmp/replayed.jsonl" 2>"$tmp/err"; status=$?
