@@ -59,8 +59,14 @@ let package = Package(
         ),
         .testTarget(name: "OAuthCoreTests", dependencies: ["OAuthCore"]),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "OAuthCore"]),
-        .testTarget(name: "CallbackListenerTests", dependencies: ["CallbackListener", "FlowEngine", "OAuthCore"]),
-        .testTarget(name: "ExchangeEngineTests", dependencies: ["ExchangeEngine", "FlowEngine", "OAuthCore", "MockProvider"]),
+        .testTarget(name: "CallbackListenerTests", dependencies: [
+            "CallbackListener", "FlowEngine", "OAuthCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        .testTarget(name: "ExchangeEngineTests", dependencies: [
+            "ExchangeEngine", "FlowEngine", "OAuthCore", "MockProvider",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "MockProviderTests", dependencies: [
             "MockProvider", "OAuthCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

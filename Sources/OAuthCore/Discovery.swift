@@ -30,6 +30,15 @@ public struct ProviderMetadata: Sendable, Hashable {
         self.raw = raw
     }
 
+    /// True when `issuer` is a `{tenantid}` template and `expected` has a multi-tenant alias in its place.
+    public static func isTenantTemplate(_ issuer: String, for expected: String) -> Bool {
+        guard let r = issuer.range(of: "{tenantid}") else { return false }
+        let prefix = issuer[..<r.lowerBound], suffix = issuer[r.upperBound...]
+        guard expected.hasPrefix(prefix), expected.hasSuffix(suffix), expected.count > prefix.count + suffix.count else { return false }
+        let alias = expected.dropFirst(prefix.count).dropLast(suffix.count)
+        return ["common", "organizations", "consumers"].contains(alias.lowercased())
+    }
+
     /// The well-known URLs to try for an issuer, in order: OIDC first, RFC 8414 as the fallback.
     public static func discoveryURLs(issuer: String) -> [URL] {
         let trimmed = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
@@ -49,11 +58,16 @@ public struct ProviderMetadata: Sendable, Hashable {
         guard let json = JSONValue.parse(body), case .object = json else { return .failure(.notJSON) }
         guard let issuer = json["issuer"]?.stringValue else { return .failure(.missing("issuer")) }
         func norm(_ s: String) -> String { s.hasSuffix("/") ? String(s.dropLast()) : s }
-        guard issuer == expectedIssuer || norm(issuer) == norm(expectedIssuer) else {
-            return .failure(.issuerMismatch(expected: expectedIssuer, got: issuer))
-        }
         var findings: [Finding] = []
-        if issuer != expectedIssuer {
+        if issuer != expectedIssuer, norm(issuer) != norm(expectedIssuer) {
+            // Microsoft's multi-tenant aliases (common, organizations, consumers) publish a template issuer,
+            // .../{tenantid}/v2.0, and each ID token names the user's own tenant. Accepted for those aliases only.
+            guard isTenantTemplate(issuer, for: expectedIssuer) else {
+                return .failure(.issuerMismatch(expected: expectedIssuer, got: issuer))
+            }
+            findings.append(Finding(.warn, "discovery.issuer_template", "The metadata issuer is the template \"\(TerminalSafeText.escape(issuer))\" for the multi-tenant alias in \(TerminalSafeText.escape(expectedIssuer)); each ID token's iss is checked against it with {tenantid} replaced by the token's tid claim.", ref: "OIDC Discovery §4.3"))
+        }
+        if issuer != expectedIssuer, norm(issuer) == norm(expectedIssuer) {
             findings.append(Finding(.warn, "discovery.issuer_trailing_slash", "The metadata issuer \"\(TerminalSafeText.escape(issuer))\" differs from \"\(TerminalSafeText.escape(expectedIssuer))\" by a trailing slash; ID tokens must carry exactly the metadata's value.", ref: "OIDC Discovery §4.3"))
         }
         guard let authz = json["authorization_endpoint"]?.stringValue.flatMap(URL.init(string:)) else { return .failure(.missing("authorization_endpoint")) }

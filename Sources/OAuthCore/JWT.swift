@@ -69,8 +69,10 @@ public enum IDTokenClaimChecks {
         var checks: [Check] = []
         let c = jwt.claims
         // iss
-        if let want = e.issuer {
+        if var want = e.issuer {
             let got = c["iss"]?.stringValue
+            // A multi-tenant template issuer names the token's own tenant (its tid claim).
+            if want.contains("{tenantid}"), let tid = c["tid"]?.stringValue { want = want.replacingOccurrences(of: "{tenantid}", with: tid) }
             checks.append(got == want
                 ? Check("iss", ok: true, "iss is the issuer \(want)")
                 : Check("iss", ok: false, "iss is \(got.map { "\"\(TerminalSafeText.escape($0))\"" } ?? "missing"), expected \"\(want)\" (OIDC Core §3.1.3.7 step 2)"))

@@ -334,7 +334,9 @@ struct ResolvedFlow {
         // The preset is the lowest layer.
         var layered = FlowSettings()
         if let p = preset {
-            if p.needsDiscovery { layered.issuer = p.issuer }
+            // A preset with an issuer is discovered, so the ID token's keys (jwks_uri) are known; its endpoints are
+            // the fallback only when it has no issuer.
+            layered.issuer = p.issuer
             layered.authorizeURL = p.authorizationEndpoint
             layered.tokenURL = p.tokenEndpoint
             layered.scope = p.defaultScope
@@ -347,16 +349,12 @@ struct ResolvedFlow {
             layered.revokeURL = p.revocationEndpoint
             layered.introspectURL = p.introspectionEndpoint
         }
-        var m = layered.overlaid(with: s)
-        // An explicit issuer (flag, environment or profile) means discovery, unless endpoints were given too.
-        if s.issuer != nil, s.authorizeURL == nil, s.tokenURL == nil, preset?.needsDiscovery == false {
-            m.authorizeURL = nil
-            m.tokenURL = nil
-        }
+        let m = layered.overlaid(with: s)
 
         let provider: ProviderSource
         let providerLabel: String
-        if let a = m.authorizeURL.flatMap(URL.init(string:)), let t = m.tokenURL.flatMap(URL.init(string:)), !(preset?.needsDiscovery ?? false) || s.authorizeURL != nil {
+        let endpointsGiven = s.authorizeURL != nil || s.tokenURL != nil
+        if let a = m.authorizeURL.flatMap(URL.init(string:)), let t = m.tokenURL.flatMap(URL.init(string:)), endpointsGiven || m.issuer == nil {
             provider = .endpoints(authorization: a, token: t, issuer: m.issuer, jwks: nil)
             providerLabel = preset?.displayName ?? (a.host ?? a.absoluteString)
         } else if let issuer = m.issuer {

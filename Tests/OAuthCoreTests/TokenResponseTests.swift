@@ -139,3 +139,28 @@ struct IDTokenClaimTests {
         #expect(IDTokenSignature.rejectAlgorithm("ES512", allowed: ["RS256"])?.ok == false)
     }
 }
+
+@Suite("Multi-tenant issuers")
+struct MultiTenantIssuerTests {
+    @Test("a {tenantid} metadata issuer is accepted for a multi-tenant alias only, with a finding")
+    func template() {
+        let body = #"{"issuer":"https://login.microsoftonline.com/{tenantid}/v2.0","authorization_endpoint":"https://login.microsoftonline.com/common/oauth2/v2.0/authorize","token_endpoint":"https://login.microsoftonline.com/common/oauth2/v2.0/token"}"#
+        guard case .success(let (m, findings)) = ProviderMetadata.parse(body: body, expectedIssuer: "https://login.microsoftonline.com/common/v2.0") else { Issue.record("rejected"); return }
+        #expect(m.issuer.contains("{tenantid}"))
+        #expect(findings.contains { $0.code == "discovery.issuer_template" })
+        guard case .failure(.issuerMismatch) = ProviderMetadata.parse(body: body, expectedIssuer: "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0") else { Issue.record("a tenant that is not an alias must not match a template"); return }
+        guard case .failure(.issuerMismatch) = ProviderMetadata.parse(body: body, expectedIssuer: "https://evil.example/common/v2.0") else { Issue.record("another host must not match"); return }
+    }
+
+    @Test("the iss check fills {tenantid} from the token's tid")
+    func issWithTid() throws {
+        func token(_ claims: String) -> String {
+            Base64URL.encode(Data(#"{"alg":"RS256"}"#.utf8)) + "." + Base64URL.encode(Data(claims.utf8)) + ".c2ln"
+        }
+        let e = IDTokenExpectations(issuer: "https://login.microsoftonline.com/{tenantid}/v2.0", clientID: "c", nonce: nil, now: Date(timeIntervalSince1970: 1_000))
+        let good = try DecodedJWT(token(#"{"iss":"https://login.microsoftonline.com/t-1/v2.0","tid":"t-1","aud":"c","exp":5000,"iat":990}"#))
+        #expect(IDTokenClaimChecks.run(good, e).first { $0.name == "iss" }?.ok == true)
+        let other = try DecodedJWT(token(#"{"iss":"https://login.microsoftonline.com/t-2/v2.0","tid":"t-1","aud":"c","exp":5000,"iat":990}"#))
+        #expect(IDTokenClaimChecks.run(other, e).first { $0.name == "iss" }?.ok == false)
+    }
+}

@@ -1,0 +1,136 @@
+import AsyncHTTPClient
+import CallbackListener
+import FlowEngine
+import Foundation
+import NIOCore
+import NIOHTTP1
+import OAuthCore
+import Testing
+
+/// The real listener on a free loopback port, with a real HTTP client.
+struct ListenerHarness {
+    let bus = EventBus()
+    let events: AsyncStream<FlowEvent>
+    let registry: CallbackRegistry
+    let listener: CallbackListenerServer
+    let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+
+    init(redirect: String = "http://127.0.0.1:0/callback", forward: URL? = nil) async throws {
+        events = bus.subscribe(bufferSize: 10_000)
+        registry = CallbackRegistry(callbackPath: "/callback", defaultFlowID: "f")
+        listener = CallbackListenerServer(configuration: ListenerConfiguration(redirectURI: redirect, forward: forward), registry: registry, bus: bus)
+        _ = try await listener.start()
+    }
+
+    var base: String { "http://127.0.0.1:\(listener.port)" }
+
+    func get(_ pathAndQuery: String, method: HTTPMethod = .GET, body: String? = nil, contentType: String? = nil) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
+        var req = HTTPClientRequest(url: base + pathAndQuery)
+        req.method = method
+        if let body { req.body = .bytes(ByteBuffer(string: body)) }
+        if let contentType { req.headers.add(name: "Content-Type", value: contentType) }
+        let resp = try await http.execute(req, timeout: .seconds(5))
+        let text = String(buffer: try await resp.body.collect(upTo: 1 << 20))
+        return (Int(resp.status.code), resp.headers, text)
+    }
+
+    func stop() async -> [FlowEvent] {
+        await listener.stop()
+        try? await http.shutdown()
+        bus.finish()
+        var out: [FlowEvent] = []
+        for await e in events { out.append(e) }
+        return out
+    }
+}
+
+func callbacks(_ events: [FlowEvent]) -> [CallbackReceived] {
+    events.compactMap { if case .callbackReceived(let c) = $0.payload { return c } else { return nil } }
+}
+
+@Suite("Callback listener")
+struct ListenerTests {
+    @Test("a callback for a waiting flow is accepted, delivered, and answered with a static, uncacheable page")
+    func accepted() async throws {
+        let h = try await ListenerHarness()
+        let waiting = h.registry.expect(flowID: "f", state: "s-1")
+        let r = try await h.get("/callback?code=abc&state=s-1&echo=%3Cb%3Ehello")
+        var outcome: CallbackOutcome?
+        for await o in waiting { outcome = o }
+        let events = await h.stop()
+        #expect(r.status == 200)
+        #expect(r.headers.first(name: "cache-control") == "no-store")
+        #expect(r.headers.first(name: "referrer-policy") == "no-referrer")
+        #expect(!r.body.contains("hello") && !r.body.contains("abc"), "nothing from the request is echoed")
+        guard case .code("abc", _)? = outcome else { Issue.record("\(String(describing: outcome))"); return }
+        #expect(callbacks(events).map(\.verdict) == [.accepted])
+        #expect(callbacks(events).first?.remote.hasPrefix("127.0.0.1:") == true)
+    }
+
+    @Test("another path gets 404 and a stray event, and the flow keeps waiting")
+    func stray() async throws {
+        let h = try await ListenerHarness()
+        _ = h.registry.expect(flowID: "f", state: "s")
+        let r = try await h.get("/favicon.ico")
+        let waiting = h.registry.waitingFlows
+        let events = await h.stop()
+        #expect(r.status == 404)
+        #expect(waiting == 1)
+        #expect(callbacks(events).map(\.verdict) == [.stray])
+    }
+
+    @Test("a form_post response (POST body) is read like a query")
+    func formPost() async throws {
+        let h = try await ListenerHarness()
+        let waiting = h.registry.expect(flowID: "f", state: "s-2")
+        let r = try await h.get("/callback", method: .POST, body: "code=from-body&state=s-2", contentType: "application/x-www-form-urlencoded")
+        var outcome: CallbackOutcome?
+        for await o in waiting { outcome = o }
+        _ = await h.stop()
+        #expect(r.status == 200)
+        guard case .code("from-body", _)? = outcome else { Issue.record("\(String(describing: outcome))"); return }
+    }
+
+    @Test("--forward answers with a 307 carrying the query intact")
+    func forward() async throws {
+        let h = try await ListenerHarness(forward: URL(string: "http://127.0.0.1:3000/app/cb")!)
+        _ = h.registry.expect(flowID: "f", state: "s")
+        let r = try await h.get("/callback?code=a%2Fb&state=s")
+        _ = await h.stop()
+        #expect(r.status == 307)
+        #expect(r.headers.first(name: "location") == "http://127.0.0.1:3000/app/cb?code=a%2Fb&state=s")
+    }
+
+    @Test("a busy port is a one-line error naming the port and the flag to change")
+    func busyPort() async throws {
+        let first = try await ListenerHarness()
+        let port = first.listener.port
+        let second = CallbackListenerServer(configuration: ListenerConfiguration(redirectURI: "http://127.0.0.1:\(port)/callback"), registry: CallbackRegistry(callbackPath: "/callback"), bus: EventBus())
+        do {
+            _ = try await second.start()
+            Issue.record("a second listener bound the same port")
+        } catch {
+            #expect(error == .portInUse(host: "127.0.0.1", port: port))
+            #expect(error.description.contains("--redirect-uri"))
+            #expect(!error.description.contains("\n"))
+        }
+        _ = await first.stop()
+    }
+
+    @Test("a non-loopback redirect host is refused with RFC 8252 unless an address is given on purpose")
+    func loopbackOnly() throws {
+        #expect(throws: ListenerError.self) { try CallbackListenerServer.bindHosts(forRedirectHost: "example.com", listenAddress: nil) }
+        #expect(try CallbackListenerServer.bindHosts(forRedirectHost: "localhost", listenAddress: nil) == ["127.0.0.1", "::1"])
+        #expect(try CallbackListenerServer.bindHosts(forRedirectHost: "[::1]", listenAddress: nil) == ["::1"])
+        #expect(try CallbackListenerServer.bindHosts(forRedirectHost: "example.com", listenAddress: "0.0.0.0") == ["0.0.0.0"])
+    }
+
+    @Test("localhost listens on 127.0.0.1 (and [::1] where the machine has IPv6)")
+    func localhost() async throws {
+        let l = CallbackListenerServer(configuration: ListenerConfiguration(redirectURI: "http://localhost:0/callback"), registry: CallbackRegistry(callbackPath: "/callback"), bus: EventBus())
+        let addresses = try await l.start()
+        await l.stop()
+        #expect(addresses.first?.hasPrefix("127.0.0.1:") == true)
+        #expect(addresses.allSatisfy { $0.hasPrefix("127.0.0.1:") || $0.hasPrefix("[::1]:") })
+    }
+}
