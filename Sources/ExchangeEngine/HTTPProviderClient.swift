@@ -105,21 +105,35 @@ public final class HTTPProviderClient: ProviderClient {
         let jwt: DecodedJWT
         do { jwt = try DecodedJWT(token) } catch { return Check("signature", ok: false, error.description) }
         if let rejected = IDTokenSignature.rejectAlgorithm(jwt.algorithm, allowed: allowedAlgorithms) { return rejected }
-        // Fetch once, and once more when the kid is unknown (the provider rotated its keys).
+        // The cached JWKS, else a fresh one; then one more fetch when the kid is unknown (the provider rotated its
+        // keys since), and no more, so a token naming a key that never existed cannot make us hammer the provider.
         var jwks = await jwksCache.get(jwksURI)
-        if jwks == nil || !(IDTokenSignature.jwks(jwks ?? "", containsKeyID: jwt.keyID)) {
-            let spec = HTTPRequestSpec(method: "GET", url: jwksURI, headers: [FormField("Accept", "application/json")], body: "")
-            switch await send(spec, purpose: "jwks", publisher: publisher) {
-            case .response(200, _, let body, _):
-                jwks = body
-                await jwksCache.set(jwksURI, body)
-            case .response(let status, _, _, _):
-                return Check("signature", ok: false, "the JWKS at \(jwksURI.absoluteString) answered HTTP \(status)")
-            case .failure(let reason, _):
-                return Check("signature", ok: false, "the JWKS could not be fetched: \(reason)")
+        if jwks == nil {
+            switch await fetchJWKS(jwksURI, publisher: publisher) {
+            case .success(let body): jwks = body
+            case .failure(let f): return f.check
+            }
+        }
+        if !IDTokenSignature.jwks(jwks ?? "", containsKeyID: jwt.keyID) {
+            switch await fetchJWKS(jwksURI, publisher: publisher) {
+            case .success(let body): jwks = body
+            case .failure(let f): return f.check
             }
         }
         return await IDTokenSignature.verify(token: token, jwksJSON: jwks ?? "", allowedAlgorithms: allowedAlgorithms)
+    }
+
+    private func fetchJWKS(_ url: URL, publisher: FlowPublisher) async -> Result<String, JWKSFailure> {
+        let spec = HTTPRequestSpec(method: "GET", url: url, headers: [FormField("Accept", "application/json")], body: "")
+        switch await send(spec, purpose: "jwks", publisher: publisher) {
+        case .response(200, _, let body, _):
+            await jwksCache.set(url, body)
+            return .success(body)
+        case .response(let status, _, _, _):
+            return .failure(JWKSFailure(Check("signature", ok: false, "the JWKS at \(url.absoluteString) answered HTTP \(status)")))
+        case .failure(let reason, _):
+            return .failure(JWKSFailure(Check("signature", ok: false, "the JWKS could not be fetched: \(reason)")))
+        }
     }
 
     static func redactedBody(_ body: String, contentType: String?) -> Sensitive {
@@ -156,6 +170,12 @@ public final class HTTPProviderClient: ProviderClient {
         }
         return .failure(reason: "\(what) at \(host) is unreachable: \(text)", hint: "Check the URL and the network. oauthscope never retries a code exchange by itself.")
     }
+}
+
+/// Why the JWKS could not be had, as the failed signature check to report.
+struct JWKSFailure: Error {
+    let check: Check
+    init(_ check: Check) { self.check = check }
 }
 
 /// Keeps fetched JWKS documents by URL for the life of the process.
