@@ -35,6 +35,7 @@ enum {
     OSC_KEY_BTAB = KEY_BTAB,
     OSC_KEY_RESIZE = KEY_RESIZE,
     OSC_KEY_F1 = KEY_F(1),
+    OSC_KEY_MOUSE = KEY_MOUSE,
     OSC_KEY_CODE_YES = KEY_CODE_YES,
     OSC_OK = OK,
     OSC_ERR = ERR,
@@ -86,14 +87,16 @@ static inline int osc_erase(void) { return erase(); }
 /// Reads one key without blocking: OK with a character, KEY_CODE_YES with a function key, ERR when none is there.
 static inline int osc_get_wch(wint_t *ch) { return get_wch(ch); }
 
-/// Puts one grapheme (up to CCHARW_MAX - 1 code points) with attributes and colour pair at (y, x).
+/// Puts one grapheme (up to CCHARW_MAX - 1 code points) with attributes and colour pair at (y, x). The pair goes
+/// through setcchar's `opts` as an int, so extended pairs (init_extended_pair) work too.
 static inline int osc_put_cell(int y, int x, const wchar_t *wch, int count, attr_t attrs, int pair) {
     wchar_t buf[CCHARW_MAX + 1];
     int n = count < CCHARW_MAX ? count : CCHARW_MAX - 1;
     if (n < 1) { buf[0] = L' '; n = 1; } else { for (int i = 0; i < n; i++) buf[i] = wch[i]; }
     buf[n] = L'\0';
     cchar_t cc;
-    if (setcchar(&cc, buf, attrs, (short)pair, NULL) != OK) return ERR;
+    int extended = pair;
+    if (setcchar(&cc, buf, attrs, pair <= 32767 ? (short)pair : 0, &extended) != OK) return ERR;
     return mvadd_wch(y, x, &cc);
 }
 
@@ -118,6 +121,55 @@ static inline int osc_start_colors(int use_default) {
 }
 
 static inline int osc_init_pair(int pair, int fg, int bg) { return init_pair((short)pair, (short)fg, (short)bg); }
+static inline int osc_can_change_color(void) { return can_change_color(); }
+
+/// ncurses 6.1's extended colours: colour numbers beyond 255 (direct colour, where the number is 0xRRGGBB,
+/// or redefined slots) and more than 32767 pairs. `r`, `g`, `b` run from 0 to 1000.
+static inline int osc_init_extended_color(int color, int r, int g, int b) { return init_extended_color(color, r, g, b); }
+static inline int osc_init_extended_pair(int pair, int fg, int bg) { return init_extended_pair(pair, fg, bg); }
+
+// MARK: - Mouse
+
+/// Asks for button presses and the wheel; presses are reported at once (no click interval).
+static inline int osc_enable_mouse(void) {
+    mouseinterval(0);
+    mmask_t old = 0;
+    return mousemask(ALL_MOUSE_EVENTS, &old) != 0 ? OK : ERR;
+}
+
+static inline void osc_disable_mouse(void) { mousemask(0, NULL); }
+
+/// Reads the mouse event behind a KEY_MOUSE: `kind` is 1 for a left press, 4 wheel up, 5 wheel down, 0 other.
+static inline int osc_get_mouse(int *x, int *y, int *kind) {
+    MEVENT ev;
+    if (getmouse(&ev) != OK) return ERR;
+    *x = ev.x;
+    *y = ev.y;
+    *kind = 0;
+    if (ev.bstate & BUTTON4_PRESSED) *kind = 4;
+#ifdef BUTTON5_PRESSED
+    else if (ev.bstate & BUTTON5_PRESSED) *kind = 5;
+#endif
+    else if (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) *kind = 1;
+    return OK;
+}
+
+// MARK: - Writing to the terminal behind ncurses' back
+
+/// Writes bytes straight to the terminal (an OSC 52 clipboard sequence), after ncurses' own output went out.
+static inline int osc_write_terminal(const char *bytes, int count) {
+    fflush(stdout);
+    int done = 0;
+    while (done < count) {
+        ssize_t n = write(STDOUT_FILENO, bytes + done, (size_t)(count - done));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return ERR;
+        }
+        done += (int)n;
+    }
+    return OK;
+}
 
 // MARK: - Locale and character width
 

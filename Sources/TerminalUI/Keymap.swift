@@ -1,3 +1,19 @@
+import OAuthCore
+
+/// A mouse press or wheel turn at a screen position (0-based column and row).
+public struct MouseEvent: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable { case press, wheelUp, wheelDown }
+    public var kind: Kind
+    public var x: Int
+    public var y: Int
+
+    public init(_ kind: Kind, x: Int, y: Int) {
+        self.kind = kind
+        self.x = x
+        self.y = y
+    }
+}
+
 /// A key as the UI understands it, independent of ncurses.
 public enum Key: Sendable, Hashable {
     case char(Character)
@@ -7,6 +23,8 @@ public enum Key: Sendable, Hashable {
     case interrupt
     /// The window changed size.
     case resize
+    /// A mouse press or wheel turn, where the terminal reports them.
+    case mouse(MouseEvent)
 
     /// How the help screen and the status line spell the key.
     public var label: String {
@@ -28,16 +46,67 @@ public enum Key: Sendable, Hashable {
         case .backspace: return "Bksp"
         case .interrupt: return "C-c"
         case .resize: return "resize"
+        case .mouse: return "mouse"
+        }
+    }
+
+    /// Reads a key as a config file writes it: one character (`"y"`, `"/"`, case matters), or a name, in any
+    /// case: `Space`, `Enter`, `Tab`, `S-Tab`, `Esc`, `Backspace`, `Up`, `Down`, `Left`, `Right`, `PgUp`, `PgDn`,
+    /// `Home`, `End`, `C-c`. The arrows' own symbols (`↑`) work too.
+    public init?(name: String) {
+        if name.count == 1, let c = name.first {
+            switch c {
+            case "↑": self = .up
+            case "↓": self = .down
+            case "←": self = .left
+            case "→": self = .right
+            default:
+                guard !c.isWhitespace || c == " ", c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else { return nil }
+                self = .char(c)
+            }
+            return
+        }
+        switch name.lowercased() {
+        case "space": self = .char(" ")
+        case "enter", "return": self = .enter
+        case "tab": self = .tab
+        case "s-tab", "backtab", "shift-tab": self = .backTab
+        case "esc", "escape": self = .escape
+        case "backspace", "bksp": self = .backspace
+        case "up": self = .up
+        case "down": self = .down
+        case "left": self = .left
+        case "right": self = .right
+        case "pgup", "pageup": self = .pageUp
+        case "pgdn", "pagedown": self = .pageDown
+        case "home": self = .home
+        case "end": self = .end
+        case "c-c", "ctrl-c": self = .interrupt
+        default: return nil
         }
     }
 }
 
-/// What a key asks the UI to do.
+/// What a key asks the UI to do. The raw values are the names a config file's `[keys]` table uses.
 public enum UICommand: String, Sendable, Hashable, CaseIterable {
-    case moveUp, moveDown, top, bottom, pageUp, pageDown
-    case open, switchPane, switchPaneBack
+    case moveUp = "move-up", moveDown = "move-down", top, bottom, pageUp = "page-up", pageDown = "page-down"
+    case open, switchPane = "next-pane", switchPaneBack = "previous-pane"
     case help, back, quit, interrupt
-    case reveal, proceed
+    case reveal, proceed = "continue"
+    /// Copy the selected value to the clipboard with OSC 52.
+    case copy
+    /// Search the detail pane or the event log; then the next and previous match.
+    case search, searchNext = "search-next", searchPrevious = "search-previous"
+    /// Follow-up hops on the tokens, once the flow has completed (`FlowCommand.action`).
+    case refresh, userinfo, introspect, revoke, checkRotation = "check-rotation"
+
+    /// The flow controller's name for a token action (`FlowController.actionNames`); nil for the UI's own.
+    public var actionName: String? {
+        switch self {
+        case .refresh, .userinfo, .introspect, .revoke, .checkRotation: return rawValue
+        default: return nil
+        }
+    }
 }
 
 /// Where a binding applies: everywhere, in one pane, or while the help overlay is open.
@@ -87,6 +156,15 @@ public struct Keymap: Sendable, Hashable {
         Binding(.backTab, .switchPaneBack, panes, "Previous pane"),
         Binding(.left, .switchPaneBack, panes, "Previous pane"),
         Binding(.char("r"), .reveal, panes, "Reveal / hide the secrets of the selected step"),
+        Binding(.char("y"), .copy, panes, "Copy the selected value (URL, code, token, event) via OSC 52"),
+        Binding(.char("/"), .search, panes, "Search the detail pane, or the event log when it has the focus"),
+        Binding(.char("n"), .searchNext, panes, "Next match of the search"),
+        Binding(.char("N"), .searchPrevious, panes, "Previous match of the search"),
+        Binding(.char("R"), .refresh, panes, "Tokens: refresh (grant_type=refresh_token, RFC 6749 §6)"),
+        Binding(.char("u"), .userinfo, panes, "Tokens: call userinfo with the access token (OIDC Core §5.3)"),
+        Binding(.char("i"), .introspect, panes, "Tokens: introspect the access token (RFC 7662)"),
+        Binding(.char("X"), .revoke, panes, "Tokens: revoke the refresh token, else the access token (RFC 7009)"),
+        Binding(.char("o"), .checkRotation, panes, "Tokens: does the replaced refresh token fail? (RFC 9700 §4.14.2)"),
         Binding(.char("c"), .proceed, panes, "Continue when the flow is waiting (step mode, manual exchange)"),
         Binding(.char(" "), .proceed, panes, "Continue when the flow is waiting (step mode, manual exchange)"),
         Binding(.char("?"), .help, [.global, .help], "Show / hide this help"),
@@ -127,7 +205,10 @@ public struct Keymap: Sendable, Hashable {
     }
 
     /// The short key hints for the status line in `context`, e.g. `j/k step`, generated from the table.
-    public func hints(for context: KeyContext, waiting: Bool) -> [(keys: String, action: String)] {
+    ///
+    /// With `tokenActions` (the token step of a completed flow) the follow-up hops are listed, one by one, or
+    /// as one `R/u/i/X/o tokens` hint when `compact`.
+    public func hints(for context: KeyContext, waiting: Bool, tokenActions: Bool = false, compact: Bool = false) -> [(keys: String, action: String)] {
         func first(_ c: UICommand, letter: Bool = true) -> String {
             let ks = keys(for: c, in: context)
             let pick = letter ? (ks.first { if case .char = $0 { return true } else { return false } } ?? ks.first) : ks.first
@@ -142,11 +223,72 @@ public struct Keymap: Sendable, Hashable {
         case .help: return [(move, "scroll"), (first(.back), "close")].filter { !$0.0.isEmpty }
         case .global: break
         }
+        if tokenActions, context != .help {
+            // The follow-up hops come first: on the token step of a finished flow they are what there is to do.
+            let actions: [(String, String)] = [(first(.refresh), "refresh"), (first(.userinfo), "userinfo"), (first(.introspect), "introspect"),
+                                               (first(.revoke), "revoke"), (first(.checkRotation), "rotation")]
+            if compact {
+                out.append((actions.map(\.0).filter { !$0.isEmpty }.joined(separator: "/"), "tokens"))
+            } else {
+                out += actions
+            }
+        }
         out.append((first(.switchPane, letter: false), "pane"))
         out.append((first(.reveal), "reveal"))
         if waiting { out.append((first(.proceed), "continue")) }
         out.append((first(.help), "help"))
         out.append((first(.back), "quit"))
         return out.filter { !$0.0.isEmpty }
+    }
+}
+
+extension Keymap {
+    /// This table with the user's `[keys]` from the config file applied: each entry `command = "key"` or
+    /// `command = ["key", "key"]` replaces that command's keys (keeping where it works and its help). A key
+    /// taken from another command in the same place is removed there, and said so. Entries that name no
+    /// command or no key are reported with their line, and skipped.
+    public func rebinding(_ table: TOMLTable, file: String) -> (keymap: Keymap, problems: [ConfigProblem]) {
+        var map = self
+        var problems: [ConfigProblem] = []
+        for name in table.keys {
+            let line = table.line(of: name)
+            guard let command = UICommand(rawValue: name) else {
+                let names = UICommand.allCases.map(\.rawValue).joined(separator: ", ")
+                problems.append(ConfigProblem(.error, file: file, line: line, "[keys]: unknown command \"\(name)\" (commands: \(names))"))
+                continue
+            }
+            let values: [TOMLValue]
+            switch table[name] {
+            case .string(let s)?: values = [.string(s)]
+            case .array(let a)?: values = a
+            default:
+                problems.append(ConfigProblem(.error, file: file, line: line, "[keys]: \(name) must be a key in quotes or an array of keys, e.g. \(name) = [\"j\", \"Down\"]"))
+                continue
+            }
+            var keys: [Key] = []
+            for v in values {
+                guard let text = v.stringValue, let key = Key(name: text) else {
+                    let shown = v.stringValue.map { "\"\($0)\"" } ?? v.typeName
+                    problems.append(ConfigProblem(.error, file: file, line: line, "[keys]: \(name): \(shown) is not a key (one character, or Space, Enter, Tab, S-Tab, Esc, Backspace, Up, Down, Left, Right, PgUp, PgDn, Home, End, C-c)"))
+                    continue
+                }
+                if !keys.contains(key) { keys.append(key) }
+            }
+            guard !keys.isEmpty, let template = map.bindings.first(where: { $0.command == command }) ?? Keymap.standard.bindings.first(where: { $0.command == command }) else { continue }
+            let at = map.bindings.firstIndex { $0.command == command } ?? map.bindings.count
+            var rest = map.bindings
+            rest.removeAll { $0.command == command }
+            for key in keys {
+                let taken = rest.filter { $0.key == key && !$0.contexts.isDisjoint(with: template.contexts) }
+                for t in taken {
+                    problems.append(ConfigProblem(.warning, file: file, line: line, "[keys]: \(key.label) now means \(name), no longer \(t.command.rawValue)"))
+                }
+                rest.removeAll { $0.key == key && !$0.contexts.isDisjoint(with: template.contexts) }
+            }
+            let insertAt = min(at, rest.count)
+            rest.insert(contentsOf: keys.map { Binding($0, command, template.contexts, template.help) }, at: insertAt)
+            map.bindings = rest
+        }
+        return (map, problems)
     }
 }

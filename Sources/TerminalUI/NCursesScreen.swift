@@ -8,23 +8,47 @@ final class NCursesScreen {
     private var previous: CellGrid?
     private var looks: [ThemeRole: (attrs: attr_t, pair: Int32)] = [:]
     private let theme: Theme
+    private let claimedDepth: ColorDepth
+    /// The depth colours are drawn in, once `prepareColors` has asked the terminal.
+    private(set) var depth: ColorDepth = .none
 
-    init(theme: Theme) {
+    /// - Parameter depth: what the environment says the terminal can do (`ColorDepth.detect`); the terminal's
+    ///   terminfo entry may lower it.
+    init(theme: Theme, depth: ColorDepth) {
         self.theme = theme
+        claimedDepth = depth
     }
 
-    /// Sets up colours (unless the theme has none, as with `NO_COLOR`) and the look of every role.
+    /// Sets up colours at the best depth both the environment and the terminal allow (none for `NO_COLOR` or a
+    /// theme without colour) and the look of every role.
     func prepareColors() {
         var pairs: [ThemeColorPair: Int32] = [:]
-        let colorOK = theme.usesColor && osc_start_colors(1) == Int32(OSC_OK)
+        let colorOK = theme.usesColor && claimedDepth != .none && osc_start_colors(1) == Int32(OSC_OK)
         let colors = Int(osc_colors())
+        let canChange = osc_can_change_color() != 0
+        depth = colorOK ? ColorDepth.effective(claimed: claimedDepth, terminalColors: colors, canChangeColor: canChange) : .none
+        // Redefinable slots above the 256 palette, for truecolor on a terminal that is not direct-colour.
+        var slots: [ThemeColor: Int32] = [:]
+        let direct = colors >= 1 << 24
+        func number(_ c: ThemeColor) -> (Int32, Bool) {
+            if depth == .truecolor, !direct, case .rgb(let r, let g, let b) = c {
+                if let n = slots[c] { return (n, false) }
+                let n = Int32(256 + slots.count)
+                guard Int(n) < colors, osc_init_extended_color(n, Int32(r) * 1000 / 255, Int32(g) * 1000 / 255, Int32(b) * 1000 / 255) == Int32(OSC_OK) else {
+                    return Self.colorNumber(c.degraded(to: .palette256), colors: colors)
+                }
+                slots[c] = n
+                return (n, false)
+            }
+            return Self.colorNumber(c, colors: colors)
+        }
         for role in ThemeRole.allCases {
-            var style = theme.style(role)
+            var style = theme.style(role).degraded(to: depth)
             var attrs = osc_attr_normal()
             var pair: Int32 = 0
-            if colorOK {
-                let (fg, fgBold) = Self.colorNumber(style.foreground, colors: colors)
-                let (bg, _) = Self.colorNumber(style.background, colors: colors)
+            if depth != .none {
+                let (fg, fgBold) = number(style.foreground)
+                let (bg, _) = number(style.background)
                 if fgBold { style.bold = true }
                 let key = ThemeColorPair(fg: fg, bg: bg)
                 if key.fg != -1 || key.bg != -1 {
@@ -33,7 +57,11 @@ final class NCursesScreen {
                     } else if pairs.count + 1 < Int(osc_color_pairs()) {
                         pair = Int32(pairs.count + 1)
                         pairs[key] = pair
-                        _ = osc_init_pair(pair, fg, bg)
+                        if fg > 255 || bg > 255 {
+                            _ = osc_init_extended_pair(pair, fg, bg)
+                        } else {
+                            _ = osc_init_pair(pair, fg, bg)
+                        }
                     }
                 }
             }
@@ -51,15 +79,23 @@ final class NCursesScreen {
         var bg: Int32
     }
 
-    /// The curses colour number; bright colours on an 8-colour terminal become the base colour in bold.
+    /// The curses colour number for a colour already degraded to the terminal's depth. Bright colours on an
+    /// 8-colour terminal become the base colour in bold. On a direct-colour terminal (`COLORS` ≥ 2^24) the
+    /// number of a 24-bit colour is 0xRRGGBB and only 0–7 keep their ANSI meaning.
     static func colorNumber(_ c: ThemeColor, colors: Int) -> (Int32, Bool) {
+        let direct = colors >= 1 << 24
         switch c {
         case .terminalDefault: return (-1, false)
         case .ansi(let n):
+            if direct, n >= 8, let v = c.rgbValue { return (Int32(v.r) << 16 | Int32(v.g) << 8 | Int32(v.b), false) }
             if Int(n) < colors { return (Int32(n), false) }
             return (Int32(n % 8), n >= 8)
         case .indexed(let n):
+            if direct, let v = c.rgbValue { return (Int32(v.r) << 16 | Int32(v.g) << 8 | Int32(v.b), false) }
             return Int(n) < colors ? (Int32(n), false) : (-1, false)
+        case .rgb(let r, let g, let b):
+            if direct { return (Int32(r) << 16 | Int32(g) << 8 | Int32(b), false) }
+            return colorNumber(c.degraded(to: colors >= 256 ? .palette256 : .ansi16), colors: colors)
         }
     }
 
@@ -117,6 +153,18 @@ final class NCursesScreen {
         }
     }
 
+    /// Turns on mouse reporting (presses and the wheel) where the terminal has it.
+    func enableMouse() { _ = osc_enable_mouse() }
+
+    /// Sends bytes to the terminal outside ncurses (an OSC 52 sequence), after the current frame.
+    func writeRaw(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBufferPointer { buf in
+            buf.baseAddress.map { base in
+                base.withMemoryRebound(to: CChar.self, capacity: buf.count) { osc_write_terminal($0, Int32(buf.count)) }
+            }
+        }
+    }
+
     /// Every key waiting in the input, without blocking.
     func readKeys() -> [Key] {
         var keys: [Key] = []
@@ -126,6 +174,17 @@ final class NCursesScreen {
             if r == Int32(OSC_OK) {
                 keys.append(Self.key(character: UInt32(ch)))
             } else if r == Int32(OSC_KEY_CODE_YES) {
+                if Int32(ch) == Int32(OSC_KEY_MOUSE) {
+                    var x: Int32 = 0, y: Int32 = 0, kind: Int32 = 0
+                    guard osc_get_mouse(&x, &y, &kind) == Int32(OSC_OK) else { continue }
+                    switch kind {
+                    case 1: keys.append(.mouse(MouseEvent(.press, x: Int(x), y: Int(y))))
+                    case 4: keys.append(.mouse(MouseEvent(.wheelUp, x: Int(x), y: Int(y))))
+                    case 5: keys.append(.mouse(MouseEvent(.wheelDown, x: Int(x), y: Int(y))))
+                    default: break
+                    }
+                    continue
+                }
                 if let k = Self.key(function: Int32(ch)) { keys.append(k) }
             } else {
                 break

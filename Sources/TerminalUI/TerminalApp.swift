@@ -10,13 +10,61 @@ public struct TerminalUIOptions: Sendable {
     public var reveal: Bool
     /// The title bar's first words, e.g. "oauthscope demo".
     public var title: String
-    /// The look of every role; the default theme, without colour when `NO_COLOR` is set.
+    /// The look of every role.
     public var theme: Theme
+    /// The key table, with the user's `[keys]` applied.
+    public var keymap: Keymap
+    /// The colour depth to draw in; nil detects it from the environment (`ColorDepth.detect`). The terminal's
+    /// terminfo entry can lower it further.
+    public var colorDepth: ColorDepth?
+    /// Mouse presses and the wheel, where the terminal reports them.
+    public var mouse: Bool
+    /// Problems with the theme or the key bindings, shown on the status line at start and in the help overlay.
+    public var notices: [String]
 
-    public init(reveal: Bool = false, title: String = "oauthscope", theme: Theme = Theme.fromEnvironment()) {
+    /// - Parameters:
+    ///   - theme: a theme already chosen; nil chooses one with `ThemeCatalog.select` from `themeFlag`
+    ///     (`--theme NAME|PATH`), then `OAUTHSCOPE_THEME`, then the config file's `theme = "NAME"`, else
+    ///     `default` (monochrome with `NO_COLOR`).
+    ///   - config: the config file's root table (`TOML.parse`), for its `theme` and its `[keys]` table.
+    ///   - configFile: the config file's path, for problems to name.
+    ///   - keymap: a key table already built; nil takes `Keymap.standard` with the config's `[keys]` applied.
+    public init(reveal: Bool = false, title: String = "oauthscope", theme: Theme? = nil, themeFlag: String? = nil, config: TOMLTable? = nil, configFile: String = "config.toml", keymap: Keymap? = nil, colorDepth: ColorDepth? = nil, mouse: Bool = true, notices: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.reveal = reveal
         self.title = title
-        self.theme = theme
+        self.colorDepth = colorDepth
+        self.mouse = mouse
+        var notices = notices
+        if let theme {
+            self.theme = theme
+        } else {
+            var configTheme: String?
+            if let v = config?["theme"] {
+                if let name = v.stringValue {
+                    configTheme = name
+                } else {
+                    notices.append(ConfigProblem(.error, file: configFile, line: config?.line(of: "theme"), "theme must be a theme name or path in quotes, found \(v.typeName)").description)
+                }
+            }
+            let (chosen, problems) = ThemeCatalog.select(flag: themeFlag, config: configTheme, environment: environment)
+            self.theme = chosen
+            notices += problems.map(\.description)
+        }
+        if let keymap {
+            self.keymap = keymap
+        } else if let v = config?["keys"] {
+            if let keys = v.tableValue {
+                let (map, problems) = Keymap.standard.rebinding(keys, file: configFile)
+                self.keymap = map
+                notices += problems.map(\.description)
+            } else {
+                self.keymap = .standard
+                notices.append(ConfigProblem(.error, file: configFile, line: config?.line(of: "keys"), "keys must be a table: [keys] with lines like copy = \"y\"").description)
+            }
+        } else {
+            self.keymap = .standard
+        }
+        self.notices = notices
     }
 }
 
@@ -133,10 +181,16 @@ public final class TerminalApp: Sendable {
         }
         defer { _ = osc_end_screen() }
 
-        let screen = NCursesScreen(theme: options.theme)
+        let screen = NCursesScreen(theme: options.theme, depth: options.colorDepth ?? ColorDepth.detect(environment: ProcessInfo.processInfo.environment))
         screen.prepareColors()
+        if options.mouse { screen.enableMouse() }
         var ui = UIState(revealByDefault: options.reveal)
         ui.title = options.title
+        ui.keymap = options.keymap
+        ui.configProblems = options.notices
+        if let first = options.notices.first {
+            ui.notice = first + (options.notices.count > 1 ? " (+\(options.notices.count - 1) more in ? help)" : "")
+        }
         let clock = ContinuousClock()
         var lastFrame: ContinuousClock.Instant?
         var needsDraw = true
@@ -209,6 +263,7 @@ public final class TerminalApp: Sendable {
                         switch effect {
                         case .send(let command): commands.send(command)
                         case .quit(let exit): return .success(exit)
+                        case .copy(let text): screen.writeRaw(OSC52.sequence(for: text))
                         }
                     }
                 }
@@ -224,14 +279,16 @@ public final class TerminalApp: Sendable {
         let (moving, since) = shared.withLock { s -> (Bool, Date?) in
             let st = s.state
             if st.outcome == .running, let start = st.startedAt { return (true, start) }
-            if let t = st.tokens, let e = t.expiresIn, let at = st.tokensAt, ui.displayedStep(in: st) == .tokenExchanged,
-               at.addingTimeInterval(Double(e)) > Date() {
-                return (true, at)
+            if ui.displayedStep(in: st) == .tokenExchanged, ui.inspectedSeq == nil {
+                let now = Date()
+                if let live = TokenLifetimes(state: st).entries.first(where: { $0.expiresAt > now }) { return (true, live.expiresAt) }
             }
             return (false, nil)
         }
         guard moving, let origin = since else { return nil }
-        let ms = Int(Date().timeIntervalSince(origin) * 1000) % 1000
-        return Int32(max(1, 1000 - ms))
+        // The time to the next whole second counted from `origin` (before it for a countdown, after it for a clock).
+        let d = Date().timeIntervalSince(origin)
+        let wait = 1 - (d - d.rounded(.down))
+        return Int32(max(1, Int(wait * 1000) + 1))
     }
 }

@@ -27,13 +27,17 @@ public enum ThemeRole: String, Sendable, Hashable, CaseIterable, Codable {
     case selection
     case keyHint = "key_hint"
     case muted
+    /// A match of the `/` search in the detail pane or the event log.
+    case searchMatch = "search.match"
 }
 
-/// A terminal colour: the terminal's own default, one of the 16 ANSI colours, or an index in the 256-colour palette.
+/// A terminal colour: the terminal's own default, one of the 16 ANSI colours, an index in the xterm 256-colour
+/// palette, or a 24-bit colour. `degraded(to:)` turns any of them into what a terminal of a given depth can show.
 public enum ThemeColor: Sendable, Hashable {
     case terminalDefault
     case ansi(UInt8)
     case indexed(UInt8)
+    case rgb(UInt8, UInt8, UInt8)
 
     public static let black = ThemeColor.ansi(0), red = ThemeColor.ansi(1), green = ThemeColor.ansi(2)
     public static let yellow = ThemeColor.ansi(3), blue = ThemeColor.ansi(4), magenta = ThemeColor.ansi(5)
@@ -41,6 +45,27 @@ public enum ThemeColor: Sendable, Hashable {
     public static let brightBlack = ThemeColor.ansi(8), brightRed = ThemeColor.ansi(9), brightGreen = ThemeColor.ansi(10)
     public static let brightYellow = ThemeColor.ansi(11), brightBlue = ThemeColor.ansi(12), brightMagenta = ThemeColor.ansi(13)
     public static let brightCyan = ThemeColor.ansi(14), brightWhite = ThemeColor.ansi(15)
+
+    /// The names a theme file may use for the 16 ANSI colours, in colour-number order; `gray`/`grey` also name 8.
+    public static let ansiNames = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
+                                   "bright-black", "bright-red", "bright-green", "bright-yellow", "bright-blue",
+                                   "bright-magenta", "bright-cyan", "bright-white"]
+
+    /// Reads `#rrggbb`, an ANSI name (`cyan`, `bright-black`, `gray`), or `default`; nil for anything else.
+    public init?(name: String) {
+        let n = name.lowercased()
+        if n == "default" || n == "reset" {
+            self = .terminalDefault
+        } else if n == "gray" || n == "grey" {
+            self = .ansi(8)
+        } else if let i = Self.ansiNames.firstIndex(of: n) {
+            self = .ansi(UInt8(i))
+        } else if n.hasPrefix("#"), n.count == 7, let v = UInt32(n.dropFirst(), radix: 16) {
+            self = .rgb(UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF))
+        } else {
+            return nil
+        }
+    }
 }
 
 /// How one role looks: colours and attributes.
@@ -70,18 +95,29 @@ public struct ThemeStyle: Sendable, Hashable {
         s.background = .terminalDefault
         return s
     }
+
+    /// The style as a terminal of `depth` can show it: colours mapped to the nearest it has, attributes kept.
+    public func degraded(to depth: ColorDepth) -> ThemeStyle {
+        var s = self
+        s.foreground = foreground.degraded(to: depth)
+        s.background = background.degraded(to: depth)
+        return s
+    }
 }
 
-/// A mapping from every role to a style. Themes are data: the built-in default lives here, and theme files
-/// (a later addition) produce the same value.
+/// A mapping from every role to a style. Themes are data: the shipped ones are TOML files in `themes/`
+/// (embedded in the program), read by `ThemeCatalog`.
 public struct Theme: Sendable, Hashable {
     public var name: String
+    /// One line saying what the theme is for (`oauthscope themes` lists it).
+    public var description: String
     public var styles: [ThemeRole: ThemeStyle]
     /// When false (`NO_COLOR`), only attributes are used.
     public var usesColor: Bool
 
-    public init(name: String, styles: [ThemeRole: ThemeStyle], usesColor: Bool = true) {
+    public init(name: String, description: String = "", styles: [ThemeRole: ThemeStyle], usesColor: Bool = true) {
         self.name = name
+        self.description = description
         self.styles = styles
         self.usesColor = usesColor
     }
@@ -102,39 +138,32 @@ public struct Theme: Sendable, Hashable {
         return t
     }
 
-    /// The default theme for dark terminals.
-    public static let defaultDark = Theme(name: "default-dark", styles: [
-        .text: ThemeStyle(),
-        .background: ThemeStyle(),
-        .border: ThemeStyle(.brightBlack),
-        .borderFocus: ThemeStyle(.cyan, bold: true),
-        .title: ThemeStyle(.brightWhite, bold: true),
-        .stepWaiting: ThemeStyle(.brightBlack),
-        .stepInProgress: ThemeStyle(.yellow, bold: true),
-        .stepDone: ThemeStyle(.green, bold: true),
-        .stepFailed: ThemeStyle(.red, bold: true),
-        .findingInfo: ThemeStyle(.blue),
-        .findingWarn: ThemeStyle(.yellow),
-        .findingError: ThemeStyle(.red, bold: true),
-        .httpMethod: ThemeStyle(.magenta, bold: true),
-        .httpStatus2xx: ThemeStyle(.green, bold: true),
-        .httpStatus3xx: ThemeStyle(.cyan, bold: true),
-        .httpStatus4xx: ThemeStyle(.yellow, bold: true),
-        .httpStatus5xx: ThemeStyle(.red, bold: true),
-        .jsonKey: ThemeStyle(.cyan),
-        .jsonString: ThemeStyle(.green),
-        .jsonNumber: ThemeStyle(.magenta),
-        .secret: ThemeStyle(.yellow, underline: true),
-        .selection: ThemeStyle(reverse: true),
-        .keyHint: ThemeStyle(.cyan, bold: true),
-        .muted: ThemeStyle(.brightBlack),
+    /// The shipped `default` theme (dark terminals, the terminal's own 16 colours).
+    public static let defaultDark: Theme = ThemeCatalog.shipped("default") ?? builtInFallback
+
+    /// The shipped `monochrome` theme: attributes only, for `NO_COLOR` and terminals without colour.
+    public static let monochrome: Theme = ThemeCatalog.shipped("monochrome") ?? builtInFallback.withoutColor()
+
+    /// Used only if the embedded default theme could not be read, which a test rules out; kept so that the UI
+    /// can always draw.
+    static let builtInFallback = Theme(name: "default", styles: [
+        .text: ThemeStyle(), .background: ThemeStyle(), .border: ThemeStyle(.brightBlack),
+        .borderFocus: ThemeStyle(.cyan, bold: true), .title: ThemeStyle(.brightWhite, bold: true),
+        .stepWaiting: ThemeStyle(.brightBlack), .stepInProgress: ThemeStyle(.yellow, bold: true),
+        .stepDone: ThemeStyle(.green, bold: true), .stepFailed: ThemeStyle(.red, bold: true),
+        .findingInfo: ThemeStyle(.blue), .findingWarn: ThemeStyle(.yellow), .findingError: ThemeStyle(.red, bold: true),
+        .httpMethod: ThemeStyle(.magenta, bold: true), .httpStatus2xx: ThemeStyle(.green, bold: true),
+        .httpStatus3xx: ThemeStyle(.cyan, bold: true), .httpStatus4xx: ThemeStyle(.yellow, bold: true),
+        .httpStatus5xx: ThemeStyle(.red, bold: true), .jsonKey: ThemeStyle(.cyan), .jsonString: ThemeStyle(.green),
+        .jsonNumber: ThemeStyle(.magenta), .secret: ThemeStyle(.yellow, underline: true), .selection: ThemeStyle(reverse: true),
+        .keyHint: ThemeStyle(.cyan, bold: true), .muted: ThemeStyle(.brightBlack), .searchMatch: ThemeStyle(.black, on: .yellow),
     ])
 
-    /// The theme the UI starts with: the default, without colour when `NO_COLOR` is set to anything non-empty
-    /// (https://no-color.org).
+    /// The theme the UI starts with when nothing else is said: `OAUTHSCOPE_THEME` or the default, and the
+    /// monochrome theme when `NO_COLOR` is set to anything non-empty (https://no-color.org). Problems with a
+    /// theme file are dropped here; use `ThemeCatalog.select` to show them.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Theme {
-        if let v = environment["NO_COLOR"], !v.isEmpty { return defaultDark.withoutColor() }
-        return defaultDark
+        ThemeCatalog.select(environment: environment).theme
     }
 }
 

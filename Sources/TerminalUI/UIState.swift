@@ -10,8 +10,33 @@ public struct PaneMetrics: Sendable, Hashable {
     public var logRows = 5
     public var helpRows = 10
     public var helpLines = 0
+    /// The detail pane's text width and whether the grid is ASCII-only, so a search can lay the detail out as
+    /// it was drawn.
+    public var detailWidth = 60
+    public var asciiOnly = false
+    /// Where each pane was drawn, and which step or event each row showed, for the mouse.
+    var timelineRect = Rect.zero
+    var detailRect = Rect.zero
+    var logRect = Rect.zero
+    var timelineRowSteps: [Int: FlowStep] = [:]
+    var logRowSeqs: [Int: Int] = [:]
 
     public init() {}
+}
+
+/// A committed `/` search: what is sought, in which pane, and which match was last shown.
+public struct SearchState: Sendable, Hashable {
+    public var query: String
+    /// `.detail` or `.log`.
+    public var pane: UIState.Pane
+    /// The detail line (index in the laid-out document) or the event `seq` of the current match.
+    public var current: Int?
+
+    public init(query: String, pane: UIState.Pane, current: Int? = nil) {
+        self.query = query
+        self.pane = pane
+        self.current = current
+    }
 }
 
 /// Something a key asks the outside world to do.
@@ -20,6 +45,8 @@ public enum UIEffect: Sendable, Hashable {
     case send(FlowCommand)
     /// Leave the UI.
     case quit(TerminalExit)
+    /// Put text on the terminal's clipboard (`OSC52.sequence`).
+    case copy(String)
 }
 
 /// Everything about the screen that is not the flow: focus, selection, scroll positions, what is revealed.
@@ -61,6 +88,14 @@ public struct UIState: Sendable, Hashable {
     public var title = "oauthscope"
     /// The key table keys are looked up in.
     public var keymap = Keymap.standard
+    /// The query being typed after `/`; nil when not typing one.
+    public var searchInput: String?
+    /// Where the query being typed will search.
+    public var searchTarget: Pane = .detail
+    /// Problems with the theme or the key bindings, listed in the help overlay.
+    public var configProblems: [String] = []
+    /// The last search committed with Enter; `n` and `N` move between its matches.
+    public var search: SearchState?
 
     public init(revealByDefault: Bool = false, timeZone: TimeZone = .current) {
         self.revealByDefault = revealByDefault
@@ -92,7 +127,12 @@ public struct UIState: Sendable, Hashable {
     /// Applies one key: changes this state and returns what the outside world must do.
     public mutating func handle(_ key: Key, state: FlowState) -> [UIEffect] {
         if key == .resize { return [] }
+        if searchInput != nil { return typeSearch(key, state: state) }
         notice = nil
+        if case .mouse(let m) = key {
+            mouse(m, state: state)
+            return []
+        }
         guard let command = keymap.command(for: key, in: context) else { return [] }
         return perform(command, state: state)
     }
@@ -138,8 +178,170 @@ public struct UIState: Sendable, Hashable {
             open(state: state)
         case .moveUp, .moveDown, .top, .bottom, .pageUp, .pageDown:
             move(command, state: state)
+        case .copy:
+            return copy(state: state)
+        case .search:
+            searchInput = ""
+            searchTarget = focus == .log && inspectedSeq == nil ? .log : .detail
+        case .searchNext, .searchPrevious:
+            jump(forward: command == .searchNext, state: state)
+        case .refresh, .userinfo, .introspect, .revoke, .checkRotation:
+            return tokenAction(command, state: state)
         }
         return []
+    }
+
+    /// Whether the follow-up token actions apply now: the token step is on display and the flow completed.
+    public func tokenActionsAvailable(in state: FlowState) -> Bool {
+        guard state.tokens != nil, case .completed = state.outcome else { return false }
+        return displayedStep(in: state) == .tokenExchanged && inspectedSeq == nil
+    }
+
+    private mutating func tokenAction(_ command: UICommand, state: FlowState) -> [UIEffect] {
+        guard let name = command.actionName else { return [] }
+        guard state.tokens != nil else {
+            notice = state.isFinished ? "No tokens were issued, so there is nothing to \(name)." : "\(name) works on the tokens of the exchange; wait for it to finish."
+            return []
+        }
+        if displayedStep(in: state) != .tokenExchanged || inspectedSeq != nil {
+            // Show the step where the request and its answer will appear.
+            selectedStep = .tokenExchanged
+            followsCurrentStep = false
+            inspectedSeq = nil
+            detailScroll = 0
+        }
+        notice = "\(name): request sent; its answer appears under Follow-up requests"
+        return [.send(.action(name))]
+    }
+
+    // MARK: - Search
+
+    private mutating func typeSearch(_ key: Key, state: FlowState) -> [UIEffect] {
+        switch key {
+        case .char(let c):
+            searchInput?.append(c)
+        case .backspace:
+            if searchInput?.isEmpty ?? true { searchInput = nil } else { searchInput?.removeLast() }
+        case .escape:
+            searchInput = nil
+        case .enter:
+            let query = searchInput ?? ""
+            searchInput = nil
+            guard !query.isEmpty else {
+                search = nil
+                notice = "Search cleared"
+                return []
+            }
+            search = SearchState(query: query, pane: searchTarget)
+            jump(forward: true, state: state, fromStart: true)
+        case .interrupt:
+            searchInput = nil
+            return [.quit(.interrupted)]
+        default:
+            break
+        }
+        return []
+    }
+
+    /// The indices of the laid-out detail lines that contain `query` (any case), at the width of the last frame.
+    public func detailMatches(_ query: String, state: FlowState) -> [Int] {
+        let glyphs: Glyphs = metrics.asciiOnly ? .ascii : .unicode
+        let now = state.lastEventAt ?? state.startedAt ?? Date(timeIntervalSince1970: 0)
+        let lines = DetailView(state: state, ui: self, glyphs: glyphs, now: now).document().layout(width: max(1, metrics.detailWidth), asciiOnly: metrics.asciiOnly)
+        let q = query.lowercased()
+        return lines.indices.filter { lines[$0].spans.map(\.text).joined().lowercased().contains(q) }
+    }
+
+    /// The `seq` of every event in the log whose line (type and summary) contains `query`, any case.
+    public func logMatches(_ query: String, state: FlowState) -> [Int] {
+        let q = query.lowercased()
+        return state.log.filter { e in
+            let reveal = e.step.map(isRevealed) ?? revealByDefault
+            return (e.type + " " + e.summary(reveal: reveal)).lowercased().contains(q)
+        }.map(\.seq)
+    }
+
+    /// Moves to the next (or previous) match, wrapping round; the first jump of a new search goes to the first
+    /// match at or after what is on screen, as in less.
+    private mutating func jump(forward: Bool, state: FlowState, fromStart: Bool = false) {
+        guard var s = search else {
+            notice = "No search yet: press / to search"
+            return
+        }
+        let matches = s.pane == .log ? logMatches(s.query, state: state) : detailMatches(s.query, state: state)
+        guard !matches.isEmpty else {
+            notice = "No match for \"\(s.query)\""
+            return
+        }
+        let origin: Int
+        if fromStart || s.current == nil {
+            origin = s.pane == .log ? (logIndex(in: state).map { state.log[$0].seq } ?? 0) : detailScroll
+        } else {
+            origin = s.current ?? 0
+        }
+        let pick: Int
+        if fromStart || s.current == nil {
+            pick = forward ? (matches.firstIndex { $0 >= origin } ?? 0) : (matches.lastIndex { $0 <= origin } ?? matches.count - 1)
+        } else if forward {
+            pick = matches.firstIndex { $0 > origin } ?? 0
+        } else {
+            pick = matches.lastIndex { $0 < origin } ?? matches.count - 1
+        }
+        let target = matches[pick]
+        s.current = target
+        search = s
+        if s.pane == .log {
+            logSelection = target
+        } else {
+            // A little context above the match; the renderer keeps the scroll inside the document.
+            detailScroll = max(0, target - 2)
+        }
+        let wrapped = !fromStart && s.current != nil && ((forward && pick == 0 && matches.count > 1 && target <= origin) || (!forward && pick == matches.count - 1 && matches.count > 1 && target >= origin))
+        notice = "\"\(s.query)\": match \(pick + 1) of \(matches.count)" + (wrapped ? " (wrapped)" : "") + " · n next, N previous"
+    }
+
+    // MARK: - Mouse
+
+    private mutating func mouse(_ m: MouseEvent, state: FlowState) {
+        if showingHelp {
+            let maxScroll = max(0, metrics.helpLines - metrics.helpRows)
+            if m.kind == .wheelUp { helpScroll = max(0, helpScroll - 3) }
+            if m.kind == .wheelDown { helpScroll = min(maxScroll, helpScroll + 3) }
+            return
+        }
+        let pane: Pane
+        if metrics.timelineRect.contains(x: m.x, y: m.y) {
+            pane = .timeline
+        } else if metrics.detailRect.contains(x: m.x, y: m.y) {
+            pane = .detail
+        } else if metrics.logRect.contains(x: m.x, y: m.y) {
+            pane = .log
+        } else {
+            return
+        }
+        switch m.kind {
+        case .wheelUp, .wheelDown:
+            let command: UICommand = m.kind == .wheelUp ? .moveUp : .moveDown
+            let before = focus
+            focus = pane
+            for _ in 0..<(pane == .timeline ? 1 : 3) { move(command, state: state) }
+            focus = before
+        case .press:
+            focus = pane
+            switch pane {
+            case .timeline:
+                guard let step = metrics.timelineRowSteps[m.y] else { return }
+                if step != displayedStep(in: state) { detailScroll = 0 }
+                selectedStep = step
+                followsCurrentStep = false
+                inspectedSeq = nil
+            case .log:
+                guard let seq = metrics.logRowSeqs[m.y] else { return }
+                logSelection = seq == state.log.last?.seq ? nil : seq
+            case .detail:
+                break
+            }
+        }
     }
 
     private mutating func open(state: FlowState) {

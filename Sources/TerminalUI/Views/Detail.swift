@@ -24,6 +24,10 @@ struct DetailView {
         var doc = Document()
         header(&doc)
         failure(&doc)
+        if step == .tokenExchanged {
+            lifetimes(&doc)
+            followUpSummary(&doc)
+        }
         doc.heading(state[step].status == .waiting ? "What will happen" : "What just happened, and why")
         doc.text(Glossary.stepExplanation(key: step.key) ?? "", .text)
         switch step {
@@ -223,10 +227,9 @@ struct DetailView {
         if callbacks.isEmpty {
             doc.line(Span("Nothing has reached the listener yet.", .muted))
         } else {
-            var counts: [CallbackVerdict: Int] = [:]
-            for c in callbacks { counts[c.callback.verdict, default: 0] += 1 }
-            let summary = CallbackVerdict.allCases.compactMap { v in counts[v].map { "\(Format.count($0)) \(v.rawValue)" } }.joined(separator: ", ")
-            doc.line([Span(summary, .text)] + (callbacks.dropped > 0 ? [Span(" (of the newest \(Format.count(callbacks.count)); \(Format.count(callbacks.dropped)) older not kept)", .muted)] : []), indent: 2)
+            // Exact counts over every request, including those the bounded list below no longer holds.
+            let summary = CallbackVerdict.allCases.compactMap { v in state.callbackCounts[v].map { "\(Format.count($0)) \(v.rawValue)" } }.joined(separator: ", ")
+            doc.line([Span(summary, .text)] + (callbacks.dropped > 0 ? [Span(" (the newest \(Format.count(callbacks.count)) are kept for inspection; \(Format.count(callbacks.dropped)) older not kept)", .muted)] : []), indent: 2)
         }
         let chosen = callbacks.last(where: { $0.callback.verdict == .accepted })
             ?? callbacks.last(where: { [.stateMismatch, .errorResponse, .malformed].contains($0.callback.verdict) })
@@ -336,10 +339,12 @@ struct DetailView {
             doc.blank()
             doc.line(Span("No token request has been sent yet.", .muted))
         }
-        let follow = state.hops.filter { !["discovery"].contains($0.request.purpose) }
-        if !follow.isEmpty {
-            doc.heading("Other requests (\(follow.count))")
-            for hop in follow { hopDocument(&doc, hop) }
+        followUpDetails(&doc)
+        let actions = Set(FlowController.actionNames)
+        let other = state.hops.filter { $0.request.purpose != "discovery" && !actions.contains($0.request.purpose) }
+        if !other.isEmpty {
+            doc.heading("Other requests (\(other.count))")
+            for hop in other { hopDocument(&doc, hop) }
         }
     }
 

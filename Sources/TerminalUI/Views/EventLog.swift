@@ -17,11 +17,14 @@ struct EventLogView {
         return t
     }
 
-    func draw(into grid: inout CellGrid, _ r: Rect) {
+    /// Draws the visible events and returns the `seq` shown on each row (for mouse clicks).
+    @discardableResult
+    func draw(into grid: inout CellGrid, _ r: Rect) -> [Int: Int] {
         let log = state.log
+        var rows: [Int: Int] = [:]
         guard r.height > 0, !log.isEmpty else {
             if r.height > 0 { grid.write("No events yet.", x: r.x + 1, y: r.y, role: .muted, limit: r.maxX) }
-            return
+            return rows
         }
         let selected = ui.logIndex(in: state) ?? log.count - 1
         // Keep the selection on screen: the window ends at it, or later when it is near the top.
@@ -37,7 +40,10 @@ struct EventLogView {
             x = grid.write(Text.pad(event.type, to: typeWidth) + " ", x: x, y: y, role: event.role, limit: r.maxX)
             grid.write(Text.truncate(event.summary(reveal: reveal), to: r.maxX - x - 1, ellipsis: glyphs.ellipsis, asciiOnly: glyphs.asciiOnly), x: x, y: y, role: .text, limit: r.maxX)
             if i == selected, highlight { grid.restyle(x: r.x, y: y, width: r.width, role: .selection) }
+            if let q = ui.search, q.pane == .log { grid.highlight(q.query, y: y, from: r.x, to: r.maxX) }
+            rows[y] = event.seq
         }
+        return rows
     }
 }
 
@@ -71,6 +77,15 @@ struct StatusLine {
         grid.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .background)
         var x = r.x
         let limit = r.maxX
+        if let input = ui.searchInput {
+            let whereTo = ui.searchTarget == .log ? "events" : "detail"
+            let hints = " Enter find \(glyphs.separator) Esc cancel "
+            x = grid.write(" Search \(whereTo): /", x: x, y: r.y, role: .keyHint, limit: limit)
+            x = grid.write(input, x: x, y: r.y, role: .text, limit: limit - CellGrid.columns(hints))
+            grid.write(glyphs.asciiOnly ? "_" : "▏", x: x, y: r.y, role: .keyHint, limit: limit)
+            grid.write(hints, x: limit - CellGrid.columns(hints, asciiOnly: glyphs.asciiOnly), y: r.y, role: .muted, limit: limit)
+            return
+        }
         if let w = state.waiting {
             let keys = ui.keymap.keys(for: .proceed, in: ui.focus.context)
             x = grid.write(" \(glyphs.paused) WAITING: " + Self.continueHint(prompt: w.prompt, keys: Array(keys.prefix(1))), x: x, y: r.y, role: .selection, limit: limit)
@@ -87,7 +102,9 @@ struct StatusLine {
             }
         }
         var facts: [String] = []
-        if !state.listenerAddresses.isEmpty { facts.append("listening " + state.listenerAddresses.joined(separator: ", ")) }
+        let tokenActions = ui.tokenActionsAvailable(in: state)
+        // Once the flow completed with tokens, the keys for them matter more than where the listener was.
+        if !state.listenerAddresses.isEmpty, !tokenActions { facts.append("listening " + state.listenerAddresses.joined(separator: ", ")) }
         if let e = elapsed, state.outcome == .running { facts.append(Format.elapsed(e)) }
         if let e = elapsed, case .failed = state.outcome { facts.append("after " + Format.duration(e)) }
         if let n = ui.notice { facts.insert(n, at: 0) }
@@ -99,10 +116,18 @@ struct StatusLine {
         }
         // Facts first; key hints fill what is left from the right, the least useful dropped first, but "? help"
         // and "q quit" always stay.
-        var shown = ui.keymap.hints(for: ui.context, waiting: state.waiting != nil)
         let keep = state.waiting == nil ? 2 : 0
-        while shown.count > keep, (x - r.x) + CellGrid.columns(factsText) + width(shown) + 1 > r.width {
-            shown.remove(at: max(0, shown.count - 3))
+        func fitted(compact: Bool) -> [(keys: String, action: String)] {
+            var shown = ui.keymap.hints(for: ui.context, waiting: state.waiting != nil, tokenActions: tokenActions, compact: compact)
+            while shown.count > keep, (x - r.x) + CellGrid.columns(factsText) + width(shown) + 1 > r.width {
+                shown.remove(at: max(0, shown.count - 3))
+            }
+            return shown
+        }
+        var shown = fitted(compact: false)
+        // All five token actions or none: when they do not all fit, they share one hint.
+        if tokenActions, ui.context != .help, shown.filter({ ["refresh", "userinfo", "introspect", "revoke", "rotation"].contains($0.action) }).count < 5 {
+            shown = fitted(compact: true)
         }
         let hintsAt = limit - width(shown)
         let factsRoom = max(0, hintsAt - x - 1)

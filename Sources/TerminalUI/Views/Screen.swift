@@ -16,6 +16,9 @@ struct Rect: Hashable {
     var x, y, width, height: Int
     var inner: Rect { Rect(x: x + 1, y: y + 1, width: max(0, width - 2), height: max(0, height - 2)) }
     var maxX: Int { x + width }
+    static let zero = Rect(x: 0, y: 0, width: 0, height: 0)
+
+    func contains(x px: Int, y py: Int) -> Bool { px >= x && px < x + width && py >= y && py < y + height }
 }
 
 /// Where each pane goes for a window size.
@@ -56,8 +59,11 @@ struct ScreenRenderer {
 
         let timeline = TimelineView(state: state, ui: ui, glyphs: glyphs, now: clockNow)
         drawBox(&grid, layout.timeline, title: "Flow", focused: ui.focus == .timeline && !ui.showingHelp)
-        timeline.draw(into: &grid, layout.timeline.inner)
+        metrics.timelineRowSteps = timeline.draw(into: &grid, layout.timeline.inner)
         metrics.timelineRows = layout.timeline.inner.height
+        metrics.timelineRect = layout.timeline
+        metrics.detailRect = layout.detail
+        metrics.logRect = layout.log
 
         let detail = DetailView(state: state, ui: ui, glyphs: glyphs, now: clockNow)
         let lines = detail.document().layout(width: max(1, layout.detail.inner.width - 1), asciiOnly: glyphs.asciiOnly)
@@ -68,16 +74,24 @@ struct ScreenRenderer {
         if lines.count > rows { detailTitle += " \(glyphs.separator) \(scroll + 1)-\(min(lines.count, scroll + rows))/\(lines.count)" }
         drawBox(&grid, layout.detail, title: detailTitle, focused: ui.focus == .detail && !ui.showingHelp)
         let inner = layout.detail.inner
+        let search = ui.search.flatMap { $0.pane == .detail ? $0 : nil }
         for (i, line) in lines.dropFirst(scroll).prefix(rows).enumerated() {
             grid.draw(line, x: inner.x + 1, y: inner.y + i, limit: inner.maxX)
+            if let q = search {
+                grid.highlight(q.query, y: inner.y + i, from: inner.x + 1, to: inner.maxX)
+                // The current match is marked in the margin, so n and N show where they went.
+                if q.current == scroll + i { grid.write(glyphs.selected, x: inner.x, y: inner.y + i, role: .searchMatch) }
+            }
         }
         drawScrollMarks(&grid, layout.detail, scroll: scroll, total: lines.count, rows: rows)
         metrics.detailRows = rows
         metrics.detailLines = lines.count
+        metrics.detailWidth = max(1, layout.detail.inner.width - 1)
+        metrics.asciiOnly = glyphs.asciiOnly
 
         let log = EventLogView(state: state, ui: ui, glyphs: glyphs)
         drawBox(&grid, layout.log, title: log.title, focused: ui.focus == .log && !ui.showingHelp)
-        log.draw(into: &grid, layout.log.inner)
+        metrics.logRowSeqs = log.draw(into: &grid, layout.log.inner)
         metrics.logRows = layout.log.inner.height
 
         StatusLine(state: state, ui: ui, glyphs: glyphs, now: clockNow).draw(into: &grid, layout.status)
@@ -164,6 +178,10 @@ struct ScreenRenderer {
                  Span(glyphs.done, .stepDone), Span(" done   "), Span(glyphs.failed, .stepFailed), Span(" failed"))
         doc.line(Span(glyphs.ok, .stepDone), Span(" check passed   "), Span(glyphs.info, .findingInfo), Span(" note   "),
                  Span(glyphs.warn, .findingWarn), Span(" warning   "), Span(glyphs.fail, .findingError), Span(" check failed"))
+        if !ui.configProblems.isEmpty {
+            doc.heading("Problems with the theme or the key bindings")
+            for p in ui.configProblems { doc.line([Span("\(glyphs.warn) ", .findingWarn), Span(p, .findingWarn)], indent: 2) }
+        }
         doc.heading("Reading the screen")
         doc.text("Left: the four steps of the authorization-code flow, live. Right: what the selected step sent and received, with every parameter explained and the RFC section that defines it. Bottom: every event, newest last. Secrets are shown as a prefix and their length until r reveals them for the selected step.", .text)
         let lines = doc.layout(width: boxWidth - 4, asciiOnly: glyphs.asciiOnly)
@@ -202,5 +220,37 @@ enum Text {
     static func pad(_ s: String, to width: Int, asciiOnly: Bool = false) -> String {
         let w = CellGrid.columns(s, asciiOnly: asciiOnly)
         return w >= width ? s : s + String(repeating: " ", count: width - w)
+    }
+}
+
+extension CellGrid {
+    /// Marks every occurrence of `query` (any case) in row `y` between `from` and `to` with the search role,
+    /// reading the cells as drawn, so it finds exactly what the user sees.
+    mutating func highlight(_ query: String, y: Int, from: Int, to: Int) {
+        let needle = Array(query.lowercased())
+        guard !needle.isEmpty, y >= 0, y < height else { return }
+        var xs: [Int] = []
+        var chars: [Character] = []
+        for x in max(0, from)..<min(width, to) {
+            let c = self[x, y]
+            if c.width == 0 { continue }
+            for ch in c.text.lowercased() {
+                xs.append(x)
+                chars.append(ch)
+            }
+        }
+        guard chars.count >= needle.count else { return }
+        var i = 0
+        while i + needle.count <= chars.count {
+            if Array(chars[i..<(i + needle.count)]) == needle {
+                for k in i..<(i + needle.count) {
+                    let x = xs[k]
+                    restyle(x: x, y: y, width: max(1, Int(self[x, y].width)), role: .searchMatch)
+                }
+                i += needle.count
+            } else {
+                i += 1
+            }
+        }
     }
 }

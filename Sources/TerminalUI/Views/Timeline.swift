@@ -40,8 +40,11 @@ struct TimelineView {
         return give
     }
 
-    func draw(into grid: inout CellGrid, _ r: Rect) {
-        guard r.width > 0, r.height > 0 else { return }
+    /// Draws the steps and returns which step each drawn row belongs to (for mouse clicks).
+    @discardableResult
+    func draw(into grid: inout CellGrid, _ r: Rect) -> [Int: FlowStep] {
+        var rows: [Int: FlowStep] = [:]
+        guard r.width > 0, r.height > 0 else { return rows }
         let give = allowances(rows: r.height)
         let shown = ui.displayedStep(in: state)
         var y = r.y
@@ -49,6 +52,7 @@ struct TimelineView {
         for s in state.steps {
             guard y < r.y + r.height else { break }
             drawStepLine(&grid, s, x: r.x, y: y, width: r.width, selected: s.step == shown, millis: showMillis)
+            rows[y] = s.step
             y += 1
             let allowance = give[s.step.rawValue]
             let subs = s.substeps
@@ -57,11 +61,13 @@ struct TimelineView {
             let visibleCount = hiddenHere ? allowance - 1 : subs.count
             let earlier = subs.dropped + (subs.count - visibleCount)
             if earlier > 0, y < r.y + r.height {
+                rows[y] = s.step
                 grid.write("  \(glyphs.ellipsis) \(Format.count(earlier)) earlier", x: r.x, y: y, role: .muted, limit: r.maxX)
                 y += 1
             }
             for sub in subs.suffix(max(0, visibleCount)) {
                 guard y < r.y + r.height else { break }
+                rows[y] = s.step
                 var x = grid.write("  " + glyphs.substep(sub.kind) + " ", x: r.x, y: y, role: sub.kind.role, limit: r.maxX)
                 x = grid.write(Text.truncate(sub.text, to: r.maxX - x, ellipsis: glyphs.ellipsis, asciiOnly: glyphs.asciiOnly), x: x, y: y, role: sub.kind == .fail ? .findingError : .text, limit: r.maxX)
                 y += 1
@@ -70,6 +76,7 @@ struct TimelineView {
         if state.started == nil, state.log.isEmpty, y + 1 < r.y + r.height {
             grid.write("Waiting for the flow to start…", x: r.x + 1, y: y + 1, role: .muted, limit: r.maxX)
         }
+        return rows
     }
 
     func drawStepLine(_ grid: inout CellGrid, _ s: StepState, x: Int, y: Int, width: Int, selected: Bool, millis: Bool) {

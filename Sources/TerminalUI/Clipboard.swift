@@ -1,0 +1,68 @@
+import FlowEngine
+import Foundation
+import OAuthCore
+
+/// Copying to the clipboard of the terminal the user sits at, through OSC 52: the terminal (or tmux, with
+/// `set-clipboard on`, the default `external` passing it on) puts the text on its clipboard, which works over
+/// SSH where no local clipboard tool could.
+public enum OSC52 {
+    /// `ESC ] 52 ; c ; <base64 of the UTF-8 text> BEL`.
+    public static func sequence(for text: String) -> [UInt8] {
+        Array("\u{1b}]52;c;".utf8) + Array(Data(text.utf8).base64EncodedString().utf8) + [0x07]
+    }
+}
+
+extension UIState {
+    /// What `y` copies: the event selected in the log or opened from it (its JSONL line); otherwise the value of
+    /// the displayed step: the authorization URL, the code, or the newest access token. Secrets are copied only
+    /// when they are shown in clear, as on screen.
+    mutating func copy(state: FlowState) -> [UIEffect] {
+        let event: FlowEvent?
+        if let e = inspectedEvent(in: state) {
+            event = e
+        } else if focus == .log, let i = logIndex(in: state) {
+            event = state.log[i]
+        } else {
+            event = nil
+        }
+        if let e = event {
+            let reveal = e.step.map(isRevealed) ?? revealByDefault
+            let line = e.jsonLine(reveal: reveal)
+            notice = "Copied event #\(e.seq) (\(e.type)) as JSON to the clipboard (OSC 52)"
+            return [.copy(line)]
+        }
+        let step = displayedStep(in: state)
+        let what: String
+        let value: Sensitive
+        switch step {
+        case .urlBuilt, .userRedirected:
+            guard let a = state.authorization else {
+                notice = "Nothing to copy yet: the authorization URL has not been built."
+                return []
+            }
+            what = "the authorization URL"
+            value = Sensitive(public: a.url)
+        case .codeReceived:
+            guard let c = state.code else {
+                notice = "Nothing to copy yet: no code has arrived."
+                return []
+            }
+            what = "the authorization code"
+            value = c.code
+        case .tokenExchanged:
+            guard let t = state.tokens else {
+                notice = "Nothing to copy yet: no tokens were issued."
+                return []
+            }
+            what = "the access token"
+            value = state.actions.last(where: { $0.action == "refresh" && $0.ok && $0.accessToken != nil })?.accessToken ?? t.accessToken
+        }
+        if value.isRedacted, !isRevealed(step) {
+            notice = "\(what.capitalizedFirst) is hidden: press r to show it, then y copies it."
+            return []
+        }
+        let text = value.display(reveal: isRevealed(step))
+        notice = "Copied \(what) (\(text.count) characters) to the clipboard (OSC 52)"
+        return [.copy(text)]
+    }
+}
