@@ -14,6 +14,10 @@ struct ValidAuthorizationRequest: Sendable {
     var codeChallengeMethod: PKCEMethod?
     var nonce: String?
     var prompt: [String]
+    /// The `iss` of the ID tokens this grant will get.
+    var issuer: String
+    /// Whether the grant gets a refresh token, by the personality's rule.
+    var refreshable: Bool
 }
 
 /// The verdict on an authorization request.
@@ -22,17 +26,29 @@ enum AuthorizationCheck: Sendable {
     case refuse(title: String, message: String)
     /// A request error the client should learn of through its redirect URI (RFC 6749 §4.1.2.1).
     case redirectError(redirectURI: String, state: String?, error: ProtocolError)
+    /// GitHub's answer to a `redirect_uri` outside the callback URL: back to the registered callback URL with
+    /// `error=redirect_uri_mismatch`.
+    case redirectMismatch(registered: String, state: String?, message: String)
     case valid(ValidAuthorizationRequest)
 }
 
+/// Where an authorization request arrived: the path the consent form posts back to, and Microsoft's tenant.
+struct AuthorizationContext: Sendable {
+    var path: String = "/authorize"
+    var tenant: String?
+}
+
 extension ProviderCore {
-    /// `GET /authorize`: checks the request, then shows the consent page or, with `autoApprove`, answers at once.
-    func authorize(query fields: [FormField]) -> HTTPReply {
-        switch checkAuthorization(fields) {
+    /// `GET` on the authorization endpoint: checks the request, then shows the consent page or, with `autoApprove`,
+    /// answers at once.
+    func authorize(query fields: [FormField], context: AuthorizationContext = AuthorizationContext()) -> HTTPReply {
+        switch checkAuthorization(fields, context: context) {
         case .refuse(let title, let message):
             return .html(HTML.errorPage(title: title, message: message), status: 400)
         case .redirectError(let uri, let state, let error):
             return errorRedirect(uri, state: state, error)
+        case .redirectMismatch(let registered, let state, let message):
+            return gitHubRedirectMismatch(registered, state: state, message: message)
         case .valid(let request):
             if configuration.autoApprove { return approve(request) }
             if request.prompt.contains("none") {
@@ -41,20 +57,22 @@ extension ProviderCore {
             }
             return .html(HTML.consentPage(
                 clientID: request.client.id, user: user, scopes: request.scopes,
-                parameters: fields.map { ($0.name, $0.value) }
+                parameters: fields.map { ($0.name, $0.value) }, action: context.path
             ))
         }
     }
 
-    /// `POST /authorize`: the consent form. Its hidden fields are checked again from scratch, since the browser may
-    /// have changed them; `decision` says what the user chose.
-    func authorizeDecision(form fields: [FormField]) -> HTTPReply {
+    /// `POST` on the authorization endpoint: the consent form. Its hidden fields are checked again from scratch,
+    /// since the browser may have changed them; `decision` says what the user chose.
+    func authorizeDecision(form fields: [FormField], context: AuthorizationContext = AuthorizationContext()) -> HTTPReply {
         let decisions = fields.values("decision")
-        switch checkAuthorization(fields.filter { $0.name != "decision" }) {
+        switch checkAuthorization(fields.filter { $0.name != "decision" }, context: context) {
         case .refuse(let title, let message):
             return .html(HTML.errorPage(title: title, message: message), status: 400)
         case .redirectError(let uri, let state, let error):
             return errorRedirect(uri, state: state, error)
+        case .redirectMismatch(let registered, let state, let message):
+            return gitHubRedirectMismatch(registered, state: state, message: message)
         case .valid(let request):
             switch decisions {
             case ["approve"]:
@@ -83,7 +101,9 @@ extension ProviderCore {
             scopes: request.scopes,
             user: user,
             authTime: now,
-            expiresAt: now.addingTimeInterval(configuration.codeLifetime.timeInterval)
+            expiresAt: now.addingTimeInterval(rules.codeLifetime),
+            issuer: request.issuer,
+            refreshable: request.refreshable
         )
         store.withLock { store in
             store.sweep(now: now)
@@ -91,15 +111,24 @@ extension ProviderCore {
         }
         var params = [("code", record.code)]
         if let state = request.state { params.append(("state", state)) }
+        switch personality {
+        case .google:
+            // Google echoes the granted scope, the account index and the prompt shown.
+            params += [("scope", GoogleScopes.display(request.scopes)), ("authuser", "0"), ("prompt", "consent")]
+        case .microsoft:
+            params.append(("session_state", UUID().uuidString.lowercased()))
+        default:
+            break
+        }
         if let iss = callbackIssuer { params.append(("iss", iss)) }
         return .redirect(to: RedirectURIMatching.location(base: request.redirectURI, parameters: params))
     }
 
-    /// The `iss` of authorization responses (RFC 9207 §2): the issuer, unless a fault leaves it out or names
-    /// another issuer.
+    /// The `iss` of authorization responses (RFC 9207 §2), for personalities that send it: the issuer, unless a
+    /// fault leaves it out or names another issuer. `wrongIssParameter` adds a foreign `iss` everywhere.
     var callbackIssuer: String? {
-        if configuration.faults.contains(.missingIssParameter) { return nil }
         if configuration.faults.contains(.wrongIssParameter) { return MockFault.foreignIssuer }
+        if configuration.faults.contains(.missingIssParameter) || !rules.sendsIssParameter { return nil }
         return issuer
     }
 
@@ -111,9 +140,20 @@ extension ProviderCore {
         return .redirect(to: RedirectURIMatching.location(base: redirectURI, parameters: params))
     }
 
+    /// GitHub sends a mismatched `redirect_uri` back to the registered callback URL with `redirect_uri_mismatch`.
+    func gitHubRedirectMismatch(_ registered: String, state: String?, message: String) -> HTTPReply {
+        var params = [
+            ("error", "redirect_uri_mismatch"),
+            ("error_description", message),
+            ("error_uri", "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/#redirect-uri-mismatch"),
+        ]
+        if let state { params.append(("state", state)) }
+        return .redirect(to: RedirectURIMatching.location(base: registered, parameters: params))
+    }
+
     /// Checks an authorization request. The client and redirect URI come first: until both are verified, nothing
     /// may be sent to the redirect URI.
-    func checkAuthorization(_ fields: [FormField]) -> AuthorizationCheck {
+    func checkAuthorization(_ fields: [FormField], context: AuthorizationContext = AuthorizationContext()) -> AuthorizationCheck {
         let clientIDs = fields.values("client_id")
         guard let clientID = clientIDs.first, !clientID.isEmpty else {
             return .refuse(title: "Missing client_id", message: "The authorization request has no client_id, so the server cannot tell which application is asking (RFC 6749 §4.1.1).")
@@ -139,8 +179,13 @@ extension ProviderCore {
             if let problem = RedirectURIMatching.problem(with: redirectURI) {
                 return .refuse(title: "Invalid redirect_uri", message: "\(problem): \(redirectURI)")
             }
-            guard client.redirectURIs.contains(where: { RedirectURIMatching.matches(requested: redirectURI, registered: $0) }) else {
-                return .refuse(title: "redirect_uri mismatch", message: "redirect_uri \(redirectURI) is not registered for client \(clientID). Registered: \(client.redirectURIs.joined(separator: ", ")). It must match exactly, except that a loopback URI may use any port (RFC 6749 §3.1.2.3, RFC 8252 §7.3, RFC 9700 §4.1.3).")
+            guard client.redirectURIs.contains(where: { RedirectURIMatching.matches(requested: redirectURI, registered: $0, rule: rules.redirectRule) }) else {
+                let message = RedirectURIMatching.mismatchExplanation(
+                    requested: redirectURI, registered: client.redirectURIs, clientID: clientID, rule: rules.redirectRule, provider: personality.displayName)
+                if personality == .github, let registered = client.redirectURIs.first {
+                    return .redirectMismatch(registered: registered, state: fields.first("state"), message: message)
+                }
+                return .refuse(title: "redirect_uri mismatch", message: message)
             }
         default:
             return .refuse(title: "Repeated redirect_uri", message: "redirect_uri appears \(redirectURIs.count) times; each parameter may appear only once (RFC 6749 §3.1).")
@@ -156,17 +201,50 @@ extension ProviderCore {
         }
 
         guard let responseType = fields.first("response_type") else {
+            if personality == .github {
+                // GitHub's web flow has only one response type and does not ask for it.
+                return checkScopesAndPKCE(fields, client: client, redirectURIs: redirectURIs, redirectURI: redirectURI, context: context, error: error)
+            }
             return error(.invalidRequest, "response_type is missing; use response_type=code (RFC 6749 §4.1.1)")
         }
         guard responseType == "code" else {
             return error(.unsupportedResponseType, "response_type \(responseType) is not supported; this provider only does the authorization code flow, response_type=code")
         }
+        return checkScopesAndPKCE(fields, client: client, redirectURIs: redirectURIs, redirectURI: redirectURI, context: context, error: error)
+    }
 
-        var scopes = (fields.first("scope") ?? "").split(separator: " ").map(String.init)
-        if scopes.isEmpty { scopes = Self.defaultScopes }
-        let unknown = scopes.filter { !Self.supportedScopes.contains($0) }
-        if !unknown.isEmpty {
-            return error(.invalidScope, "unknown scope \(unknown.joined(separator: " ")); supported: \(Self.supportedScopes.joined(separator: " ")) (RFC 6749 §3.3)")
+    private func checkScopesAndPKCE(
+        _ fields: [FormField], client: MockClient, redirectURIs: [String], redirectURI: String, context: AuthorizationContext,
+        error: (OAuthErrorCode, String) -> AuthorizationCheck
+    ) -> AuthorizationCheck {
+        for required in rules.requiredAuthorizationParameters {
+            switch fields.first(required.name) {
+            case nil:
+                return error(.invalidRequest, "\(required.name) is missing: \(personality.displayName) requires \(required.name)=\(required.value) on the authorization request")
+            case let value? where value != required.value:
+                return error(.invalidRequest, "\(required.name) is \(value), but \(personality.displayName) requires \(required.name)=\(required.value)")
+            default:
+                continue
+            }
+        }
+
+        let separators = rules.scopeSeparators
+        var scopes = (fields.first("scope") ?? "").split(whereSeparator: { separators.contains($0) }).map(String.init)
+        if scopes.isEmpty { scopes = rules.defaultScopes }
+        let unknown: [String]
+        switch rules.scopePolicy {
+        case .known(let supported):
+            unknown = scopes.filter { !supported.contains($0) }
+            if !unknown.isEmpty {
+                return error(.invalidScope, "unknown scope \(unknown.joined(separator: " ")); supported: \(supported.joined(separator: " ")) (RFC 6749 §3.3)")
+            }
+        case .google:
+            unknown = scopes.filter { !GoogleScopes.isKnown($0) }
+            if !unknown.isEmpty {
+                return error(.invalidScope, "Some requested scopes were invalid: \(unknown.joined(separator: " ")). Google takes openid, email, profile and https://www.googleapis.com/auth/... scopes")
+            }
+        case .any:
+            break
         }
         var seen = Set<String>()
         scopes = scopes.filter { seen.insert($0).inserted }
@@ -187,20 +265,48 @@ extension ProviderCore {
             }
         } else if methodText != nil {
             return error(.invalidRequest, "code_challenge_method was sent without code_challenge (RFC 7636 §4.3)")
-        } else if configuration.requirePKCE {
+        } else if rules.requirePKCE {
             return error(.invalidRequest, "code_challenge is required: this provider requires PKCE with S256 (RFC 7636 §4.4.1, RFC 9700 §2.1.1)")
+        }
+
+        let refreshable: Bool
+        switch rules.refresh {
+        case .always: refreshable = true
+        case .never: refreshable = false
+        case .withScope(let scope): refreshable = scopes.contains(scope)
+        case .withParameter(let name, let value): refreshable = fields.first(name) == value
         }
 
         return .valid(ValidAuthorizationRequest(
             client: client,
             redirectURI: redirectURI,
             redirectURIParameter: redirectURIs.first,
-            state: state,
+            state: fields.first("state"),
             scopes: scopes,
             codeChallenge: challenge,
             codeChallengeMethod: method,
             nonce: fields.first("nonce"),
-            prompt: (fields.first("prompt") ?? "").split(separator: " ").map(String.init)
+            prompt: (fields.first("prompt") ?? "").split(separator: " ").map(String.init),
+            issuer: issuer(tenant: context.tenant),
+            refreshable: refreshable
         ))
+    }
+}
+
+/// Google's scope names: the short OpenID ones and the URL-shaped API ones.
+enum GoogleScopes {
+    static func isKnown(_ scope: String) -> Bool {
+        ["openid", "email", "profile"].contains(scope) || scope.hasPrefix("https://www.googleapis.com/auth/")
+    }
+
+    /// The `scope` Google reports back: `email` and `profile` in their URL form.
+    static func display(_ scopes: [String]) -> String {
+        scopes.map { scope in
+            switch scope {
+            case "email": return "https://www.googleapis.com/auth/userinfo.email"
+            case "profile": return "https://www.googleapis.com/auth/userinfo.profile"
+            default: return scope
+            }
+        }.joined(separator: " ")
     }
 }

@@ -59,11 +59,19 @@ public struct MockProviderConfiguration: Sendable {
     public var accessTokenLifetime: Duration = .seconds(3600)
     /// The users who can sign in; the first one is the subject (`sub`) of every ID token.
     public var users: [String] = ["alice"]
+    /// The real provider to imitate: its paths, client authentication, body encodings, response shapes and quirks.
+    public var personality: MockPersonality = .oidc
+    /// The API key the `bitbadges` personality expects in the `x-api-key` header of its API requests.
+    public var apiKey: String = MockProviderConfiguration.demoAPIKey
     /// Defects to inject on purpose (none by default), so that tests and demos can show each client check failing.
     public var faults: Set<MockFault> = []
 
-    /// The defaults: loopback, any free port, the demo client, ES256, consent page, PKCE required.
+    /// The defaults: loopback, any free port, the demo client, the `oidc` personality, ES256, consent page, PKCE
+    /// required, no faults.
     public init() {}
+
+    /// The `x-api-key` the `bitbadges` personality expects unless told otherwise.
+    public static let demoAPIKey = "oauthscope-demo-api-key"
 }
 
 extension Duration {

@@ -44,7 +44,7 @@ enum HTML {
     }
 
     /// The consent page: a form that posts every original parameter back with `decision=approve|deny`.
-    static func consentPage(clientID: String, user: String, scopes: [String], parameters: [(name: String, value: String)]) -> String {
+    static func consentPage(clientID: String, user: String, scopes: [String], parameters: [(name: String, value: String)], action: String = "/authorize") -> String {
         let hidden = parameters
             .map { "<input type=\"hidden\" name=\"\(escape($0.name))\" value=\"\(escape($0.value))\">" }
             .joined(separator: "\n")
@@ -53,7 +53,7 @@ enum HTML {
         <h1>\(escape(clientID)) wants: \(escape(scopes.joined(separator: " ")))</h1>
         <p>Signed in as <strong>\(escape(user))</strong>. The application asks for:</p>
         <ul>\(scopeList)</ul>
-        <form method="post" action="/authorize">
+        <form method="post" action="\(escape(action))">
         \(hidden)
         <button type="submit" name="decision" value="approve">Approve</button>
         <button type="submit" name="decision" value="deny">Deny</button>

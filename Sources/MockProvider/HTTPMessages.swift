@@ -4,16 +4,22 @@ import OAuthCore
 /// A request as the endpoints see it: independent of Hummingbird, so the protocol rules read as plain code.
 struct IncomingRequest: Sendable {
     var method: String
+    /// The path as requested, e.g. `/common/oauth2/v2.0/authorize`.
+    var path: String
     /// The raw (still percent-encoded) query string, without `?`.
     var query: String
     var headers: [(name: String, value: String)]
     var body: String
+    /// The `{tenant}` path segment of the Microsoft personality's routes.
+    var tenant: String?
 
-    init(method: String, query: String = "", headers: [(name: String, value: String)] = [], body: String = "") {
+    init(method: String, path: String = "/", query: String = "", headers: [(name: String, value: String)] = [], body: String = "", tenant: String? = nil) {
         self.method = method
+        self.path = path
         self.query = query
         self.headers = headers
         self.body = body
+        self.tenant = tenant
     }
 
     /// The first value of a header, by case-insensitive name.

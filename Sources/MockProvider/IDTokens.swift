@@ -76,6 +76,19 @@ extension ProviderCore {
             name: scopes.contains("profile") ? UserProfile.name(user) : nil,
             preferredUsername: scopes.contains("profile") ? user : nil
         )
+        switch personality {
+        case .google:
+            claims.azp = client.id
+        case .microsoft:
+            claims.extra = [
+                ("oid", .string(UserProfile.objectID(user))),
+                ("tid", .string(MicrosoftTenant.id)),
+                ("ver", .string("2.0")),
+            ]
+            claims.preferredUsername = UserProfile.email(user)
+        default:
+            break
+        }
         if faults.contains(.wrongAudience) { claims.aud = [MockFault.foreignClientID] }
         if faults.contains(.wrongAuthorizedParty) {
             claims.aud = [client.id, MockFault.foreignClientID]
@@ -129,4 +142,22 @@ extension ProviderCore {
 enum UserProfile {
     static func email(_ user: String) -> String { "\(user)@example.com" }
     static func name(_ user: String) -> String { user.prefix(1).uppercased() + user.dropFirst() }
+    /// A stable number for the user (GitHub's `id`).
+    static func numericID(_ user: String) -> Int {
+        let digest = Array(SHA256.hash(data: Data(("id:" + user).utf8)))
+        return digest.prefix(3).reduce(0) { $0 << 8 | Int($1) } + 1_000_000
+    }
+
+    /// A stable UUID-shaped id for the user (Microsoft's `oid`, Atlassian's site id).
+    static func objectID(_ user: String, salt: String = "oid") -> String {
+        let hex = SHA256.hash(data: Data((salt + ":" + user).utf8)).map { String(format: "%02x", $0) }.joined()
+        let c = Array(hex.prefix(32))
+        return [c[0..<8], c[8..<12], c[12..<16], c[16..<20], c[20..<32]].map { String($0) }.joined(separator: "-")
+    }
+}
+
+/// The directory the Microsoft personality's users belong to.
+enum MicrosoftTenant {
+    /// The `tid` of every ID token: a fixed, made-up directory id.
+    static let id = "3f5c2a1e-0b7d-4e8a-9c61-7d2b4a9e0f13"
 }

@@ -159,34 +159,29 @@ public final class MockProviderServer: Sendable {
     /// Request bodies larger than this are refused; no legitimate OAuth request comes close.
     private static let maxBodySize = 1 << 20
 
+    /// Registers the personality's routes, and only those.
     private static func router(for core: ProviderCore) -> Router<BasicRequestContext> {
         let router = Router()
-        router.get(".well-known/openid-configuration") { _, _ in core.discovery().response }
-        router.get(".well-known/oauth-authorization-server") { _, _ in core.discovery().response }
-        router.get("jwks") { _, _ in core.jwks().response }
-        router.get("authorize") { request, _ in
-            core.authorize(query: FormURLEncoded.decode(request.uri.query ?? "").fields).response
+        for route in PersonalityRoutes.table(core.personality) {
+            let handle = route.handle
+            router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method) ?? .get) { request, context in
+                let incoming = try await incomingRequest(request, tenant: context.parameters.get("tenant"))
+                return await handle(core, incoming).response
+            }
         }
-        router.post("authorize") { request, _ in
-            let incoming = try await incomingRequest(request)
-            return core.authorizeDecision(form: FormURLEncoded.decode(incoming.body).fields).response
-        }
-        router.post("token") { request, _ in await core.token(try await incomingRequest(request)).response }
-        router.get("userinfo") { request, _ in core.userinfo(try await incomingRequest(request)).response }
-        router.post("userinfo") { request, _ in core.userinfo(try await incomingRequest(request)).response }
-        router.post("revoke") { request, _ in core.revoke(try await incomingRequest(request)).response }
-        router.post("introspect") { request, _ in core.introspect(try await incomingRequest(request)).response }
         return router
     }
 
-    private static func incomingRequest(_ request: Request) async throws -> IncomingRequest {
+    private static func incomingRequest(_ request: Request, tenant: String?) async throws -> IncomingRequest {
         var request = request
         let buffer = try await request.collectBody(upTo: maxBodySize)
         return IncomingRequest(
             method: request.method.rawValue,
+            path: request.uri.path,
             query: request.uri.query ?? "",
             headers: request.headers.map { (name: $0.name.canonicalName, value: $0.value) },
-            body: String(buffer: buffer)
+            body: String(buffer: buffer),
+            tenant: tenant
         )
     }
 }

@@ -12,6 +12,9 @@ final class ProviderCore: Sendable {
     static let authMethods = ClientAuthMethod.allCases.map(\.rawValue)
 
     let configuration: MockProviderConfiguration
+    /// The real provider imitated, and the rules that follow from it.
+    let personality: MockPersonality
+    let rules: PersonalityRules
     let keys: SigningKeys
     let clients: [String: MockClient]
     let now: @Sendable () -> Date
@@ -22,6 +25,8 @@ final class ProviderCore: Sendable {
 
     init(configuration: MockProviderConfiguration, keys: SigningKeys, issuer: String, now: @escaping @Sendable () -> Date) {
         self.configuration = configuration
+        self.personality = configuration.personality
+        self.rules = PersonalityRules.of(configuration.personality, configuration)
         self.keys = keys
         self.now = now
         self.issuerText = Mutex(issuer)
@@ -30,9 +35,17 @@ final class ProviderCore: Sendable {
         self.clients = clients
     }
 
-    /// The issuer identifier: `iss` of ID tokens and of authorization responses, and the base of every endpoint URL.
+    /// The base URL (`http://HOST:PORT`): the issuer identifier of the `oidc` and `google` personalities, and the
+    /// base of every endpoint URL.
     var issuer: String {
         get { issuerText.withLock { $0 } }
+    }
+
+    /// The issuer of a request: Microsoft's names the tenant of the path (`BASE/{tenant}/v2.0`), every other
+    /// personality's is the base URL.
+    func issuer(tenant: String?) -> String {
+        if personality == .microsoft { return issuer + "/" + (tenant ?? "common") + "/v2.0" }
+        return issuer
     }
 
     func setIssuer(_ issuer: String) { issuerText.withLock { $0 = issuer } }
@@ -42,34 +55,74 @@ final class ProviderCore: Sendable {
 
     // MARK: - Discovery and keys
 
-    /// OpenID Provider metadata (OIDC Discovery §3), also served as RFC 8414 authorization server metadata.
-    func discoveryDocument() -> JSONValue {
-        let iss = issuer
+    /// OpenID Provider metadata (OIDC Discovery §3), also served as RFC 8414 authorization server metadata by the
+    /// `oidc` personality. Endpoints are the personality's own paths.
+    func discoveryDocument(tenant: String? = nil) -> JSONValue {
+        let base = issuer
+        let iss = issuer(tenant: tenant)
         func strings(_ a: [String]) -> JSONValue { .array(a.map(JSONValue.string)) }
-        return .object([
-            ("issuer", .string(iss)),
-            ("authorization_endpoint", .string(iss + "/authorize")),
-            ("token_endpoint", .string(iss + "/token")),
-            ("jwks_uri", .string(iss + "/jwks")),
-            ("userinfo_endpoint", .string(iss + "/userinfo")),
-            ("revocation_endpoint", .string(iss + "/revoke")),
-            ("introspection_endpoint", .string(iss + "/introspect")),
-            ("response_types_supported", strings(["code"])),
-            ("response_modes_supported", strings(["query"])),
-            ("grant_types_supported", strings(["authorization_code", "refresh_token"])),
-            ("code_challenge_methods_supported", strings([PKCEMethod.s256.rawValue])),
-            ("token_endpoint_auth_methods_supported", strings(Self.authMethods)),
-            ("revocation_endpoint_auth_methods_supported", strings(Self.authMethods)),
-            ("introspection_endpoint_auth_methods_supported", strings(Self.authMethods)),
-            ("id_token_signing_alg_values_supported", strings([keys.algorithm.rawValue])),
-            ("scopes_supported", strings(Self.supportedScopes)),
-            ("subject_types_supported", strings(["public"])),
-            ("claims_supported", strings(["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "preferred_username", "email", "email_verified"])),
-            ("authorization_response_iss_parameter_supported", .bool(true)),
-        ])
+        switch personality {
+        case .google:
+            return .object([
+                ("issuer", .string(iss)),
+                ("authorization_endpoint", .string(base + "/o/oauth2/v2/auth")),
+                ("token_endpoint", .string(base + "/token")),
+                ("userinfo_endpoint", .string(base + "/v1/userinfo")),
+                ("revocation_endpoint", .string(base + "/revoke")),
+                ("jwks_uri", .string(base + "/oauth2/v3/certs")),
+                ("response_types_supported", strings(["code"])),
+                ("subject_types_supported", strings(["public"])),
+                ("id_token_signing_alg_values_supported", strings([keys.algorithm.rawValue])),
+                ("scopes_supported", strings(["openid", "email", "profile"])),
+                ("token_endpoint_auth_methods_supported", strings(["client_secret_post", "client_secret_basic"])),
+                ("claims_supported", strings(["aud", "email", "email_verified", "exp", "iat", "iss", "name", "sub", "azp", "at_hash", "nonce"])),
+                ("code_challenge_methods_supported", strings(["plain", "S256"])),
+                ("grant_types_supported", strings(["authorization_code", "refresh_token"])),
+            ])
+        case .microsoft:
+            let t = tenant ?? "common"
+            return .object([
+                ("token_endpoint", .string(base + "/\(t)/oauth2/v2.0/token")),
+                ("token_endpoint_auth_methods_supported", strings(["client_secret_post", "client_secret_basic"])),
+                ("jwks_uri", .string(base + "/\(t)/discovery/v2.0/keys")),
+                ("response_modes_supported", strings(["query", "fragment", "form_post"])),
+                ("subject_types_supported", strings(["pairwise"])),
+                ("id_token_signing_alg_values_supported", strings([keys.algorithm.rawValue])),
+                ("response_types_supported", strings(["code"])),
+                ("scopes_supported", strings(["openid", "profile", "email", "offline_access"])),
+                ("issuer", .string(iss)),
+                ("authorization_endpoint", .string(base + "/\(t)/oauth2/v2.0/authorize")),
+                ("userinfo_endpoint", .string(base + "/oidc/userinfo")),
+                ("code_challenge_methods_supported", strings(["S256"])),
+                ("claims_supported", strings(["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "email"])),
+                ("tenant_region_scope", .null),
+            ])
+        default:
+            return .object([
+                ("issuer", .string(iss)),
+                ("authorization_endpoint", .string(base + "/authorize")),
+                ("token_endpoint", .string(base + "/token")),
+                ("jwks_uri", .string(base + "/jwks")),
+                ("userinfo_endpoint", .string(base + "/userinfo")),
+                ("revocation_endpoint", .string(base + "/revoke")),
+                ("introspection_endpoint", .string(base + "/introspect")),
+                ("response_types_supported", strings(["code"])),
+                ("response_modes_supported", strings(["query"])),
+                ("grant_types_supported", strings(["authorization_code", "refresh_token"])),
+                ("code_challenge_methods_supported", strings([PKCEMethod.s256.rawValue])),
+                ("token_endpoint_auth_methods_supported", strings(Self.authMethods)),
+                ("revocation_endpoint_auth_methods_supported", strings(Self.authMethods)),
+                ("introspection_endpoint_auth_methods_supported", strings(Self.authMethods)),
+                ("id_token_signing_alg_values_supported", strings([keys.algorithm.rawValue])),
+                ("scopes_supported", strings(Self.supportedScopes)),
+                ("subject_types_supported", strings(["public"])),
+                ("claims_supported", strings(["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "preferred_username", "email", "email_verified"])),
+                ("authorization_response_iss_parameter_supported", .bool(true)),
+            ])
+        }
     }
 
-    func discovery() -> HTTPReply { .json(discoveryDocument(), noStore: false) }
+    func discovery(tenant: String? = nil) -> HTTPReply { .json(discoveryDocument(tenant: tenant), noStore: false) }
 
     /// `GET /jwks`. Under `MockFault.rotatedKey` the first answer lists only the old key and every later one both.
     func jwks() -> HTTPReply {
@@ -83,10 +136,25 @@ final class ProviderCore: Sendable {
 
     // MARK: - Shared helpers
 
-    /// The request parameters of a token, revocation or introspection request: a form body, or a JSON object.
-    func bodyParameters(_ request: IncomingRequest) -> Result<[FormField], ProtocolError> {
+    /// The request parameters of a token, revocation or introspection request, in the encodings the personality
+    /// accepts: a form body, a JSON object, or (GitHub) the query string as well.
+    func bodyParameters(_ request: IncomingRequest, accepting encodings: PersonalityRules.BodyEncodings = .formOrJSON) -> Result<[FormField], ProtocolError> {
         let contentType = request.header("content-type")?.lowercased() ?? ""
-        if contentType.hasPrefix("application/json") {
+        let isJSON = contentType.hasPrefix("application/json")
+        switch encodings {
+        case .json where !isJSON:
+            return .failure(ProtocolError(.invalidRequest, "\(personality.displayName) takes the token request as a JSON object with Content-Type: application/json, not \(contentType.isEmpty ? "an unlabelled body" : contentType)"))
+        case .form where isJSON:
+            return .failure(ProtocolError(.invalidRequest, "\(personality.displayName) takes the token request form-encoded (application/x-www-form-urlencoded, RFC 6749 §4.1.3), not JSON"))
+        case .formJSONOrQuery:
+            let query = FormURLEncoded.decode(request.query).fields
+            if !query.isEmpty {
+                return bodyParameters(request, accepting: .formOrJSON).flatMap { Self.rejectingRepeats(query + $0) }
+            }
+        default:
+            break
+        }
+        if isJSON {
             guard case .object(let members)? = JSONValue.parse(request.body) else {
                 return .failure(ProtocolError(.invalidRequest, "the body is not a JSON object"))
             }
@@ -115,8 +183,9 @@ final class ProviderCore: Sendable {
         return .success(fields)
     }
 
-    /// Client authentication (RFC 6749 §2.3), by the method the client registered.
-    func authenticateClient(_ request: IncomingRequest, _ params: [FormField]) -> Result<MockClient, ClientAuthenticationFailure> {
+    /// Client authentication (RFC 6749 §2.3): by the method the client registered, or, when `accepted` is given, by
+    /// any of the methods a personality's token endpoint takes whatever the registration says.
+    func authenticateClient(_ request: IncomingRequest, _ params: [FormField], accepted: [ClientAuthMethod]? = nil) -> Result<MockClient, ClientAuthenticationFailure> {
         let authorization = request.header("authorization")
         let triedBasic = authorization.map { $0.lowercased().hasPrefix("basic ") || $0.lowercased() == "basic" } ?? false
         func fail(_ description: String, status: Int = 401) -> Result<MockClient, ClientAuthenticationFailure> {
@@ -147,6 +216,18 @@ final class ProviderCore: Sendable {
             }
             return .success(client)
         }
+        if let accepted, client.authMethod != .none, client.secret != nil {
+            if let basic, accepted.contains(.clientSecretBasic) { return checkSecret(basic.clientSecret) }
+            if basic == nil, let bodySecret, accepted.contains(.clientSecretPost) { return checkSecret(bodySecret) }
+            let how = accepted.map { method -> String in
+                switch method {
+                case .clientSecretBasic: return "HTTP Basic (Authorization: Basic base64(client_id:client_secret))"
+                case .clientSecretPost: return rules.tokenBody == .json ? "client_id and client_secret in the JSON body" : "client_id and client_secret in the body"
+                case .none: return "client_id alone"
+                }
+            }
+            return fail("\(personality.displayName) authenticates the client with \(how.joined(separator: " or ")) (RFC 6749 §2.3.1)")
+        }
         switch client.authMethod {
         case .clientSecretBasic:
             guard let basic else {
@@ -168,15 +249,21 @@ final class ProviderCore: Sendable {
 
     /// Authenticates the client of a token, revocation or introspection request, or answers with the error.
     func authenticatedRequest(_ request: IncomingRequest) -> AuthenticatedRequest {
+        switch authenticate(request) {
+        case .failure(let f): return .refused(f.reply)
+        case .success(let (client, params)): return .authenticated(client, params)
+        }
+    }
+
+    /// The parameters and the authenticated client of a request to a client-authenticated endpoint, by the
+    /// personality's rules.
+    func authenticate(_ request: IncomingRequest) -> Result<(MockClient, [FormField]), ClientAuthenticationFailure> {
         let params: [FormField]
-        switch bodyParameters(request) {
-        case .failure(let e): return .refused(.oauthError(e))
+        switch bodyParameters(request, accepting: rules.tokenBody) {
+        case .failure(let e): return .failure(ClientAuthenticationFailure(error: e, status: 400, basicTried: false))
         case .success(let p): params = p
         }
-        switch authenticateClient(request, params) {
-        case .failure(let f): return .refused(f.reply)
-        case .success(let client): return .authenticated(client, params)
-        }
+        return authenticateClient(request, params, accepted: rules.tokenAuthMethods).map { ($0, params) }
     }
 
 }

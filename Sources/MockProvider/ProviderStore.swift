@@ -15,6 +15,10 @@ struct AuthorizationCodeRecord: Sendable {
     var user: String
     var authTime: Date
     var expiresAt: Date
+    /// The `iss` of ID tokens issued from this grant (Microsoft's names the tenant of the request).
+    var issuer: String
+    /// Whether the grant gets a refresh token (the personality's rule, decided at authorization time).
+    var refreshable: Bool
     var used = false
 }
 
@@ -40,6 +44,8 @@ struct RefreshTokenRecord: Sendable {
     var authTime: Date
     var issuedAt: Date
     var expiresAt: Date
+    /// The `iss` of ID tokens issued on refresh.
+    var issuer: String
 }
 
 /// All of the provider's state, in memory. Only ever touched under the provider's lock.
@@ -68,21 +74,39 @@ struct ProviderStore: Sendable {
         return before - accessTokens.count - refreshTokens.count
     }
 
-    /// Issues a fresh access token and refresh token for a grant.
+    /// Issues a fresh access token for a grant, and a fresh refresh token unless `refresh` says otherwise.
     mutating func issueTokens(
         grantID: String, clientID: String, scopes: [String], grantScopes: [String], user: String, authTime: Date,
-        now: Date, accessTokenLifetime: TimeInterval
-    ) -> (access: AccessTokenRecord, refresh: RefreshTokenRecord) {
+        now: Date, accessTokenLifetime: TimeInterval, issuer: String, refresh: RefreshIssuance = .new,
+        accessTokenPrefix: String = "", refreshTokenPrefix: String = ""
+    ) -> (access: AccessTokenRecord, refresh: RefreshTokenRecord?) {
         let access = AccessTokenRecord(
-            token: SecureRandom.token(bytes: 32), grantID: grantID, clientID: clientID, scopes: scopes, user: user,
+            token: accessTokenPrefix + SecureRandom.token(bytes: 32), grantID: grantID, clientID: clientID, scopes: scopes, user: user,
             issuedAt: now, expiresAt: now.addingTimeInterval(accessTokenLifetime)
         )
-        let refresh = RefreshTokenRecord(
-            token: SecureRandom.token(bytes: 32), grantID: grantID, clientID: clientID, scopes: grantScopes, user: user,
-            authTime: authTime, issuedAt: now, expiresAt: now.addingTimeInterval(ProviderStore.refreshTokenLifetime)
-        )
         accessTokens[access.token] = access
-        refreshTokens[refresh.token] = refresh
-        return (access, refresh)
+        switch refresh {
+        case .none:
+            return (access, nil)
+        case .keep(let record):
+            return (access, record)
+        case .new:
+            let record = RefreshTokenRecord(
+                token: refreshTokenPrefix + SecureRandom.token(bytes: 32), grantID: grantID, clientID: clientID, scopes: grantScopes, user: user,
+                authTime: authTime, issuedAt: now, expiresAt: now.addingTimeInterval(ProviderStore.refreshTokenLifetime), issuer: issuer
+            )
+            refreshTokens[record.token] = record
+            return (access, record)
+        }
+    }
+
+    /// What happens to the refresh token when tokens are issued.
+    enum RefreshIssuance {
+        /// A new one (a first grant, or a rotation).
+        case new
+        /// The one presented stays valid and is returned again (providers that do not rotate).
+        case keep(RefreshTokenRecord)
+        /// None: the grant does not get one.
+        case none
     }
 }

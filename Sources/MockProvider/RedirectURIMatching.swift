@@ -11,6 +11,65 @@ enum RedirectURIMatching {
         return r.host == g.host && r.path == g.path && r.query == g.query
     }
 
+    /// Whether `requested` is acceptable for `registered` under a personality's rule.
+    static func matches(requested: String, registered: String, rule: RedirectMatchRule) -> Bool {
+        switch rule {
+        case .exact:
+            return requested == registered
+        case .loopbackAnyPort:
+            return matches(requested: requested, registered: registered)
+        case .prefix(let loopbackAnyPort):
+            if requested == registered { return true }
+            guard let r = URIParts(requested), let g = URIParts(registered), r.scheme == g.scheme, r.host == g.host else { return false }
+            let portOK = r.port == g.port || (loopbackAnyPort && r.scheme == "http" && RedirectURI.isLoopback(host: r.host))
+            guard portOK, isSameOrUnder(r.path, g.path) else { return false }
+            // The registered callback's own query, if any, must be kept.
+            return g.query == nil || r.query == g.query
+        }
+    }
+
+    /// True when `path` is `base` or continues it at a segment boundary: `/cb` and `/cb/x` are under `/cb`, `/cb2`
+    /// is not.
+    static func isSameOrUnder(_ path: String, _ base: String) -> Bool {
+        if path == base { return true }
+        return path.hasPrefix(base.hasSuffix("/") ? base : base + "/")
+    }
+
+    /// The page text for a `redirect_uri` that matches no registered one, in the terms of the personality's rule.
+    static func mismatchExplanation(requested: String, registered: [String], clientID: String, rule: RedirectMatchRule, provider: String) -> String {
+        let list = registered.joined(separator: ", ")
+        switch rule {
+        case .exact:
+            return "redirect_uri \(requested) is not registered for client \(clientID). Registered: \(list). \(provider) compares it character for character (RFC 9700 §4.1.3)."
+        case .loopbackAnyPort:
+            return "redirect_uri \(requested) is not registered for client \(clientID). Registered: \(list). It must match exactly, except that a loopback URI may use any port (RFC 6749 §3.1.2.3, RFC 8252 §7.3, RFC 9700 §4.1.3)."
+        case .prefix(let loopbackAnyPort):
+            let port = loopbackAnyPort ? " (a loopback redirect_uri may change the port)" : ""
+            return "redirect_uri \(requested) does not extend the callback URL configured for \(clientID) (\(list)). \(provider) accepts a redirect_uri only when it is the callback URL itself or a path under it, on the same scheme, host and port\(port): e.g. \(registered.first.map { $0.hasSuffix("/") ? $0 + "function" : $0 + "/function" } ?? "CALLBACK/function"). Leave redirect_uri out to use the callback URL."
+        }
+    }
+
+    /// Scheme, host, port, path and query of an absolute URI, for prefix matching.
+    private struct URIParts {
+        var scheme: String
+        var host: String
+        var port: Int
+        var path: String
+        var query: String?
+
+        init?(_ text: String) {
+            guard let c = URLComponents(string: text), let scheme = c.scheme?.lowercased(), var host = c.host?.lowercased(), !host.isEmpty,
+                  c.user == nil, c.password == nil, c.fragment == nil
+            else { return nil }
+            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            self.scheme = scheme
+            self.host = host
+            self.port = c.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : -1)
+            self.path = c.percentEncodedPath.isEmpty ? "/" : c.percentEncodedPath
+            self.query = c.percentEncodedQuery
+        }
+    }
+
     /// Why a redirect URI cannot be used at all, whatever was registered (RFC 6749 §3.1.2).
     static func problem(with uri: String) -> String? {
         guard let c = URLComponents(string: uri), let scheme = c.scheme, !scheme.isEmpty else {

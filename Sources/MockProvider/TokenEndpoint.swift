@@ -1,48 +1,94 @@
 import Foundation
 import OAuthCore
 
+/// The outcome of a token request, before the personality gives it its shape.
+enum TokenOutcome: Sendable {
+    /// An OAuth error (RFC 6749 §5.2); `basicTried` asks for a `WWW-Authenticate: Basic` challenge with a 401.
+    case failure(ProtocolError, status: Int, basicTried: Bool)
+    case issued(IssuedTokens)
+    /// An answer that has its shape already (BitBadges' missing API key).
+    case reply(HTTPReply)
+}
+
+/// Tokens just issued, with what the response needs to show them.
+struct IssuedTokens: Sendable {
+    var client: MockClient
+    var grantType: String
+    var access: AccessTokenRecord
+    var refresh: RefreshTokenRecord?
+    /// Whether `refresh` is the one presented, returned again by a provider that does not rotate.
+    var refreshKept: Bool
+    var idToken: String?
+    var now: Date
+}
+
 extension ProviderCore {
-    /// `POST /token` (RFC 6749 §3.2): authenticates the client, then redeems a code or a refresh token. The
-    /// configured token-response faults shape the answer.
+    /// The token endpoint (RFC 6749 §3.2): authenticates the client, then redeems a code or a refresh token, and
+    /// answers in the personality's shape. The configured token-response faults reshape the answer.
     func token(_ request: IncomingRequest) async -> HTTPReply {
         if configuration.faults.contains(.serverError) { return Self.serverErrorPage }
-        return applyTokenResponseFaults(await standardToken(request))
+        return applyTokenResponseFaults(tokenReply(await tokenOutcome(request), request: request))
     }
 
-    private func standardToken(_ request: IncomingRequest) async -> HTTPReply {
+    func tokenOutcome(_ request: IncomingRequest) async -> TokenOutcome {
+        if personality == .bitbadges, let refused = checkAPIKey(request) { return .reply(refused) }
         let client: MockClient
         let params: [FormField]
-        switch authenticatedRequest(request) {
-        case .refused(let reply): return reply
-        case .authenticated(let c, let p): (client, params) = (c, p)
+        switch authenticate(request) {
+        case .failure(let f): return .failure(f.error, status: f.status, basicTried: f.basicTried)
+        case .success(let (c, p)): (client, params) = (c, p)
         }
-        switch params.first("grant_type") {
+        var grantType = params.first("grant_type")
+        if grantType == nil, !rules.requiresGrantType, params.first("code") != nil { grantType = "authorization_code" }
+        let issuance: Issuance
+        switch grantType {
         case nil:
-            return .oauthError(ProtocolError(.invalidRequest, "grant_type is missing (RFC 6749 §4.1.3)"))
+            return .failure(ProtocolError(.invalidRequest, "grant_type is missing (RFC 6749 §4.1.3)"), status: 400, basicTried: false)
         case "authorization_code":
-            return await authorizationCodeGrant(client: client, params: params)
+            issuance = authorizationCodeGrant(client: client, params: params)
         case "refresh_token":
-            return await refreshTokenGrant(client: client, params: params)
+            issuance = refreshTokenGrant(client: client, params: params)
         case let other?:
-            return .oauthError(ProtocolError(.unsupportedGrantType, "grant_type \(other) is not supported; use authorization_code or refresh_token"))
+            return .failure(ProtocolError(.unsupportedGrantType, "grant_type \(other) is not supported; use authorization_code or refresh_token"), status: 400, basicTried: false)
+        }
+        switch issuance {
+        case .failure(let error):
+            return .failure(error, status: 400, basicTried: false)
+        case .success(let access, let refresh, let kept, let authTime, let nonce, let issuer):
+            var idToken: String?
+            if rules.issuesIDTokens, access.scopes.contains("openid") {
+                do {
+                    idToken = try signIDToken(idTokenClaims(
+                        client: client, user: access.user, scopes: access.scopes, authTime: authTime, nonce: nonce,
+                        accessToken: access.token, now: access.issuedAt, issuer: issuer
+                    ))
+                } catch {
+                    return .failure(ProtocolError(.serverError, "signing the ID token failed: \(error)"), status: 500, basicTried: false)
+                }
+            }
+            return .issued(IssuedTokens(
+                client: client, grantType: grantType ?? "authorization_code", access: access, refresh: refresh,
+                refreshKept: kept, idToken: idToken, now: access.issuedAt
+            ))
         }
     }
 
     private enum Issuance {
         case failure(ProtocolError)
-        case success(access: AccessTokenRecord, refresh: RefreshTokenRecord, authTime: Date, nonce: String?)
+        case success(access: AccessTokenRecord, refresh: RefreshTokenRecord?, kept: Bool, authTime: Date, nonce: String?, issuer: String)
     }
 
     /// RFC 6749 §4.1.3 and RFC 7636 §4.6. The code is consumed by its first presentation, whatever the outcome, so
     /// that a stolen code cannot be tried against many verifiers.
-    private func authorizationCodeGrant(client: MockClient, params: [FormField]) async -> HTTPReply {
+    private func authorizationCodeGrant(client: MockClient, params: [FormField]) -> Issuance {
         guard let code = params.first("code"), !code.isEmpty else {
-            return .oauthError(ProtocolError(.invalidRequest, "code is missing (RFC 6749 §4.1.3)"))
+            return .failure(ProtocolError(.invalidRequest, "code is missing (RFC 6749 §4.1.3)"))
         }
         let now = self.now()
         let accessLifetime = configuration.accessTokenLifetime.timeInterval
-        let codeLifetime = Int(configuration.codeLifetime.timeInterval)
-        let outcome = store.withLock { store -> Issuance in
+        let codeLifetime = Int(rules.codeLifetime)
+        let prefixes = tokenPrefixes
+        return store.withLock { store -> Issuance in
             defer { store.sweep(now: now) }
             func invalid(_ description: String) -> Issuance { .failure(ProtocolError(.invalidGrant, description)) }
             guard var record = store.codes[code] else {
@@ -87,25 +133,33 @@ extension ProviderCore {
             }
             let tokens = store.issueTokens(
                 grantID: record.grantID, clientID: client.id, scopes: record.scopes, grantScopes: record.scopes,
-                user: record.user, authTime: record.authTime, now: now, accessTokenLifetime: accessLifetime
+                user: record.user, authTime: record.authTime, now: now, accessTokenLifetime: accessLifetime,
+                issuer: record.issuer, refresh: record.refreshable ? .new : .none,
+                accessTokenPrefix: prefixes.access, refreshTokenPrefix: prefixes.refresh
             )
-            return .success(access: tokens.access, refresh: tokens.refresh, authTime: record.authTime, nonce: record.nonce)
+            return .success(access: tokens.access, refresh: tokens.refresh, kept: false, authTime: record.authTime, nonce: record.nonce, issuer: record.issuer)
         }
-        return await tokenResponse(outcome, client: client, now: now)
     }
 
-    /// RFC 6749 §6, with rotation: the refresh token presented is spent and a new one comes back.
-    private func refreshTokenGrant(client: MockClient, params: [FormField]) async -> HTTPReply {
+    /// RFC 6749 §6. A rotating personality spends the refresh token presented and returns a new one (RFC 9700
+    /// §4.14.2); the others keep it valid.
+    private func refreshTokenGrant(client: MockClient, params: [FormField]) -> Issuance {
         guard let presented = params.first("refresh_token"), !presented.isEmpty else {
-            return .oauthError(ProtocolError(.invalidRequest, "refresh_token is missing (RFC 6749 §6)"))
+            return .failure(ProtocolError(.invalidRequest, "refresh_token is missing (RFC 6749 §6)"))
         }
-        let requestedScopes = params.first("scope").map { $0.split(separator: " ").map(String.init) }
+        let separators = rules.scopeSeparators
+        let requestedScopes = params.first("scope").map { $0.split(whereSeparator: { separators.contains($0) }).map(String.init) }
         let now = self.now()
         let accessLifetime = configuration.accessTokenLifetime.timeInterval
-        let outcome = store.withLock { store -> Issuance in
+        let rotates = rules.rotatesRefreshTokens
+        let prefixes = tokenPrefixes
+        return store.withLock { store -> Issuance in
             defer { store.sweep(now: now) }
             guard let record = store.refreshTokens[presented], record.expiresAt > now else {
-                return .failure(ProtocolError(.invalidGrant, "the refresh token is unknown, expired, revoked, or was already used: each refresh returns a new one and the old one stops working (RFC 9700 §4.14.2)"))
+                let why = rotates
+                    ? "the refresh token is unknown, expired, revoked, or was already used: each refresh returns a new one and the old one stops working (RFC 9700 §4.14.2)"
+                    : "the refresh token is unknown, expired or revoked (RFC 6749 §6)"
+                return .failure(ProtocolError(.invalidGrant, why))
             }
             guard record.clientID == client.id else {
                 return .failure(ProtocolError(.invalidGrant, "the refresh token was issued to another client (RFC 6749 §6)"))
@@ -118,41 +172,23 @@ extension ProviderCore {
                 }
                 scopes = record.scopes.filter { requestedScopes.contains($0) }
             }
-            store.refreshTokens[presented] = nil
+            if rotates { store.refreshTokens[presented] = nil }
             let tokens = store.issueTokens(
                 grantID: record.grantID, clientID: client.id, scopes: scopes, grantScopes: record.scopes,
-                user: record.user, authTime: record.authTime, now: now, accessTokenLifetime: accessLifetime
+                user: record.user, authTime: record.authTime, now: now, accessTokenLifetime: accessLifetime,
+                issuer: record.issuer, refresh: rotates ? .new : .keep(record),
+                accessTokenPrefix: prefixes.access, refreshTokenPrefix: prefixes.refresh
             )
-            return .success(access: tokens.access, refresh: tokens.refresh, authTime: record.authTime, nonce: nil)
+            return .success(access: tokens.access, refresh: tokens.refresh, kept: !rotates, authTime: record.authTime, nonce: nil, issuer: record.issuer)
         }
-        return await tokenResponse(outcome, client: client, now: now)
     }
 
-    /// The successful response of RFC 6749 §5.1, with an ID token when `openid` was granted (OIDC Core §3.1.3.3).
-    private func tokenResponse(_ outcome: Issuance, client: MockClient, now: Date) async -> HTTPReply {
-        switch outcome {
-        case .failure(let error):
-            return .oauthError(error)
-        case .success(let access, let refresh, let authTime, let nonce):
-            var body: [(String, JSONValue)] = [
-                ("access_token", .string(access.token)),
-                ("token_type", .string("Bearer")),
-                ("expires_in", .number(Double(Int(access.expiresAt.timeIntervalSince(now).rounded())))),
-                ("refresh_token", .string(refresh.token)),
-                ("scope", .string(access.scopes.joined(separator: " "))),
-            ]
-            if access.scopes.contains("openid") {
-                do {
-                    let idToken = try signIDToken(idTokenClaims(
-                        client: client, user: access.user, scopes: access.scopes, authTime: authTime, nonce: nonce,
-                        accessToken: access.token, now: now
-                    ))
-                    body.append(("id_token", .string(idToken)))
-                } catch {
-                    return .oauthError(ProtocolError(.serverError, "signing the ID token failed: \(error)"), status: 500)
-                }
-            }
-            return .json(.object(body))
+    /// How the personality's tokens begin, so they look like the real ones (`gho_`, `ya29.`).
+    private var tokenPrefixes: (access: String, refresh: String) {
+        switch personality {
+        case .github: return ("gho_", "ghr_")
+        case .google: return ("ya29.", "1//")
+        default: return ("", "")
         }
     }
 }
