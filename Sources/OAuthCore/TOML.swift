@@ -101,10 +101,14 @@ public struct TOMLTable: Sendable, Hashable {
 
 /// Why a document could not be read: where (1-based line and column) and what was expected there.
 public struct TOMLError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The 1-based line of the problem.
     public var line: Int
+    /// The 1-based column (in Unicode scalars) of the problem.
     public var column: Int
+    /// What was found and what was expected instead.
     public var message: String
 
+    /// An error at `line`, `column`.
     public init(line: Int, column: Int, message: String) {
         self.line = line
         self.column = column

@@ -12,6 +12,7 @@ public enum ColorDepth: String, Sendable, Hashable, CaseIterable, Comparable {
     /// 24-bit colour.
     case truecolor
 
+    /// Fewer colours sort first, so `min` picks what both sides can do.
     public static func < (a: ColorDepth, b: ColorDepth) -> Bool {
         allCases.firstIndex(of: a) ?? 0 < allCases.firstIndex(of: b) ?? 0
     }

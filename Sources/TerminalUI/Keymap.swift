@@ -2,11 +2,16 @@ import OAuthCore
 
 /// A mouse press or wheel turn at a screen position (0-based column and row).
 public struct MouseEvent: Sendable, Hashable {
+    /// A (left) button press, or the wheel turned up or down.
     public enum Kind: Sendable, Hashable { case press, wheelUp, wheelDown }
+    /// What happened.
     public var kind: Kind
+    /// The screen column, from 0.
     public var x: Int
+    /// The screen row, from 0.
     public var y: Int
 
+    /// An event of `kind` at column `x`, row `y`.
     public init(_ kind: Kind, x: Int, y: Int) {
         self.kind = kind
         self.x = x

@@ -4,15 +4,19 @@ import OAuthCore
 /// Something wrong in a theme file or the config file's `[keys]`, with where it is. A theme with an error is
 /// replaced by the default theme; warnings (roles left out, a key moved from one command to another) keep it.
 public struct ConfigProblem: Sendable, Hashable, CustomStringConvertible {
+    /// An error replaces the theme (or skips the key entry); a warning only informs.
     public enum Severity: String, Sendable, Hashable { case error, warning }
 
+    /// How serious the problem is.
     public var severity: Severity
     /// The file, as the user knows it: a path, or `themes/NAME.toml (built in)`.
     public var file: String
     /// The 1-based line, when the problem is on one.
     public var line: Int?
+    /// What is wrong and, where it helps, what would be right.
     public var message: String
 
+    /// A problem in `file` at `line` (nil when it concerns the whole file).
     public init(_ severity: Severity, file: String, line: Int?, _ message: String) {
         self.severity = severity
         self.file = file

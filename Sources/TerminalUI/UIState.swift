@@ -26,6 +26,7 @@ public struct PaneMetrics: Sendable, Hashable {
 
 /// A committed `/` search: what is sought, in which pane, and which match was last shown.
 public struct SearchState: Sendable, Hashable {
+    /// The text sought, matched in any case.
     public var query: String
     /// `.detail` or `.log`.
     public var pane: UIState.Pane
