@@ -104,7 +104,9 @@ public struct PlainPrinter: Sendable {
             if let s = x.scope { parts.append("scope \"\(Self.safe(s))\"") }
             parts.append("access_token \(x.accessToken.display(reveal: reveal))")
             if let r = x.refreshToken { parts.append("refresh_token \(r.display(reveal: reveal))") }
-            var out = ["\(ok) \(label(.tokenExchanged)) \(took(.tokenExchanged, t)) " + parts.joined(separator: ", ")]
+            // Tokens that fail their checks were received but must not be trusted: no tick for them.
+            let trusted = x.idToken?.checks.allSatisfy(\.ok) ?? true
+            var out = ["\(trusted ? ok : warnMark) \(label(.tokenExchanged)) \(took(.tokenExchanged, t)) " + parts.joined(separator: ", ")]
             if let id = x.idToken {
                 let checks = id.checks.map { "\($0.name) \($0.ok ? "ok" : "FAILED")" }.joined(separator: ", ")
                 out.append("  \(dot) id_token: \(checks)")

@@ -81,10 +81,20 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Sign ID tokens with ES256 or RS256.")
     var alg: String = "ES256"
 
+    @Option(help: ArgumentHelp("Make the embedded provider misbehave on purpose, to watch a check catch it (repeatable): \(MockFault.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "NAME"))
+    var fault: [String] = []
+
+    func validate() throws {
+        for f in fault where MockFault(name: f) == nil {
+            throw ValidationError("--fault \(f): unknown; choose from \(MockFault.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
     func run() async throws {
         guard let signing = SigningAlgorithm(rawValue: alg.uppercased()) else {
             throw ValidationError("--alg \(alg): use ES256 or RS256")
         }
+        let faults = Set(fault.compactMap(MockFault.init(name:)))
         let session = try Session(options: output, title: "oauthscope demo")
         var listenerConfig = ListenerConfiguration(redirectURI: redirectURI, reveal: output.reveal)
         // The demo must just work: when the default port is taken, any free port will do, since the embedded
@@ -97,6 +107,10 @@ struct Demo: AsyncParsableCommand {
         let code = try await runner.run(tuning: tuning) { _, redirect, addresses, publisher in
             var providerConfig = MockProviderConfiguration()
             providerConfig.signingAlgorithm = signing
+            providerConfig.faults = faults
+            for f in faults.sorted(by: { $0.rawValue < $1.rawValue }) {
+                publisher.publish(.finding(Finding(.info, "demo.fault", "--fault \(f.rawValue): \(f.summary)", ref: nil, step: "url")))
+            }
             providerConfig.clients = [MockClient(id: MockClient.demo.id, secret: MockClient.demo.secret, redirectURIs: [redirect], authMethod: .clientSecretBasic)]
             let provider = MockProviderServer(configuration: providerConfig)
             let issuer: URL
@@ -483,10 +497,20 @@ struct Provider: AsyncParsableCommand {
         @Flag(help: "Approve at once instead of showing a consent page.")
         var autoApprove = false
 
+        @Option(help: ArgumentHelp("Misbehave on purpose (repeatable): \(MockFault.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "NAME"))
+        var fault: [String] = []
+
+        func validate() throws {
+            for f in fault where MockFault(name: f) == nil {
+                throw ValidationError("--fault \(f): unknown; choose from \(MockFault.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+
         func run() async throws {
             var config = MockProviderConfiguration()
             config.port = port
             config.autoApprove = autoApprove
+            config.faults = Set(fault.compactMap(MockFault.init(name:)))
             let redirects = redirectURIs.isEmpty ? ["http://127.0.0.1:8765/callback"] : redirectURIs
             if !client.isEmpty {
                 config.clients = try client.map { spec in
