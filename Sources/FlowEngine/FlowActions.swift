@@ -1,6 +1,28 @@
 import Foundation
 import OAuthCore
 
+/// A provider-specific call made with the access token after the exchange, e.g. Atlassian's list of accessible
+/// resources or GitHub's current user.
+public struct FollowUpCall: Sendable, Hashable {
+    public var name: String
+    public var method: String
+    public var url: URL
+    /// Headers beside `Authorization: Bearer` (an API key, a User-Agent the API insists on).
+    public var headers: [FormField]
+    /// Sent as is, e.g. `{}` for an API that wants a JSON body.
+    public var body: String?
+    public var help: String
+
+    public init(name: String, method: String, url: URL, headers: [FormField] = [], body: String? = nil, help: String) {
+        self.name = name
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.help = help
+    }
+}
+
 /// The tokens a flow holds after the exchange, updated by refreshes.
 actor TokenVault {
     var current: TokenSet
@@ -46,7 +68,12 @@ extension FlowController {
         case "revoke": result = await revoke(session)
         case "check-rotation": result = await checkRotation(session)
         default:
-            result = ActionCompleted(action: action, ok: false, summary: "unknown action; use one of \(Self.actionNames.joined(separator: ", "))")
+            if let call = configuration.followUps.first(where: { $0.name == action }) {
+                result = await followUp(call, session)
+            } else {
+                let names = Self.actionNames + configuration.followUps.map(\.name)
+                result = ActionCompleted(action: action, ok: false, summary: "unknown action; use one of \(names.joined(separator: ", "))")
+            }
         }
         publisher.publish(.actionCompleted(result))
         return result
@@ -159,6 +186,24 @@ extension FlowController {
         }
         let error = JSONValue.parse(body)?["error"]?.stringValue
         return ActionCompleted(action: "revoke", ok: false, summary: "HTTP \(status)" + (error.map { ": \($0)" } ?? ""))
+    }
+
+    private func followUp(_ call: FollowUpCall, _ s: TokenSession) async -> ActionCompleted {
+        let access = await s.tokens.current
+        var headers = [FormField("Authorization", "\(Self.bearerScheme(access.tokenType)) \(access.accessToken.value)"), FormField("Accept", "application/json")]
+        headers = headers.filter { h in !call.headers.contains { $0.name.lowercased() == h.name.lowercased() } } + call.headers
+        if call.body != nil, !headers.contains(where: { $0.name.lowercased() == "content-type" }) { headers.append(FormField("Content-Type", "application/json")) }
+        let spec = HTTPRequestSpec(method: call.method, url: call.url, headers: headers, body: call.body ?? "")
+        guard case .response(let status, _, let body, _) = await client.send(spec, purpose: call.name, publisher: publisher) else {
+            return ActionCompleted(action: call.name, ok: false, summary: "\(call.url.host ?? "the API") did not answer")
+        }
+        let json = JSONValue.parse(body)
+        guard (200..<300).contains(status) else {
+            return ActionCompleted(action: call.name, ok: false, summary: "HTTP \(status)" + (status == 401 || status == 403 ? ": the access token was refused (missing scope, or expired)" : ""), result: json.map { configuration.reveal ? $0 : Redactor.json($0) })
+        }
+        var summary = "HTTP \(status)"
+        if let items = json?.arrayValue { summary += ", \(items.count) item\(items.count == 1 ? "" : "s")" }
+        return ActionCompleted(action: call.name, ok: true, summary: summary + " — " + call.help, result: json.map { configuration.reveal ? $0 : Redactor.json($0) })
     }
 
     /// RFC 6750 §2.1 names the scheme `Bearer`; a provider's lower-case `bearer` token_type is sent as `Bearer`.

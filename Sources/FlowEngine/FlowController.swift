@@ -54,6 +54,8 @@ public struct FlowConfiguration: Sendable {
     public var userinfoURL: URL?
     public var revocationURL: URL?
     public var introspectionURL: URL?
+    /// Provider-specific calls offered after the exchange (a preset's follow-ups), by name.
+    public var followUps: [FollowUpCall] = []
     /// What the flow doctor says before anything is sent (a preset's notes and quirks, a redirect rule check).
     public var startFindings: [Finding] = []
 

@@ -133,6 +133,7 @@ struct PersonalityRules: Sendable {
         switch personality {
         case .oidc:
             return PersonalityRules(
+                // RFC 6749 §3.3 lets the server pick a default scope when the request names none.
                 redirectRule: .loopbackAnyPort, scopePolicy: .known(ProviderCore.supportedScopes), defaultScopes: ["openid"],
                 requirePKCE: configuration.requirePKCE, sendsIssParameter: true, codeLifetime: codeLifetime,
                 issuesIDTokens: true, tokenAuthMethods: nil, tokenBody: .formOrJSON

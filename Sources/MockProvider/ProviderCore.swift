@@ -7,8 +7,6 @@ import Synchronization
 final class ProviderCore: Sendable {
     /// The scopes this provider knows; any other is `invalid_scope` (RFC 6749 §3.3).
     static let supportedScopes = ["openid", "profile", "email", "offline_access"]
-    /// The scope granted when the request names none (RFC 6749 §3.3 lets the server pick a default).
-    static let defaultScopes = ["openid"]
     static let authMethods = ClientAuthMethod.allCases.map(\.rawValue)
 
     let configuration: MockProviderConfiguration

@@ -60,15 +60,7 @@ extension ProviderCore {
         guard let token = params.first("token"), !token.isEmpty else {
             return .oauthError(ProtocolError(.invalidRequest, "token is missing (RFC 7009 §2.1)"))
         }
-        store.withLock { store in
-            if let access = store.accessTokens[token], access.clientID == client.id {
-                store.accessTokens[token] = nil
-            }
-            if let refresh = store.refreshTokens[token], refresh.clientID == client.id {
-                // §2.1: revoking a refresh token should also invalidate the access tokens of the same grant.
-                store.revokeGrant(refresh.grantID)
-            }
-        }
+        revokeToken(token, clientID: client.id)
         return HTTPReply(status: 200, headers: HTTPReply.noStore)
     }
 

@@ -85,7 +85,6 @@ struct SigningKeys: Sendable {
     let unpublished: SigningKey?
 
     var algorithm: SigningAlgorithm { current.algorithm }
-    var kid: String { current.kid }
 
     /// Generates the signing key, plus the extra keys the configured faults need.
     static func generate(_ algorithm: SigningAlgorithm, faults: Set<MockFault> = []) async throws(MockProviderError) -> SigningKeys {
@@ -101,11 +100,6 @@ struct SigningKeys: Sendable {
         var keys = [current.publicJWK]
         if includeRotated, let rotated { keys.append(rotated.publicJWK) }
         return .object([("keys", .array(keys))])
-    }
-
-    /// A compact JWS of the claims, signed with `current`, with `kid` in the header.
-    func sign(_ claims: JSONValue) throws -> String {
-        try JWS.compact(header: JWS.header(alg: current.algorithm.rawValue, kid: current.kid), claims: claims, signer: current.signature(over:))
     }
 
     /// `at_hash` (OIDC Core §3.1.3.6): the left half of the hash of the ASCII access token, base64url. Both RS256 and

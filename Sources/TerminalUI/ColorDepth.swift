@@ -18,14 +18,14 @@ public enum ColorDepth: String, Sendable, Hashable, CaseIterable, Comparable {
     }
 
     /// What the environment says the terminal can do, before asking ncurses: `NO_COLOR` (non-empty) means none,
-    /// `COLORTERM=truecolor|24bit` means 24-bit, a `TERM` ending in `256color` means 256, `TERM=dumb` none, else 16.
+    /// `COLORTERM=truecolor|24bit` or a `*-direct` TERM means 24-bit, a `TERM` ending in `256color` means 256, `TERM=dumb` none, else 16.
     public static func detect(environment: [String: String]) -> ColorDepth {
         if let v = environment["NO_COLOR"], !v.isEmpty { return .none }
         let term = (environment["TERM"] ?? "").lowercased()
         if term == "dumb" { return .none }
         let colorterm = (environment["COLORTERM"] ?? "").lowercased()
-        if colorterm == "truecolor" || colorterm == "24bit" { return .truecolor }
-        if term.contains("256color") || term.hasSuffix("-direct") { return .palette256 }
+        if colorterm == "truecolor" || colorterm == "24bit" || term.hasSuffix("-direct") { return .truecolor }
+        if term.contains("256color") { return .palette256 }
         return .ansi16
     }
 

@@ -88,6 +88,9 @@ struct Demo: AsyncParsableCommand {
         for f in fault where MockFault(name: f) == nil {
             throw ValidationError("--fault \(f): unknown; choose from \(MockFault.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        for a in tuning.thenActions where !FlowController.actionNames.contains(a) {
+            throw ValidationError("--then \(a): unknown action; use \(FlowController.actionNames.joined(separator: ", "))")
+        }
     }
 
     func run() async throws {
@@ -331,6 +334,7 @@ struct ResolvedFlow {
     var introspectionURL: URL?
     var browser: String?
     var startFindings: [Finding]
+    var followUps: [FollowUpCall] = []
 
     static func resolve(_ s: FlowSettings, profileName: String, registeredRedirectURI: String?) throws -> ResolvedFlow {
         let label = profileName.isEmpty ? "flow" : profileName
@@ -414,8 +418,9 @@ struct ResolvedFlow {
         if let rule = preset?.redirectRule, let finding = RedirectRuleCheck.explain(rule: rule, registered: registeredRedirectURI, sent: redirectURI) {
             findings.append(finding)
         }
-        for a in m.then ?? [] where !FlowController.actionNames.contains(a) {
-            throw UsageError("then: unknown action \(a); use \(FlowController.actionNames.joined(separator: ", "))")
+        let followUpNames = preset?.followUps.map(\.name) ?? []
+        for a in m.then ?? [] where !FlowController.actionNames.contains(a) && !followUpNames.contains(a) {
+            throw UsageError("then: unknown action \(a); use \((FlowController.actionNames + followUpNames).joined(separator: ", "))")
         }
         func url(_ v: String?, _ flag: String) throws -> URL? {
             guard let v else { return nil }
@@ -429,7 +434,19 @@ struct ResolvedFlow {
             pkce: m.pkce.map { $0.lowercased() == "none" ? nil : ($0.lowercased() == "plain" ? .plain : .s256) } ?? .s256,
             exchange: m.exchange.flatMap(ExchangeMode.init(rawValue:)), timeout: m.timeout, then: m.then,
             userinfoURL: try url(m.userinfoURL, "--userinfo-url"), revocationURL: try url(m.revokeURL, "--revoke-url"),
-            introspectionURL: try url(m.introspectURL, "--introspect-url"), browser: m.browser, startFindings: findings)
+            introspectionURL: try url(m.introspectURL, "--introspect-url"), browser: m.browser, startFindings: findings,
+            followUps: followUpCalls(preset, tokenHeaders: m.tokenHeaders))
+    }
+
+    /// A preset's follow-ups as calls. An API key the token request needed (BitBadges' x-api-key) goes along, and
+    /// every call names itself in User-Agent, which GitHub's API requires.
+    static func followUpCalls(_ preset: ProviderPreset?, tokenHeaders: [FormField]) -> [FollowUpCall] {
+        guard let preset else { return [] }
+        let keys = tokenHeaders.filter { h in preset.requiredTokenHeaders.contains { $0.lowercased() == h.name.lowercased() } }
+        return preset.followUps.compactMap { f in
+            guard let u = URL(string: f.url) else { return nil }
+            return FollowUpCall(name: f.name, method: f.method, url: u, headers: keys + [FormField("User-Agent", "oauthscope")], body: f.method == "POST" ? "{}" : nil, help: f.help)
+        }
     }
 
     func configuration(redirectURI: String, tuning: FlowTuning, output: OutputOptions) -> FlowConfiguration {
@@ -445,6 +462,7 @@ struct ResolvedFlow {
         c.revocationURL = revocationURL
         c.introspectionURL = introspectionURL
         c.startFindings = startFindings
+        c.followUps = followUps
         return c
     }
 }
