@@ -172,6 +172,7 @@ import Testing
         #expect(ColorDepth.detect(environment: ["COLORTERM": "truecolor", "TERM": "xterm-256color"]) == .truecolor)
         #expect(ColorDepth.detect(environment: ["COLORTERM": "24bit", "TERM": "xterm"]) == .truecolor)
         #expect(ColorDepth.detect(environment: ["TERM": "tmux-256color"]) == .palette256)
+        #expect(ColorDepth.detect(environment: ["TERM": "xterm-direct"]) == .truecolor)
         #expect(ColorDepth.detect(environment: ["TERM": "xterm"]) == .ansi16)
         #expect(ColorDepth.detect(environment: ["TERM": "dumb", "COLORTERM": "truecolor"]) == .none)
         #expect(ColorDepth.detect(environment: ["NO_COLOR": "1", "COLORTERM": "truecolor"]) == .none)
