@@ -140,21 +140,28 @@ struct PersonalityTests {
                 #expect(![MockPersonality.oidc, .google, .microsoft].contains(personality), "an OIDC personality issued no ID token")
             }
 
-            // The access token works at the personality's API.
-            let bearer = [("Authorization", "Bearer \(access)")]
-            let api: ProviderHarness.Reply
-            switch personality {
-            case .bitbadges:
-                let status = try #require(flow.preset.followUps.first { $0.name == "status" })
-                api = try await h.send(.POST, status.url, headers: bearer + [("x-api-key", MockProviderConfiguration.demoAPIKey), ("Content-Type", "application/json")], body: "{}")
-                #expect(api.json?["signedIn"] == .bool(true))
-            case .oidc:
-                api = try await h.get(try #require(flow.metadata?.userinfoEndpoint).absoluteString, headers: bearer)
-            default:
-                api = try await h.get(try #require(flow.preset.userinfoEndpoint), headers: bearer)
+            // The access token works at the personality's API, and another one does not.
+            func callAPI(_ token: String) async throws -> ProviderHarness.Reply {
+                let bearer = [("Authorization", "Bearer \(token)")]
+                switch personality {
+                case .bitbadges:
+                    let status = try #require(flow.preset.followUps.first { $0.name == "status" })
+                    return try await h.send(.POST, status.url, headers: bearer + [("x-api-key", MockProviderConfiguration.demoAPIKey), ("Content-Type", "application/json")], body: "{}")
+                case .oidc:
+                    return try await h.get(try #require(flow.metadata?.userinfoEndpoint).absoluteString, headers: bearer)
+                default:
+                    return try await h.get(try #require(flow.preset.userinfoEndpoint), headers: bearer)
+                }
             }
+            let api = try await callAPI(access)
             #expect(api.status == 200, "\(api.body)")
-            #expect(try await h.get(flow.preset.userinfoEndpoint ?? h.base + "/userinfo", headers: [("Authorization", "Bearer not-a-token")]).status != 200)
+            let forged = try await callAPI("not-a-token")
+            if personality == .bitbadges {
+                #expect(api.json?["signedIn"] == .bool(true))
+                #expect(forged.json?["signedIn"] == .bool(false))
+            } else {
+                #expect(forged.status == 401, "\(forged.body)")
+            }
         }
     }
 
@@ -314,6 +321,22 @@ struct PersonalityTests {
             ]).serialized()
             let reply = try await h.send(.POST, "/api/v0/siwbb/token", headers: [("Content-Type", "application/json"), ("x-api-key", MockProviderConfiguration.demoAPIKey)], body: json)
             #expect(reply.status == 200, "\(reply.body)")
+        }
+    }
+
+    @Test("bitbadges: revocation takes the token in JSON with the API key and client credentials")
+    func bitbadgesRevoke() async throws {
+        try await ProviderHarness.with(Self.personality(.bitbadges)) { h in
+            let flow = try await PresetFlow.run(h, preset: "bitbadges", tokenHeaders: [ProviderHarness.apiKeyHeader])
+            let access = try #require(flow.tokens?.accessToken.value)
+            let revoke = try #require(flow.preset.revocationEndpoint)
+            let body = JSONValue.object([("token", .string(access)), ("client_id", .string(MockClient.demo.id)), ("client_secret", .string(MockClient.demo.secret ?? ""))]).serialized()
+            let noKey = try await h.send(.POST, revoke, headers: [("Content-Type", "application/json")], body: body)
+            #expect(noKey.status == 401)
+            let reply = try await h.send(.POST, revoke, headers: [("Content-Type", "application/json"), ("x-api-key", MockProviderConfiguration.demoAPIKey)], body: body)
+            #expect(reply.status == 200)
+            let status = try await h.send(.POST, "/api/v0/auth/status", headers: [("Authorization", "Bearer \(access)"), ("x-api-key", MockProviderConfiguration.demoAPIKey)], body: "{}")
+            #expect(status.json?["signedIn"] == .bool(false))
         }
     }
 
@@ -523,6 +546,22 @@ struct PersonalityTests {
             #expect(reply.json?["refresh_token"] == nil)
             #expect(reply.json?["id_token"] != nil)
             #expect(online.authorizationParameters.isEmpty)
+        }
+    }
+
+    @Test("google: revoking the refresh token revokes the grant; an unknown token is invalid_token")
+    func googleRevoke() async throws {
+        try await ProviderHarness.with(Self.personality(.google)) { h in
+            let flow = try await PresetFlow.run(h, preset: "google")
+            let tokens = try #require(flow.tokens)
+            let revoke = try #require(flow.preset.revocationEndpoint)
+            let refresh = try #require(tokens.refreshToken?.value)
+            #expect(try await h.postForm(revoke, [("token", refresh)]).status == 200)
+            let userinfo = try await h.get(try #require(flow.preset.userinfoEndpoint), headers: [("Authorization", "Bearer \(tokens.accessToken.value)")])
+            #expect(userinfo.status == 401)
+            let again = try await h.postForm(revoke, [("token", refresh)])
+            #expect(again.status == 400)
+            #expect(again.json?["error"]?.stringValue == "invalid_token")
         }
     }
 
