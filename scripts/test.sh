@@ -3,7 +3,7 @@
 #   1. swift test: unit, view-snapshot and in-process integration tests;
 #   2. the command-line contract end to end (Tests/e2e/cli.sh, Tests/e2e/listen.sh);
 #   3. a flow against oidc-provider-mock, a third-party OIDC server from PyPI (Tests/e2e/interop.sh);
-#   4. the real ncurses UI driven in tmux (Tests/e2e/tui.sh).
+#   4. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 failed=0
@@ -26,6 +26,7 @@ bash Tests/e2e/interop.sh "$bin" "$server" || failed=1
 
 if command -v tmux >/dev/null; then
   bash Tests/e2e/tui.sh "$bin" || failed=1
+  bash Tests/e2e/flood.sh "$bin" 30 || failed=1
 else
   echo "tmux is not installed: the terminal UI checks need it (apt-get install tmux)"; failed=1
 fi
