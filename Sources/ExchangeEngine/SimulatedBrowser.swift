@@ -68,9 +68,29 @@ public final class SimulatedBrowser: UserAgent {
                 body = FormURLEncoded.encode(form.fields + [FormField("decision", decision)])
                 continue
             }
-            throw FlowFailure("the simulated browser got HTTP \(status) from \(current.absoluteString) and had nothing to follow", hint: "The authorization server refused the request before redirecting; its page may say why.", step: .userRedirected)
+            let said = Self.visibleText(page)
+            throw FlowFailure("the authorization server answered HTTP \(status) and did not redirect back" + (said.isEmpty ? "" : "; its page says: \(said)"),
+                              hint: "It refused the request before redirecting, so it never reached the callback: a provider shows such a page for an unknown client or a redirect_uri it does not accept (RFC 6749 §4.1.2.1 forbids redirecting to an unverified URI).", step: .userRedirected)
         }
         throw FlowFailure("the simulated browser followed \(maxHops) hops without reaching the callback", step: .userRedirected)
+    }
+
+    /// The words of an HTML page without its markup, made terminal-safe and cut to a readable length.
+    static func visibleText(_ html: String, limit: Int = 600) -> String {
+        var text = html
+        for block in ["script", "style", "head"] {
+            while let open = text.range(of: "<\(block)", options: .caseInsensitive),
+                  let close = text.range(of: "</\(block)>", options: .caseInsensitive, range: open.upperBound..<text.endIndex) {
+                text.removeSubrange(open.lowerBound..<close.upperBound)
+            }
+        }
+        var out = "", inTag = false
+        for ch in text {
+            if ch == "<" { inTag = true; out.append(" ") } else if ch == ">" { inTag = false } else if !inTag { out.append(ch) }
+        }
+        let words = ConsentForm.unescape(out).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let safe = TerminalSafeText.escape(words)
+        return safe.count > limit ? String(safe.prefix(limit)) + "…" : safe
     }
 
     /// True for a URL on the redirect URI (same scheme, host, port and path; any query).

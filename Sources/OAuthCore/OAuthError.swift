@@ -44,6 +44,8 @@ public enum OAuthErrorHint {
                 return "The redirect_uri of the token request must be identical to the one of the authorization request (RFC 6749 §4.1.3)."
             }
             return "The code is invalid, expired, already used, or was issued to another client or redirect_uri. Codes are single-use and short-lived: run the flow again and exchange promptly."
+        case "unauthorized", "unauthenticated", "forbidden":
+            return "Not an RFC 6749 error code: the provider refused the request's credentials. Check the client secret, and any API key it wants in a header (--token-header 'x-api-key: ...')."
         case "unsupported_grant_type":
             return "The token endpoint does not accept this grant_type for this client."
         case "redirect_uri_mismatch":

@@ -74,7 +74,11 @@ public enum TokenResponseParser {
             if status >= 500 {
                 return .invalid(reason: "the token endpoint failed with HTTP \(status)", hint: "The provider had an error on its side; oauthscope never retries a code exchange by itself. Run the flow again.", findings: findings)
             }
-            return .invalid(reason: "the token endpoint answered HTTP \(status) without an OAuth error code", hint: "RFC 6749 §5.2 says an error response carries an \"error\" member; the body may say more.", findings: findings)
+            // Some APIs put their own message where RFC 6749 §5.2 wants "error" (BitBadges: errorMessage).
+            let message = ["errorMessage", "error_message", "message", "detail"].lazy.compactMap { object[$0]?.stringValue }.first
+            findings.append(Finding(.warn, "token.nonstandard_error", "The error body has no \"error\" member" + (message == nil ? "." : "; it says it another way."), ref: "RFC 6749 §5.2"))
+            return .invalid(reason: "the token endpoint answered HTTP \(status)" + (message.map { ": \(TerminalSafeText.escape($0))" } ?? " without an OAuth error code"),
+                            hint: status == 401 ? "The request's credentials were refused: the client secret, or a key the provider wants in a header (--token-header)." : "RFC 6749 §5.2 says an error response carries an \"error\" member; the body may say more.", findings: findings)
         }
         guard let access = object["access_token"]?.stringValue, !access.isEmpty else {
             return .invalid(reason: "the token response has no access_token", hint: "access_token is REQUIRED in a successful response (RFC 6749 §5.1).", findings: findings)

@@ -84,12 +84,22 @@ struct Demo: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Make the embedded provider misbehave on purpose, to watch a check catch it (repeatable): \(MockFault.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "NAME"))
     var fault: [String] = []
 
+    @Option(name: .customLong("registered-redirect-uri"), help: ArgumentHelp("Register this callback URL for the demo client instead of the one oauthscope listens on, to watch the provider's redirect rule at work.", valueName: "URI"))
+    var registeredRedirectURI: String?
+
+    @Option(help: ArgumentHelp("Have the embedded provider imitate a real one and run its preset against it: \(MockPersonality.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "NAME"))
+    var personality: String?
+
     func validate() throws {
+        if let p = personality, MockPersonality(name: p) == nil {
+            throw ValidationError("--personality \(p): unknown; choose from \(MockPersonality.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         for f in fault where MockFault(name: f) == nil {
             throw ValidationError("--fault \(f): unknown; choose from \(MockFault.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        for a in tuning.thenActions where !FlowController.actionNames.contains(a) {
-            throw ValidationError("--then \(a): unknown action; use \(FlowController.actionNames.joined(separator: ", "))")
+        let followUps = personality.flatMap(ProviderPresets.named)?.followUps.map(\.name) ?? []
+        for a in tuning.thenActions where !FlowController.actionNames.contains(a) && !followUps.contains(a) {
+            throw ValidationError("--then \(a): unknown action; use \((FlowController.actionNames + followUps).joined(separator: ", "))")
         }
     }
 
@@ -111,21 +121,45 @@ struct Demo: AsyncParsableCommand {
             var providerConfig = MockProviderConfiguration()
             providerConfig.signingAlgorithm = signing
             providerConfig.faults = faults
-            for f in faults.sorted(by: { $0.rawValue < $1.rawValue }) {
-                publisher.publish(.finding(Finding(.info, "demo.fault", "--fault \(f.rawValue): \(f.summary)", ref: nil, step: "url")))
-            }
-            providerConfig.clients = [MockClient(id: MockClient.demo.id, secret: MockClient.demo.secret, redirectURIs: [redirect], authMethod: .clientSecretBasic)]
+            let persona = personality.flatMap(MockPersonality.init(name:)) ?? .oidc
+            providerConfig.personality = persona
+            let presetAuth = ProviderPresets.named(persona.rawValue)?.tokenAuth ?? .clientSecretBasic
+            providerConfig.clients = [MockClient(id: MockClient.demo.id, secret: MockClient.demo.secret, redirectURIs: [registeredRedirectURI ?? redirect], authMethod: personality == nil ? .clientSecretBasic : presetAuth)]
             let provider = MockProviderServer(configuration: providerConfig)
-            let issuer: URL
-            do { issuer = try await provider.start() } catch { throw UsageError("the embedded provider could not start: \(error)") }
-            var config = FlowConfiguration(
-                mode: "demo", providerLabel: "embedded provider at \(issuer.absoluteString)" + (realBrowser || browserOptions.noBrowser ? "" : " (simulated browser)"),
-                provider: .issuer(issuer.absoluteString), clientID: MockClient.demo.id, clientSecret: MockClient.demo.secret.map(Secret.init),
-                tokenAuth: .clientSecretBasic, scope: scope, redirectURI: redirect, pkce: tuning.pkce.method,
-                exchange: tuning.exchange.mode, stepMode: tuning.step, callbackTimeout: .seconds(tuning.timeout),
-                reveal: output.reveal, insecureContinue: tuning.insecureContinue)
+            let base: URL
+            do { base = try await provider.start() } catch { throw UsageError("the embedded provider could not start: \(error)") }
+            let browserNote = realBrowser || browserOptions.noBrowser ? "" : " (simulated browser)"
+            var config: FlowConfiguration
+            if personality != nil {
+                // The real preset, pointed at the imitation: the same settings path a `flow --preset` takes.
+                var s = FlowSettings()
+                s.preset = persona.rawValue
+                if persona == .oidc { s.issuer = base.absoluteString }
+                s.clientID = MockClient.demo.id
+                s.clientSecret = MockClient.demo.secret
+                s.redirectURI = redirect
+                if ProviderPresets.named(persona.rawValue)?.requiredTokenHeaders.contains(where: { $0.lowercased() == "x-api-key" }) == true {
+                    s.tokenHeaders = [FormField("x-api-key", providerConfig.apiKey)]
+                }
+                let resolved = try ResolvedFlow.resolve(s, profileName: "", registeredRedirectURI: registeredRedirectURI, rebase: base)
+                config = resolved.configuration(redirectURI: redirect, tuning: tuning, output: output)
+                config.mode = "demo"
+                tuning.apply(to: &config, output: output)
+                config.providerLabel = "embedded provider imitating \(persona.displayName) at \(base.absoluteString)" + browserNote
+                if scope != "openid email profile" { config.scope = scope }
+            } else {
+                config = FlowConfiguration(
+                    mode: "demo", providerLabel: "embedded provider at \(base.absoluteString)" + browserNote,
+                    provider: .issuer(base.absoluteString), clientID: MockClient.demo.id, clientSecret: MockClient.demo.secret.map(Secret.init),
+                    tokenAuth: .clientSecretBasic, scope: scope, redirectURI: redirect, pkce: tuning.pkce.method,
+                    exchange: tuning.exchange.mode, stepMode: tuning.step, callbackTimeout: .seconds(tuning.timeout),
+                    reveal: output.reveal, insecureContinue: tuning.insecureContinue)
+                tuning.apply(to: &config, output: output)
+            }
+            for f in faults.sorted(by: { $0.rawValue < $1.rawValue }) {
+                config.startFindings.append(Finding(.info, "demo.fault", "--fault \(f.rawValue): \(f.summary)", ref: nil, step: "url"))
+            }
             config.listenerAddresses = addresses
-            tuning.apply(to: &config, output: output)
             let agent: any UserAgent
             var cleanup: () async -> Void = { await provider.stop() }
             if browserOptions.noBrowser {
@@ -164,6 +198,9 @@ struct Flow: AsyncParsableCommand {
 
     @Option(name: .customLong("preset-param"), help: ArgumentHelp("A preset's parameter, e.g. tenant=contoso.onmicrosoft.com (repeatable).", valueName: "K=V"))
     var presetParams: [String] = []
+
+    @Option(name: .customLong("preset-base"), help: ArgumentHelp("Send the preset's requests to this origin instead (the embedded provider's imitation from 'provider serve --personality', or a proxy); paths are kept.", valueName: "URL"))
+    var presetBase: String?
 
     @Option(help: ArgumentHelp("A [profiles.NAME] table of the config file (repeatable: several flows share one listener).", valueName: "NAME"))
     var profile: [String] = []
@@ -229,6 +266,7 @@ struct Flow: AsyncParsableCommand {
         }
         let secretSources = [clientSecret != nil, clientSecretEnv != nil, clientSecretFile != nil].filter { $0 }.count
         if secretSources > 1 { throw ValidationError("give only one of --client-secret, --client-secret-env, --client-secret-file") }
+        if let b = presetBase, URL(string: b)?.host == nil { throw ValidationError("--preset-base \(b) is not an absolute URL like http://127.0.0.1:9400") }
         if let p = preset, ProviderPresets.named(p) == nil {
             throw ValidationError("--preset \(p) is not a preset oauthscope knows; choose one of \(ProviderPresets.all.map(\.name).joined(separator: ", "))")
         }
@@ -285,7 +323,7 @@ struct Flow: AsyncParsableCommand {
         var resolved: [ResolvedFlow] = []
         for (name, p) in profiles {
             let merged = p.overlaid(with: environment).overlaid(with: flags)
-            resolved.append(try ResolvedFlow.resolve(merged, profileName: name, registeredRedirectURI: registeredRedirectURI))
+            resolved.append(try ResolvedFlow.resolve(merged, profileName: name, registeredRedirectURI: registeredRedirectURI, rebase: presetBase.flatMap(URL.init(string:))))
         }
         let redirect = resolved[0].redirectURI
         if let other = resolved.first(where: { $0.redirectURI != redirect }) {
@@ -336,7 +374,8 @@ struct ResolvedFlow {
     var startFindings: [Finding]
     var followUps: [FollowUpCall] = []
 
-    static func resolve(_ s: FlowSettings, profileName: String, registeredRedirectURI: String?) throws -> ResolvedFlow {
+    /// - Parameter rebase: run the preset against the embedded provider's imitation at this base URL.
+    static func resolve(_ s: FlowSettings, profileName: String, registeredRedirectURI: String?, rebase: URL? = nil) throws -> ResolvedFlow {
         let label = profileName.isEmpty ? "flow" : profileName
         var preset: ProviderPreset?
         if let name = s.preset {
@@ -345,6 +384,7 @@ struct ResolvedFlow {
                 let base = try ProviderPresets.require(name)
                 if base.parameters.contains(where: { $0.name == "issuer" }), let issuer = s.issuer { params["issuer"] = issuer }
                 preset = try base.resolved(parameters: params)
+                if let rebase { preset = preset?.rebased(onto: rebase) }
             } catch {
                 throw UsageError(error.description)
             }
@@ -515,10 +555,16 @@ struct Provider: AsyncParsableCommand {
         @Flag(help: "Approve at once instead of showing a consent page.")
         var autoApprove = false
 
+        @Option(help: ArgumentHelp("Imitate a real provider's paths, client authentication, body encoding and quirks: \(MockPersonality.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "NAME"))
+        var personality: String?
+
         @Option(help: ArgumentHelp("Misbehave on purpose (repeatable): \(MockFault.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "NAME"))
         var fault: [String] = []
 
         func validate() throws {
+            if let p = personality, MockPersonality(name: p) == nil {
+                throw ValidationError("--personality \(p): unknown; choose from \(MockPersonality.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             for f in fault where MockFault(name: f) == nil {
                 throw ValidationError("--fault \(f): unknown; choose from \(MockFault.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -529,6 +575,9 @@ struct Provider: AsyncParsableCommand {
             config.port = port
             config.autoApprove = autoApprove
             config.faults = Set(fault.compactMap(MockFault.init(name:)))
+            let persona = personality.flatMap(MockPersonality.init(name:)) ?? .oidc
+            config.personality = persona
+            let auth = ProviderPresets.named(persona.rawValue)?.tokenAuth ?? .clientSecretBasic
             let redirects = redirectURIs.isEmpty ? ["http://127.0.0.1:8765/callback"] : redirectURIs
             if !client.isEmpty {
                 config.clients = try client.map { spec in
@@ -536,16 +585,18 @@ struct Provider: AsyncParsableCommand {
                         throw ValidationError("--client \(spec): expected ID:SECRET (or ID: for a public client)")
                     }
                     let secret = String(spec[spec.index(after: colon)...])
-                    return MockClient(id: String(spec[..<colon]), secret: secret.isEmpty ? nil : secret, redirectURIs: redirects, authMethod: secret.isEmpty ? .none : .clientSecretBasic)
+                    return MockClient(id: String(spec[..<colon]), secret: secret.isEmpty ? nil : secret, redirectURIs: redirects, authMethod: secret.isEmpty ? .none : (personality == nil ? .clientSecretBasic : auth))
                 }
             } else {
-                config.clients = [MockClient(id: MockClient.demo.id, secret: MockClient.demo.secret, redirectURIs: redirects, authMethod: .clientSecretBasic)]
+                config.clients = [MockClient(id: MockClient.demo.id, secret: MockClient.demo.secret, redirectURIs: redirects, authMethod: personality == nil ? .clientSecretBasic : auth)]
             }
             let server = MockProviderServer(configuration: config)
             let issuer: URL
             do { issuer = try await server.start() } catch { throw UsageError("--port \(port): \(error)") }
-            StandardOutput.write("embedded provider at \(issuer.absoluteString)")
-            StandardOutput.write("discovery: \(issuer.absoluteString)/.well-known/openid-configuration")
+            StandardOutput.write("embedded provider at \(issuer.absoluteString), imitating \(persona.displayName)")
+            for route in persona.routes { StandardOutput.write("  \(route)") }
+            if persona == .bitbadges { StandardOutput.write("x-api-key: \(config.apiKey)") }
+            if personality != nil { StandardOutput.write("run its preset against it: oauthscope flow --preset \(persona.rawValue) --preset-base \(issuer.absoluteString) ...") }
             for c in config.clients {
                 StandardOutput.write("client \(c.id)" + (c.secret.map { " secret \($0)" } ?? " (public)") + ", redirect URIs: \(c.redirectURIs.joined(separator: " "))")
             }
