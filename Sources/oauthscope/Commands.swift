@@ -5,12 +5,13 @@ import FlowEngine
 import Foundation
 import MockProvider
 import OAuthCore
+import TerminalUI
 
 struct OAuthScope: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oauthscope",
         abstract: "Run an OAuth 2.0 / OpenID Connect authorization-code flow and watch every step live.",
-        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Provider.self]
+        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Provider.self, Themes.self]
     )
 }
 
@@ -205,9 +206,6 @@ struct Flow: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A [profiles.NAME] table of the config file (repeatable: several flows share one listener).", valueName: "NAME"))
     var profile: [String] = []
 
-    @Option(help: ArgumentHelp("The config file (default: $XDG_CONFIG_HOME/oauthscope/config.toml).", valueName: "PATH"))
-    var config: String?
-
     @Option(help: ArgumentHelp("The issuer, for OIDC / RFC 8414 discovery.", valueName: "URL"))
     var issuer: String?
 
@@ -311,7 +309,7 @@ struct Flow: AsyncParsableCommand {
         var profiles: [(String, FlowSettings)] = []
         let profileNames = profile.isEmpty ? (env["OAUTHSCOPE_PROFILE"].map { [$0] } ?? []) : profile
         if !profileNames.isEmpty {
-            let path = config ?? ConfigFile.defaultPath(environment: env)
+            let path = output.configPath(env)
             guard let file = try ConfigFile.load(path: path) else {
                 throw UsageError("--profile \(profileNames[0]): there is no config file at \(path) (create it, or pass --config PATH)")
             }
@@ -674,5 +672,43 @@ struct Listen: AsyncParsableCommand {
         }, readsStdinCommands: false)
         for l in listeners { await l.stop() }
         await session.finish()
+    }
+}
+
+struct Themes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the colour themes, or preview one.",
+        discussion: "Shipped themes live in themes/ and are built in; your own go in $XDG_CONFIG_HOME/oauthscope/themes/NAME.toml.",
+        subcommands: [List.self, Preview.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the themes and where each comes from.")
+        func run() throws {
+            for (name, source) in ThemeCatalog.available() {
+                StandardOutput.write(name.padding(toLength: 18, withPad: " ", startingAt: 0) + source)
+            }
+        }
+    }
+
+    struct Preview: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Draw a sample screen with every role of a theme.")
+
+        @Argument(help: "A theme name or a .toml path.")
+        var name: String
+
+        @Option(help: "Width of the sample.")
+        var width = 100
+
+        @Option(help: "Height of the sample.")
+        var height = 30
+
+        func run() throws {
+            let env = ProcessInfo.processInfo.environment
+            let (theme, problems) = ThemeCatalog.load(name, environment: env)
+            for p in problems { StandardOutput.error("oauthscope: \(p.description)") }
+            let grid = renderThemePreview(theme: theme, width: max(40, width), height: max(12, height), glyphs: Session.localeIsUTF8 ? .unicode : .ascii)
+            StandardOutput.write(ANSIText.render(grid, theme: theme, depth: ColorDepth.detect(environment: env)))
+            if problems.contains(where: { $0.severity == .error }) { throw ExitCode(2) }
+        }
     }
 }

@@ -21,6 +21,14 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "plain output: show every sub-step, not only the main ones.")
     var verbose = false
 
+    @Option(help: ArgumentHelp("The colour theme: a shipped or user theme's name, or a .toml path (see 'oauthscope themes').", valueName: "NAME|PATH"))
+    var theme: String?
+
+    @Option(help: ArgumentHelp("The config file (default: $XDG_CONFIG_HOME/oauthscope/config.toml).", valueName: "PATH"))
+    var config: String?
+
+    func configPath(_ environment: [String: String]) -> String { config ?? ConfigFile.defaultPath(environment: environment) }
+
     var resolvedOutput: OutputFormat {
         output ?? (isatty(STDOUT_FILENO) == 1 ? .tui : .plain)
     }

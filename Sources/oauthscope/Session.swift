@@ -58,7 +58,14 @@ final class Session {
                 }
             })
         case .tui:
-            terminal = TerminalApp(events: bus.subscribe(), commands: commands, options: TerminalUIOptions(reveal: options.reveal, title: title))
+            // The config file's theme and [keys] apply to the screen; a broken file is a notice, not a refusal.
+            let env = ProcessInfo.processInfo.environment
+            let path = options.configPath(env)
+            var notices: [String] = []
+            var table: TOMLTable?
+            do { table = try ConfigFile.load(path: path)?.table } catch { notices.append(error.description) }
+            terminal = TerminalApp(events: bus.subscribe(), commands: commands, options: TerminalUIOptions(
+                reveal: options.reveal, title: title, themeFlag: options.theme, config: table, configFile: path, notices: notices, environment: env))
         }
     }
 

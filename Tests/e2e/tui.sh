@@ -54,4 +54,27 @@ check "tui: a hostile parameter does not change the terminal title" test "$befor
 check "tui: the hostile parameter is shown escaped" grep -q 'x1b' "$tmp/hostile"
 t send-keys -t hostile Q
 
+# Themes: two themes draw the demo in visibly different colours; NO_COLOR=1 draws none (capture-pane -e keeps SGR).
+sgr() { grep -o $'\e\[[0-9;:]*m' "$1" | sort -u; }
+for theme in default solarized-dark; do
+  port=$(free_port)
+  t new-session -d -s "th-$theme" -x 120 -y 40 "env LANG=C.UTF-8 TERM=xterm-256color COLORTERM=truecolor '$bin' demo --theme $theme --redirect-uri http://127.0.0.1:$port/callback; sleep 60"
+  for _ in $(seq 1 100); do t capture-pane -p -t "th-$theme" | grep -q "completed in" && break; sleep 0.2; done
+  t capture-pane -e -p -t "th-$theme" >"$tmp/$theme.ansi"
+  t send-keys -t "th-$theme" Q
+done
+check "themes: default and solarized-dark use different colours" bash -c "! diff -q <(grep -o \$'\\e\\[[0-9;:]*m' '$tmp/default.ansi' | sort -u) <(grep -o \$'\\e\\[[0-9;:]*m' '$tmp/solarized-dark.ansi' | sort -u) >/dev/null"
+port=$(free_port)
+t new-session -d -s nocolor -x 120 -y 40 "env LANG=C.UTF-8 TERM=xterm-256color NO_COLOR=1 '$bin' demo --redirect-uri http://127.0.0.1:$port/callback; sleep 60"
+for _ in $(seq 1 100); do t capture-pane -p -t nocolor | grep -q "completed in" && break; sleep 0.2; done
+t capture-pane -e -p -t nocolor >"$tmp/nocolor.ansi"
+t send-keys -t nocolor Q
+check "themes: NO_COLOR=1 draws with attributes only" bash -c "grep -q 'completed in' '$tmp/nocolor.ansi' && ! grep -oE $'\\e\\[[0-9;]*m' '$tmp/nocolor.ansi' | grep -qE '(^|\\[|;)(3[0-7]|38|4[0-7]|48|9[0-7]|10[0-7])(;|m)'"
+printf 'inherits = "default"\n[palette]\nred = "#zz0000"\n' >"$tmp/bad.toml"
+port=$(free_port)
+t new-session -d -s badtheme -x 120 -y 40 "env LANG=C.UTF-8 '$bin' demo --theme '$tmp/bad.toml' --redirect-uri http://127.0.0.1:$port/callback; sleep 60"
+for _ in $(seq 1 100); do t capture-pane -p -t badtheme | grep -q "completed in" && break; sleep 0.2; done
+check "themes: a bad theme still starts, on the default theme" bash -c "tmux -L '$sock' capture-pane -p -t badtheme | grep -q 'completed in'"
+t send-keys -t badtheme Q
+
 summary
