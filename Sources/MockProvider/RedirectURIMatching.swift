@@ -7,7 +7,7 @@ enum RedirectURIMatching {
     /// (RFC 8252 §7.3: native apps listen on an ephemeral port). Scheme, host, path and query must still match.
     static func matches(requested: String, registered: String) -> Bool {
         if requested == registered { return true }
-        guard let r = LoopbackURI(requested), let g = LoopbackURI(registered) else { return false }
+        guard let r = RedirectURIParts(requested), let g = RedirectURIParts(registered), r.isLoopbackHTTP, g.isLoopbackHTTP else { return false }
         return r.host == g.host && r.path == g.path && r.query == g.query
     }
 
@@ -20,19 +20,12 @@ enum RedirectURIMatching {
             return matches(requested: requested, registered: registered)
         case .prefix(let loopbackAnyPort):
             if requested == registered { return true }
-            guard let r = URIParts(requested), let g = URIParts(registered), r.scheme == g.scheme, r.host == g.host else { return false }
-            let portOK = r.port == g.port || (loopbackAnyPort && r.scheme == "http" && RedirectURI.isLoopback(host: r.host))
-            guard portOK, isSameOrUnder(r.path, g.path) else { return false }
+            guard let r = RedirectURIParts(requested), let g = RedirectURIParts(registered), r.scheme == g.scheme, r.host == g.host else { return false }
+            let portOK = r.port == g.port || (loopbackAnyPort && r.isLoopbackHTTP)
+            guard portOK, RedirectRuleCheck.isSameOrUnder(r.path, g.path) else { return false }
             // The registered callback's own query, if any, must be kept.
             return g.query == nil || r.query == g.query
         }
-    }
-
-    /// True when `path` is `base` or continues it at a segment boundary: `/cb` and `/cb/x` are under `/cb`, `/cb2`
-    /// is not.
-    static func isSameOrUnder(_ path: String, _ base: String) -> Bool {
-        if path == base { return true }
-        return path.hasPrefix(base.hasSuffix("/") ? base : base + "/")
     }
 
     /// The page text for a `redirect_uri` that matches no registered one, in the terms of the personality's rule.
@@ -49,27 +42,6 @@ enum RedirectURIMatching {
         }
     }
 
-    /// Scheme, host, port, path and query of an absolute URI, for prefix matching.
-    private struct URIParts {
-        var scheme: String
-        var host: String
-        var port: Int
-        var path: String
-        var query: String?
-
-        init?(_ text: String) {
-            guard let c = URLComponents(string: text), let scheme = c.scheme?.lowercased(), var host = c.host?.lowercased(), !host.isEmpty,
-                  c.user == nil, c.password == nil, c.fragment == nil
-            else { return nil }
-            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            self.scheme = scheme
-            self.host = host
-            self.port = c.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : -1)
-            self.path = c.percentEncodedPath.isEmpty ? "/" : c.percentEncodedPath
-            self.query = c.percentEncodedQuery
-        }
-    }
-
     /// Why a redirect URI cannot be used at all, whatever was registered (RFC 6749 §3.1.2).
     static func problem(with uri: String) -> String? {
         guard let c = URLComponents(string: uri), let scheme = c.scheme, !scheme.isEmpty else {
@@ -79,25 +51,6 @@ enum RedirectURIMatching {
             return "redirect_uri must not contain a fragment (RFC 6749 §3.1.2)"
         }
         return nil
-    }
-
-    /// The parts of an `http` loopback URI that must match when the port does not have to.
-    private struct LoopbackURI {
-        var host: String
-        var path: String
-        var query: String?
-
-        init?(_ text: String) {
-            guard let c = URLComponents(string: text), c.scheme?.lowercased() == "http",
-                  c.user == nil, c.password == nil, c.fragment == nil,
-                  var host = c.host?.lowercased()
-            else { return nil }
-            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            guard RedirectURI.isLoopback(host: host) else { return nil }
-            self.host = host
-            self.path = c.percentEncodedPath.isEmpty ? "/" : c.percentEncodedPath
-            self.query = c.percentEncodedQuery
-        }
     }
 
     /// `base` with `parameters` added to its query (RFC 6749 §4.1.2: the redirect URI's own query is kept).

@@ -6,11 +6,11 @@ public enum RedirectRuleCheck {
     /// Nil when `sent` would be accepted under `rule`, or when nothing can be said because `registered` is
     /// unknown. Otherwise an error finding that says what to change.
     public static func explain(rule: RedirectRule, registered: String?, sent: String) -> Finding? {
-        guard let s = Parts(sent) else {
+        guard let s = RedirectURIParts(sent) else {
             return Finding(.error, "redirect.invalid", "The redirect_uri \"\(TerminalSafeText.escape(sent))\" is not an absolute URI; pass one like http://127.0.0.1:8765/callback with --redirect-uri.", ref: "RFC 6749 §3.1.2")
         }
         guard let registered else { return nil }
-        guard let r = Parts(registered) else {
+        guard let r = RedirectURIParts(registered) else {
             return Finding(.error, "redirect.registered_invalid", "The registered callback \"\(TerminalSafeText.escape(registered))\" is not an absolute URI, so it cannot be compared with the redirect_uri; copy it exactly from the provider's client settings.", ref: "RFC 6749 §3.1.2")
         }
         let shownSent = TerminalSafeText.escape(sent)
@@ -48,7 +48,7 @@ public enum RedirectRuleCheck {
 
     /// What to change when the two must match: use the registered callback if oauthscope can listen on it,
     /// else register the one it sends.
-    private static func exactFix(_ r: Parts, registered: String, sent: String) -> String {
+    private static func exactFix(_ r: RedirectURIParts, registered: String, sent: String) -> String {
         if r.isLoopbackHTTP {
             return "Run with --redirect-uri \(registered), or register \(sent) for the client."
         }
@@ -57,14 +57,14 @@ public enum RedirectRuleCheck {
 
     /// True when `path` equals `base` or continues it at a segment boundary: `/cb` and `/cb/x` are under `/cb`;
     /// `/cb2` is not.
-    static func isSameOrUnder(_ path: String, _ base: String) -> Bool {
+    public static func isSameOrUnder(_ path: String, _ base: String) -> Bool {
         if path == base { return true }
         let prefix = base.hasSuffix("/") ? base : base + "/"
         return path.hasPrefix(prefix)
     }
 
     /// What differs between two URIs, for the message: ", which differs in its port (8765, not 8080)".
-    private static func difference(_ r: Parts, _ s: Parts) -> String {
+    private static func difference(_ r: RedirectURIParts, _ s: RedirectURIParts) -> String {
         var parts: [String] = []
         if r.scheme != s.scheme { parts.append("scheme (\(s.scheme), not \(r.scheme))") }
         if r.host != s.host { parts.append("host (\(TerminalSafeText.escape(s.host)), not \(TerminalSafeText.escape(r.host)))") }
@@ -73,31 +73,36 @@ public enum RedirectRuleCheck {
         if r.query != s.query { parts.append("query") }
         return parts.isEmpty ? ", which differs only in how it is written" : ", which differs in its " + parts.joined(separator: ", ")
     }
+}
 
-    /// The parts of an absolute URI that redirect matching looks at; scheme and host lower-cased, the port made
-    /// explicit, an empty path read as "/".
-    private struct Parts {
-        var scheme: String
-        var host: String
-        var port: Int
-        var path: String
-        var query: String?
+/// The parts of an absolute URI that redirect matching looks at: scheme and host lower-cased (IPv6 brackets
+/// removed), the port made explicit, an empty path read as "/". Nil for a relative URI, or one with user info or
+/// a fragment, which a redirect URI may not have (RFC 6749 §3.1.2).
+public struct RedirectURIParts: Sendable, Hashable {
+    public var scheme: String
+    public var host: String
+    public var port: Int
+    public var path: String
+    public var query: String?
 
-        init?(_ text: String) {
-            guard let c = URLComponents(string: text), let scheme = c.scheme?.lowercased(), var host = c.host?.lowercased(), !host.isEmpty else { return nil }
-            if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            self.scheme = scheme
-            self.host = host
-            self.port = c.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : -1)
-            self.path = c.percentEncodedPath.isEmpty ? "/" : c.percentEncodedPath
-            self.query = c.percentEncodedQuery
-        }
+    public init?(_ text: String) {
+        guard let c = URLComponents(string: text), let scheme = c.scheme?.lowercased(), var host = c.host?.lowercased(), !host.isEmpty,
+              c.user == nil, c.password == nil, c.fragment == nil
+        else { return nil }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        self.scheme = scheme
+        self.host = host
+        self.port = c.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : -1)
+        self.path = c.percentEncodedPath.isEmpty ? "/" : c.percentEncodedPath
+        self.query = c.percentEncodedQuery
+    }
 
-        var isLoopbackHTTP: Bool { scheme == "http" && RedirectURI.isLoopback(host: host) }
-        var origin: String {
-            let h = host.contains(":") ? "[\(host)]" : host
-            let defaultPort = (scheme == "https" && port == 443) || (scheme == "http" && port == 80)
-            return "\(scheme)://\(h)" + (defaultPort ? "" : ":\(port)")
-        }
+    /// An `http` URI on a loopback host, whose port a client may choose freely (RFC 8252 §7.3).
+    public var isLoopbackHTTP: Bool { scheme == "http" && RedirectURI.isLoopback(host: host) }
+
+    public var origin: String {
+        let h = host.contains(":") ? "[\(host)]" : host
+        let defaultPort = (scheme == "https" && port == 443) || (scheme == "http" && port == 80)
+        return "\(scheme)://\(h)" + (defaultPort ? "" : ":\(port)")
     }
 }
