@@ -2,6 +2,7 @@ import ExchangeEngine
 import FlowEngine
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import OAuthCore
 import Synchronization
@@ -15,8 +16,10 @@ final class ScriptedServer: Sendable {
     static func start(_ routes: @escaping @Sendable (String) async -> Response) async throws -> ScriptedServer {
         let responder = CallbackResponder<BasicRequestContext> { request, _ in await routes(request.uri.path) }
         let (stream, cont) = AsyncStream.makeStream(of: Int.self)
+        var quiet = Logger(label: "scripted-server")
+        quiet.logLevel = .critical
         let app = Application(responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { cont.yield($0.localAddress?.port ?? 0) })
+                              onServerRunning: { cont.yield($0.localAddress?.port ?? 0) }, logger: quiet)
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }
         var port = 0
         for await p in stream { port = p; break }
