@@ -21,6 +21,13 @@ public struct IncomingCallback: Sendable, Hashable {
     }
 }
 
+/// A code that arrived in watch mode.
+public struct ArrivedCode: Sendable, Hashable {
+    public var code: String
+    public var state: String?
+    public var iss: String?
+}
+
 /// What reaches a waiting flow from the listener.
 public enum CallbackOutcome: Sendable, Hashable {
     case code(String, params: CallbackParameters)
@@ -69,6 +76,9 @@ public final class CallbackRegistry: Sendable {
     /// "accepted" when it arrives well-formed, and `state` is compared only with `expectedState` when one is given.
     public let watch: Bool
     public let expectedState: String?
+    /// Watch mode: every accepted code, for `listen --exchange`. Bounded, so a flood cannot pile them up.
+    public let arrivals: AsyncStream<ArrivedCode>
+    private let arrivalsContinuation: AsyncStream<ArrivedCode>.Continuation
     private static let memory = 10_000
 
     public init(callbackPath: String, defaultFlowID: String = "listener") {
@@ -76,6 +86,8 @@ public final class CallbackRegistry: Sendable {
         watch = false
         expectedState = nil
         state = Mutex(State(lastFlowID: defaultFlowID))
+        (arrivals, arrivalsContinuation) = AsyncStream.makeStream(of: ArrivedCode.self, bufferingPolicy: .bufferingNewest(1))
+        arrivalsContinuation.finish()
     }
 
     /// A registry for watching callbacks that belong to another application's flows.
@@ -84,7 +96,11 @@ public final class CallbackRegistry: Sendable {
         watch = true
         self.expectedState = expectedState
         state = Mutex(State(lastFlowID: flowID))
+        (arrivals, arrivalsContinuation) = AsyncStream.makeStream(of: ArrivedCode.self, bufferingPolicy: .bufferingNewest(256))
     }
+
+    /// Ends `arrivals`.
+    public func finishArrivals() { arrivalsContinuation.finish() }
 
     /// Registers a flow that waits for the callback carrying `state`. Register before sending the user away so
     /// an instant redirect cannot be missed; the stream yields exactly one outcome.
@@ -185,10 +201,13 @@ public final class CallbackRegistry: Sendable {
         let judged: CallbackReceived
         var success = false
         switch decision {
-        case .accepted(let code, _):
+        case .accepted(let code, let st):
             remember(&s, code: code)
             success = true
             judged = event(.accepted, expectedState == nil ? "a code arrived (state not checked: give --expect-state to check it)" : "a code arrived with the expected state", 200)
+            let arrived = ArrivedCode(code: code, state: st, iss: params.iss)
+            let continuation = arrivalsContinuation
+            return CallbackJudgement(flowID: s.lastFlowID, event: judged, success: true, delivery: { continuation.yield(arrived) })
         case .errorResponse(let err, _, let missing):
             judged = event(.errorResponse, "\(err.error)\(missing ? " (without state)" : ""): \(err.hint)", 200)
         case .stateMismatch(let received):

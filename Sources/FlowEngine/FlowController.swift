@@ -194,22 +194,8 @@ public final class FlowController: Sendable {
         for f in c.startFindings { publisher.publish(.finding(f.at(step: FlowStep.urlBuilt.key))) }
 
         // 1. Where to send the user.
-        let metadata: ProviderMetadata?
-        let authorizationEndpoint: URL, tokenEndpoint: URL
-        let issuer: String?
-        var jwksURI: URL?
-        switch c.provider {
-        case .issuer(let iss):
-            let m = try await client.discover(issuer: iss, publisher: publisher)
-            metadata = m
-            (authorizationEndpoint, tokenEndpoint, issuer, jwksURI) = (m.authorizationEndpoint, m.tokenEndpoint, m.issuer, m.jwksURI)
-        case .metadata(let m):
-            metadata = m
-            (authorizationEndpoint, tokenEndpoint, issuer, jwksURI) = (m.authorizationEndpoint, m.tokenEndpoint, m.issuer, m.jwksURI)
-        case .endpoints(let a, let t, let i, let j):
-            metadata = nil
-            (authorizationEndpoint, tokenEndpoint, issuer, jwksURI) = (a, t, i, j)
-        }
+        let endpoints = try await resolveEndpoints()
+        let (metadata, authorizationEndpoint, issuer) = (endpoints.metadata, endpoints.authorization, endpoints.issuer)
 
         let pkce = c.pkce.map { PKCE.generate(method: $0) }
         let wantsOIDC = c.scope?.split(separator: " ").contains("openid") ?? false
@@ -277,8 +263,35 @@ public final class FlowController: Sendable {
                 try await waitForProceed(&commandIterator, step: .tokenExchanged, prompt: "Press c to exchange the code for tokens.")
             }
         }
-        let builder = TokenRequestBuilder(tokenEndpoint: tokenEndpoint, credentials: ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth), bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
-        let spec = builder.authorizationCode(code: code, redirectURI: c.redirectURI, codeVerifier: pkce?.verifier.value)
+        return try await exchange(code: code, codeVerifier: pkce?.verifier.value, nonce: request.nonce, endpoints: endpoints, wantsOIDC: wantsOIDC)
+    }
+
+    /// The provider's endpoints: discovered, given as metadata, or given directly.
+    struct Endpoints {
+        var metadata: ProviderMetadata?
+        var authorization: URL
+        var token: URL
+        var issuer: String?
+        var jwks: URL?
+    }
+
+    func resolveEndpoints() async throws(FlowFailure) -> Endpoints {
+        switch configuration.provider {
+        case .issuer(let iss):
+            let m = try await client.discover(issuer: iss, publisher: publisher)
+            return Endpoints(metadata: m, authorization: m.authorizationEndpoint, token: m.tokenEndpoint, issuer: m.issuer, jwks: m.jwksURI)
+        case .metadata(let m):
+            return Endpoints(metadata: m, authorization: m.authorizationEndpoint, token: m.tokenEndpoint, issuer: m.issuer, jwks: m.jwksURI)
+        case .endpoints(let a, let t, let i, let j):
+            return Endpoints(metadata: nil, authorization: a, token: t, issuer: i, jwks: j)
+        }
+    }
+
+    /// The token request for a code, its answer read and checked, `token.exchanged` published.
+    func exchange(code: String, codeVerifier: String?, nonce: String?, endpoints: Endpoints, wantsOIDC: Bool) async throws(FlowFailure) -> TokenSession {
+        let c = configuration
+        let builder = TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth), bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
+        let spec = builder.authorizationCode(code: code, redirectURI: c.redirectURI, codeVerifier: codeVerifier)
         let answer = await client.send(spec, purpose: "token", publisher: publisher)
         guard case .response(let status, let headers, let body, _) = answer else {
             if case .failure(let reason, let hint) = answer { throw FlowFailure(reason, hint: hint, step: .tokenExchanged) }
@@ -294,12 +307,31 @@ public final class FlowController: Sendable {
                               error: err.error, description: err.description.map { TerminalSafeText.escape($0) }, hint: err.hint, step: .tokenExchanged)
         case .success(let tokens, let findings):
             for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
-            try await finishExchange(tokens, code: code, nonce: request.nonce, issuer: issuer, jwksURI: jwksURI, metadata: metadata, wantsOIDC: wantsOIDC)
+            try await finishExchange(tokens, code: code, nonce: nonce, issuer: endpoints.issuer, jwksURI: endpoints.jwks, metadata: endpoints.metadata, wantsOIDC: wantsOIDC)
             return TokenSession(
-                tokens: TokenVault(tokens), builder: builder, issuer: issuer, jwksURI: jwksURI,
-                userinfo: c.userinfoURL ?? metadata?.userinfoEndpoint,
-                revocation: c.revocationURL ?? metadata?.revocationEndpoint,
-                introspection: c.introspectionURL ?? metadata?.introspectionEndpoint)
+                tokens: TokenVault(tokens), builder: builder, issuer: endpoints.issuer, jwksURI: endpoints.jwks,
+                userinfo: c.userinfoURL ?? endpoints.metadata?.userinfoEndpoint,
+                revocation: c.revocationURL ?? endpoints.metadata?.revocationEndpoint,
+                introspection: c.introspectionURL ?? endpoints.metadata?.introspectionEndpoint)
+        }
+    }
+
+    /// `listen --exchange`: exchanges a code that arrived for another application's flow. The checks that need the
+    /// original request (nonce, the PKCE verifier) can only be made when they are given; the result is published
+    /// as a whole exchange, ending in `flow.completed` or `flow.failed` for this code.
+    public func exchangeArrivedCode(_ code: String, codeVerifier: String?, nonce: String? = nil) async -> FlowResult {
+        let start = clock()
+        do throws(FlowFailure) {
+            let endpoints = try await resolveEndpoints()
+            if codeVerifier == nil {
+                publisher.publish(.finding(Finding(.info, "listen.no_verifier", "No code_verifier is known for a code another application asked for; a provider that enforces PKCE will refuse this exchange (give --code-verifier).", ref: "RFC 7636 §4.5", step: FlowStep.tokenExchanged.key)))
+            }
+            _ = try await exchange(code: code, codeVerifier: codeVerifier, nonce: nonce, endpoints: endpoints, wantsOIDC: configuration.scope?.contains("openid") ?? false)
+            publisher.publish(.flowCompleted(FlowCompleted(elapsedMs: Self.ms(since: start, now: clock()))))
+            return .completed
+        } catch {
+            publisher.publish(.flowFailed(error.failed))
+            return .failed(error.failed)
         }
     }
 

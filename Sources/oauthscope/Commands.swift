@@ -193,7 +193,63 @@ struct Flow: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var browserOptions: BrowserOptions
     @OptionGroup var tuning: FlowTuning
+    @OptionGroup var providerOptions: ProviderOptions
 
+    @Option(name: .customLong("redirect-uri"), help: ArgumentHelp("The redirect URI registered with the provider; oauthscope listens on it (default http://127.0.0.1:8765/callback).", valueName: "URI"))
+    var redirectURI: String?
+
+    @Option(name: .customLong("registered-redirect-uri"), help: ArgumentHelp("The callback URL registered for the client, if it differs: oauthscope checks the redirect_uri against it by the provider's rule before sending the user.", valueName: "URI"))
+    var registeredRedirectURI: String?
+
+    @Option(name: .customLong("listen-address"), help: ArgumentHelp("Bind the listener here instead of the redirect URI's loopback host (on purpose only).", valueName: "ADDR"))
+    var listenAddress: String?
+
+    @OptionGroup var followUps: FollowUpEndpoints
+
+    /// The flags as the top settings layer (tuning flags only when given, so profiles can set them).
+    func flagSettings() throws -> FlowSettings {
+        var s = try providerOptions.settings()
+        s.redirectURI = redirectURI
+        s.userinfoURL = followUps.userinfoURL
+        s.revokeURL = followUps.revokeURL
+        s.introspectURL = followUps.introspectURL
+        s.browser = browserOptions.browser
+        if tuning.pkce != .s256 { s.pkce = tuning.pkce.rawValue }
+        if tuning.exchange != .auto { s.exchange = tuning.exchange.rawValue }
+        if tuning.timeout != 300 { s.timeout = tuning.timeout }
+        if !tuning.thenActions.isEmpty { s.then = tuning.thenActions }
+        return s
+    }
+
+    func run() async throws {
+        let flags = try flagSettings()
+        let resolved = try providerOptions.resolveAll(flags: flags, output: output, registeredRedirectURI: registeredRedirectURI)
+        let redirect = resolved[0].redirectURI
+        if let other = resolved.first(where: { $0.redirectURI != redirect }) {
+            throw UsageError("--profile \(other.label): all flows of one session share one listener, but its redirect_uri \(other.redirectURI) differs from \(redirect); give --redirect-uri to use one for all")
+        }
+        let session = try Session(options: output, title: "oauthscope flow")
+        let runner = FlowRunner(session: session, listenerConfiguration: ListenerConfiguration(redirectURI: redirect, listenAddress: listenAddress, reveal: output.reveal))
+        let listenAddress = self.listenAddress
+        let browserFlag = browserOptions.browser
+        let noBrowser = browserOptions.noBrowser
+        let code = try await runner.run(tuning: tuning, flows: resolved.count) { index, redirect, addresses, publisher in
+            var config = resolved[index].configuration(redirectURI: redirect, tuning: tuning, output: output)
+            config.listenerAddresses = addresses
+            if listenAddress != nil {
+                publisher.publish(.finding(Finding(.warn, "listener.non_loopback", "The listener is bound to \(listenAddress ?? "") on purpose; other machines may be able to reach it and read codes.", ref: "RFC 8252 §8.3", step: "redirect")))
+            }
+            let agent: any UserAgent = noBrowser
+                ? PrintedURL()
+                : SystemBrowser(command: SystemBrowser.resolve(flag: browserFlag ?? resolved[index].browser), publisher: publisher)
+            return (config, agent, {})
+        }
+        throw ExitCode(code)
+    }
+}
+
+/// Where the provider is and who the client is: shared by `flow` and `listen --exchange`.
+struct ProviderOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A provider preset: \(ProviderPresets.all.map(\.name).joined(separator: ", ")).", valueName: "NAME"))
     var preset: String?
 
@@ -230,15 +286,6 @@ struct Flow: AsyncParsableCommand {
     @Option(help: "Scopes to ask for, space-separated.")
     var scope: String?
 
-    @Option(name: .customLong("redirect-uri"), help: ArgumentHelp("The redirect URI registered with the provider; oauthscope listens on it (default http://127.0.0.1:8765/callback).", valueName: "URI"))
-    var redirectURI: String?
-
-    @Option(name: .customLong("registered-redirect-uri"), help: ArgumentHelp("The callback URL registered for the client, if it differs: oauthscope checks the redirect_uri against it by the provider's rule before sending the user.", valueName: "URI"))
-    var registeredRedirectURI: String?
-
-    @Option(name: .customLong("listen-address"), help: ArgumentHelp("Bind the listener here instead of the redirect URI's loopback host (on purpose only).", valueName: "ADDR"))
-    var listenAddress: String?
-
     @Option(name: .customLong("param"), help: ArgumentHelp("An extra authorization request parameter (repeatable).", valueName: "K=V"))
     var params: [String] = []
 
@@ -254,8 +301,6 @@ struct Flow: AsyncParsableCommand {
     @Option(name: .customLong("token-auth"), help: "Client authentication: basic, post or none (default: the preset's, else basic with a secret and none without).")
     var tokenAuth: TokenAuthArgument?
 
-    @OptionGroup var followUps: FollowUpEndpoints
-
     func validate() throws {
         for (flag, value) in [("--issuer", issuer), ("--authorize-url", authorizeURL), ("--token-url", tokenURL)] {
             if let v = value, URL(string: v)?.scheme == nil || URL(string: v)?.host == nil {
@@ -270,8 +315,8 @@ struct Flow: AsyncParsableCommand {
         }
     }
 
-    /// The flags as the top settings layer (tuning flags only when given, so profiles can set them).
-    func flagSettings() throws -> FlowSettings {
+    /// These flags as a settings layer.
+    func settings() throws -> FlowSettings {
         var s = FlowSettings()
         s.preset = preset
         for kv in presetParams {
@@ -286,64 +331,33 @@ struct Flow: AsyncParsableCommand {
         s.clientSecretEnv = clientSecretEnv
         s.clientSecretFile = clientSecretFile
         s.scope = scope
-        s.redirectURI = redirectURI
         s.params = try params.map { try parseKeyValue($0, flag: "--param") }
         s.tokenParams = try tokenParams.map { try parseKeyValue($0, flag: "--token-param") }
         s.tokenHeaders = try tokenHeaders.map(parseHeader)
         s.tokenBody = tokenBody?.rawValue
         s.tokenAuth = tokenAuth?.rawValue
-        s.userinfoURL = followUps.userinfoURL
-        s.revokeURL = followUps.revokeURL
-        s.introspectURL = followUps.introspectURL
-        s.browser = browserOptions.browser
-        if tuning.pkce != .s256 { s.pkce = tuning.pkce.rawValue }
-        if tuning.exchange != .auto { s.exchange = tuning.exchange.rawValue }
-        if tuning.timeout != 300 { s.timeout = tuning.timeout }
-        if !tuning.thenActions.isEmpty { s.then = tuning.thenActions }
         return s
     }
 
-    func run() async throws {
+    /// The flows to run: one per --profile (or one with none), each merged as flags > environment > profile > preset.
+    func resolveAll(flags: FlowSettings, output: OutputOptions, registeredRedirectURI: String?, exchangeOnly: Bool = false) throws -> [ResolvedFlow] {
         let env = ProcessInfo.processInfo.environment
-        let flags = try flagSettings()
         var profiles: [(String, FlowSettings)] = []
-        let profileNames = profile.isEmpty ? (env["OAUTHSCOPE_PROFILE"].map { [$0] } ?? []) : profile
-        if !profileNames.isEmpty {
+        let names = profile.isEmpty ? (env["OAUTHSCOPE_PROFILE"].map { [$0] } ?? []) : profile
+        if !names.isEmpty {
             let path = output.configPath(env)
             guard let file = try ConfigFile.load(path: path) else {
-                throw UsageError("--profile \(profileNames[0]): there is no config file at \(path) (create it, or pass --config PATH)")
+                throw UsageError("--profile \(names[0]): there is no config file at \(path) (create it, or pass --config PATH)")
             }
-            for name in profileNames { profiles.append((name, try file.profile(name))) }
+            for name in names { profiles.append((name, try file.profile(name))) }
         } else {
             profiles.append(("", FlowSettings()))
         }
         let environment = FlowSettings.fromEnvironment(env)
-        var resolved: [ResolvedFlow] = []
-        for (name, p) in profiles {
-            let merged = p.overlaid(with: environment).overlaid(with: flags)
-            resolved.append(try ResolvedFlow.resolve(merged, profileName: name, registeredRedirectURI: registeredRedirectURI, rebase: presetBase.flatMap(URL.init(string:))))
+        return try profiles.map { name, p in
+            try ResolvedFlow.resolve(p.overlaid(with: environment).overlaid(with: flags), profileName: name, registeredRedirectURI: registeredRedirectURI,
+                                     rebase: presetBase.flatMap(URL.init(string:)), exchangeOnly: exchangeOnly)
         }
-        let redirect = resolved[0].redirectURI
-        if let other = resolved.first(where: { $0.redirectURI != redirect }) {
-            throw UsageError("--profile \(other.label): all flows of one session share one listener, but its redirect_uri \(other.redirectURI) differs from \(redirect); give --redirect-uri to use one for all")
-        }
-        let session = try Session(options: output, title: "oauthscope flow")
-        let runner = FlowRunner(session: session, listenerConfiguration: ListenerConfiguration(redirectURI: redirect, listenAddress: listenAddress, reveal: output.reveal))
-        let listenAddress = self.listenAddress
-        let browserFlag = browserOptions.browser
-        let noBrowser = browserOptions.noBrowser
-        let code = try await runner.run(tuning: tuning, flows: resolved.count) { index, redirect, addresses, publisher in
-            var config = resolved[index].configuration(redirectURI: redirect, tuning: tuning, output: output)
-            config.listenerAddresses = addresses
-            if listenAddress != nil {
-                publisher.publish(.finding(Finding(.warn, "listener.non_loopback", "The listener is bound to \(listenAddress ?? "") on purpose; other machines may be able to reach it and read codes.", ref: "RFC 8252 §8.3", step: "redirect")))
-            }
-            let agent: any UserAgent = noBrowser
-                ? PrintedURL()
-                : SystemBrowser(command: SystemBrowser.resolve(flag: browserFlag ?? resolved[index].browser), publisher: publisher)
-            return (config, agent, {})
-        }
-        throw ExitCode(code)
     }
 }
 
@@ -373,7 +387,7 @@ struct ResolvedFlow {
     var followUps: [FollowUpCall] = []
 
     /// - Parameter rebase: run the preset against the embedded provider's imitation at this base URL.
-    static func resolve(_ s: FlowSettings, profileName: String, registeredRedirectURI: String?, rebase: URL? = nil) throws -> ResolvedFlow {
+    static func resolve(_ s: FlowSettings, profileName: String, registeredRedirectURI: String?, rebase: URL? = nil, exchangeOnly: Bool = false) throws -> ResolvedFlow {
         let label = profileName.isEmpty ? "flow" : profileName
         var preset: ProviderPreset?
         if let name = s.preset {
@@ -416,6 +430,10 @@ struct ResolvedFlow {
         } else if let issuer = m.issuer {
             provider = .issuer(issuer)
             providerLabel = preset.map { "\($0.displayName) (\(issuer))" } ?? issuer
+        } else if exchangeOnly, let t = m.tokenURL.flatMap(URL.init(string:)) {
+            // Exchanging codes another application asked for needs only the token endpoint.
+            provider = .endpoints(authorization: t, token: t, issuer: nil, jwks: nil)
+            providerLabel = preset?.displayName ?? (t.host ?? t.absoluteString)
         } else if m.authorizeURL != nil || m.tokenURL != nil {
             throw UsageError("give both --authorize-url and --token-url (or --issuer for discovery)")
         } else {
@@ -624,15 +642,29 @@ struct Listen: AsyncParsableCommand {
     @Option(name: .customLong("listen-address"), help: ArgumentHelp("Bind here instead of the redirect URI's loopback host (on purpose only).", valueName: "ADDR"))
     var listenAddress: String?
 
+    @Flag(help: "Exchange each arriving code for tokens with the client given below (--preset/--issuer/--token-url, --client-id, a secret). Off by default: listening never redeems an application's codes.")
+    var exchange = false
+
+    @Option(name: .customLong("code-verifier"), help: ArgumentHelp("With --exchange: the PKCE code_verifier the application used, when the provider enforces PKCE.", valueName: "VERIFIER"))
+    var codeVerifier: String?
+
+    @OptionGroup var providerOptions: ProviderOptions
+
     func validate() throws {
+        if codeVerifier != nil, !exchange { throw ValidationError("--code-verifier goes with --exchange") }
         if let f = forward, URL(string: f)?.host == nil { throw ValidationError("--forward \(f) is not an absolute URL like http://127.0.0.1:3000/callback") }
         if redirectURIs.isEmpty { throw ValidationError("give at least one --redirect-uri") }
     }
 
     func run() async throws {
+        // Resolve the exchange settings before anything listens, so a mistake is a usage error.
+        let exchanger: ResolvedFlow? = exchange
+            ? try providerOptions.resolveAll(flags: try providerOptions.settings(), output: output, registeredRedirectURI: nil, exchangeOnly: true)[0]
+            : nil
         let session = try Session(options: output, title: "oauthscope listen")
         let flowID = "listen"
         var listeners: [CallbackListenerServer] = []
+        var registries: [CallbackRegistry] = []
         var addresses: [(String, [String])] = []
         for uri in redirectURIs {
             let parts: (scheme: String, host: String, port: Int, path: String)
@@ -648,8 +680,32 @@ struct Listen: AsyncParsableCommand {
                 throw UsageError(error.description)
             }
             listeners.append(listener)
+            registries.append(registry)
         }
         let bus = session.bus
+        // --exchange: each accepted code is redeemed as its own little flow (x1, x2, ...), in arrival order.
+        var exchangeTasks: [Task<Void, Never>] = []
+        let client = HTTPProviderClient(timeout: .seconds(15))
+        if let exchanger {
+            let verifier = codeVerifier
+            let tuning = try FlowTuning.parse([])
+            let out = output
+            for (registry, listener) in zip(registries, listeners) {
+                let redirect = listener.effectiveRedirectURI
+                var config = exchanger.configuration(redirectURI: redirect, tuning: tuning, output: out)
+                config.mode = "listen"
+                config.serveActions = false
+                let frozen = config
+                exchangeTasks.append(Task {
+                    var n = 0
+                    for await arrived in registry.arrivals {
+                        n += 1
+                        let controller = FlowController(configuration: frozen, publisher: FlowPublisher(bus: bus, flowID: "x\(n)"), registry: registry, client: client, userAgent: PrintedURL())
+                        _ = await controller.exchangeArrivedCode(arrived.code, codeVerifier: verifier)
+                    }
+                })
+            }
+        }
         let forward = self.forward
         let listenAddress = self.listenAddress
         let uris = listeners.map(\.effectiveRedirectURI)
@@ -671,6 +727,9 @@ struct Listen: AsyncParsableCommand {
             return .completed
         }, readsStdinCommands: false)
         for l in listeners { await l.stop() }
+        for r in registries { r.finishArrivals() }
+        for t in exchangeTasks { await t.value }
+        await client.shutdown()
         await session.finish()
     }
 }

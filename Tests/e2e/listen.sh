@@ -49,6 +49,32 @@ curl -s -o /dev/null -D "$tmp/headers" "http://127.0.0.1:$port/cb?code=abc%2Fdef
 check "listen --forward: 307" grep -q "^HTTP/1.1 307" "$tmp/headers"
 check "listen --forward: Location carries the query intact" grep -qi "^location: http://127.0.0.1:3000/app/callback?code=abc%2Fdef&state=s%20t" "$tmp/headers"
 
+# --exchange: with client credentials, each arriving code is exchanged (here the application used PKCE with the
+# RFC 7636 Appendix B verifier, handed over with --code-verifier).
+pport=$(free_port); lport=$(free_port)
+"$bin" provider serve --port "$pport" --auto-approve --client "app:app-secret" --redirect-uri "http://127.0.0.1:$lport/cb" >"$tmp/serve.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$pport/.well-known/openid-configuration" >/dev/null && break; sleep 0.1; done
+"$bin" listen --redirect-uri "http://127.0.0.1:$lport/cb" --exchange --issuer "http://127.0.0.1:$pport" --client-id app --client-secret app-secret \
+  --scope openid --code-verifier dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk --output jsonl >"$tmp/exchange.jsonl" 2>"$tmp/exchange.err" &
+lpid=$!
+pids+=($lpid)
+wait_port "$lport"
+curl -s -L -o /dev/null "http://127.0.0.1:$pport/authorize?response_type=code&client_id=app&redirect_uri=http%3A%2F%2F127.0.0.1%3A$lport%2Fcb&scope=openid&state=app-state&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
+for _ in $(seq 1 50); do grep -q '"flow.completed"\|"flow.failed"' "$tmp/exchange.jsonl" && break; sleep 0.1; done
+kill -INT "$lpid"; wait "$lpid" 2>/dev/null
+check "listen --exchange: the arriving code is exchanged for tokens" python3 - "$tmp/exchange.jsonl" <<'PY'
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+cb = [e for e in events if e["type"] == "callback.received" and e["verdict"] == "accepted"]
+assert len(cb) == 1, [e["type"] for e in events]
+x = [e for e in events if e["flow"] == "x1"]
+types = [e["type"] for e in x]
+assert "token.request" in types and "token.exchanged" in types and types[-1] == "flow.completed", types
+PY
+"$bin" listen --redirect-uri "http://127.0.0.1:$(free_port)/cb" --exchange --output jsonl >/dev/null 2>"$tmp/err"; status=$?
+check "listen --exchange without a client is a usage error" test "$status" -eq 2
+
 # A non-loopback redirect URI is refused with the RFC.
 "$bin" listen --redirect-uri "http://192.0.2.10:8080/cb" --output jsonl >/dev/null 2>"$tmp/err"; status=$?
 check "listen: a non-loopback host exits 2" test "$status" -eq 2
