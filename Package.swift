@@ -57,7 +57,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "OAuthCoreTests", dependencies: ["OAuthCore"]),
+        .testTarget(name: "OAuthCoreTests", dependencies: ["OAuthCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "OAuthCore"]),
         .testTarget(name: "CallbackListenerTests", dependencies: [
             "CallbackListener", "FlowEngine", "OAuthCore",
