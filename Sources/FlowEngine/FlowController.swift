@@ -187,7 +187,8 @@ public final class FlowController: Sendable {
 
     private func runSteps(_ commandIterator: inout AsyncStream<FlowCommand>.AsyncIterator?) async throws(FlowFailure) -> TokenSession? {
         let c = configuration
-        publisher.publish(.flowStarted(FlowStarted(mode: c.mode, provider: c.providerLabel, clientID: c.clientID, redirectURI: c.redirectURI, exchange: c.exchange.rawValue, stepMode: c.stepMode)))
+        publisher.publish(.flowStarted(FlowStarted(mode: c.mode, provider: c.providerLabel, clientID: c.clientID, redirectURI: c.redirectURI, exchange: c.exchange.rawValue, stepMode: c.stepMode,
+                                                   followUps: c.followUps.isEmpty ? nil : c.followUps.map(\.name))))
         if !c.listenerAddresses.isEmpty {
             publisher.publish(.listenerStarted(ListenerStarted(addresses: c.listenerAddresses, redirectURI: c.redirectURI)))
         }

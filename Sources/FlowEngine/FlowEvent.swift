@@ -83,18 +83,22 @@ public struct FlowStarted: Sendable, Hashable, Codable {
     /// `auto`, `manual` or `never`.
     public var exchange: String
     public var stepMode: Bool
+    /// Provider-specific calls offered after the exchange, by the name `FlowCommand.action` takes
+    /// (e.g. `accessible-resources`).
+    public var followUps: [String]?
 
-    public init(mode: String, provider: String, clientID: String?, redirectURI: String, exchange: String = "auto", stepMode: Bool = false) {
+    public init(mode: String, provider: String, clientID: String?, redirectURI: String, exchange: String = "auto", stepMode: Bool = false, followUps: [String]? = nil) {
         self.mode = mode
         self.provider = provider
         self.clientID = clientID
         self.redirectURI = redirectURI
         self.exchange = exchange
         self.stepMode = stepMode
+        self.followUps = followUps
     }
 
     enum CodingKeys: String, CodingKey {
-        case mode, provider, clientID = "client_id", redirectURI = "redirect_uri", exchange, stepMode = "step_mode"
+        case mode, provider, clientID = "client_id", redirectURI = "redirect_uri", exchange, stepMode = "step_mode", followUps = "follow_ups"
     }
 }
 
