@@ -104,6 +104,8 @@ public enum UICommand: String, Sendable, Hashable, CaseIterable {
     case search, searchNext = "search-next", searchPrevious = "search-previous"
     /// Follow-up hops on the tokens, once the flow has completed (`FlowCommand.action`).
     case refresh, userinfo, introspect, revoke, checkRotation = "check-rotation"
+    /// With several flows on one listener: show the next or the previous one (the number keys pick one).
+    case nextFlow = "next-flow", previousFlow = "previous-flow"
 
     /// The flow controller's name for a token action (`FlowController.actionNames`); nil for the UI's own.
     public var actionName: String? {
@@ -162,7 +164,7 @@ public struct Keymap: Sendable, Hashable {
         Binding(.left, .switchPaneBack, panes, "Previous pane"),
         Binding(.char("r"), .reveal, panes, "Reveal / hide the secrets of the selected step"),
         Binding(.char("y"), .copy, panes, "Copy the selected value (URL, code, token, event) via OSC 52"),
-        Binding(.char("/"), .search, panes, "Search the detail pane, or the event log when it has the focus"),
+        Binding(.char("/"), .search, panes, "Search the detail or the event log (listen: filter callbacks)"),
         Binding(.char("n"), .searchNext, panes, "Next match of the search"),
         Binding(.char("N"), .searchPrevious, panes, "Previous match of the search"),
         Binding(.char("R"), .refresh, panes, "Tokens: refresh (grant_type=refresh_token, RFC 6749 §6)"),
@@ -172,6 +174,8 @@ public struct Keymap: Sendable, Hashable {
         Binding(.char("o"), .checkRotation, panes, "Tokens: does the replaced refresh token fail? (RFC 9700 §4.14.2)"),
         Binding(.char("c"), .proceed, panes, "Continue when the flow is waiting (step mode, manual exchange)"),
         Binding(.char(" "), .proceed, panes, "Continue when the flow is waiting (step mode, manual exchange)"),
+        Binding(.char("]"), .nextFlow, [.global], "Next flow, when several run at once (1-9 picks one)"),
+        Binding(.char("["), .previousFlow, [.global], "Previous flow, when several run at once"),
         Binding(.char("?"), .help, [.global, .help], "Show / hide this help"),
         Binding(.char("q"), .back, [.global, .help], "Back (close help or event, then quit)"),
         Binding(.escape, .back, [.global, .help], "Back (close help or event, then quit)"),

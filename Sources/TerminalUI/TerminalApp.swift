@@ -93,14 +93,15 @@ public enum TerminalUIError: Error, CustomStringConvertible {
     }
 }
 
-/// The ncurses front: folds the flow's events into a `FlowState` and draws it live until the user quits.
+/// The ncurses front: folds the events into one `FlowState` per flow (a `SessionState`) and draws them live until
+/// the user quits.
 ///
 /// One task consumes the events and applies each to the state (O(1)), then writes a byte to a pipe. One
 /// dedicated thread owns ncurses: it waits in `poll(2)` on the keyboard and that pipe, with no timeout unless a
 /// clock on screen is ticking, and draws at most one frame every 16 ms, however many events arrive.
 public final class TerminalApp: Sendable {
     private struct Shared {
-        var state = FlowState()
+        var session = SessionState()
         var wakePending = false
         var streamEnded = false
     }
@@ -119,8 +120,12 @@ public final class TerminalApp: Sendable {
         self.options = options
     }
 
-    /// The current state, for the caller's exit status.
-    public var finalState: FlowState { shared.withLock { $0.state } }
+    /// The flow that decides the exit status: the first that failed, else one still running, else the first
+    /// (`SessionState.decisive`). With one flow, that flow.
+    public var finalState: FlowState { shared.withLock { $0.session.decisive } }
+
+    /// Every flow's state, in the order the flows started (one, unless several flows share the listener).
+    public var finalStates: [FlowState] { shared.withLock { $0.session.displayed } }
 
     /// Takes over the terminal until the user quits; restores it on every path. The flow may finish long before;
     /// the screen stays until `q`.
@@ -136,7 +141,7 @@ public final class TerminalApp: Sendable {
         let subscriber = Task.detached { [self] in
             for await event in events {
                 let wake = self.shared.withLock { s -> Bool in
-                    s.state.apply(event)
+                    s.session.apply(event)
                     if s.wakePending { return false }
                     s.wakePending = true
                     return true
@@ -158,7 +163,7 @@ public final class TerminalApp: Sendable {
         close(readFD)
         close(writeFD)
         let exit = try result.get()
-        if !finalState.isFinished { commands.send(.cancel) }
+        if !shared.withLock({ $0.session.isFinished }) { commands.send(.cancel) }
         return exit
     }
 
@@ -199,10 +204,10 @@ public final class TerminalApp: Sendable {
 
         while true {
             if needsDraw, lastFrame.map({ clock.now - $0 >= frameInterval }) ?? true {
-                let state = shared.withLock { $0.state }
-                ui.observe(state)
+                let session = shared.withLock { $0.session }
+                ui.observe(session)
                 let (width, height) = screen.size
-                let frame = ScreenRenderer(state: state, ui: ui, theme: options.theme, glyphs: glyphs, now: Date()).render(width: width, height: height)
+                let frame = ScreenRenderer(session: session, ui: ui, theme: options.theme, glyphs: glyphs, now: Date()).render(width: width, height: height)
                 ui.clamp(to: frame.metrics)
                 screen.draw(frame.grid)
                 lastFrame = clock.now
@@ -252,14 +257,14 @@ public final class TerminalApp: Sendable {
                 }
                 let keys = screen.readKeys()
                 guard !keys.isEmpty else { continue }
-                let state = shared.withLock { $0.state }
+                let session = shared.withLock { $0.session }
                 for key in keys {
                     if key == .resize {
                         screen.invalidate()
                         needsDraw = true
                         continue
                     }
-                    for effect in ui.handle(key, state: state) {
+                    for effect in ui.handle(key, session: session) {
                         switch effect {
                         case .send(let command): commands.send(command)
                         case .quit(let exit): return .success(exit)
@@ -277,8 +282,9 @@ public final class TerminalApp: Sendable {
     /// countdown on the step shown); nil when nothing moves, so an idle screen costs no CPU.
     private func tickInterval(ui: UIState) -> Int32? {
         let (moving, since) = shared.withLock { s -> (Bool, Date?) in
-            let st = s.state
-            if st.outcome == .running, let start = st.startedAt { return (true, start) }
+            let st = s.session.flow(at: ui.selectedFlow)
+            if st.isListening { return (false, nil) }
+            if let running = s.session.displayed.first(where: { $0.outcome == .running }), let start = running.startedAt { return (true, start) }
             if ui.displayedStep(in: st) == .tokenExchanged, ui.inspectedSeq == nil {
                 let now = Date()
                 if let live = TokenLifetimes(state: st).entries.first(where: { $0.expiresAt > now }) { return (true, live.expiresAt) }

@@ -20,6 +20,11 @@ public struct PaneMetrics: Sendable, Hashable {
     var logRect = Rect.zero
     var timelineRowSteps: [Int: FlowStep] = [:]
     var logRowSeqs: [Int: Int] = [:]
+    /// Listen mode: the callback `seq` on each list row, the rows the list shows, and how many callbacks the
+    /// last frame read to draw it (bounded by the rows, never by the history: what the flood tests assert).
+    var listRowSeqs: [Int: Int] = [:]
+    public var listRows = 10
+    public internal(set) var listRowsVisited = 0
 
     public init() {}
 }
@@ -97,6 +102,18 @@ public struct UIState: Sendable, Hashable {
     public var configProblems: [String] = []
     /// The last search committed with Enter; `n` and `N` move between its matches.
     public var search: SearchState?
+    /// With several flows: the position of the flow on display (and with the keys) in `SessionState.displayed`.
+    public var selectedFlow = 0
+    /// Listen mode: the filter committed with Enter after `/`; nil shows every callback.
+    public var callbackFilter: String?
+    /// Listen mode: the filter being typed after `/` (the list narrows as it is typed); nil when not typing.
+    public var filterInput: String?
+    /// Listen mode: the callbacks that pass the filter, brought up to date before each frame (`observe`).
+    public var filterCache: CallbackFilterCache?
+    /// Listen mode: the `seq` of the selected callback; nil follows the newest.
+    public var callbackSelection: Int?
+    /// Listen mode: whether the selected callback's detail is open under the list.
+    public var callbackDetailOpen = false
 
     public init(revealByDefault: Bool = false, timeZone: TimeZone = .current) {
         self.revealByDefault = revealByDefault
@@ -128,6 +145,7 @@ public struct UIState: Sendable, Hashable {
     /// Applies one key: changes this state and returns what the outside world must do.
     public mutating func handle(_ key: Key, state: FlowState) -> [UIEffect] {
         if key == .resize { return [] }
+        if state.isListening, let effects = handleListen(key, state: state) { return effects }
         if searchInput != nil { return typeSearch(key, state: state) }
         notice = nil
         if case .mouse(let m) = key {
@@ -188,6 +206,8 @@ public struct UIState: Sendable, Hashable {
             jump(forward: command == .searchNext, state: state)
         case .refresh, .userinfo, .introspect, .revoke, .checkRotation:
             return tokenAction(command, state: state)
+        case .nextFlow, .previousFlow:
+            notice = "Only one flow is running; [ and ] switch between flows when there are several."
         }
         return []
     }

@@ -54,6 +54,8 @@ struct StatusLine {
     var ui: UIState
     var glyphs: Glyphs
     var now: Date
+    /// Every flow, when several run at once: the line then says how each stands.
+    var flows: [FlowState] = []
 
     var elapsed: TimeInterval? {
         guard let start = state.startedAt else { return nil }
@@ -90,6 +92,20 @@ struct StatusLine {
             let keys = ui.keymap.keys(for: .proceed, in: ui.focus.context)
             x = grid.write(" \(glyphs.paused) WAITING: " + Self.continueHint(prompt: w.prompt, keys: Array(keys.prefix(1))), x: x, y: r.y, role: .selection, limit: limit)
             x = grid.write(" ", x: x, y: r.y, role: .selection, limit: limit)
+        } else if flows.count > 1 {
+            for (i, f) in flows.enumerated() {
+                let sep = i == 0 ? " " : " \(glyphs.separator) "
+                x = grid.write(sep, x: x, y: r.y, role: .muted, limit: limit)
+                let name = "\(i + 1) " + Text.truncate(f.shortLabel, to: 16, ellipsis: glyphs.ellipsis, asciiOnly: glyphs.asciiOnly)
+                switch f.outcome {
+                case .running:
+                    x = grid.write("\(glyphs.inProgress) \(name) " + (f.waiting != nil ? "waiting" : "running"), x: x, y: r.y, role: .stepInProgress, limit: limit)
+                case .completed(let ms):
+                    x = grid.write("\(glyphs.done) \(name) completed in \(Format.duration(Double(ms) / 1000))", x: x, y: r.y, role: .stepDone, limit: limit)
+                case .failed(let failure):
+                    x = grid.write("\(glyphs.failed) \(name) failed" + (failure.error.map { ": \($0)" } ?? ""), x: x, y: r.y, role: .stepFailed, limit: limit)
+                }
+            }
         } else {
             switch state.outcome {
             case .running:
@@ -137,5 +153,92 @@ struct StatusLine {
             hx = grid.write(" " + h.keys, x: hx, y: r.y, role: .keyHint, limit: limit)
             hx = grid.write(" " + h.action + " ", x: hx, y: r.y, role: .muted, limit: limit)
         }
+    }
+}
+
+/// The bottom line of `oauthscope listen`: where it listens, where it forwards, and the keys of the list; while a
+/// filter is typed, the filter.
+struct ListenStatusLine {
+    var state: FlowState
+    var listeners: [ListenerStarted]
+    var ui: UIState
+    var glyphs: Glyphs
+
+    /// Every bound address once, in the order the listeners started.
+    var addresses: [String] {
+        var seen: [String] = []
+        for a in listeners.flatMap(\.addresses) + state.listenerAddresses where !seen.contains(a) { seen.append(a) }
+        return seen
+    }
+
+    func draw(into grid: inout CellGrid, _ r: Rect) {
+        grid.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .background)
+        let limit = r.maxX
+        var x = r.x
+        if let input = ui.filterInput {
+            x = grid.write(" Filter callbacks: /", x: x, y: r.y, role: .keyHint, limit: limit)
+            x = grid.write(input, x: x, y: r.y, role: .text, limit: limit - 1)
+            x = grid.write(glyphs.asciiOnly ? "_" : "▏", x: x, y: r.y, role: .keyHint, limit: limit)
+            // The longest help that still fits after what is typed.
+            let long = " Enter keep \(glyphs.separator) Esc cancel \(glyphs.separator) e.g. stray  !stray  state=abc  favicon "
+            let short = " Enter keep \(glyphs.separator) Esc cancel "
+            for hints in [long, short] {
+                let w = CellGrid.columns(hints, asciiOnly: glyphs.asciiOnly)
+                if limit - x >= w + 2 {
+                    grid.write(hints, x: limit - w, y: r.y, role: .muted, limit: limit)
+                    break
+                }
+            }
+            return
+        }
+        let sep = " \(glyphs.separator) "
+        let addrs = addresses
+        if addrs.isEmpty {
+            x = grid.write(" \(glyphs.inProgress) starting the listener", x: x, y: r.y, role: .stepInProgress, limit: limit)
+        } else {
+            x = grid.write(" \(glyphs.inProgress) listening " + addrs.joined(separator: ", "), x: x, y: r.y, role: .stepInProgress, limit: limit)
+        }
+        var facts: [String] = []
+        if let n = ui.notice { facts.append(n) }
+        if state.droppedEvents > 0 { facts.append("\(Format.count(state.droppedEvents)) events lost in a burst") }
+        let factsText = facts.isEmpty ? "" : sep + facts.joined(separator: sep)
+        let hints = self.hints
+        func width(_ h: [(String, String)]) -> Int { h.reduce(0) { $0 + CellGrid.columns($1.0) + CellGrid.columns($1.1) + 3 } }
+        var shown = hints
+        // Facts first; hints fill what is left, the least useful dropped first, "? help" and "q quit" kept.
+        while shown.count > 2, (x - r.x) + CellGrid.columns(factsText) + width(shown) + 1 > r.width {
+            shown.remove(at: max(0, shown.count - 3))
+        }
+        let hintsAt = limit - width(shown)
+        grid.write(Text.truncate(factsText, to: max(0, hintsAt - x - 1), ellipsis: glyphs.ellipsis, asciiOnly: glyphs.asciiOnly), x: x, y: r.y, role: ui.notice != nil ? .keyHint : .muted, limit: hintsAt)
+        var hx = max(x, hintsAt)
+        for h in shown {
+            hx = grid.write(" " + h.0, x: hx, y: r.y, role: .keyHint, limit: limit)
+            hx = grid.write(" " + h.1 + " ", x: hx, y: r.y, role: .muted, limit: limit)
+        }
+    }
+
+    /// The keys of the list, from the key table (so rebound keys show as rebound), most useful first.
+    var hints: [(String, String)] {
+        let map = ui.keymap
+        let context = ui.context
+        func first(_ c: UICommand, letter: Bool = true) -> String {
+            let ks = map.keys(for: c, in: context)
+            let pick = letter ? (ks.first { if case .char = $0 { return true } else { return false } } ?? ks.first) : ks.first
+            return pick?.label ?? ""
+        }
+        let move = [first(.moveDown), first(.moveUp)].filter { !$0.isEmpty }.joined(separator: "/")
+        var out: [(String, String)]
+        switch ui.focus {
+        case .timeline:
+            out = [(first(.open, letter: false), "open"), (first(.search), ui.callbackFilter == nil ? "filter" : "edit filter"), (first(.bottom), "follow"), (move, "callback")]
+            if ui.callbackFilter != nil { out.append(((map.keys(for: .back, in: context).first { $0 == .escape } ?? map.keys(for: .back, in: context).first)?.label ?? "", "clear filter")) }
+        case .detail:
+            out = [(move, "scroll"), (first(.pageDown, letter: false), "page"), (first(.back), "close")]
+        case .log:
+            out = [(move, "event"), (first(.open, letter: false), "inspect"), (first(.bottom), "follow")]
+        }
+        out += [(first(.switchPane, letter: false), "pane"), (first(.reveal), "reveal"), (first(.help), "help"), (first(.back), "quit")]
+        return out.filter { !$0.0.isEmpty }
     }
 }

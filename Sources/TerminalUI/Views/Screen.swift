@@ -5,12 +5,22 @@ import OAuthCore
 /// The smallest window the screen is drawn in; below it a message says so instead.
 public let minimumScreenSize = (width: 80, height: 24)
 
-/// Draws the whole screen for `state` into a grid: title bar, timeline, detail pane, event log, status line, and
-/// the help overlay when it is open. Pure: the same inputs always give the same grid. `now` drives the elapsed
-/// clock and token countdowns; nil means the time of the last event (what snapshots use).
+/// Draws the whole screen for `state`: title bar, timeline, detail pane, event log, status line, and the help
+/// overlay when it is open (the listen view instead when `state` is `oauthscope listen`). Pure: the same inputs
+/// always give the same grid. `now` drives the elapsed clock and token countdowns; nil means the time of the last
+/// event (what snapshots use).
 public func renderScreen(state: FlowState, ui: UIState, theme: Theme, width: Int, height: Int, now: Date? = nil, glyphs: Glyphs = .unicode) -> CellGrid {
     ScreenRenderer(state: state, ui: ui, theme: theme, glyphs: glyphs, now: now).render(width: width, height: height).grid
 }
+
+/// Draws every flow of a session: the flow `ui.selectedFlow` with a flow switcher in the title bar, or two flows
+/// side by side when the window is at least `sideBySideWidth` columns wide. One flow draws as `renderScreen(state:)`.
+public func renderScreen(session: SessionState, ui: UIState, theme: Theme, width: Int, height: Int, now: Date? = nil, glyphs: Glyphs = .unicode) -> CellGrid {
+    ScreenRenderer(session: session, ui: ui, theme: theme, glyphs: glyphs, now: now).render(width: width, height: height).grid
+}
+
+/// From this many columns up, two flows are drawn side by side.
+public let sideBySideWidth = 160
 
 struct Rect: Hashable {
     var x, y, width, height: Int
@@ -21,31 +31,46 @@ struct Rect: Hashable {
     func contains(x px: Int, y py: Int) -> Bool { px >= x && px < x + width && py >= y && py < y + height }
 }
 
-/// Where each pane goes for a window size.
+/// Where each pane of one flow goes in the space between the title bar and the status line.
 struct ScreenLayout {
-    var title, timeline, detail, log, status: Rect
+    var timeline, detail, log: Rect
 
-    init(width: Int, height: Int) {
+    init(body: Rect, screenHeight height: Int) {
         let logHeight = height >= 40 ? 10 : height >= 30 ? 8 : 7
-        let mainHeight = height - 2 - logHeight
-        let timelineWidth = width >= 120 ? 42 : width >= 100 ? 38 : 34
-        title = Rect(x: 0, y: 0, width: width, height: 1)
-        timeline = Rect(x: 0, y: 1, width: timelineWidth, height: mainHeight)
-        detail = Rect(x: timelineWidth, y: 1, width: width - timelineWidth, height: mainHeight)
-        log = Rect(x: 0, y: 1 + mainHeight, width: width, height: logHeight)
-        status = Rect(x: 0, y: height - 1, width: width, height: 1)
+        let mainHeight = body.height - logHeight
+        let timelineWidth = body.width >= 120 ? 42 : body.width >= 100 ? 38 : 34
+        timeline = Rect(x: body.x, y: body.y, width: timelineWidth, height: mainHeight)
+        detail = Rect(x: body.x + timelineWidth, y: body.y, width: body.width - timelineWidth, height: mainHeight)
+        log = Rect(x: body.x, y: body.y + mainHeight, width: body.width, height: logHeight)
     }
 }
 
 /// Renders one frame and reports the pane sizes it used (for paging and scroll clamping).
 struct ScreenRenderer {
-    var state: FlowState
+    var session: SessionState
     var ui: UIState
     var theme: Theme
     var glyphs: Glyphs
     var now: Date?
 
-    var clockNow: Date { now ?? state.lastEventAt ?? state.startedAt ?? Date(timeIntervalSince1970: 0) }
+    init(session: SessionState, ui: UIState, theme: Theme, glyphs: Glyphs, now: Date?) {
+        self.session = session
+        self.ui = ui
+        self.theme = theme
+        self.glyphs = glyphs
+        self.now = now
+    }
+
+    init(state: FlowState, ui: UIState, theme: Theme, glyphs: Glyphs, now: Date?) {
+        self.init(session: SessionState(single: state), ui: ui, theme: theme, glyphs: glyphs, now: now)
+    }
+
+    /// The flow with the keys.
+    var state: FlowState { session.flow(at: ui.selectedFlow) }
+
+    var clockNow: Date { clock(for: state) }
+
+    func clock(for s: FlowState) -> Date { now ?? s.lastEventAt ?? s.startedAt ?? Date(timeIntervalSince1970: 0) }
 
     func render(width: Int, height: Int) -> (grid: CellGrid, metrics: PaneMetrics) {
         var grid = CellGrid(width: width, height: height, asciiOnly: glyphs.asciiOnly)
@@ -54,25 +79,71 @@ struct ScreenRenderer {
             drawTooSmall(&grid)
             return (grid, metrics)
         }
-        let layout = ScreenLayout(width: width, height: height)
-        drawTitle(&grid, layout.title)
+        let flows = session.displayed
+        let title = Rect(x: 0, y: 0, width: width, height: 1)
+        if flows.count > 1 { drawSwitcher(&grid, title) } else { drawTitle(&grid, title) }
+        let body = Rect(x: 0, y: 1, width: width, height: height - 2)
+        let selected = min(max(0, ui.selectedFlow), flows.count - 1)
+        if flows.count > 1, width >= sideBySideWidth {
+            // Two at a time: the chosen flow and its neighbour, in their order.
+            let left = max(0, min(selected - selected % 2, flows.count - 2))
+            let half = width / 2
+            let halves = [Rect(x: 0, y: body.y, width: half, height: body.height), Rect(x: half, y: body.y, width: width - half, height: body.height)]
+            for (k, position) in [left, left + 1].enumerated() {
+                let active = position == selected
+                drawFlowBody(&grid, halves[k], position: position, ui: active ? ui : passiveUI, active: active, screenHeight: height, metrics: &metrics)
+            }
+        } else {
+            drawFlowBody(&grid, body, position: selected, ui: ui, active: true, screenHeight: height, metrics: &metrics)
+        }
+        let status = Rect(x: 0, y: height - 1, width: width, height: 1)
+        if state.isListening {
+            ListenStatusLine(state: state, listeners: session.listenerStarts(at: selected), ui: ui, glyphs: glyphs).draw(into: &grid, status)
+        } else {
+            StatusLine(state: state, ui: ui, glyphs: glyphs, now: clockNow, flows: flows.count > 1 ? flows : []).draw(into: &grid, status)
+        }
 
-        let timeline = TimelineView(state: state, ui: ui, glyphs: glyphs, now: clockNow)
-        drawBox(&grid, layout.timeline, title: "Flow", focused: ui.focus == .timeline && !ui.showingHelp)
-        metrics.timelineRowSteps = timeline.draw(into: &grid, layout.timeline.inner)
-        metrics.timelineRows = layout.timeline.inner.height
-        metrics.timelineRect = layout.timeline
-        metrics.detailRect = layout.detail
-        metrics.logRect = layout.log
+        if ui.showingHelp {
+            let (helpRows, helpLines) = drawHelp(&grid, width: width, height: height)
+            metrics.helpRows = helpRows
+            metrics.helpLines = helpLines
+        }
+        return (grid, metrics)
+    }
 
-        let detail = DetailView(state: state, ui: ui, glyphs: glyphs, now: clockNow)
+    /// How a flow without the keys is drawn beside the one with them: following its current step, nothing
+    /// selected, the user's reveal choice and clock.
+    var passiveUI: UIState {
+        var p = UIState(revealByDefault: ui.revealByDefault, timeZone: ui.timeZone)
+        p.keymap = ui.keymap
+        p.title = ui.title
+        return p
+    }
+
+    /// One flow's panes in `body`: the four steps, or the listen view. Only the side with the keys (`active`)
+    /// shows focus and reports its metrics.
+    func drawFlowBody(_ grid: inout CellGrid, _ body: Rect, position: Int, ui: UIState, active: Bool, screenHeight: Int, metrics: inout PaneMetrics) {
+        let state = session.flow(at: position)
+        if state.isListening {
+            drawListenBody(&grid, body, state: state, listeners: session.listenerStarts(at: position), ui: ui, active: active, screenHeight: screenHeight, metrics: &metrics)
+            return
+        }
+        let layout = ScreenLayout(body: body, screenHeight: screenHeight)
+        let focusOn = active && !ui.showingHelp
+        let now = clock(for: state)
+
+        let timeline = TimelineView(state: state, ui: ui, glyphs: glyphs, now: now)
+        drawBox(&grid, layout.timeline, title: "Flow", focused: focusOn && ui.focus == .timeline)
+        let rowSteps = timeline.draw(into: &grid, layout.timeline.inner)
+
+        let detail = DetailView(state: state, ui: ui, glyphs: glyphs, now: now)
         let lines = detail.document().layout(width: max(1, layout.detail.inner.width - 1), asciiOnly: glyphs.asciiOnly)
         let rows = layout.detail.inner.height
         let maxScroll = max(0, lines.count - rows)
         let scroll = min(ui.detailScroll, maxScroll)
         var detailTitle = detail.title
         if lines.count > rows { detailTitle += " \(glyphs.separator) \(scroll + 1)-\(min(lines.count, scroll + rows))/\(lines.count)" }
-        drawBox(&grid, layout.detail, title: detailTitle, focused: ui.focus == .detail && !ui.showingHelp)
+        drawBox(&grid, layout.detail, title: detailTitle, focused: focusOn && ui.focus == .detail)
         let inner = layout.detail.inner
         let search = ui.search.flatMap { $0.pane == .detail ? $0 : nil }
         for (i, line) in lines.dropFirst(scroll).prefix(rows).enumerated() {
@@ -84,24 +155,52 @@ struct ScreenRenderer {
             }
         }
         drawScrollMarks(&grid, layout.detail, scroll: scroll, total: lines.count, rows: rows)
+
+        let log = EventLogView(state: state, ui: ui, glyphs: glyphs)
+        drawBox(&grid, layout.log, title: log.title, focused: focusOn && ui.focus == .log)
+        let logSeqs = log.draw(into: &grid, layout.log.inner)
+
+        guard active else { return }
+        metrics.timelineRowSteps = rowSteps
+        metrics.timelineRows = layout.timeline.inner.height
+        metrics.timelineRect = layout.timeline
+        metrics.detailRect = layout.detail
+        metrics.logRect = layout.log
         metrics.detailRows = rows
         metrics.detailLines = lines.count
         metrics.detailWidth = max(1, layout.detail.inner.width - 1)
         metrics.asciiOnly = glyphs.asciiOnly
-
-        let log = EventLogView(state: state, ui: ui, glyphs: glyphs)
-        drawBox(&grid, layout.log, title: log.title, focused: ui.focus == .log && !ui.showingHelp)
-        metrics.logRowSeqs = log.draw(into: &grid, layout.log.inner)
+        metrics.logRowSeqs = logSeqs
         metrics.logRows = layout.log.inner.height
+    }
 
-        StatusLine(state: state, ui: ui, glyphs: glyphs, now: clockNow).draw(into: &grid, layout.status)
-
-        if ui.showingHelp {
-            let (helpRows, helpLines) = drawHelp(&grid, width: width, height: height)
-            metrics.helpRows = helpRows
-            metrics.helpLines = helpLines
+    /// The title bar with several flows: each flow's number, label and how it stands, the one on display marked.
+    func drawSwitcher(_ grid: inout CellGrid, _ r: Rect) {
+        grid.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .title)
+        var x = grid.write(" " + ui.title + " ", x: r.x, y: r.y, role: .title)
+        let flows = session.displayed
+        let selected = min(max(0, ui.selectedFlow), flows.count - 1)
+        for (i, f) in flows.enumerated() {
+            x = grid.write(glyphs.separator + " ", x: x, y: r.y, role: .muted, limit: r.maxX)
+            let (mark, role): (String, ThemeRole)
+            switch f.outcome {
+            case .running: (mark, role) = (f.waiting != nil ? glyphs.paused : glyphs.inProgress, .stepInProgress)
+            case .completed: (mark, role) = (glyphs.done, .stepDone)
+            case .failed: (mark, role) = (glyphs.failed, .stepFailed)
+            }
+            let label = "flow \(i + 1)/\(flows.count): " + Text.truncate(f.shortLabel, to: 24, ellipsis: glyphs.ellipsis, asciiOnly: glyphs.asciiOnly)
+            let start = x
+            x = grid.write(label + " ", x: x, y: r.y, role: i == selected ? .selection : .title, limit: r.maxX)
+            x = grid.write(mark, x: x, y: r.y, role: role, limit: r.maxX)
+            if i == selected { grid.restyle(x: start, y: r.y, width: x - start - CellGrid.columns(mark, asciiOnly: glyphs.asciiOnly), role: .selection) }
+            x = grid.write(" ", x: x, y: r.y, role: .title, limit: r.maxX)
         }
-        return (grid, metrics)
+        let hint = session.unownedEvents > 0 ? "\(glyphs.separator) \(Format.count(session.unownedEvents)) events of no flow " : ""
+        x = grid.write(hint, x: x, y: r.y, role: .muted, limit: r.maxX)
+        let keys = "\(glyphs.separator) [ ] or 1-\(min(9, flows.count)) switch"
+        if r.maxX - x > CellGrid.columns(keys, asciiOnly: glyphs.asciiOnly) + 1 {
+            grid.write(keys, x: r.maxX - CellGrid.columns(keys, asciiOnly: glyphs.asciiOnly) - 1, y: r.y, role: .muted, limit: r.maxX)
+        }
     }
 
     func drawBox(_ grid: inout CellGrid, _ r: Rect, title: String, focused: Bool) {
@@ -136,7 +235,7 @@ struct ScreenRenderer {
         grid.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .title)
         var x = grid.write(" " + ui.title + " ", x: r.x, y: r.y, role: .title)
         var parts: [String] = []
-        if !state.flowID.isEmpty { parts.append("flow \(state.flowID)") }
+        if !state.flowID.isEmpty, !state.isListening { parts.append("flow \(state.flowID)") }
         if let s = state.started {
             parts.append(s.provider)
             if let c = s.clientID { parts.append("client \(c)") }
