@@ -133,7 +133,14 @@ struct ScreenRenderer {
         let now = clock(for: state)
 
         let timeline = TimelineView(state: state, ui: ui, glyphs: glyphs, now: now)
-        drawBox(&grid, layout.timeline, title: "Flow", focused: focusOn && ui.focus == .timeline)
+        // With several flows the box says which one it is; side by side, the one with the keys is marked.
+        let count = session.displayed.count
+        var boxTitle = "Flow"
+        if count > 1 {
+            boxTitle = "Flow \(position + 1)/\(count) \(glyphs.separator) \(state.shortLabel)"
+            if active, body.width < grid.width { boxTitle = glyphs.selected + " " + boxTitle }
+        }
+        drawBox(&grid, layout.timeline, title: boxTitle, focused: focusOn && ui.focus == .timeline)
         let rowSteps = timeline.draw(into: &grid, layout.timeline.inner)
 
         let detail = DetailView(state: state, ui: ui, glyphs: glyphs, now: now)
