@@ -101,9 +101,14 @@ extension FlowState {
     /// Whether this is `oauthscope listen`: callbacks are the whole story, not one step of a flow.
     public var isListening: Bool { started?.mode == "listen" }
 
-    /// The short name a flow goes by in the flow switcher: its provider's label.
+    /// The short name a flow goes by in the flow switcher: the profile name when the provider label starts with
+    /// one ("jira: https://…"), else the provider's label.
     var shortLabel: String {
         guard let p = started?.provider, !p.isEmpty else { return flowID.isEmpty ? "flow" : flowID }
+        if let r = p.range(of: ": "), r.lowerBound != p.startIndex {
+            let name = p[..<r.lowerBound]
+            if !name.contains(" "), !name.contains("/") { return String(name) }
+        }
         return p
     }
 

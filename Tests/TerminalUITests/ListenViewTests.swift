@@ -75,3 +75,16 @@ func frame(_ session: SessionState, _ ui: inout UIState, width: Int = 120, heigh
         #expect(text.contains("/favicon: 2 of 8"), "the list narrows while the filter is typed")
     }
 }
+
+@Suite struct ListenHelpTests {
+    @Test func helpExplainsTheListenViewAndTheFilter() {
+        let state = Fixture.listen.state
+        var ui = UIState.listenTest
+        _ = ui.handle(.char("?"), state: state)
+        let text = listenFrame(state, &ui, width: 120, height: 80).text
+        #expect(text.contains("Reading the screen (listen mode)"))
+        #expect(text.contains("Filtering callbacks with /"))
+        #expect(text.contains("Reveal / hide"), "e2e flood.sh waits for this line")
+        #expect(text.split(separator: "\n").last?.contains("q close") == true)
+    }
+}

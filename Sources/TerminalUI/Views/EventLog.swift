@@ -228,6 +228,7 @@ struct ListenStatusLine {
             return pick?.label ?? ""
         }
         let move = [first(.moveDown), first(.moveUp)].filter { !$0.isEmpty }.joined(separator: "/")
+        if ui.showingHelp { return [(move, "scroll"), (first(.back), "close")].filter { !$0.0.isEmpty } }
         var out: [(String, String)]
         switch ui.focus {
         case .timeline:

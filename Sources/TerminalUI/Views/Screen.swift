@@ -248,7 +248,7 @@ struct ScreenRenderer {
             if let c = s.clientID { parts.append("client \(c)") }
             parts.append("redirect \(s.redirectURI)")
             if s.stepMode { parts.append("step mode") }
-            if s.exchange != "auto" { parts.append("exchange \(s.exchange)") }
+            if s.exchange != "auto", !state.isListening { parts.append("exchange \(s.exchange)") }
         }
         if !parts.isEmpty {
             x = grid.write(glyphs.separator + " ", x: x, y: r.y, role: .muted)
@@ -288,8 +288,19 @@ struct ScreenRenderer {
             doc.heading("Problems with the theme or the key bindings")
             for p in ui.configProblems { doc.line([Span("\(glyphs.warn) ", .findingWarn), Span(p, .findingWarn)], indent: 2) }
         }
-        doc.heading("Reading the screen")
-        doc.text("Left: the four steps of the authorization-code flow, live. Right: what the selected step sent and received, with every parameter explained and the RFC section that defines it. Bottom: every event, newest last. Secrets are shown as a prefix and their length until r reveals them for the selected step.", .text)
+        if state.isListening {
+            doc.heading("Reading the screen (listen mode)")
+            doc.text("Top: how many callbacks of each verdict arrived, exactly, including those the list no longer keeps. Middle: one row per callback, newest at the bottom; the list follows new arrivals until you move up, and G or End follows again. Enter opens the selected callback: every parameter explained, its headers, what the listener answered and whether it was forwarded. Bottom, when there is room: every event as written to the JSONL stream.", .text)
+            doc.heading("Filtering callbacks with /")
+            doc.text("Words that must all match, in any case: a verdict (stray, accepted, state_mismatch, ...); name=value for a parameter containing value (state=abc), or name= for one that is there; path:, param:, value:, remote:, method: for one field; any other word is looked for in the path, the parameters, the verdict and the remote address. !word hides what matches (!stray). Enter keeps the filter, Esc clears it.", .text)
+        } else {
+            doc.heading("Reading the screen")
+            doc.text("Left: the four steps of the authorization-code flow, live. Right: what the selected step sent and received, with every parameter explained and the RFC section that defines it. Bottom: every event, newest last. Secrets are shown as a prefix and their length until r reveals them for the selected step.", .text)
+        }
+        if session.displayed.count > 1 {
+            doc.heading("Several flows")
+            doc.text("The flows share one listener; each callback finds its flow by state. The title bar lists them with how each stands; [ and ] or the number keys show another, and from \(sideBySideWidth) columns two are drawn side by side. The status line and the exit status count every flow.", .text)
+        }
         let lines = doc.layout(width: boxWidth - 4, asciiOnly: glyphs.asciiOnly)
         let boxHeight = min(height - 2, lines.count + 2)
         let box = Rect(x: (width - boxWidth) / 2, y: (height - boxHeight) / 2, width: boxWidth, height: boxHeight)
