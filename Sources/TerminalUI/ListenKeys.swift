@@ -177,7 +177,7 @@ extension UIState {
             refreshFilter(state)
             if let f = activeCallbackFilter {
                 let n = callbackListing(in: state).count
-                notice = "Filter /\(f.query): \(n) of \(state.callbacks.count) kept callbacks \(n == 1 ? "matches" : "match") · Esc clears it"
+                notice = "Filter /\(f.query): \(Format.count(n)) of \(Format.count(state.callbacks.count)) kept callbacks \(n == 1 ? "matches" : "match") · Esc clears it"
             } else {
                 notice = "Filter cleared"
             }
