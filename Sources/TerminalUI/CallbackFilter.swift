@@ -15,14 +15,19 @@ import OAuthCore
 public struct CallbackFilter: Sendable, Hashable {
     /// One word of the query.
     public enum Term: Sendable, Hashable {
+        /// A verdict name: that verdict only.
         case verdict(CallbackVerdict)
+        /// `name=value`: a parameter `name` whose value contains `value` (any value when empty).
         case parameter(name: String, value: String)
+        /// `path:`, `param:`, `value:`, `remote:`, `method:` followed by text.
         case path(String)
         case parameterName(String)
         case parameterValue(String)
         case remote(String)
         case method(String)
+        /// Any other word: in the path, a parameter's name or value, the verdict, the remote or the method.
         case anywhere(String)
+        /// `!word` or `-word`: what `word` does not match.
         indirect case not(Term)
     }
 
@@ -31,6 +36,7 @@ public struct CallbackFilter: Sendable, Hashable {
     /// Its words, lowercased.
     public let terms: [Term]
 
+    /// Reads `query` as typed after `/`.
     public init(_ query: String) {
         self.query = query
         terms = query.split(whereSeparator: \.isWhitespace).compactMap { Self.term(String($0)) }
@@ -99,6 +105,7 @@ public struct CallbackFilter: Sendable, Hashable {
 public struct CallbackFilterCache: Sendable, Hashable {
     /// The flow whose callbacks these are.
     public private(set) var flowID: String
+    /// The filter the matches pass.
     public private(set) var filter: CallbackFilter
     /// The `seq` of every kept callback that matches, oldest first; `matches[head...]` are live.
     private var matchSeqs: [Int] = []
@@ -108,6 +115,7 @@ public struct CallbackFilterCache: Sendable, Hashable {
     /// How many callbacks the last `update` looked at (what tests assert on, instead of wall time).
     public private(set) var lastScanned = 0
 
+    /// An empty cache: the first `update` reads the whole kept window.
     public init(flowID: String, filter: CallbackFilter) {
         self.flowID = flowID
         self.filter = filter

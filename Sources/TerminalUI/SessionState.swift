@@ -17,6 +17,7 @@ public struct SessionState: Sendable {
     public private(set) var listeners: [[ListenerStarted]] = []
     private var index: [String: Int] = [:]
 
+    /// A session before any event.
     public init() {}
 
     /// A session of exactly one flow, already folded (what single-flow callers and tests have).
@@ -58,6 +59,7 @@ public struct SessionState: Sendable {
         return listeners[min(max(0, position), listeners.count - 1)]
     }
 
+    /// Folds one event into its flow (a `flow.started` opens a new one), or into `unowned`. O(1).
     public mutating func apply(_ event: FlowEvent) {
         if let i = index[event.flow] {
             flows[i].apply(event)
