@@ -6,19 +6,40 @@ public enum FlowCommand: Sendable, Hashable {
     case proceed
     /// Give up on the flow (the user quit).
     case cancel
-    /// After the exchange: one follow-up hop by name (`refresh`, `userinfo`, `revoke`, `introspect`).
+    /// After the exchange: one follow-up hop by name (`refresh`, `userinfo`, `revoke`, `introspect`, or a
+    /// provider's own call such as `accessible-resources`).
     case action(String)
 }
 
-/// Carries commands from the fronts to the flow controller. Sending never blocks.
+/// Carries commands from the fronts to the flow controllers. Sending never blocks. Each flow reads its own
+/// route (`commands(for:)`); a command sent to a flow goes to that flow only, one sent to nobody in particular
+/// (a line on stdin, quitting) goes to every flow.
 public final class CommandChannel: Sendable {
-    public let commands: AsyncStream<FlowCommand>
-    private let continuation: AsyncStream<FlowCommand>.Continuation
+    private let routes = Mutex<[String: AsyncStream<FlowCommand>.Continuation]>([:])
 
-    public init() {
-        (commands, continuation) = AsyncStream.makeStream(of: FlowCommand.self, bufferingPolicy: .bufferingNewest(64))
+    public init() {}
+
+    /// The commands for one flow. Ask once per flow, before the flow starts.
+    public func commands(for flowID: String) -> AsyncStream<FlowCommand> {
+        let (stream, continuation) = AsyncStream.makeStream(of: FlowCommand.self, bufferingPolicy: .bufferingNewest(64))
+        routes.withLock { $0[flowID] = continuation }
+        return stream
     }
 
-    public func send(_ command: FlowCommand) { continuation.yield(command) }
-    public func finish() { continuation.finish() }
+    /// Sends to one flow, or with `flowID` nil (or unknown) to every flow.
+    public func send(_ command: FlowCommand, to flowID: String? = nil) {
+        let targets = routes.withLock { r -> [AsyncStream<FlowCommand>.Continuation] in
+            if let flowID, let one = r[flowID] { return [one] }
+            return Array(r.values)
+        }
+        for t in targets { t.yield(command) }
+    }
+
+    public func finish() {
+        let all = routes.withLock { r -> [AsyncStream<FlowCommand>.Continuation] in
+            defer { r.removeAll() }
+            return Array(r.values)
+        }
+        for c in all { c.finish() }
+    }
 }

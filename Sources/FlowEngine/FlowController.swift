@@ -154,7 +154,7 @@ public final class FlowController: Sendable {
     /// `flow.failed`. Cancelling the task fails the flow with "cancelled".
     public func run() async -> FlowResult {
         let start = clock()
-        var commandIterator = commands?.commands.makeAsyncIterator()
+        var commandIterator = commands?.commands(for: publisher.flowID).makeAsyncIterator()
         let session: TokenSession?
         do throws(FlowFailure) {
             session = try await runSteps(&commandIterator)

@@ -266,7 +266,11 @@ public final class TerminalApp: Sendable {
                     }
                     for effect in ui.handle(key, session: session) {
                         switch effect {
-                        case .send(let command): commands.send(command)
+                        case .send(let command):
+                            // Keys act on the flow on display; quitting concerns them all.
+                            let flows = session.flowIDs
+                            let target = command == .cancel || flows.isEmpty ? nil : flows[min(max(0, ui.selectedFlow), flows.count - 1)]
+                            commands.send(command, to: target)
                         case .quit(let exit): return .success(exit)
                         case .copy(let text): screen.writeRaw(OSC52.sequence(for: text))
                         }

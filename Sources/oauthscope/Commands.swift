@@ -38,7 +38,7 @@ struct FlowRunner {
             for (i, id) in flowIDs.enumerated() {
                 let publisher = FlowPublisher(bus: session.bus, flowID: id)
                 let (config, agent, cleanup) = try await makeFlow(i, listener.effectiveRedirectURI, addresses, publisher)
-                controllers.append(FlowController(configuration: config, publisher: publisher, registry: registry, client: client, userAgent: agent, commands: i == 0 ? session.commands : nil))
+                controllers.append(FlowController(configuration: config, publisher: publisher, registry: registry, client: client, userAgent: agent, commands: session.commands))
                 cleanups.append(cleanup)
             }
         } catch {

@@ -102,3 +102,21 @@ struct FlowEventCodingTests {
         #expect(throws: FlowEventDecodingError.self) { try FlowEvent.parse(jsonLine: #"{"v":2,"seq":1,"time":"2026-01-01T00:00:00.000Z","flow":"f","type":"finding"}"#) }
     }
 }
+
+@Suite("CommandChannel")
+struct CommandChannelTests {
+    @Test("a command for one flow reaches only that flow; one for nobody in particular reaches every flow")
+    func routing() async {
+        let channel = CommandChannel()
+        let a = channel.commands(for: "a"), b = channel.commands(for: "b")
+        channel.send(.action("refresh"), to: "b")
+        channel.send(.proceed)
+        channel.send(.action("userinfo"), to: "a")
+        channel.finish()
+        var gotA: [FlowCommand] = [], gotB: [FlowCommand] = []
+        for await c in a { gotA.append(c) }
+        for await c in b { gotB.append(c) }
+        #expect(gotA == [.proceed, .action("userinfo")])
+        #expect(gotB == [.action("refresh"), .proceed])
+    }
+}
