@@ -163,16 +163,11 @@ extension UIState {
     }
 
     private mutating func typeFilter(_ key: Key, state: FlowState) -> [UIEffect] {
-        switch key {
-        case .char(let c):
-            filterInput?.append(c)
-        case .backspace:
-            if filterInput?.isEmpty ?? true { filterInput = nil } else { filterInput?.removeLast() }
-        case .escape:
-            filterInput = nil
-        case .enter:
-            let query = (filterInput ?? "").trimmingCharacters(in: .whitespaces)
-            filterInput = nil
+        switch LineInput.edit(&filterInput, with: key) {
+        case .editing, .cancelled:
+            break
+        case .submitted(let text):
+            let query = text.trimmingCharacters(in: .whitespaces)
             callbackFilter = query.isEmpty ? nil : query
             refreshFilter(state)
             if let f = activeCallbackFilter {
@@ -181,11 +176,8 @@ extension UIState {
             } else {
                 notice = "Filter cleared"
             }
-        case .interrupt:
-            filterInput = nil
+        case .interrupted:
             return [.quit(.interrupted)]
-        default:
-            break
         }
         refreshFilter(state)
         return []

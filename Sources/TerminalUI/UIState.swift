@@ -238,16 +238,10 @@ public struct UIState: Sendable, Hashable {
     // MARK: - Search
 
     private mutating func typeSearch(_ key: Key, state: FlowState) -> [UIEffect] {
-        switch key {
-        case .char(let c):
-            searchInput?.append(c)
-        case .backspace:
-            if searchInput?.isEmpty ?? true { searchInput = nil } else { searchInput?.removeLast() }
-        case .escape:
-            searchInput = nil
-        case .enter:
-            let query = searchInput ?? ""
-            searchInput = nil
+        switch LineInput.edit(&searchInput, with: key) {
+        case .editing, .cancelled:
+            break
+        case .submitted(let query):
             guard !query.isEmpty else {
                 search = nil
                 notice = "Search cleared"
@@ -255,11 +249,8 @@ public struct UIState: Sendable, Hashable {
             }
             search = SearchState(query: query, pane: searchTarget)
             jump(forward: true, state: state, fromStart: true)
-        case .interrupt:
-            searchInput = nil
+        case .interrupted:
             return [.quit(.interrupted)]
-        default:
-            break
         }
         return []
     }
@@ -496,6 +487,44 @@ extension FlowEvent {
         case .stepWaiting(let w): return FlowStep(key: w.step)
         case .flowFailed(let f): return f.step.flatMap(FlowStep.init(key:))
         case .finding, .busOverflow: return nil
+        }
+    }
+}
+
+/// One line of typed input (a search, a filter): the keys that edit it, and how the typing ended.
+enum LineInput {
+    enum Outcome: Equatable {
+        case editing
+        case submitted(String)
+        case cancelled
+        case interrupted
+    }
+
+    /// Applies `key` to `input` (nil once the typing is over). Backspace on an empty line cancels.
+    static func edit(_ input: inout String?, with key: Key) -> Outcome {
+        switch key {
+        case .char(let c):
+            input?.append(c)
+            return .editing
+        case .backspace:
+            if input?.isEmpty ?? true {
+                input = nil
+                return .cancelled
+            }
+            input?.removeLast()
+            return .editing
+        case .escape:
+            input = nil
+            return .cancelled
+        case .enter:
+            let text = input ?? ""
+            input = nil
+            return .submitted(text)
+        case .interrupt:
+            input = nil
+            return .interrupted
+        default:
+            return .editing
         }
     }
 }
