@@ -23,10 +23,19 @@ ngx=$!
 osc=$!
 trap 'kill $ngx $osc 2>/dev/null; rm -rf "$tmp"' EXIT
 sleep 1
-rate() { wrk -t2 -c50 -d10s "$1" | awk '/Requests\/sec/ {print $2}'; }
-n=$(rate "http://127.0.0.1:$port_n/cb")
-o=$(rate "http://127.0.0.1:$port_o/cb?code=abc&state=xyz")
+rate() { wrk -t2 -c50 -d"${SECONDS_PER_RUN:-8}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
+# The machine is shared: run the two interleaved, several rounds, and compare medians.
+ns=(); os=()
+for round in $(seq 1 "${ROUNDS:-5}"); do
+  ns+=("$(rate "http://127.0.0.1:$port_n/cb")")
+  os+=("$(rate "http://127.0.0.1:$port_o/cb?code=abc&state=xyz")")
+done
 rss=$(awk '/VmRSS/ {print $2/1024}' /proc/$osc/status)
-echo "nginx (one worker per core, static page): $n requests/s"
-echo "oauthscope listen (jsonl to /dev/null): $o requests/s, $rss MB resident after the run"
-python3 -c "print(f'ratio: {float($o)/float($n)*100:.0f} % of nginx')"
+python3 - "${ns[*]}" "${os[*]}" "$rss" <<'PY'
+import statistics, sys
+n = [float(x) for x in sys.argv[1].split()]
+o = [float(x) for x in sys.argv[2].split()]
+print("nginx (one worker per core, static page):", ", ".join(f"{x:.0f}" for x in n), f"-> median {statistics.median(n):.0f} requests/s")
+print("oauthscope listen (jsonl to /dev/null):  ", ", ".join(f"{x:.0f}" for x in o), f"-> median {statistics.median(o):.0f} requests/s,", f"{float(sys.argv[3]):.1f} MB resident after the run")
+print(f"ratio of medians: {statistics.median(o) / statistics.median(n) * 100:.0f} % of nginx")
+PY

@@ -14,6 +14,7 @@ public final class EventBus: Sendable {
         var nextSeq = 1
         var nextID = 0
         var subscribers: [Int: Subscriber] = [:]
+        var batchSubscribers: [EventBatches] = []
         var finished = false
     }
 
@@ -44,10 +45,24 @@ public final class EventBus: Sendable {
         return stream
     }
 
+    /// A subscription that hands over every event that accumulated since the last call at once, for writers
+    /// (printers, the recorder) that do one write per batch: under a flood they wake rarely and write seldom,
+    /// when quiet each event comes alone and at once.
+    public func subscribeBatches(capacity: Int = 65_536) -> EventBatches {
+        let batches = EventBatches(capacity: capacity)
+        let accepted = state.withLock { s -> Bool in
+            if s.finished { return false }
+            s.batchSubscribers.append(batches)
+            return true
+        }
+        if !accepted { batches.finish() }
+        return batches
+    }
+
     /// Stamps the payload with the next sequence number and the time, and hands it to every subscriber.
     @discardableResult
     public func publish(flow: String, _ payload: FlowEvent.Payload) -> FlowEvent {
-        state.withLock { s in
+        let (event, wake) = state.withLock { s -> (FlowEvent, [EventBatches]) in
             let event = FlowEvent(seq: s.nextSeq, time: clock(), flow: flow, payload: payload)
             s.nextSeq += 1
             // Yielding inside the lock keeps every subscriber's order identical to the sequence numbers.
@@ -63,30 +78,39 @@ public final class EventBus: Sendable {
                 }
                 s.subscribers[id] = sub
             }
-            return event
+            return (event, s.batchSubscribers.filter { $0.append(event) })
         }
+        // Waking a waiting writer happens outside the bus's lock.
+        for b in wake { b.wake() }
+        return event
     }
 
     /// Re-publishes a recorded event as it was (replay), keeping its flow and time but renumbering it.
     @discardableResult
     public func republish(_ recorded: FlowEvent) -> FlowEvent {
-        state.withLock { s in
+        let (event, wake) = state.withLock { s -> (FlowEvent, [EventBatches]) in
             var event = recorded
             event.seq = s.nextSeq
             s.nextSeq += 1
             for (_, sub) in s.subscribers { sub.continuation.yield(event) }
-            return event
+            return (event, s.batchSubscribers.filter { $0.append(event) })
         }
+        for b in wake { b.wake() }
+        return event
     }
 
     /// Ends every subscription; later subscriptions end at once.
     public func finish() {
-        let subs = state.withLock { s -> [Subscriber] in
+        let (subs, batches) = state.withLock { s -> ([Subscriber], [EventBatches]) in
             s.finished = true
-            defer { s.subscribers.removeAll() }
-            return Array(s.subscribers.values)
+            defer {
+                s.subscribers.removeAll()
+                s.batchSubscribers.removeAll()
+            }
+            return (Array(s.subscribers.values), s.batchSubscribers)
         }
         for sub in subs { sub.continuation.finish() }
+        for b in batches { b.finish() }
     }
 }
 
@@ -102,4 +126,80 @@ public struct FlowPublisher: Sendable {
 
     @discardableResult
     public func publish(_ payload: FlowEvent.Payload) -> FlowEvent { bus.publish(flow: flowID, payload) }
+}
+
+/// Events waiting for a batch subscriber. Bounded: when the writer falls behind, the oldest are dropped and a
+/// `bus.overflow` event says how many.
+public final class EventBatches: Sendable {
+    private struct State {
+        var events: [FlowEvent] = []
+        var dropped = 0
+        var finished = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    /// Adds an event; true when a writer is waiting and must be woken (outside any lock).
+    func append(_ event: FlowEvent) -> Bool {
+        state.withLock { s in
+            if s.events.count >= capacity {
+                s.events.removeFirst()
+                s.dropped += 1
+            }
+            s.events.append(event)
+            return s.waiter != nil
+        }
+    }
+
+    func wake() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume()
+    }
+
+    func finish() {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.finished = true
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Everything that arrived since the last call, waiting if nothing has; nil once the bus finished and all
+    /// was handed over. One consumer only.
+    public func next() async -> [FlowEvent]? {
+        while true {
+            if let batch = takeIfAny() { return batch.isEmpty ? nil : batch }
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if !s.events.isEmpty || s.finished { return true }
+                    s.waiter = c
+                    return false
+                }
+                if resumeNow { c.resume() }
+            }
+        }
+    }
+
+    /// The pending events (with an overflow notice first, if any were dropped); [] when finished and empty;
+    /// nil when there is nothing yet.
+    private func takeIfAny() -> [FlowEvent]? {
+        state.withLock { s -> [FlowEvent]? in
+            if s.events.isEmpty { return s.finished ? [] : nil }
+            var batch = s.events
+            s.events.removeAll(keepingCapacity: true)
+            if s.dropped > 0, let first = batch.first {
+                batch.insert(FlowEvent(seq: first.seq, time: first.time, flow: first.flow, payload: .busOverflow(BusOverflow(dropped: s.dropped))), at: 0)
+                s.dropped = 0
+            }
+            return batch
+        }
+    }
 }

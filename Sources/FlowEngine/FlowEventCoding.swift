@@ -145,18 +145,14 @@ extension FlowEvent: Codable {
     }
 
     /// One JSONL line (no trailing newline): the envelope first, in the order of DESIGN.md, then the payload's
-    /// fields sorted by name, so lines are stable and diffable. Secrets are redacted unless `reveal`.
+    /// fields in the order they are declared. Secrets are redacted unless `reveal`.
     public func jsonLine(reveal: Bool = false) -> String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        enc.userInfo[.revealSecrets] = reveal
         var members: [(String, JSONValue)] = [
             ("v", .number(Double(FlowEvent.schemaVersion))), ("seq", .number(Double(seq))),
             ("time", .string(EventTime.format(time))), ("flow", .string(flow)), ("type", .string(type)),
         ]
-        let envelope = Set(members.map(\.0))
-        if let data = try? enc.encode(PayloadOnly(payload: payload)), case .object(let fields)? = JSONValue.parse(data) {
-            members += fields.filter { !envelope.contains($0.0) }
+        if case .object(let fields)? = try? JSONValueEncoder(userInfo: [.revealSecrets: reveal]).encode(PayloadOnly(payload: payload)) {
+            members += fields
         } else {
             members.append(("encoding_error", .bool(true)))
         }

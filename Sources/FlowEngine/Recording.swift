@@ -20,9 +20,11 @@ public final class Recorder: Sendable {
         handle.write(Data((event.jsonLine(reveal: reveal) + "\n").utf8))
     }
 
-    /// Consumes a bus subscription until it ends.
-    public func record(_ events: AsyncStream<FlowEvent>) async {
-        for await e in events { write(e) }
+    /// Consumes a bus subscription until it ends, one write per batch.
+    public func record(_ batches: EventBatches) async {
+        while let batch = await batches.next() {
+            handle.write(Data(batch.map { $0.jsonLine(reveal: reveal) + "\n" }.joined().utf8))
+        }
         try? handle.close()
     }
 }

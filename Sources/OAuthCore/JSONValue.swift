@@ -116,6 +116,12 @@ public enum JSONValue: Sendable, Hashable {
 
     static func writeString(_ s: String, into out: inout String) {
         out += "\""
+        // Most strings need no escaping at all: copy them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 >= 0xC2 }) {
+            out += s
+            out += "\""
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""

@@ -15,7 +15,9 @@ enum Main {
             } else {
                 try command.run()
             }
+            StandardOutput.flush()
         } catch let exit as ExitCode {
+            StandardOutput.flush()
             Foundation.exit(exit.rawValue)
         } catch let usage as UsageError {
             StandardOutput.error("oauthscope: \(usage.description)")

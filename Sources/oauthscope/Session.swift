@@ -5,14 +5,30 @@ import Foundation
 import OAuthCore
 import TerminalUI
 
-/// Writes whole lines to stdout at once, unbuffered, so a pipe reader sees each event as it happens. When the
-/// reader has gone (`oauthscope ... | head`), output stops quietly and the flow still ends properly.
+/// Writes whole lines to stdout so a pipe reader sees each event as it happens; a batch of lines goes out in
+/// one system call. When the reader has gone (`oauthscope ... | head`), output stops quietly.
 enum StandardOutput {
-    static func write(_ line: String) { writeAll(STDOUT_FILENO, line + "\n") }
-    static func error(_ line: String) { writeAll(STDERR_FILENO, line + "\n") }
+    static func write(_ line: String) { writeAll(STDOUT_FILENO, Array((line + "\n").utf8)[...]) }
 
-    private static func writeAll(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)[...]
+    /// Several lines in one write.
+    static func write(lines: [String]) {
+        guard !lines.isEmpty else { return }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(lines.reduce(0) { $0 + $1.utf8.count + 1 })
+        for l in lines {
+            bytes.append(contentsOf: l.utf8)
+            bytes.append(0x0A)
+        }
+        writeAll(STDOUT_FILENO, bytes[...])
+    }
+
+    /// Kept for the exit paths: writes are synchronous, so nothing is ever pending.
+    static func flush() {}
+
+    static func error(_ line: String) { writeAll(STDERR_FILENO, Array((line + "\n").utf8)[...]) }
+
+    private static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) {
+        var bytes = bytes
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n < 0 {
@@ -39,23 +55,21 @@ final class Session {
         if let path = options.record {
             let recorder: Recorder
             do { recorder = try Recorder(path: path, reveal: options.reveal) } catch { throw UsageError(error.description) }
-            let events = bus.subscribe(bufferSize: 65_536)
-            fronts.append(Task { await recorder.record(events) })
+            let batches = bus.subscribeBatches()
+            fronts.append(Task { await recorder.record(batches) })
         }
         switch output {
         case .jsonl:
-            let events = bus.subscribe(bufferSize: 65_536)
+            let batches = bus.subscribeBatches()
             let reveal = options.reveal
             fronts.append(Task {
-                for await e in events { StandardOutput.write(e.jsonLine(reveal: reveal)) }
+                while let batch = await batches.next() { StandardOutput.write(lines: batch.map { $0.jsonLine(reveal: reveal) }) }
             })
         case .plain:
-            let events = bus.subscribe(bufferSize: 65_536)
+            let batches = bus.subscribeBatches()
             var printer = PlainPrinter(reveal: options.reveal, verbose: options.verbose, unicode: Self.localeIsUTF8)
             fronts.append(Task {
-                for await e in events {
-                    for line in printer.lines(for: e) { StandardOutput.write(line) }
-                }
+                while let batch = await batches.next() { StandardOutput.write(lines: batch.flatMap { printer.lines(for: $0) }) }
             })
         case .tui:
             // The config file's theme and [keys] apply to the screen; a broken file is a notice, not a refusal.
@@ -100,10 +114,11 @@ final class Session {
         }
     }
 
-    /// Ends every front after the last event reached it.
+    /// Ends every front after the last event reached it, and the last line is out.
     func finish() async {
         bus.finish()
         for f in fronts { await f.value }
+        StandardOutput.flush()
     }
 }
 

@@ -120,3 +120,41 @@ struct CommandChannelTests {
         #expect(gotB == [.action("refresh"), .proceed])
     }
 }
+
+@Suite("EventBus batches")
+struct EventBatchTests {
+    @Test("a batch subscriber gets everything that accumulated, in order, and nil at the end")
+    func batches() async {
+        let bus = EventBus()
+        let batches = bus.subscribeBatches(capacity: 1_000)
+        for i in 0..<10 { bus.publish(flow: "f", .finding(Finding(.info, "\(i)", "m"))) }
+        let first = await batches.next()
+        #expect(first?.map(\.seq) == Array(1...10))
+        bus.publish(flow: "f", .finding(Finding(.info, "late", "m")))
+        bus.finish()
+        #expect(await batches.next()?.map(\.seq) == [11])
+        #expect(await batches.next() == nil)
+    }
+
+    @Test("a writer that falls behind loses the oldest events and is told how many")
+    func overflow() async {
+        let bus = EventBus()
+        let batches = bus.subscribeBatches(capacity: 5)
+        for i in 0..<12 { bus.publish(flow: "f", .finding(Finding(.info, "\(i)", "m"))) }
+        bus.finish()
+        let got = await batches.next() ?? []
+        guard case .busOverflow(let o)? = got.first?.payload else { Issue.record("no overflow notice: \(got.map(\.type))"); return }
+        #expect(o.dropped == 7)
+        #expect(got.dropFirst().map(\.seq) == Array(8...12))
+    }
+
+    @Test("a waiting writer is woken by the next event")
+    func wakes() async {
+        let bus = EventBus()
+        let batches = bus.subscribeBatches()
+        let reader = Task { await batches.next()?.count }
+        await Task.yield()  // give the reader a chance to wait first; the test holds either way
+        bus.publish(flow: "f", .finding(Finding(.info, "x", "m")))
+        #expect(await reader.value == 1)
+    }
+}
