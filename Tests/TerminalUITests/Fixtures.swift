@@ -223,3 +223,8 @@ extension UIState {
         return ui
     }
 }
+
+/// Test logs name a script by its size and last event, not by printing every event in it.
+extension EventScript: CustomTestStringConvertible {
+    var testDescription: String { "\(events.count) events ending in \(events.last?.type ?? "nothing")" }
+}
