@@ -202,12 +202,17 @@ struct ListenerContext: RequestContext, RemoteAddressRequestContext {
 /// The static pages the browser sees. Nothing from the request is echoed, so a hostile parameter cannot inject
 /// markup, and the page cannot leak the code through a Referer header or a cache.
 enum CallbackPages {
-    static let safetyHeaders: HTTPFields = [
-        .cacheControl: "no-store",
-        .init("Referrer-Policy")!: "no-referrer",
-        .init("X-Content-Type-Options")!: "nosniff",
-        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'",
-    ]
+    static let safetyHeaders: HTTPFields = {
+        var fields: HTTPFields = [
+            .cacheControl: "no-store",
+            .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'",
+        ]
+        // Both names are valid header tokens, so the failable initializer cannot fail here.
+        for (name, value) in [("Referrer-Policy", "no-referrer"), ("X-Content-Type-Options", "nosniff")] {
+            if let n = HTTPField.Name(name) { fields[n] = value }
+        }
+        return fields
+    }()
 
     static func page(_ title: String, _ text: String) -> String {
         """

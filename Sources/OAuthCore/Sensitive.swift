@@ -44,8 +44,11 @@ public struct Sensitive: Sendable, Hashable, Codable, ExpressibleByStringLiteral
 
 extension CodingUserInfoKey {
     /// Set to `true` in an encoder's `userInfo` to write secrets in clear (`--reveal`).
-    // The initializer is failable only in its signature; a non-empty literal always succeeds.
-    public static let revealSecrets: CodingUserInfoKey = CodingUserInfoKey(rawValue: "oauthscope.revealSecrets")!
+    public static let revealSecrets: CodingUserInfoKey = {
+        // The initializer is failable only in its signature; a non-empty literal always succeeds.
+        guard let key = CodingUserInfoKey(rawValue: "oauthscope.revealSecrets") else { preconditionFailure("CodingUserInfoKey rejected a literal") }
+        return key
+    }()
 }
 
 extension Encoder {
