@@ -1,5 +1,6 @@
 import FlowEngine
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
