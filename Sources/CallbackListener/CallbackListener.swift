@@ -171,21 +171,37 @@ public final class CallbackListenerServer: Sendable {
         let headers = request.headers.map { FormField($0.name.rawName, $0.value) }
         let incoming = IncomingCallback(method: request.method.rawValue, path: request.uri.path, rawQuery: rawQuery, remote: remote, headers: headers)
         let judgement = registry.judge(incoming, reveal: configuration.reveal)
-        bus.publish(flow: judgement.flowID, .callbackReceived(judgement.event))
+        var event = judgement.event
+        // --forward passes every callback but strays on to the application, exactly as it came.
+        let forwardTo = configuration.forward.flatMap { event.verdict == .stray ? nil : Self.forwardLocation($0, query: request.uri.query ?? "") }
+        if let forwardTo {
+            event.forwarded = configuration.reveal ? forwardTo : Self.forwardLocation(configuration.forward ?? URL(fileURLWithPath: "/"), query: Self.redactedQuery(event.query))
+            event.status = 307
+        }
+        bus.publish(flow: judgement.flowID, .callbackReceived(event))
         judgement.deliver()
 
-        if let forward = configuration.forward, judgement.event.verdict != .stray {
-            return Self.redirect(to: forward, query: request.uri.query ?? "")
+        if let forwardTo {
+            var headers = CallbackPages.safetyHeaders
+            headers[.location] = forwardTo
+            return Response(status: .temporaryRedirect, headers: headers)
         }
         return CallbackPages.response(for: judgement.event.verdict, success: judgement.success, status: judgement.event.status ?? 200)
     }
 
-    static func redirect(to target: URL, query: String) -> Response {
+    /// The forward URL with the callback's query appended as it came.
+    static func forwardLocation(_ target: URL, query: String) -> String {
         var s = target.absoluteString
         if !query.isEmpty { s += (s.contains("?") ? "&" : "?") + query }
-        var headers = CallbackPages.safetyHeaders
-        headers[.location] = s
-        return Response(status: .temporaryRedirect, headers: headers)
+        return s
+    }
+
+    /// The already-redacted parameters as a query, for showing where a callback was forwarded without its code.
+    static func redactedQuery(_ query: JSONValue) -> String {
+        FormURLEncoded.encode((query.objectValue ?? []).flatMap { name, value -> [FormField] in
+            if let s = value.stringValue { return [FormField(name, s)] }
+            return (value.arrayValue ?? []).compactMap(\.stringValue).map { FormField(name, $0) }
+        })
     }
 }
 

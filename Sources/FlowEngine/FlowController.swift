@@ -56,6 +56,8 @@ public struct FlowConfiguration: Sendable {
     public var introspectionURL: URL?
     /// Provider-specific calls offered after the exchange (a preset's follow-ups), by name.
     public var followUps: [FollowUpCall] = []
+    /// The config-file profile this flow came from.
+    public var profile: String?
     /// What the flow doctor says before anything is sent (a preset's notes and quirks, a redirect rule check).
     public var startFindings: [Finding] = []
 
@@ -188,7 +190,7 @@ public final class FlowController: Sendable {
     private func runSteps(_ commandIterator: inout AsyncStream<FlowCommand>.AsyncIterator?) async throws(FlowFailure) -> TokenSession? {
         let c = configuration
         publisher.publish(.flowStarted(FlowStarted(mode: c.mode, provider: c.providerLabel, clientID: c.clientID, redirectURI: c.redirectURI, exchange: c.exchange.rawValue, stepMode: c.stepMode,
-                                                   followUps: c.followUps.isEmpty ? nil : c.followUps.map(\.name))))
+                                                   followUps: c.followUps.isEmpty ? nil : c.followUps.map(\.name), profile: c.profile)))
         if !c.listenerAddresses.isEmpty {
             publisher.publish(.listenerStarted(ListenerStarted(addresses: c.listenerAddresses, redirectURI: c.redirectURI)))
         }

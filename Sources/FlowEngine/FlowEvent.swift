@@ -86,8 +86,10 @@ public struct FlowStarted: Sendable, Hashable, Codable {
     /// Provider-specific calls offered after the exchange, by the name `FlowCommand.action` takes
     /// (e.g. `accessible-resources`).
     public var followUps: [String]?
+    /// The config-file profile this flow came from (`--profile NAME`).
+    public var profile: String?
 
-    public init(mode: String, provider: String, clientID: String?, redirectURI: String, exchange: String = "auto", stepMode: Bool = false, followUps: [String]? = nil) {
+    public init(mode: String, provider: String, clientID: String?, redirectURI: String, exchange: String = "auto", stepMode: Bool = false, followUps: [String]? = nil, profile: String? = nil) {
         self.mode = mode
         self.provider = provider
         self.clientID = clientID
@@ -95,10 +97,11 @@ public struct FlowStarted: Sendable, Hashable, Codable {
         self.exchange = exchange
         self.stepMode = stepMode
         self.followUps = followUps
+        self.profile = profile
     }
 
     enum CodingKeys: String, CodingKey {
-        case mode, provider, clientID = "client_id", redirectURI = "redirect_uri", exchange, stepMode = "step_mode", followUps = "follow_ups"
+        case mode, provider, clientID = "client_id", redirectURI = "redirect_uri", exchange, stepMode = "step_mode", followUps = "follow_ups", profile
     }
 }
 
@@ -258,8 +261,10 @@ public struct CallbackReceived: Sendable, Hashable, Codable {
     /// The HTTP status the listener answered with.
     public var status: Int?
     public var headers: JSONValue?
+    /// With `--forward`: where the browser was sent on to (the 307's Location).
+    public var forwarded: String?
 
-    public init(method: String, path: String, query: JSONValue, remote: String, verdict: CallbackVerdict, detail: String? = nil, status: Int? = nil, headers: JSONValue? = nil) {
+    public init(method: String, path: String, query: JSONValue, remote: String, verdict: CallbackVerdict, detail: String? = nil, status: Int? = nil, headers: JSONValue? = nil, forwarded: String? = nil) {
         self.method = method
         self.path = path
         self.query = query
@@ -268,6 +273,7 @@ public struct CallbackReceived: Sendable, Hashable, Codable {
         self.detail = detail
         self.status = status
         self.headers = headers
+        self.forwarded = forwarded
     }
 }
 

@@ -106,6 +106,7 @@ extension FlowState {
     /// The short name a flow goes by in the flow switcher: the profile name when the provider label starts with
     /// one ("jira: https://…"), else the provider's label.
     var shortLabel: String {
+        if let profile = started?.profile, !profile.isEmpty { return profile }
         guard let p = started?.provider, !p.isEmpty else { return flowID.isEmpty ? "flow" : flowID }
         if let r = p.range(of: ": "), r.lowerBound != p.startIndex {
             let name = p[..<r.lowerBound]

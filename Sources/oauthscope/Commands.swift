@@ -519,6 +519,7 @@ struct ResolvedFlow {
         c.introspectionURL = introspectionURL
         c.startFindings = startFindings
         c.followUps = followUps
+        c.profile = label == "flow" ? nil : label
         return c
     }
 }

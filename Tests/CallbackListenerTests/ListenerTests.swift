@@ -95,10 +95,15 @@ struct ListenerTests {
     func forward() async throws {
         let h = try await ListenerHarness(forward: URL(string: "http://127.0.0.1:3000/app/cb")!)
         _ = h.registry.expect(flowID: "f", state: "s")
-        let r = try await h.get("/callback?code=a%2Fb&state=s")
-        _ = await h.stop()
+        let r = try await h.get("/callback?code=SplxlOBeZQQYbYS6WxSbIA&state=s")
+        let events = await h.stop()
         #expect(r.status == 307)
-        #expect(r.headers.first(name: "location") == "http://127.0.0.1:3000/app/cb?code=a%2Fb&state=s")
+        #expect(r.headers.first(name: "location") == "http://127.0.0.1:3000/app/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=s")
+        // The event says where the browser went, with the code redacted as everywhere else.
+        let forwarded = callbacks(events).first?.forwarded
+        #expect(forwarded?.hasPrefix("http://127.0.0.1:3000/app/cb?code=") == true)
+        #expect(forwarded?.contains("SplxlOBeZQQYbYS6WxSbIA") == false)
+        #expect(callbacks(events).first?.status == 307)
     }
 
     @Test("a busy port is a one-line error naming the port and the flag to change")

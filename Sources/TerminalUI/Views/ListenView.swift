@@ -315,11 +315,14 @@ struct ListenView {
         if let d = c.detail { verdict.append(Span(" \(glyphs.separator) " + d)) }
         doc.line(verdict, indent: 2)
         doc.line([Span(c.method, .httpMethod), Span(" "), Span(c.path), Span(" from \(c.remote) at \(Format.clock(record.time, zone: zone)) \(glyphs.separator) event #\(record.seq)", .muted)], indent: 2)
-        let forward = state.forwardTarget
-        let forwarded = forward != nil && c.verdict != .stray
+        // Recordings made before callback.received carried `forwarded` fall back to the session's --forward URL.
+        let forward = c.forwarded ?? state.forwardTarget
+        let forwarded = c.forwarded != nil || (state.forwardTarget != nil && c.verdict != .stray)
         var answer: [Span] = [Span("answered   ", .jsonKey)]
         if forwarded, let f = forward {
-            answer += [Span("HTTP 307", .httpStatus(307)), Span(" \(glyphs.separator) a redirect to \(f) with the same query", .muted)]
+            // The event's `forwarded` is the whole Location; the session's --forward URL needs the query added.
+            let target = c.forwarded != nil ? TerminalSafeText.escape(f) : "\(TerminalSafeText.escape(f)) with the same query"
+            answer += [Span("HTTP 307", .httpStatus(307)), Span(" \(glyphs.separator) a redirect to \(target)", .muted)]
         } else if let s = c.status {
             answer += [Span("HTTP \(s)", .httpStatus(s)), Span(" \(glyphs.separator) " + Self.pageWords(c.verdict, status: s), .muted)]
         } else {
@@ -328,7 +331,7 @@ struct ListenView {
         doc.line(answer, indent: 11)
         var fwd: [Span] = [Span("forwarded  ", .jsonKey)]
         if let f = forward {
-            fwd.append(forwarded ? Span("yes, to \(f)", .stepDone) : Span("no: stray requests are never forwarded to \(f)", .muted))
+            fwd.append(forwarded ? Span("yes, to \(TerminalSafeText.escape(f))", .stepDone) : Span("no: stray requests are never forwarded to \(TerminalSafeText.escape(f))", .muted))
         } else {
             fwd.append(Span("no (--forward URL passes each callback on to the application)", .muted))
         }
