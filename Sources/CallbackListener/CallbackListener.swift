@@ -197,11 +197,12 @@ public final class CallbackListenerServer: Sendable {
     }
 
     /// The already-redacted parameters as a query, for showing where a callback was forwarded without its code.
+    /// It is for reading, not for following: redacted values stay as they read (`code=Splx…(22)`).
     static func redactedQuery(_ query: JSONValue) -> String {
-        FormURLEncoded.encode((query.objectValue ?? []).flatMap { name, value -> [FormField] in
-            if let s = value.stringValue { return [FormField(name, s)] }
-            return (value.arrayValue ?? []).compactMap(\.stringValue).map { FormField(name, $0) }
-        })
+        (query.objectValue ?? []).flatMap { name, value -> [String] in
+            if let s = value.stringValue { return ["\(name)=\(s)"] }
+            return (value.arrayValue ?? []).compactMap(\.stringValue).map { "\(name)=\($0)" }
+        }.joined(separator: "&")
     }
 }
 
