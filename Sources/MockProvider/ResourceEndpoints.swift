@@ -48,17 +48,26 @@ extension ProviderCore {
         return .json(.object(claims))
     }
 
+    /// Revocation and introspection both take a client-authenticated request with a `token` (RFC 7009 §2.1,
+    /// RFC 7662 §2.1).
+    private func tokenOperation(_ request: IncomingRequest, ref: String) -> Result<(MockClient, String), Refusal> {
+        switch authenticatedRequest(request) {
+        case .refused(let reply): return .failure(Refusal(reply: reply))
+        case .authenticated(let client, let params):
+            guard let token = params.first("token"), !token.isEmpty else {
+                return .failure(Refusal(reply: .oauthError(ProtocolError(.invalidRequest, "token is missing (\(ref))"))))
+            }
+            return .success((client, token))
+        }
+    }
+
     /// `POST /revoke` (RFC 7009): revokes a token the client holds. Always 200 for an authenticated client, so a
     /// caller learns nothing about tokens that are not its own (§2.2).
     func revoke(_ request: IncomingRequest) -> HTTPReply {
-        let client: MockClient
-        let params: [FormField]
-        switch authenticatedRequest(request) {
-        case .refused(let reply): return reply
-        case .authenticated(let c, let p): (client, params) = (c, p)
-        }
-        guard let token = params.first("token"), !token.isEmpty else {
-            return .oauthError(ProtocolError(.invalidRequest, "token is missing (RFC 7009 §2.1)"))
+        let client: MockClient, token: String
+        switch tokenOperation(request, ref: "RFC 7009 §2.1") {
+        case .failure(let refusal): return refusal.reply
+        case .success(let pair): (client, token) = pair
         }
         revokeToken(token, clientID: client.id)
         return HTTPReply(status: 200, headers: HTTPReply.noStore)
@@ -67,14 +76,10 @@ extension ProviderCore {
     /// `POST /introspect` (RFC 7662): whether a token is active, and what it stands for. A client only sees its own
     /// tokens as active.
     func introspect(_ request: IncomingRequest) -> HTTPReply {
-        let client: MockClient
-        let params: [FormField]
-        switch authenticatedRequest(request) {
-        case .refused(let reply): return reply
-        case .authenticated(let c, let p): (client, params) = (c, p)
-        }
-        guard let token = params.first("token"), !token.isEmpty else {
-            return .oauthError(ProtocolError(.invalidRequest, "token is missing (RFC 7662 §2.1)"))
+        let client: MockClient, token: String
+        switch tokenOperation(request, ref: "RFC 7662 §2.1") {
+        case .failure(let refusal): return refusal.reply
+        case .success(let pair): (client, token) = pair
         }
         let now = self.now()
         let found = store.withLock { store -> (scopes: [String], user: String, issuedAt: Date, expiresAt: Date, type: String?)? in
@@ -103,4 +108,9 @@ extension ProviderCore {
         ]
         return .json(.object(body))
     }
+}
+
+/// A reply that ends a request early, carried as an error so helpers can return it.
+struct Refusal: Error {
+    let reply: HTTPReply
 }
