@@ -166,7 +166,7 @@ extension FlowController {
             return ActionCompleted(action: "introspect", ok: false, summary: "HTTP \(status); RFC 7662 §2.2 expects JSON with \"active\"")
         }
         var summary = active ? "the access token is active" : "the access token is not active"
-        if active, let exp = json["exp"]?.numberValue { summary += ", expires \(RelativeTime.describe(seconds: exp - Date().timeIntervalSince1970))" }
+        if active, let exp = NumericDate.read(json["exp"]).date { summary += ", expires \(RelativeTime.describe(seconds: exp.secondsSince1970 - Date().timeIntervalSince1970))" }
         return ActionCompleted(action: "introspect", ok: true, summary: summary, result: configuration.reveal ? json : Redactor.json(json))
     }
 

@@ -360,9 +360,12 @@ public final class FlowController: Sendable {
         var accessSummary: IDTokenSummary?
         if let jwt = try? DecodedJWT(tokens.accessToken.value) {
             var checks: [Check] = []
-            if let exp = jwt.claims["exp"]?.numberValue {
-                let left = exp - clock().timeIntervalSince1970
+            let exp = NumericDate.read(jwt.claims["exp"])
+            if let exp = exp.date {
+                let left = exp.secondsSince1970 - clock().timeIntervalSince1970
                 checks.append(Check("exp", ok: left > 0, left > 0 ? "expires \(RelativeTime.describe(seconds: left))" : "expired \(RelativeTime.describe(seconds: left))"))
+            } else if let message = exp.message(claim: "exp") {
+                checks.append(Check("exp", ok: false, message))
             }
             if let typ = jwt.header["typ"]?.stringValue, typ.lowercased() != "at+jwt", typ.lowercased() != "application/at+jwt" {
                 checks.append(Check("typ", ok: false, "typ is \(TerminalSafeText.escape(typ)), not at+jwt (RFC 9068 §2.1); the API may not accept it as an access token"))

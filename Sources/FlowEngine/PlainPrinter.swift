@@ -31,10 +31,13 @@ public struct PlainPrinter: Sendable {
         return Self.duration(t.timeIntervalSince(s)).padding(toLength: 8, withPad: " ", startingAt: 0)
     }
 
+    /// `38 ms`, `1.2 s`, `3 min 4 s`; any value, even one read from a crafted recording, gives text.
     public static func duration(_ seconds: TimeInterval) -> String {
-        if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
+        if seconds.isNaN { return "an unknown time" }
+        if seconds < 1 { return "\(Numbers.saturatingInt((seconds * 1000).rounded())) ms" }
         if seconds < 60 { return String(format: "%.1f s", seconds) }
-        return "\(Int(seconds) / 60) min \(Int(seconds) % 60) s"
+        let whole = Numbers.saturatingInt(seconds)
+        return "\(whole / 60) min \(whole % 60) s"
     }
 
     private static func safe(_ s: String) -> String { TerminalSafeText.escape(s) }

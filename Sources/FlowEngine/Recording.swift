@@ -1,4 +1,5 @@
 import Foundation
+import OAuthCore
 
 /// Writes every event of a session to a JSONL file (`--record FILE`), one line each, flushed as it goes so a
 /// crash loses nothing already seen. Secrets are redacted unless `reveal`.
@@ -67,8 +68,9 @@ public enum RecordingReader {
         var previous: Date?
         for e in events {
             if let p = previous, speed > 0 {
-                let gap = max(0, e.time.timeIntervalSince(p)) / speed
-                let pause = min(Duration.milliseconds(Int64(gap * 1000)), maxPause)
+                // A tiny speed makes the gap infinite: cap it in seconds before it becomes an integer.
+                let gap = min(max(0, e.time.timeIntervalSince(p)) / speed, Double(maxPause.components.seconds) + 1)
+                let pause = min(Duration.milliseconds(Numbers.saturatingInt(gap * 1000)), maxPause)
                 try? await Task.sleep(for: pause)
             }
             if Task.isCancelled { return }

@@ -5,12 +5,17 @@ import Foundation
 public struct TokenSet: Sendable, Hashable {
     public var accessToken: Secret
     public var tokenType: String
+    /// Seconds, within `expiresInRange`.
     public var expiresIn: Int?
     public var refreshToken: Secret?
     public var scope: String?
     public var idToken: Secret?
     /// Members beyond §5.1 and OIDC, in the order received.
     public var extra: [(String, JSONValue)]
+
+    /// The `expires_in` values taken as a lifetime: 0 up to 2^31 − 1 seconds (68 years). Anything else is a
+    /// `token.expires_in_range` finding and the lifetime is unknown.
+    public static let expiresInRange: ClosedRange<Int> = 0...Int(Int32.max)
 
     public static func == (a: TokenSet, b: TokenSet) -> Bool {
         a.accessToken == b.accessToken && a.tokenType == b.tokenType && a.expiresIn == b.expiresIn && a.refreshToken == b.refreshToken
@@ -93,11 +98,23 @@ public enum TokenResponseParser {
         }
 
         var expiresIn: Int?
+        let lifetimes = TokenSet.expiresInRange
+        func outOfRange(_ problem: NumberProblem) -> Finding {
+            Finding(.warn, "token.expires_in_range", "expires_in \(problem) (seconds), so it is not a lifetime; ignored, and the lifetime is unknown.", ref: "RFC 6749 §5.1")
+        }
         switch object["expires_in"] {
-        case .number(let n)?: expiresIn = Int(n)
+        case .number(let n)?:
+            switch Numbers.wholeNumber(n, in: lifetimes) {
+            case .success(let v): expiresIn = v
+            case .failure(let problem): findings.append(outOfRange(problem))
+            }
         case .string(let s)?:
-            expiresIn = Int(s.trimmingCharacters(in: .whitespaces))
-            findings.append(Finding(.warn, "token.expires_in_string", "expires_in is the string \"\(TerminalSafeText.escape(s))\", not a number\(expiresIn == nil ? " (and not even a numeric one; ignored)" : ""); read as \(expiresIn.map(String.init) ?? "unknown").", ref: "RFC 6749 §5.1"))
+            let read = Numbers.wholeNumber(parsing: s, in: lifetimes)
+            if case .success(let v) = read { expiresIn = v }
+            let numeric: Bool
+            if case .failure(.notANumber) = read { numeric = false } else { numeric = true }
+            findings.append(Finding(.warn, "token.expires_in_string", "expires_in is the string \"\(TerminalSafeText.escape(s))\", not a number\(numeric ? "" : " (and not even a numeric one; ignored)"); read as \(expiresIn.map(String.init) ?? "unknown").", ref: "RFC 6749 §5.1"))
+            if case .failure(let problem) = read, numeric { findings.append(outOfRange(problem)) }
         case nil, .null?:
             findings.append(Finding(.info, "token.expires_in_missing", "expires_in is absent, so the lifetime of the access token is unknown.", ref: "RFC 6749 §5.1"))
         default:
