@@ -62,15 +62,7 @@ public final class Recorder: Sendable {
             bytes.append(contentsOf: e.jsonLine(reveal: reveal).utf8)
             bytes.append(0x0A)
         }
-        var rest = bytes[...]
-        while !rest.isEmpty {
-            let n = rest.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return  // A full disk loses the rest of the recording, never the flow.
-            }
-            rest = rest.dropFirst(n)
-        }
+        FileDescriptor.writeAll(fd, bytes[...])
     }
 
     /// Consumes a bus subscription until it ends, one write per batch.
