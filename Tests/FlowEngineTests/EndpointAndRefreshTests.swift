@@ -41,8 +41,8 @@ func findings(_ events: [FlowEvent]) -> [Finding] {
 
 @Suite("Endpoints over plain http")
 struct InsecureEndpointFlowTests {
-    func config(_ r: Run, authorization: String = "https://as.example/authorize", token: String, issuer: String? = nil, jwks: String? = nil, allow: Bool = false) -> FlowConfiguration {
-        var c = r.config()
+    func config(_ r: Run, authorization: String = "https://as.example/authorize", token: String, issuer: String? = nil, jwks: String? = nil, allow: Bool = false, then: [String] = []) -> FlowConfiguration {
+        var c = r.config(then: then)
         c.provider = .endpoints(authorization: URL(string: authorization)!, token: URL(string: token)!, issuer: issuer, jwks: jwks.flatMap(URL.init(string:)))
         c.allowInsecureHTTP = allow
         return c
@@ -109,6 +109,20 @@ struct InsecureEndpointFlowTests {
         guard case .failed(let f) = result else { Issue.record("\(result)"); return }
         #expect(f.reason.contains("plain http"), "not the scripted discovery's failure: \(f.reason)")
         #expect(try #require(findings(events).first { $0.code == "endpoint.insecure_http" }).ref == "RFC 8414 §2")
+    }
+
+    @Test("a follow-up hop to a plain-http endpoint is not sent: the access token stays home")
+    func followUpRefused() async throws {
+        let r = Run()
+        let provider = ScriptedProvider { _, _ in okToken }
+        var c = config(r, token: "https://as.example/token", then: ["userinfo"])
+        c.userinfoURL = URL(string: "http://as.example/userinfo")
+        let (result, events) = await r.run(c, provider: provider, agent: InstantRedirect(registry: r.registry, bus: r.bus) { "code=c&state=\($0)" })
+        #expect(result != .completed)
+        #expect(provider.purposes == ["token"], "only the token request went out")
+        let action = try #require(events.compactMap { if case .actionCompleted(let a) = $0.payload { return a } else { return nil } }.first)
+        #expect(!action.ok && action.summary.contains("not sent"))
+        #expect(try #require(findings(events).first { $0.code == "endpoint.insecure_http" }).ref == "RFC 6750 §5.3")
     }
 
     @Test("an http JWKS from an https issuer is not fetched; the signature check fails and says why")
