@@ -61,7 +61,7 @@ public enum EndpointSecurity {
         if role != .issuer, let issuer, URL(string: issuer)?.scheme?.lowercased() == "https" {
             return Finding(severity, "endpoint.http_from_https_issuer",
                            "The issuer \(issuer) is https, but its metadata puts the \(role.label) on plain http (\(shown)): a downgrade, so \(role.exposes). \(consequence)",
-                           ref: "\(role.ref), RFC 9700 §2.6")
+                           ref: role.ref == "RFC 8414 §2" ? role.ref : "\(role.ref), RFC 8414 §2")
         }
         if RedirectURI.isLoopback(host: url.host ?? "") { return nil }
         return Finding(severity, "endpoint.insecure_http",
