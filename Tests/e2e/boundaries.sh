@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of what a hostile provider, recording or file can do to the terminal and the disk: nothing
 # that reaches stdout or stderr can act on a terminal, recordings are private files, endpoints are checked.
-# Usage: Tests/e2e/hostile.sh PATH/TO/oauthscope
+# Usage: Tests/e2e/boundaries.sh PATH/TO/oauthscope
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
