@@ -143,6 +143,13 @@ for fault in huge-numbers escape-sequences stalled-body endless-body deep-json s
   done
 done
 
+# --http-timeout is range-checked: a usage error (exit 2) naming the flag.
+for bad in 0 0.05 3601 -1 nan abc; do
+  "$bin" demo --http-timeout "$bad" --output jsonl >"$tmp/bad.out" 2>"$tmp/bad.err" </dev/null; status=$?
+  check "--http-timeout $bad is a usage error (exit $status)" test "$status" -eq 2
+  check "--http-timeout $bad: the message names the flag" grep -q -- "--http-timeout" "$tmp/bad.err"
+done
+
 # Ctrl-C while the token endpoint stalls (and the hop deadline is an hour away) ends each mode within a second.
 ends_after_interrupt() { # ends_after_interrupt PID: SIGINT, then the process must be gone within a second or so
   local pid="$1" i
