@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command of the README. Runs, in order, and reports every part even when one fails:
 #   1. swift test: unit, view-snapshot and in-process integration tests;
-#   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, providers.sh), and what hostile input
-#      can do to the terminal, the disk and the wire (Tests/e2e/boundaries.sh);
+#   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, providers.sh), what hostile input
+#      can do to the terminal, the disk and the wire (Tests/e2e/boundaries.sh), and surviving a hostile
+#      provider: every hostile fault of the embedded provider, and Ctrl-C while a hop stalls (Tests/e2e/hostile.sh);
 #   3. a flow against oidc-provider-mock, a third-party OIDC server from PyPI (Tests/e2e/interop.sh);
 #   4. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh);
 #   5. every libFuzzer target of Fuzz/ for 20 s (scripts/fuzz.sh, SECURITY.md).
@@ -18,6 +19,7 @@ bash Tests/e2e/cli.sh "$bin" || failed=1
 bash Tests/e2e/listen.sh "$bin" || failed=1
 bash Tests/e2e/providers.sh "$bin" || failed=1
 bash Tests/e2e/boundaries.sh "$bin" || failed=1
+bash Tests/e2e/hostile.sh "$bin" || failed=1
 
 server=$(command -v oidc-provider-mock || true)
 if [ -z "$server" ]; then

@@ -85,7 +85,13 @@ final class Session {
             return await flowTask.value
         }
         if readsStdinCommands { startStdinCommands() }
-        return await flow()
+        let flowTask = Task { await flow() }
+        let commands = self.commands
+        Interrupts.watch {
+            flowTask.cancel()
+            commands.send(.cancel)
+        }
+        return await flowTask.value
     }
 
     /// In plain and jsonl modes, each line on stdin means "go on" (step mode, manual exchange).
