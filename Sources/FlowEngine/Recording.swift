@@ -7,13 +7,15 @@ public final class Recorder: Sendable {
     private let handle: FileHandle
     private let reveal: Bool
 
-    public init(path: String, reveal: Bool) throws(RecordingError) {
+    /// - Parameter header: the first line of the file (`RecordingHeader`), when given.
+    public init(path: String, reveal: Bool, header: RecordingHeader? = nil) throws(RecordingError) {
         self.path = path
         self.reveal = reveal
         guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
             throw .cannotWrite(path)
         }
         handle = h
+        if let header { h.write(Data((header.jsonLine() + "\n").utf8)) }
     }
 
     public func write(_ event: FlowEvent) {
@@ -52,6 +54,8 @@ public enum RecordingReader {
         for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
+            // The header line (docs/recording-format.md) is not an event; `load` returns it.
+            if i == 0, RecordingHeader.parse(jsonLine: text) != nil { continue }
             do {
                 events.append(try FlowEvent.parse(jsonLine: text))
             } catch {

@@ -207,3 +207,67 @@ struct MarkdownExportTests {
         #expect(!diagram.contains("Note over O: injected"))
     }
 }
+
+@Suite("Recording header and the committed recording")
+struct RecordingFormatTests {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/recordings/demo-2026-12-04.jsonl").path
+
+    @Test("the command line keeps its words but not its secrets")
+    func commandLine() {
+        let argv = ["oauthscope", "flow", "--client-secret", "s3cr3t-value-long", "--client-secret=other-secret-value", "--param", "code=abcdefghijklmnop",
+                    "--token-header", "Authorization: Bearer tokentokentoken", "--param", "prompt=consent", "--scope", "openid"]
+        let r = RecordingHeader.redactedCommandLine(argv)
+        #expect(r.count == argv.count)
+        for secret in ["s3cr3t-value-long", "other-secret-value", "abcdefghijklmnop", "tokentokentoken"] {
+            #expect(!r.joined(separator: " ").contains(secret))
+        }
+        #expect(r.contains("prompt=consent"))
+        #expect(r.contains("Authorization: Bearer " + Secret.redact("tokentokentoken")))
+        #expect(r.last == "openid")
+    }
+
+    @Test("a header line round-trips and is not read as an event")
+    func header() throws {
+        let h = RecordingHeader(arguments: ["oauthscope", "demo", "--record", "x.jsonl"], time: Date(timeIntervalSince1970: 1_796_378_854))
+        let parsed = try #require(RecordingHeader.parse(jsonLine: h.jsonLine()))
+        #expect(parsed == h)
+        #expect(RecordingHeader.parse(jsonLine: ExportFixture.events()[0].jsonLine()) == nil)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rec-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let lines = [h.jsonLine()] + ExportFixture.events().map { $0.jsonLine() }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let rec = try RecordingReader.load(path: path)
+        #expect(rec.header == h)
+        #expect(rec.problems.isEmpty)
+        #expect(rec.events.count == ExportFixture.events().count)
+    }
+
+    @Test("the recording committed on 2026-12-04 still reads, folds to a completed flow and exports")
+    func committedRecording() throws {
+        let rec = try RecordingReader.load(path: Self.fixture)
+        #expect(rec.problems.isEmpty)
+        #expect(rec.header?.format == 1)
+        #expect(rec.header?.command.contains("demo") == true)
+        var state = FlowState()
+        for e in rec.events { state.apply(e) }
+        guard case .completed = state.outcome else {
+            Issue.record("the recorded flow did not complete: \(state.outcome)")
+            return
+        }
+        #expect(FlowStep.allCases.allSatisfy { state[$0].status == .done })
+        let har = try #require(JSONValue.parse(ExportFormat.har.render(rec.events, reveal: false)))
+        let hops = rec.events.filter { $0.type == "http.request" || $0.type == "token.request" || $0.type == "callback.received" }.count
+        #expect(har["log"]?["entries"]?.arrayValue?.count == hops)
+        #expect(ExportFormat.curl.render(rec.events, reveal: false).contains("--url \"${OAUTHSCOPE_ISSUER}\"'/jwks'"))
+        #expect(ExportFormat.markdown.render(rec.events, reveal: false).contains("```mermaid\nsequenceDiagram"))
+        // The same recording without its header line, as older builds wrote it, reads the same events.
+        let text = try String(contentsOfFile: Self.fixture, encoding: .utf8)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("old-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try text.split(separator: "\n").dropFirst().joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let old = try RecordingReader.load(path: path)
+        #expect(old.header == nil)
+        #expect(old.events == rec.events)
+    }
+}
