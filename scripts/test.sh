@@ -2,7 +2,8 @@
 # The test command of the README. Runs, in order, and reports every part even when one fails:
 #   1. swift test: unit, view-snapshot and in-process integration tests;
 #   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, providers.sh);
-#   3. a flow against oidc-provider-mock, a third-party OIDC server from PyPI (Tests/e2e/interop.sh);
+#   3. a flow against oidc-provider-mock, a third-party OIDC server from PyPI (Tests/e2e/interop.sh), and the
+#      exports checked by readers from PyPI: jsonschema, haralyzer, markdown-it-py (Tests/e2e/export.sh);
 #   4. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,12 @@ if [ -z "$server" ]; then
   server=.build-venv/bin/oidc-provider-mock
 fi
 bash Tests/e2e/interop.sh "$bin" "$server" || failed=1
+
+if ! .build-venv/bin/python -c 'import jsonschema, haralyzer, markdown_it' 2>/dev/null; then
+  [ -x .build-venv/bin/pip ] || python3 -m venv .build-venv
+  .build-venv/bin/pip install --quiet jsonschema haralyzer markdown-it-py || { echo "could not install jsonschema, haralyzer and markdown-it-py from PyPI"; exit 1; }
+fi
+bash Tests/e2e/export.sh "$bin" .build-venv/bin/python || failed=1
 
 if command -v tmux >/dev/null; then
   bash Tests/e2e/tui.sh "$bin" || failed=1
