@@ -11,10 +11,12 @@ public final class Recorder: Sendable {
     private let fd: Int32
     private let reveal: Bool
 
-    public init(path: String, reveal: Bool) throws(RecordingError) {
+    /// - Parameter header: the first line of the file (`RecordingHeader`), when given.
+    public init(path: String, reveal: Bool, header: RecordingHeader? = nil) throws(RecordingError) {
         self.path = path
         self.reveal = reveal
         fd = try Self.create(path)
+        if let header { FileDescriptor.writeAll(fd, Array((header.jsonLine() + "\n").utf8)[...]) }
     }
 
     /// A new private file at `path`: created there if nothing is, else created beside it and renamed over it.
@@ -99,6 +101,8 @@ public enum RecordingReader {
         for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
+            // The header line (docs/recording-format.md) is not an event; `load` returns it.
+            if i == 0, RecordingHeader.parse(jsonLine: text) != nil { continue }
             do {
                 events.append(try FlowEvent.parse(jsonLine: text))
             } catch {

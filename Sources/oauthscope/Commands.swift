@@ -11,7 +11,7 @@ struct OAuthScope: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oauthscope",
         abstract: "Run an OAuth 2.0 / OpenID Connect authorization-code flow and watch every step live.",
-        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Provider.self, Themes.self]
+        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Export.self, Provider.self, Themes.self]
     )
 }
 

@@ -39,7 +39,7 @@ final class Session {
         output = options.resolvedOutput
         if let path = options.record {
             let recorder: Recorder
-            do { recorder = try Recorder(path: path, reveal: options.reveal) } catch { throw UsageError(error.description) }
+            do { recorder = try Recorder(path: path, reveal: options.reveal, header: RecordingHeader(arguments: CommandLine.arguments)) } catch { throw UsageError(error.description) }
             let batches = bus.subscribeBatches()
             fronts.append(Task { await recorder.record(batches) })
         }
