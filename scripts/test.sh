@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command of the README. Runs, in order, and reports every part even when one fails:
 #   1. swift test: unit, view-snapshot and in-process integration tests;
-#   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, providers.sh);
+#   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, callbacks.sh, providers.sh);
 #   3. a flow against oidc-provider-mock, a third-party OIDC server from PyPI (Tests/e2e/interop.sh);
 #   4. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh).
 set -uo pipefail
@@ -14,6 +14,7 @@ swift test --skip-build || failed=1
 bin="$(swift build --show-bin-path)/oauthscope"
 bash Tests/e2e/cli.sh "$bin" || failed=1
 bash Tests/e2e/listen.sh "$bin" || failed=1
+bash Tests/e2e/callbacks.sh "$bin" || failed=1
 bash Tests/e2e/providers.sh "$bin" || failed=1
 
 server=$(command -v oidc-provider-mock || true)
