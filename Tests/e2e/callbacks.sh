@@ -76,13 +76,16 @@ cat >"$tmp/deny.sh" <<SH
 #!/usr/bin/env bash
 state=\$(printf '%s' "\$1" | sed -E 's/.*[?&]state=([^&]*).*/\1/')
 curl -s -o "$tmp/page" -w '%{http_code}' "$redirect?error=access_denied&state=\$state" >"$tmp/deny-status"; echo " \$?" >>"$tmp/deny-status"
+touch "$tmp/deny-done"
 SH
 chmod +x "$tmp/deny.sh"
 bad=0
 for run in $(seq 1 "${DRAIN_RUNS:-40}"); do
-  rm -f "$tmp/page" "$tmp/deny-status"
+  rm -f "$tmp/page" "$tmp/deny-status" "$tmp/deny-done"
   "$bin" flow --authorize-url "http://127.0.0.1:9/authorize" --token-url "http://127.0.0.1:9/token" --client-id app --redirect-uri "$redirect" \
     --browser "$tmp/deny.sh" --timeout 20 --output jsonl >/dev/null 2>&1
+  # The browser outlives the flow by a moment: wait until its curl has finished and said how it went.
+  for _ in $(seq 1 100); do [ -e "$tmp/deny-done" ] && break; sleep 0.05; done
   if [ "$(cat "$tmp/deny-status" 2>/dev/null)" != "200 0" ] || ! grep -q "Sign-in did not complete" "$tmp/page" 2>/dev/null; then
     bad=$((bad + 1)); echo "  run $run: curl got '$(cat "$tmp/deny-status" 2>/dev/null)'"
   fi
