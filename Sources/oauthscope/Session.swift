@@ -82,6 +82,8 @@ final class Session {
             _ = try await terminal.run()
             flowTask.cancel()
             commands.send(.cancel)
+            // The screen has given the signals back: from here on a Ctrl-C ends the tidying up at once.
+            Interrupts.watch {}
             return await flowTask.value
         }
         if readsStdinCommands { startStdinCommands() }
