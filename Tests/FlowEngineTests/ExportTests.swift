@@ -187,6 +187,20 @@ struct MarkdownExportTests {
         for s in ExportFixture.secrets { #expect(!md.contains(s), "\(s) leaked") }
     }
 
+    @Test("a flood of callbacks keeps the report and its diagram bounded, and says how much it left out")
+    func bounded() {
+        var events = ExportFixture.events()
+        let stray = CallbackReceived(method: "GET", path: "/favicon.ico", query: .object([]), remote: "127.0.0.1:1", verdict: .stray, status: 404)
+        for i in 0..<1_000 { events.append(FlowEvent(seq: 100 + i, time: events[0].time, flow: "fTEST", payload: .callbackReceived(stray))) }
+        let md = ExportFormat.markdown.render(events, reveal: false)
+        let diagram = md.components(separatedBy: "```mermaid\n")[1].components(separatedBy: "\n```")[0]
+        #expect(diagram.split(separator: "\n").count < 100)
+        #expect(diagram.contains("more messages not drawn"))
+        let exchanges = 4 + 1_000
+        #expect(md.contains("\(exchanges - 100) more exchanges are not shown here"))
+        #expect(md.components(separatedBy: "callback: GET").count - 1 <= 100)
+    }
+
     @Test("hostile values cannot close a fence, break the diagram or become markup")
     func hostile() {
         let body = "```` not the end\n```\n# heading"
