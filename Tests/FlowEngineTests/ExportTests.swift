@@ -285,3 +285,20 @@ struct RecordingFormatTests {
         #expect(old.events == rec.events)
     }
 }
+
+@Suite("Reading recorded order")
+struct MemberOrderTests {
+    @Test("headers and callback parameters read back in the order they were recorded")
+    func order() throws {
+        let request = FlowEvent(seq: 1, time: Date(timeIntervalSince1970: 1_796_378_854), flow: "f", payload: .tokenRequest(HTTPRequestCapture(
+            purpose: "token", method: "POST", url: "http://h/token",
+            headers: [HeaderField("Zeta", "1"), HeaderField("Authorization", "Basic …(20)"), HeaderField("Accept", "application/json")], body: "")))
+        let back = try FlowEvent.parse(jsonLine: request.jsonLine())
+        guard case .tokenRequest(let r) = back.payload else { Issue.record("wrong type"); return }
+        #expect(r.headers.map(\.name) == ["Zeta", "Authorization", "Accept"])
+        let callback = FlowEvent(seq: 2, time: request.time, flow: "f", payload: .callbackReceived(CallbackReceived(
+            method: "GET", path: "/cb", query: .object([("state", .string("s")), ("code", .string("…(9)")), ("iss", .string("i"))]), remote: "r", verdict: .accepted)))
+        guard case .callbackReceived(let c) = try FlowEvent.parse(jsonLine: callback.jsonLine()).payload else { Issue.record("wrong type"); return }
+        #expect(c.query.objectValue?.map(\.0) == ["state", "code", "iss"])
+    }
+}
