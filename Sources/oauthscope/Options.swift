@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExchangeEngine
 import FlowEngine
 import Foundation
 import OAuthCore
@@ -46,6 +47,9 @@ struct FlowTuning: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds to wait for the callback.", valueName: "SECONDS"))
     var timeout: Int = 300
 
+    /// Seconds a flow may wait for its callback: up to a week, so the deadline always fits the clock.
+    static let timeoutRange = 1...604_800
+
     @Option(help: "When to exchange the code: auto, manual (wait for a key or a line on stdin) or never.")
     var exchange: ExchangeModeArgument = .auto
 
@@ -66,7 +70,7 @@ struct FlowTuning: ParsableArguments {
     }
 
     func validate() throws {
-        guard timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds") }
+        guard Self.timeoutRange.contains(timeout) else { throw ValidationError("--timeout must be a whole number of seconds from \(Self.timeoutRange.lowerBound) to \(Self.timeoutRange.upperBound) (a week)") }
         // Preset follow-ups (accessible-resources, user, ...) are checked once the preset is known.
         for a in thenActions where a.isEmpty || a.contains(" ") {
             throw ValidationError("--then \(a): actions are names like \(FlowController.actionNames.joined(separator: ", "))")
@@ -77,6 +81,25 @@ struct FlowTuning: ParsableArguments {
     func apply(to config: inout FlowConfiguration, output: OutputOptions) {
         config.thenActions = thenActions
         config.serveActions = output.resolvedOutput == .tui
+    }
+}
+
+/// `--http-timeout SECONDS`: the deadline of each HTTP hop to the provider, covering connect, headers and body.
+struct HTTPOptions: ParsableArguments {
+    static let range = 0.1...3600.0
+
+    @Option(name: .customLong("http-timeout"), help: ArgumentHelp("Deadline of each request to the provider, covering connect, headers and the whole body (0.1 to 3600; default 15).", valueName: "SECONDS"))
+    var httpTimeout: Double?
+
+    func validate() throws {
+        if let t = httpTimeout, !(t.isFinite && Self.range.contains(t)) {
+            throw ValidationError("--http-timeout \(t): give a number of seconds from 0.1 to 3600")
+        }
+    }
+
+    var timeout: Duration {
+        guard let t = httpTimeout else { return HTTPProviderClient.defaultTimeout }
+        return .milliseconds(Int64((t * 1000).rounded()))
     }
 }
 
