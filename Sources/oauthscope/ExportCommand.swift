@@ -37,7 +37,9 @@ struct Export: ParsableCommand {
         if let path = outputPath {
             do { try ExportFile.write(text, to: path) } catch { throw UsageError("--output \(error.description)") }
         } else {
-            StandardOutput.write(lines: [String(text.dropLast(text.hasSuffix("\n") ? 1 : 0))])
+            // Written as is: each exporter is the boundary of its own format (JSON escapes, `$'...'` quoting,
+            // escaped report text), so the bytes are terminal-safe and still exactly the file's.
+            try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
         }
     }
 }
