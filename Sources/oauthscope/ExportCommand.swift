@@ -37,9 +37,9 @@ struct Export: ParsableCommand {
         if let path = outputPath {
             do { try ExportFile.write(text, to: path) } catch { throw UsageError("--output \(error.description)") }
         } else {
-            // Written as is: each exporter is the boundary of its own format (JSON escapes, `$'...'` quoting,
-            // escaped report text), so the bytes are terminal-safe and still exactly the file's.
-            try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+            // Each line through the terminal boundary on its own, so the document keeps its line breaks.
+            let body = text.hasSuffix("\n") ? String(text.dropLast()) : text
+            StandardOutput.write(lines: body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
         }
     }
 }

@@ -210,7 +210,7 @@ struct MarkdownExportTests {
         var events = ExportFixture.events(provider: "<img src=x onerror=alert(1)> [link](http://evil) ;\nNote over O: injected", path: "/cb;\nO->>B: forged")
         events.insert(FlowEvent(seq: 99, time: events[1].time, flow: "fTEST", payload: .httpRequest(HTTPRequestCapture(purpose: "api", method: "POST", url: "http://h/x", headers: [], body: Sensitive(public: body)))), at: 2)
         let md = ExportFormat.markdown.render(events, reveal: false)
-        #expect(md.contains("\n`````http\nPOST http://h/x\n\n" + TerminalSafeText.escape(body, keepNewlines: true) + "\n`````\n"))
+        #expect(md.contains("\n`````http\nPOST http://h/x\n\n" + body.split(separator: "\n").map { TerminalSafeText.escape(String($0)) }.joined(separator: "\n") + "\n`````\n"))
         #expect(!md.unicodeScalars.contains { TerminalSafeText.needsEscape($0) && $0 != "\n" })
         // Outside code spans, every punctuation mark is escaped; inside one, nothing is markup.
         #expect(md.hasPrefix("# oauthscope report: \\<img src\\=x onerror\\=alert\\(1\\)\\> \\[link\\]\\(http"))

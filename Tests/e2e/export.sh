@@ -179,6 +179,13 @@ for path in sys.argv[1:]:
     bad = re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]", text)
     assert not bad, (path, bad)
 PY
+same=0
+for f in har curl markdown; do
+  "$bin" export "$tmp/hostile.jsonl" --format "$f" >"$tmp/stdout.$f" 2>/dev/null
+  "$bin" export "$tmp/hostile.jsonl" --format "$f" --output "$tmp/file.$f" 2>/dev/null
+  cmp -s "$tmp/stdout.$f" "$tmp/file.$f" && same=$((same + 1))
+done
+check "export: stdout and --output write the same bytes, even for a crafted recording" test "$same" -eq 3
 check "export: a crafted recording still gives a valid HAR" "$py" -c "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])), cls=jsonschema.Draft7Validator)" "$here/schemas/har-1.2.schema.json" "$tmp/hostile.har"
 
 # The terminal UI: a replay that starts paused, steps one event, jumps to the end, then `x` writes exports.

@@ -244,11 +244,17 @@ public struct MarkdownExporter: Sendable {
 
     /// A fenced block whose fence is longer than any run of backticks in `content`, so nothing inside closes it.
     static func fenced(_ content: String, info: String) -> [String] {
-        let fence = String(repeating: "`", count: max(3, longestBacktickRun(TerminalSafeText.escape(content, keepNewlines: true)) + 1))
+        let fence = String(repeating: "`", count: max(3, longestBacktickRun(safeLines(content)) + 1))
         // What a terminal would act on is shown escaped, as on screen: a report is read with `cat` too.
-        var text = TerminalSafeText.escape(content, keepNewlines: true)
+        var text = safeLines(content)
         if text.hasSuffix("\n") { text.removeLast() }
         return [fence + info, text, fence]
+    }
+
+    /// Each line escaped on its own (tabs too), exactly as the terminal boundary would write it, so a report
+    /// on stdout and one written to a file are the same bytes.
+    static func safeLines(_ s: String) -> String {
+        s.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalSafeText.escape(String($0)) }.joined(separator: "\n")
     }
 
     static func longestBacktickRun(_ s: String) -> Int {
