@@ -49,7 +49,7 @@ public struct CurlExporter: Sendable {
                     body.append(Self.comment("(The browser brought the callback \(c.callback.method) \(redaction.url(c.callback.path)) to the listener: \(c.callback.verdict.rawValue). Not replayed: it is the browser's hop.)"))
                 case .client(let hop):
                     number += 1
-                    body += hopLines(hop, number: number, issuer: issues(issuer, issuers), clientID: flow.started?.clientID, need: need)
+                    body += hopLines(hop, number: number, issuer: substitutedIssuer(issuer, issuers), clientID: flow.started?.clientID, need: need)
                 }
             }
         }
@@ -79,7 +79,7 @@ public struct CurlExporter: Sendable {
     }
 
     /// Only the first issuer gets the variable; a second flow against another server keeps its URLs as recorded.
-    private func issues(_ issuer: String?, _ all: [String]) -> String? {
+    private func substitutedIssuer(_ issuer: String?, _ all: [String]) -> String? {
         guard let i = issuer, i == all.first else { return nil }
         return i
     }
