@@ -211,11 +211,11 @@ if command -v tmux >/dev/null; then
   t send-keys -t ui x
   check "tui: x asks for the format" wait_for "h HAR, c curl script, m Markdown"
   t send-keys -t ui m
-  check "tui: the status line says where the export went" wait_for "Exported the Markdown report to $tmp/tui/oauthscope-"
+  check "tui: the status line says where the export went" wait_for "Exported ./oauthscope-.*\.md (Markdown report)"
   t send-keys -t ui x
   sleep 0.3
   t send-keys -t ui h
-  check "tui: x h writes a HAR too" wait_for "Exported the HAR to"
+  check "tui: x h writes a HAR too" wait_for "Exported ./oauthscope-.*\.har (HAR)"
   md=$(ls "$tmp/tui"/*.md 2>/dev/null | head -1)
   har=$(ls "$tmp/tui"/*.har 2>/dev/null | head -1)
   check "tui: x m wrote a private Markdown file in the current directory" bash -c "test -n '$md' && test \"\$(stat -c %a '$md')\" = 600"
