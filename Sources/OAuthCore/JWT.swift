@@ -75,7 +75,7 @@ public enum IDTokenClaimChecks {
             if want.contains("{tenantid}"), let tid = c["tid"]?.stringValue { want = want.replacingOccurrences(of: "{tenantid}", with: tid) }
             checks.append(got == want
                 ? Check("iss", ok: true, "iss is the issuer \(want)")
-                : Check("iss", ok: false, "iss is \(got.map { "\"\(TerminalSafeText.escape($0))\"" } ?? "missing"), expected \"\(want)\" (OIDC Core §3.1.3.7 step 2)"))
+                : Check("iss", ok: false, "iss is \(got.map { "\"\($0)\"" } ?? "missing"), expected \"\(want)\" (OIDC Core §3.1.3.7 step 2)"))
         }
         // aud
         let auds: [String]
@@ -86,12 +86,12 @@ public enum IDTokenClaimChecks {
         }
         checks.append(auds.contains(e.clientID)
             ? Check("aud", ok: true, "aud contains the client id \(e.clientID)")
-            : Check("aud", ok: false, "aud \(auds.isEmpty ? "is missing" : "is [\(auds.map { TerminalSafeText.escape($0) }.joined(separator: ", "))]") and does not contain the client id \(e.clientID) (OIDC Core §3.1.3.7 step 3)"))
+            : Check("aud", ok: false, "aud \(auds.isEmpty ? "is missing" : "is [\(auds.joined(separator: ", "))]") and does not contain the client id \(e.clientID) (OIDC Core §3.1.3.7 step 3)"))
         // azp
         if let azp = c["azp"]?.stringValue {
             checks.append(azp == e.clientID
                 ? Check("azp", ok: true, "azp is the client id")
-                : Check("azp", ok: false, "azp is \"\(TerminalSafeText.escape(azp))\", not the client id \(e.clientID) (OIDC Core §3.1.3.7 step 5)"))
+                : Check("azp", ok: false, "azp is \"\(azp)\", not the client id \(e.clientID) (OIDC Core §3.1.3.7 step 5)"))
         } else if auds.count > 1 {
             checks.append(Check("azp", ok: false, "several audiences but no azp (OIDC Core §2)"))
         }

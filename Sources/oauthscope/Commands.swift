@@ -11,7 +11,7 @@ struct OAuthScope: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oauthscope",
         abstract: "Run an OAuth 2.0 / OpenID Connect authorization-code flow and watch every step live.",
-        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Provider.self, Themes.self]
+        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Export.self, Provider.self, Themes.self]
     )
 }
 
@@ -20,6 +20,8 @@ struct OAuthScope: AsyncParsableCommand {
 struct FlowRunner {
     var session: Session
     var listenerConfiguration: ListenerConfiguration
+    /// The deadline of each HTTP hop (`--http-timeout`).
+    var httpTimeout: Duration = HTTPProviderClient.defaultTimeout
 
     /// - Parameter makeFlow: given the flow's index, the effective redirect URI and the bound addresses, returns
     ///   that flow's configuration, its user agent, and what to tidy up afterwards.
@@ -31,7 +33,7 @@ struct FlowRunner {
         let listener = CallbackListenerServer(configuration: listenerConfiguration, registry: registry, bus: session.bus)
         let addresses: [String]
         do { addresses = try await listener.start() } catch { throw UsageError(error.description) }
-        let client = HTTPProviderClient(timeout: .seconds(15))
+        let client = HTTPProviderClient(timeout: httpTimeout)
         var controllers: [FlowController] = []
         var cleanups: [() async -> Void] = []
         do {
@@ -72,6 +74,7 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var browserOptions: BrowserOptions
     @OptionGroup var tuning: FlowTuning
+    @OptionGroup var http: HTTPOptions
 
     @Option(help: "Scopes to ask for.")
     var scope = "openid email profile"
@@ -116,7 +119,7 @@ struct Demo: AsyncParsableCommand {
         if redirectURI == "http://127.0.0.1:8765/callback", !PortProbe.isFree(host: "127.0.0.1", port: 8765) {
             listenerConfig.redirectURI = "http://127.0.0.1:0/callback"
         }
-        let runner = FlowRunner(session: session, listenerConfiguration: listenerConfig)
+        let runner = FlowRunner(session: session, listenerConfiguration: listenerConfig, httpTimeout: http.timeout)
         let realBrowser = browserOptions.browser != nil
         let code = try await runner.run(tuning: tuning) { _, redirect, addresses, publisher in
             var providerConfig = MockProviderConfiguration()
@@ -193,6 +196,7 @@ struct Flow: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var browserOptions: BrowserOptions
     @OptionGroup var tuning: FlowTuning
+    @OptionGroup var http: HTTPOptions
     @OptionGroup var providerOptions: ProviderOptions
 
     @Option(name: .customLong("redirect-uri"), help: ArgumentHelp("The redirect URI registered with the provider; oauthscope listens on it (default http://127.0.0.1:8765/callback).", valueName: "URI"))
@@ -229,13 +233,15 @@ struct Flow: AsyncParsableCommand {
             throw UsageError("--profile \(other.label): all flows of one session share one listener, but its redirect_uri \(other.redirectURI) differs from \(redirect); give --redirect-uri to use one for all")
         }
         let session = try Session(options: output, title: "oauthscope flow")
-        let runner = FlowRunner(session: session, listenerConfiguration: ListenerConfiguration(redirectURI: redirect, listenAddress: listenAddress, reveal: output.reveal))
+        let runner = FlowRunner(session: session, listenerConfiguration: ListenerConfiguration(redirectURI: redirect, listenAddress: listenAddress, reveal: output.reveal), httpTimeout: http.timeout)
         let listenAddress = self.listenAddress
+        let allowInsecureHTTP = providerOptions.allowInsecureHTTP
         let browserFlag = browserOptions.browser
         let noBrowser = browserOptions.noBrowser
         let code = try await runner.run(tuning: tuning, flows: resolved.count) { index, redirect, addresses, publisher in
             var config = resolved[index].configuration(redirectURI: redirect, tuning: tuning, output: output)
             config.listenerAddresses = addresses
+            config.allowInsecureHTTP = allowInsecureHTTP
             if listenAddress != nil {
                 publisher.publish(.finding(Finding(.warn, "listener.non_loopback", "The listener is bound to \(listenAddress ?? "") on purpose; other machines may be able to reach it and read codes.", ref: "RFC 8252 §8.3", step: "redirect")))
             }
@@ -300,6 +306,9 @@ struct ProviderOptions: ParsableArguments {
 
     @Option(name: .customLong("token-auth"), help: "Client authentication: basic, post or none (default: the preset's, else basic with a secret and none without).")
     var tokenAuth: TokenAuthArgument?
+
+    @Flag(name: .customLong("allow-insecure-http"), help: "Use plain-http endpoints that are not loopback (or that an https issuer's metadata names), with a warning; without it nothing is sent to them.")
+    var allowInsecureHTTP = false
 
     func validate() throws {
         for (flag, value) in [("--issuer", issuer), ("--authorize-url", authorizeURL), ("--token-url", tokenURL)] {
@@ -618,7 +627,7 @@ struct Provider: AsyncParsableCommand {
                 StandardOutput.write("client \(c.id)" + (c.secret.map { " secret \($0)" } ?? " (public)") + ", redirect URIs: \(c.redirectURIs.joined(separator: " "))")
             }
             StandardOutput.write("Ctrl-C stops it.")
-            await SignalWaiter.waitForInterrupt()
+            await Interrupts.wait()
             await server.stop()
         }
     }
@@ -648,6 +657,8 @@ struct Listen: AsyncParsableCommand {
 
     @Option(name: .customLong("code-verifier"), help: ArgumentHelp("With --exchange: the PKCE code_verifier the application used, when the provider enforces PKCE.", valueName: "VERIFIER"))
     var codeVerifier: String?
+
+    @OptionGroup var http: HTTPOptions
 
     @OptionGroup var providerOptions: ProviderOptions
 
@@ -686,7 +697,7 @@ struct Listen: AsyncParsableCommand {
         let bus = session.bus
         // --exchange: each accepted code is redeemed as its own little flow (x1, x2, ...), in arrival order.
         var exchangeTasks: [Task<Void, Never>] = []
-        let client = HTTPProviderClient(timeout: .seconds(15))
+        let client = HTTPProviderClient(timeout: http.timeout)
         if let exchanger {
             let verifier = codeVerifier
             let tuning = try FlowTuning.parse([])
@@ -696,6 +707,7 @@ struct Listen: AsyncParsableCommand {
                 var config = exchanger.configuration(redirectURI: redirect, tuning: tuning, output: out)
                 config.mode = "listen"
                 config.serveActions = false
+                config.allowInsecureHTTP = providerOptions.allowInsecureHTTP
                 let frozen = config
                 exchangeTasks.append(Task {
                     var n = 0
@@ -715,18 +727,14 @@ struct Listen: AsyncParsableCommand {
         if let listenAddress {
             bus.publish(flow: flowID, .finding(Finding(.warn, "listener.non_loopback", "The listener is bound to \(listenAddress) on purpose; other machines may reach it and read codes.", ref: "RFC 8252 §8.3")))
         }
-        let inTerminal = session.output == .tui
         _ = try await session.run({
-            // Listening is the whole job: it ends when the user quits the screen (which cancels this task and
-            // handles the signals itself), or on Ctrl-C / SIGTERM in plain and jsonl output.
-            if inTerminal {
-                let (never, _) = AsyncStream.makeStream(of: Void.self)
-                for await _ in never {}
-            } else {
-                await SignalWaiter.waitForInterrupt()
-            }
+            // Listening is the whole job: it ends when this task is cancelled, by quitting the screen or by
+            // Ctrl-C / SIGTERM in plain and jsonl output.
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
             return .completed
         }, readsStdinCommands: false)
+        // Exchanges still under way are dropped: the user asked to stop, and a hop may take up to --http-timeout.
+        for t in exchangeTasks { t.cancel() }
         for l in listeners { await l.stop() }
         for r in registries { r.finishArrivals() }
         for t in exchangeTasks { await t.value }
@@ -767,7 +775,7 @@ struct Themes: ParsableCommand {
             let (theme, problems) = ThemeCatalog.load(name, environment: env)
             for p in problems { StandardOutput.error("oauthscope: \(p.description)") }
             let grid = renderThemePreview(theme: theme, width: max(40, width), height: max(12, height), glyphs: Session.localeIsUTF8 ? .unicode : .ascii)
-            StandardOutput.write(ANSIText.render(grid, theme: theme, depth: ColorDepth.detect(environment: env)))
+            StandardOutput.write(renderedGrid: ANSIText.render(grid, theme: theme, depth: ColorDepth.detect(environment: env)))
             if problems.contains(where: { $0.severity == .error }) { throw ExitCode(2) }
         }
     }

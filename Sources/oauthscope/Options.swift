@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExchangeEngine
 import FlowEngine
 import Foundation
 import OAuthCore
@@ -80,6 +81,25 @@ struct FlowTuning: ParsableArguments {
     func apply(to config: inout FlowConfiguration, output: OutputOptions) {
         config.thenActions = thenActions
         config.serveActions = output.resolvedOutput == .tui
+    }
+}
+
+/// `--http-timeout SECONDS`: the deadline of each HTTP hop to the provider, covering connect, headers and body.
+struct HTTPOptions: ParsableArguments {
+    static let range = 0.1...3600.0
+
+    @Option(name: .customLong("http-timeout"), help: ArgumentHelp("Deadline of each request to the provider, covering connect, headers and the whole body (0.1 to 3600; default 15).", valueName: "SECONDS"))
+    var httpTimeout: Double?
+
+    func validate() throws {
+        if let t = httpTimeout, !(t.isFinite && Self.range.contains(t)) {
+            throw ValidationError("--http-timeout \(t): give a number of seconds from 0.1 to 3600")
+        }
+    }
+
+    var timeout: Duration {
+        guard let t = httpTimeout else { return HTTPProviderClient.defaultTimeout }
+        return .milliseconds(Int64((t * 1000).rounded()))
     }
 }
 
