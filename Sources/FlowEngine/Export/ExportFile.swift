@@ -13,31 +13,21 @@ public enum ExportFileError: Error, Hashable, CustomStringConvertible {
     }
 }
 
-/// Writes an export to a file that only its owner can read (mode 0600), made the way recordings are
-/// (`Recorder.create`): a new file, or a new one renamed over an existing regular file, never written through a
-/// symbolic link: an export may hold secrets (`--reveal`), and a link planted where it goes must not redirect it.
+/// Writes an export to a `PrivateFile` (mode 0600, never through a symbolic link): an export may hold secrets
+/// (`--reveal`), and a link planted where it goes must not redirect it.
 public enum ExportFile {
     public static func write(_ text: String, to path: String) throws(ExportFileError) {
         let fd: Int32
-        do {
-            fd = try Recorder.create(path)
-        } catch {
+        do { fd = try PrivateFile.create(path) } catch {
             switch error {
             case .symbolicLink: throw .cannotCreate(path: path, reason: "it is a symbolic link")
             case .notRegularFile: throw .cannotCreate(path: path, reason: "it exists and is not a regular file")
-            case .cannotWrite(_, let reason): throw .cannotCreate(path: path, reason: reason)
-            case .cannotRead, .badLine: throw .cannotCreate(path: path, reason: error.description)
+            case .cannotCreate(let reason): throw .cannotCreate(path: path, reason: reason)
             }
         }
         defer { close(fd) }
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
-            }
-            bytes = bytes.dropFirst(n)
+        if let e = FileDescriptor.writeAll(fd, Array(text.utf8)[...]) {
+            throw .cannotWrite(path: path, reason: String(cString: strerror(e)))
         }
     }
 
