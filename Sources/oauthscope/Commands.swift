@@ -11,7 +11,7 @@ struct OAuthScope: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oauthscope",
         abstract: "Run an OAuth 2.0 / OpenID Connect authorization-code flow and watch every step live.",
-        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Provider.self, Themes.self]
+        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Export.self, Provider.self, Themes.self]
     )
 }
 
@@ -235,11 +235,13 @@ struct Flow: AsyncParsableCommand {
         let session = try Session(options: output, title: "oauthscope flow")
         let runner = FlowRunner(session: session, listenerConfiguration: ListenerConfiguration(redirectURI: redirect, listenAddress: listenAddress, reveal: output.reveal), httpTimeout: http.timeout)
         let listenAddress = self.listenAddress
+        let allowInsecureHTTP = providerOptions.allowInsecureHTTP
         let browserFlag = browserOptions.browser
         let noBrowser = browserOptions.noBrowser
         let code = try await runner.run(tuning: tuning, flows: resolved.count) { index, redirect, addresses, publisher in
             var config = resolved[index].configuration(redirectURI: redirect, tuning: tuning, output: output)
             config.listenerAddresses = addresses
+            config.allowInsecureHTTP = allowInsecureHTTP
             if listenAddress != nil {
                 publisher.publish(.finding(Finding(.warn, "listener.non_loopback", "The listener is bound to \(listenAddress ?? "") on purpose; other machines may be able to reach it and read codes.", ref: "RFC 8252 §8.3", step: "redirect")))
             }
@@ -304,6 +306,9 @@ struct ProviderOptions: ParsableArguments {
 
     @Option(name: .customLong("token-auth"), help: "Client authentication: basic, post or none (default: the preset's, else basic with a secret and none without).")
     var tokenAuth: TokenAuthArgument?
+
+    @Flag(name: .customLong("allow-insecure-http"), help: "Use plain-http endpoints that are not loopback (or that an https issuer's metadata names), with a warning; without it nothing is sent to them.")
+    var allowInsecureHTTP = false
 
     func validate() throws {
         for (flag, value) in [("--issuer", issuer), ("--authorize-url", authorizeURL), ("--token-url", tokenURL)] {
@@ -702,6 +707,7 @@ struct Listen: AsyncParsableCommand {
                 var config = exchanger.configuration(redirectURI: redirect, tuning: tuning, output: out)
                 config.mode = "listen"
                 config.serveActions = false
+                config.allowInsecureHTTP = providerOptions.allowInsecureHTTP
                 let frozen = config
                 exchangeTasks.append(Task {
                     var n = 0
@@ -769,7 +775,7 @@ struct Themes: ParsableCommand {
             let (theme, problems) = ThemeCatalog.load(name, environment: env)
             for p in problems { StandardOutput.error("oauthscope: \(p.description)") }
             let grid = renderThemePreview(theme: theme, width: max(40, width), height: max(12, height), glyphs: Session.localeIsUTF8 ? .unicode : .ascii)
-            StandardOutput.write(ANSIText.render(grid, theme: theme, depth: ColorDepth.detect(environment: env)))
+            StandardOutput.write(renderedGrid: ANSIText.render(grid, theme: theme, depth: ColorDepth.detect(environment: env)))
             if problems.contains(where: { $0.severity == .error }) { throw ExitCode(2) }
         }
     }

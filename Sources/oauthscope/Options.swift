@@ -47,6 +47,9 @@ struct FlowTuning: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds to wait for the callback.", valueName: "SECONDS"))
     var timeout: Int = 300
 
+    /// Seconds a flow may wait for its callback: up to a week, so the deadline always fits the clock.
+    static let timeoutRange = 1...604_800
+
     @Option(help: "When to exchange the code: auto, manual (wait for a key or a line on stdin) or never.")
     var exchange: ExchangeModeArgument = .auto
 
@@ -67,7 +70,7 @@ struct FlowTuning: ParsableArguments {
     }
 
     func validate() throws {
-        guard timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds") }
+        guard Self.timeoutRange.contains(timeout) else { throw ValidationError("--timeout must be a whole number of seconds from \(Self.timeoutRange.lowerBound) to \(Self.timeoutRange.upperBound) (a week)") }
         // Preset follow-ups (accessible-resources, user, ...) are checked once the preset is known.
         for a in thenActions where a.isEmpty || a.contains(" ") {
             throw ValidationError("--then \(a): actions are names like \(FlowController.actionNames.joined(separator: ", "))")

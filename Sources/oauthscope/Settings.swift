@@ -174,7 +174,9 @@ struct ConfigFile {
         s.pkce = try string("pkce")
         s.exchange = try string("exchange")
         if let v = p["timeout"] {
-            guard let n = v.integerValue, n > 0 else { throw UsageError("\(at("timeout")): timeout must be a positive whole number of seconds") }
+            guard let n = v.integerValue, FlowTuning.timeoutRange.contains(n) else {
+                throw UsageError("\(at("timeout")): timeout must be a whole number of seconds from \(FlowTuning.timeoutRange.lowerBound) to \(FlowTuning.timeoutRange.upperBound)")
+            }
             s.timeout = n
         }
         if let v = p["then"] {
