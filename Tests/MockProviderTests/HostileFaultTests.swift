@@ -250,7 +250,7 @@ struct HostileFaultTests {
     }
 
     @Test("slow-headers: the provider's own /token still answers normally")
-    func slowHeadersStops() async throws {
+    func slowHeadersOwnTokenEndpoint() async throws {
         try await ProviderHarness.with(Self.faulty([.slowHeaders])) { h in
             let tokens = try await h.tokens()
             #expect(tokens["token_type"]?.stringValue == "Bearer")
