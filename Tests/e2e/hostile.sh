@@ -144,6 +144,14 @@ for fault in huge-numbers escape-sequences stalled-body endless-body deep-json s
   done
 done
 
+# A preset calls the token endpoint's fixed path without discovery: there the head never starts, and the hop still
+# ends at its deadline.
+timeout 60 "$bin" demo --personality github --fault slow-headers --output plain --http-timeout 2 \
+  --redirect-uri "http://127.0.0.1:$(free_port)/callback" >"$tmp/preset-slow.out" 2>"$tmp/preset-slow.err" </dev/null
+status=$?
+check "slow-headers with a preset: the process survives (exit $status)" survived "$status"
+check "slow-headers with a preset: the output names what happened" names "$tmp/preset-slow.out" "${said[slow-headers]}"
+
 # --http-timeout is range-checked: a usage error (exit 2) naming the flag.
 for bad in 0 0.05 3601 -1 nan abc; do
   "$bin" demo --http-timeout "$bad" --output jsonl >"$tmp/bad.out" 2>"$tmp/bad.err" </dev/null; status=$?
