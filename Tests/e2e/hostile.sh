@@ -209,5 +209,24 @@ else
 fi
 check "Ctrl-C ends provider serve while a body stalls" ends_after_interrupt "$ppid"
 
+# The same in the terminal UI, which reads Ctrl-C itself.
+if command -v tmux >/dev/null; then
+  sock="hostile-$$"
+  tm() { tmux -L "$sock" "$@"; }
+  tm new-session -d -s ui -x 120 -y 40 "env LANG=C.UTF-8 TERM=xterm-256color '$bin' demo --fault stalled-body --http-timeout 3600 --redirect-uri http://127.0.0.1:$(free_port)/callback; echo EXIT=\$?; sleep 30"
+  for _ in $(seq 1 200); do tm capture-pane -p -t ui 2>/dev/null | grep -q "Token exchanged · in progress" && break; sleep 0.1; done
+  if tm capture-pane -p -t ui | grep -q "Token exchanged · in progress"; then
+    sleep 0.3
+    tm send-keys -t ui C-c
+    for _ in $(seq 1 15); do tm capture-pane -p -t ui | grep -q "EXIT=" && break; sleep 0.1; done
+    check "Ctrl-C ends the terminal UI while the token endpoint stalls" bash -c "tmux -L '$sock' capture-pane -p -t ui | grep -q 'EXIT=1'"
+  else
+    fail "Ctrl-C ends the terminal UI while the token endpoint stalls" "the exchange never showed as in progress"
+  fi
+  tm kill-server 2>/dev/null
+else
+  echo "tmux is not installed: the terminal UI's Ctrl-C is not checked"
+fi
+
 [ "$E2E_PENDING" -gt 0 ] && echo "hostile: $E2E_PENDING check(s) FAIL-PENDING (known missing fixes: $PENDING)"
 summary
