@@ -35,9 +35,17 @@ struct ListenerHarness {
         if let body { req.body = .bytes(ByteBuffer(string: body)) }
         if let contentType { req.headers.add(name: "Content-Type", value: contentType) }
         for (name, value) in headers { req.headers.replaceOrAdd(name: name, value: value) }
-        let resp = try await http.execute(req, timeout: .seconds(5))
-        let text = String(buffer: try await resp.body.collect(upTo: 1 << 20))
-        return (Int(resp.status.code), resp.headers, text)
+        do {
+            let resp = try await http.execute(req, timeout: .seconds(30))
+            let text = String(buffer: try await resp.body.collect(upTo: 1 << 20))
+            return (Int(resp.status.code), resp.headers, text)
+        } catch {
+            // A failed request ends the test: shut the client down here, or its deinit traps and takes every
+            // other test of the run with it.
+            await listener.stop()
+            try? await http.shutdown()
+            throw error
+        }
     }
 
     func stop() async -> [FlowEvent] {
