@@ -186,7 +186,7 @@ public final class FlowController: Sendable {
                 switch command {
                 case .action(let name): _ = await perform(name, session)
                 case .cancel: return .completed
-                case .proceed: continue
+                case .proceed, .replay: continue
                 }
             }
         }
@@ -516,7 +516,7 @@ public final class FlowController: Sendable {
             switch next {
             case .proceed?: return
             case .cancel?, nil: throw FlowFailure("cancelled by the user", step: step)
-            case .action?: continue
+            case .action?, .replay?: continue
             }
         }
     }

@@ -545,17 +545,28 @@ struct Replay: AsyncParsableCommand {
     @Option(help: "Playback speed: 1 is real time, 0 as fast as possible.")
     var speed: Double = 1
 
+    @Flag(help: "Start paused (terminal UI): Space plays, . shows one event at a time, +/- change the speed, G jumps to the end.")
+    var paused = false
+
     func run() async throws {
         let read: (events: [FlowEvent], problems: [RecordingError])
         do { read = try RecordingReader.read(path: file) } catch { throw UsageError(error.description) }
         for p in read.problems { StandardOutput.error("oauthscope: \(p.description)") }
         guard !read.events.isEmpty else { throw UsageError("\(file): no events to replay") }
-        let session = try Session(options: output, title: "oauthscope replay \(file)")
+        if paused, output.resolvedOutput != .tui { throw UsageError("--paused needs the terminal UI, where Space resumes (--output tui)") }
+        let session = try Session(options: output, title: "oauthscope replay \(file)", replay: ReplayStatus(paused: paused, speed: speed))
         let bus = session.bus
         let events = read.events
         let speed = self.speed
+        // In the terminal UI the replay obeys its keys; the text outputs play straight through.
+        let controls = session.terminal == nil ? nil : session.commands.commands(for: "replay")
+        let cursor = ReplayCursor(events: events, speed: speed, paused: paused)
         let result = try await session.run({
-            await RecordingReader.replay(events, on: bus, speed: speed)
+            if let controls {
+                await ReplayPlayer.play(cursor, on: bus, controls: controls)
+            } else {
+                await RecordingReader.replay(events, on: bus, speed: speed)
+            }
             if let last = events.last, case .flowFailed(let f) = last.payload { return .failed(f) }
             return .completed
         }, readsStdinCommands: false)

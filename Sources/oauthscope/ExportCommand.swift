@@ -37,7 +37,9 @@ struct Export: ParsableCommand {
         if let path = outputPath {
             do { try ExportFile.write(text, to: path) } catch { throw UsageError("--output \(error.description)") }
         } else {
-            StandardOutput.write(lines: [String(text.dropLast(text.hasSuffix("\n") ? 1 : 0))])
+            // Each line through the terminal boundary on its own, so the document keeps its line breaks.
+            let body = text.hasSuffix("\n") ? String(text.dropLast()) : text
+            StandardOutput.write(lines: body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
         }
     }
 }
