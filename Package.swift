@@ -63,6 +63,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The baseline of benchmarks/listener_throughput.sh: a bare Hummingbird route, built beside the listener.
+        .executableTarget(
+            name: "bare-route",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "benchmarks/BareRoute"
+        ),
         .testTarget(name: "OAuthCoreTests", dependencies: ["OAuthCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "OAuthCore"]),
         .testTarget(name: "CallbackListenerTests", dependencies: [

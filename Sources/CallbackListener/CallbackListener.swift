@@ -305,17 +305,24 @@ enum CallbackPages {
     static let refused = page("Not a callback", "This is the oauthscope callback listener; this request is not taken as an authorization response.")
     static let notFound = page("Not found", "This is the oauthscope callback listener; nothing is served at this path.")
 
-    static func response(for verdict: CallbackVerdict, success: Bool, status: Int) -> Response {
-        let html: String
-        switch verdict {
-        case .stray where status == 404: html = notFound
-        case .stray: html = refused
-        case .duplicate: html = duplicate
-        case .accepted where success: html = signedIn
-        default: html = failure
-        }
+    /// The pages' bytes and headers, made once: every request is answered from them without copying.
+    private static let bodies = (signedIn: ByteBuffer(string: signedIn), failure: ByteBuffer(string: failure), duplicate: ByteBuffer(string: duplicate),
+                                 refused: ByteBuffer(string: refused), notFound: ByteBuffer(string: notFound))
+    private static let pageHeaders: HTTPFields = {
         var headers = safetyHeaders
         headers[.contentType] = "text/html; charset=utf-8"
-        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+        return headers
+    }()
+
+    static func response(for verdict: CallbackVerdict, success: Bool, status: Int) -> Response {
+        let body: ByteBuffer
+        switch verdict {
+        case .stray where status == 404: body = bodies.notFound
+        case .stray: body = bodies.refused
+        case .duplicate: body = bodies.duplicate
+        case .accepted where success: body = bodies.signedIn
+        default: body = bodies.failure
+        }
+        return Response(status: .init(code: status), headers: pageHeaders, body: .init(byteBuffer: body))
     }
 }

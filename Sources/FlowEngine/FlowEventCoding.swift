@@ -205,10 +205,47 @@ private struct PayloadOnly: Encodable {
 public enum EventTime {
     public static func format(_ date: Date) -> String {
         let ms = Int64(Numbers.saturatingInt((date.timeIntervalSince1970 * 1000).rounded()))
-        let seconds = Date(timeIntervalSince1970: TimeInterval(ms.floorDiv(1000)))
-        let base = seconds.formatted(Date.ISO8601FormatStyle(timeZone: .gmt))  // 2026-11-22T02:47:05Z
-        let frac = String(ms.floorMod(1000))
-        return String(base.dropLast()) + "." + String(repeating: "0", count: 3 - frac.count) + frac + "Z"
+        let secs = ms.floorDiv(1000)
+        let days = secs.floorDiv(86_400)
+        let (y, m, d) = civil(fromDays: days)
+        guard (1583...9999).contains(y) else {
+            // Before the Gregorian calendar (the general formatter counts Julian days there) and past four-digit
+            // years, the general formatter decides.
+            let base = Date(timeIntervalSince1970: TimeInterval(secs)).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+            let frac = String(ms.floorMod(1000))
+            return String(base.dropLast()) + "." + String(repeating: "0", count: 3 - frac.count) + frac + "Z"
+        }
+        // Every event is stamped: plain arithmetic here keeps a flood of callbacks cheap to write.
+        let inDay = secs.floorMod(86_400)
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        func digits(_ v: Int64, _ n: Int) {
+            var div: Int64 = 1
+            for _ in 1..<n { div *= 10 }
+            var v = v
+            while div > 0 {
+                out.append(UInt8(48 + v / div))
+                v %= div
+                div /= 10
+            }
+        }
+        digits(y, 4); out.append(45); digits(m, 2); out.append(45); digits(d, 2); out.append(84)
+        digits(inDay / 3600, 2); out.append(58); digits(inDay / 60 % 60, 2); out.append(58); digits(inDay % 60, 2)
+        out.append(46); digits(ms.floorMod(1000), 3); out.append(90)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
+    static func civil(fromDays z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = z0 + 719_468
+        let era = z.floorDiv(146_097)
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
     public static func parse(_ s: String) -> Date? {

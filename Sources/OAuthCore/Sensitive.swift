@@ -83,7 +83,18 @@ public enum Redactor {
 
     /// Lower case, without `_`, `-` and `.`: `client_secret`, `clientSecret` and `Client-Secret` become `clientsecret`.
     static func normalized(_ name: String) -> String {
-        String(name.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" && $0 != "." }.map(Character.init))
+        // Every callback parameter and header name passes here: ASCII names (all of them in practice) take the
+        // byte path, anything else the general one, with the same result.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count)
+        for b in name.utf8 {
+            if b >= 0x80 {
+                return String(name.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" && $0 != "." }.map(Character.init))
+            }
+            if b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") { continue }
+            bytes.append(b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b + 32 : b)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// A header value; `Authorization: Basic xyz` keeps its scheme in clear.
