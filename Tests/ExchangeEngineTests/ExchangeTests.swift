@@ -121,9 +121,13 @@ struct ExchangeTests {
         let client = HTTPProviderClient(timeout: .milliseconds(300))
         let publisher = FlowPublisher(bus: EventBus(), flowID: "f")
         func spec(_ url: String) -> HTTPRequestSpec { HTTPRequestSpec(method: "POST", url: URL(string: url)!, headers: [], body: "x=1") }
-        let refused = await client.send(spec("http://127.0.0.1:9/token"), purpose: "token", publisher: publisher)
+        // The refused connection and the 502 must be seen whatever the machine's load (AsyncHTTPClient retries a
+        // refused connection until its deadline, then names the refusal), so they get a longer deadline.
+        let patient = HTTPProviderClient(timeout: .seconds(3))
+        let refused = await patient.send(spec("http://127.0.0.1:9/token"), purpose: "token", publisher: publisher)
         let slow = await client.send(spec(server.base + "/slow"), purpose: "token", publisher: publisher)
-        let bad = await client.send(spec(server.base + "/token"), purpose: "token", publisher: publisher)
+        let bad = await patient.send(spec(server.base + "/token"), purpose: "token", publisher: publisher)
+        await patient.shutdown()
         await client.shutdown()
         await server.stop()
         guard case .failure(let r1, _) = refused else { Issue.record("\(refused)"); return }

@@ -9,7 +9,7 @@ import Testing
 /// names what happened, and nothing hangs past the hop's deadline.
 @Suite("Hostile provider: the flow survives and says what happened")
 struct HostileProviderTests {
-    func run(_ fault: MockFault, httpTimeout: Duration = .seconds(1)) async throws -> (FlowResult, [FlowEvent]) {
+    func run(_ fault: MockFault, httpTimeout: Duration = .seconds(4)) async throws -> (FlowResult, [FlowEvent]) {
         let h = try await Harness(httpTimeout: httpTimeout) { $0.faults = [fault] }
         let browser = SimulatedBrowser(redirectURI: h.redirectURI)
         let out = await h.run(h.configuration(), agent: browser)
@@ -19,8 +19,8 @@ struct HostileProviderTests {
     }
 
     static let transport: [(MockFault, String)] = [
-        (.stalledBody, "no complete body within 1 s (received 1 byte)"),
-        (.slowHeaders, "no response headers within 1 s"),
+        (.stalledBody, "no complete body within 4 s (received 1 byte)"),
+        (.slowHeaders, "no response headers within 4 s"),
         (.endlessBody, "the body is larger than 4 MiB"),
         (.redirectFromTokenEndpoint, "answered HTTP 302 to \(MockFault.redirectTarget)"),
     ]

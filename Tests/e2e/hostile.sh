@@ -100,10 +100,10 @@ PY
 declare -A said=(
   [huge-numbers]='exp 1e\+?19 is not a valid NumericDate'
   [escape-sequences]='\\x1[bB]|\\e\]|\\u\{1[bB]\}'
-  [stalled-body]='no complete body within 2 s \(received 1 byte\)'
-  [endless-body]='body is larger than 4 MiB|no complete body within 2 s'
+  [stalled-body]='no complete body within 4 s \(received 1 byte\)'
+  [endless-body]='body is larger than 4 MiB|no complete body within 4 s'
   [deep-json]='not JSON|too deep|nest'
-  [slow-headers]='no response headers within 2 s'
+  [slow-headers]='no response headers within 4 s'
   [redirect-from-token-endpoint]='answered HTTP 302 to https://attacker\.example/'
 )
 # jsonl: escape sequences arrive raw in the events (JSON-escaped), so the token type holds the ESC itself.
@@ -122,7 +122,7 @@ declare -A finding_jsonl=(
 for fault in huge-numbers escape-sequences stalled-body endless-body deep-json slow-headers redirect-from-token-endpoint; do
   for mode in plain jsonl; do
     out="$tmp/$fault.$mode.out" err="$tmp/$fault.$mode.err"
-    timeout 60 "$bin" demo --fault "$fault" --output "$mode" --http-timeout 2 \
+    timeout 60 "$bin" demo --fault "$fault" --output "$mode" --http-timeout 4 \
       --redirect-uri "http://127.0.0.1:$(free_port)/callback" >"$out" 2>"$err" </dev/null
     status=$?
     verdict "$fault/$mode" "$fault $mode: the process survives (exit $status)" survived "$status"
@@ -146,7 +146,7 @@ done
 
 # A preset calls the token endpoint's fixed path without discovery: there the head never starts, and the hop still
 # ends at its deadline.
-timeout 60 "$bin" demo --personality github --fault slow-headers --output plain --http-timeout 2 \
+timeout 60 "$bin" demo --personality github --fault slow-headers --output plain --http-timeout 4 \
   --redirect-uri "http://127.0.0.1:$(free_port)/callback" >"$tmp/preset-slow.out" 2>"$tmp/preset-slow.err" </dev/null
 status=$?
 check "slow-headers with a preset: the process survives (exit $status)" survived "$status"
