@@ -162,12 +162,14 @@ extension FlowEvent: Codable {
         return JSONValue.object(members).serialized()
     }
 
-    /// Parses one JSONL line.
+    /// Parses one JSONL line, keeping the order of headers and parameters as they were written.
     public static func parse(jsonLine: String) throws -> FlowEvent {
         // Foundation's decoder traps, instead of throwing, on a line of 513 "[" (found by the json fuzz target);
         // our own reader refuses anything nested that deep first.
         guard case .object? = JSONValue.parse(jsonLine) else { throw FlowEventDecodingError.notJSON }
-        return try JSONDecoder().decode(FlowEvent.self, from: Data(jsonLine.utf8))
+        var event = try JSONDecoder().decode(FlowEvent.self, from: Data(jsonLine.utf8))
+        event.restoreMemberOrder(from: jsonLine)
+        return event
     }
 }
 

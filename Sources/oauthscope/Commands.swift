@@ -523,6 +523,7 @@ struct ResolvedFlow {
             callbackTimeout: .seconds(timeout ?? tuning.timeout), reveal: output.reveal, insecureContinue: tuning.insecureContinue)
         c.thenActions = then ?? []
         c.serveActions = output.resolvedOutput == .tui
+        c.unverifiedErrorGrace = .seconds(tuning.unverifiedErrorGrace)
         c.userinfoURL = userinfoURL
         c.revocationURL = revocationURL
         c.introspectionURL = introspectionURL
@@ -544,17 +545,28 @@ struct Replay: AsyncParsableCommand {
     @Option(help: "Playback speed: 1 is real time, 0 as fast as possible.")
     var speed: Double = 1
 
+    @Flag(help: "Start paused (terminal UI): Space plays, . shows one event at a time, +/- change the speed, G jumps to the end.")
+    var paused = false
+
     func run() async throws {
         let read: (events: [FlowEvent], problems: [RecordingError])
         do { read = try RecordingReader.read(path: file) } catch { throw UsageError(error.description) }
         for p in read.problems { StandardOutput.error("oauthscope: \(p.description)") }
         guard !read.events.isEmpty else { throw UsageError("\(file): no events to replay") }
-        let session = try Session(options: output, title: "oauthscope replay \(file)")
+        if paused, output.resolvedOutput != .tui { throw UsageError("--paused needs the terminal UI, where Space resumes (--output tui)") }
+        let session = try Session(options: output, title: "oauthscope replay \(file)", replay: ReplayStatus(paused: paused, speed: speed))
         let bus = session.bus
         let events = read.events
         let speed = self.speed
+        // In the terminal UI the replay obeys its keys; the text outputs play straight through.
+        let controls = session.terminal == nil ? nil : session.commands.commands(for: "replay")
+        let cursor = ReplayCursor(events: events, speed: speed, paused: paused)
         let result = try await session.run({
-            await RecordingReader.replay(events, on: bus, speed: speed)
+            if let controls {
+                await ReplayPlayer.play(cursor, on: bus, controls: controls)
+            } else {
+                await RecordingReader.replay(events, on: bus, speed: speed)
+            }
             if let last = events.last, case .flowFailed(let f) = last.payload { return .failed(f) }
             return .completed
         }, readsStdinCommands: false)
@@ -655,6 +667,9 @@ struct Listen: AsyncParsableCommand {
     @Flag(help: "Exchange each arriving code for tokens with the client given below (--preset/--issuer/--token-url, --client-id, a secret). Off by default: listening never redeems an application's codes.")
     var exchange = false
 
+    @Flag(name: .customLong("exchange-any"), help: "With --exchange: exchange codes whatever their state (instead of --expect-state). Anyone who can reach the listener can then have a code redeemed with your client; shown as a warning.")
+    var exchangeAny = false
+
     @Option(name: .customLong("code-verifier"), help: ArgumentHelp("With --exchange: the PKCE code_verifier the application used, when the provider enforces PKCE.", valueName: "VERIFIER"))
     var codeVerifier: String?
 
@@ -664,6 +679,10 @@ struct Listen: AsyncParsableCommand {
 
     func validate() throws {
         if codeVerifier != nil, !exchange { throw ValidationError("--code-verifier goes with --exchange") }
+        if exchangeAny, !exchange { throw ValidationError("--exchange-any goes with --exchange") }
+        if exchange, expectState == nil, !exchangeAny {
+            throw ValidationError("--exchange redeems codes with your client secret: add --expect-state VALUE (the state your application sent) so only its callbacks are exchanged, or --exchange-any to exchange whatever arrives")
+        }
         if let f = forward, URL(string: f)?.host == nil { throw ValidationError("--forward \(f) is not an absolute URL like http://127.0.0.1:3000/callback") }
         if redirectURIs.isEmpty { throw ValidationError("give at least one --redirect-uri") }
     }
@@ -726,6 +745,9 @@ struct Listen: AsyncParsableCommand {
         for (uri, addrs) in addresses { bus.publish(flow: flowID, .listenerStarted(ListenerStarted(addresses: addrs, redirectURI: uri))) }
         if let listenAddress {
             bus.publish(flow: flowID, .finding(Finding(.warn, "listener.non_loopback", "The listener is bound to \(listenAddress) on purpose; other machines may reach it and read codes.", ref: "RFC 8252 §8.3")))
+        }
+        if exchanger != nil, exchangeAny, expectState == nil {
+            bus.publish(flow: flowID, .finding(Finding(.warn, "listen.exchange_any", "--exchange-any: every code that arrives is exchanged with your client, whatever its state; any local process or web page that reaches the listener can have its code redeemed. Give --expect-state to exchange only your application's callbacks.", ref: "RFC 6749 §10.12, RFC 9700 §4.7")))
         }
         _ = try await session.run({
             // Listening is the whole job: it ends when this task is cancelled, by quitting the screen or by

@@ -62,6 +62,9 @@ struct FlowTuning: ParsableArguments {
     @Flag(help: "Go on after a failed ID-token check, reporting it as an error.")
     var insecureContinue = false
 
+    @Option(name: .customLong("unverified-error-grace"), help: ArgumentHelp("Seconds an error redirect without state waits for the flow's own callback before it ends the flow (anyone can send one).", valueName: "SECONDS"))
+    var unverifiedErrorGrace: Int = 10
+
     @Option(help: ArgumentHelp("After the exchange: follow-up hops, comma-separated, in order (refresh, userinfo, introspect, revoke, check-rotation).", valueName: "LIST"))
     var then: String?
 
@@ -71,6 +74,7 @@ struct FlowTuning: ParsableArguments {
 
     func validate() throws {
         guard Self.timeoutRange.contains(timeout) else { throw ValidationError("--timeout must be a whole number of seconds from \(Self.timeoutRange.lowerBound) to \(Self.timeoutRange.upperBound) (a week)") }
+        guard (0...3600).contains(unverifiedErrorGrace) else { throw ValidationError("--unverified-error-grace must be 0 to 3600 seconds") }
         // Preset follow-ups (accessible-resources, user, ...) are checked once the preset is known.
         for a in thenActions where a.isEmpty || a.contains(" ") {
             throw ValidationError("--then \(a): actions are names like \(FlowController.actionNames.joined(separator: ", "))")
@@ -81,6 +85,7 @@ struct FlowTuning: ParsableArguments {
     func apply(to config: inout FlowConfiguration, output: OutputOptions) {
         config.thenActions = thenActions
         config.serveActions = output.resolvedOutput == .tui
+        config.unverifiedErrorGrace = .seconds(unverifiedErrorGrace)
     }
 }
 
