@@ -21,6 +21,11 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         Fuzz.require(!once.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || (0x80...0x9F).contains($0.value) }, "raw control character in serialized JSON")
         _ = Redactor.json(value)
     }
+    // A recording's header line reads back as written.
+    if let header = RecordingHeader.parse(jsonLine: Fuzz.text(data, size)) {
+        let written = header.jsonLine()
+        Fuzz.require(RecordingHeader.parse(jsonLine: written)?.jsonLine() == written, "header write → read → write changed the line")
+    }
     // A recording line: parse, print, re-encode. Nothing here may trap on a crafted number or string.
     let line = Fuzz.text(data, size)
     if let event = try? FlowEvent.parse(jsonLine: line) {
