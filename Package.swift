@@ -51,6 +51,7 @@ let package = Package(
                 "OAuthCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),

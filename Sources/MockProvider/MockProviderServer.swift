@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OAuthCore
+import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
@@ -31,7 +32,7 @@ public final class MockProviderServer: Sendable {
     private enum LifecycleState: Sendable {
         case idle
         case starting
-        case running(issuer: URL, task: Task<Void, Never>, stop: @Sendable () -> Void)
+        case running(issuer: URL, task: Task<Void, Never>, group: ServiceGroup, stop: @Sendable () -> Void)
     }
 
     /// Creates a server; nothing listens until `start()`.
@@ -47,7 +48,7 @@ public final class MockProviderServer: Sendable {
 
     deinit {
         state.withLock { state in
-            if case .running(_, let task, let stop) = state {
+            if case .running(_, let task, _, let stop) = state {
                 stop()
                 task.cancel()
             }
@@ -57,7 +58,7 @@ public final class MockProviderServer: Sendable {
     /// The issuer URL while the server runs (`http://127.0.0.1:PORT`, no trailing slash); nil otherwise.
     public var issuer: URL? {
         state.withLock { state in
-            if case .running(let issuer, _, _) = state { return issuer }
+            if case .running(let issuer, _, _, _) = state { return issuer }
             return nil
         }
     }
@@ -70,8 +71,8 @@ public final class MockProviderServer: Sendable {
             state = .starting
         }
         do {
-            let (issuer, task, stop) = try await launch()
-            state.withLock { $0 = .running(issuer: issuer, task: task, stop: stop) }
+            let (issuer, task, group, stop) = try await launch()
+            state.withLock { $0 = .running(issuer: issuer, task: task, group: group, stop: stop) }
             return issuer
         } catch {
             state.withLock { $0 = .idle }
@@ -82,20 +83,22 @@ public final class MockProviderServer: Sendable {
     /// Stops listening and waits until the port is released. Tokens and codes are forgotten; a later `start()`
     /// begins afresh with a new key.
     public func stop() async {
-        let running: (Task<Void, Never>, @Sendable () -> Void)? = state.withLock { state in
-            guard case .running(_, let task, let stop) = state else { return nil }
+        let running: (Task<Void, Never>, ServiceGroup, @Sendable () -> Void)? = state.withLock { state in
+            guard case .running(_, let task, let group, let stop) = state else { return nil }
             state = .idle
-            return (task, stop)
+            return (task, group, stop)
         }
-        guard let (task, stop) = running else { return }
+        guard let (task, group, stop) = running else { return }
         // Answers that hold their connection on purpose (hostile faults) let go first, so nothing waits for them.
         stop()
-        // Cancelling the task cancels the application's service group, which closes the listening channel.
-        task.cancel()
+        // A graceful shutdown closes the listening channel and lets answers under way finish (bounded by
+        // `shutdownGrace`). Cancelling the server instead can trap inside SwiftNIO ("Deinited NIOAsyncWriter
+        // without calling finish()") when a connection is being accepted or written at that moment.
+        await group.triggerGracefulShutdown()
         await task.value
     }
 
-    private func launch() async throws -> (URL, Task<Void, Never>, @Sendable () -> Void) {
+    private func launch() async throws -> (URL, Task<Void, Never>, ServiceGroup, @Sendable () -> Void) {
         let host = configuration.host
         let configuredPort = configuration.port
         let keys = try await SigningKeys.generate(configuration.signingAlgorithm, faults: configuration.faults)
@@ -123,9 +126,12 @@ public final class MockProviderServer: Sendable {
             // The provider runs under a terminal UI and inside tests: it must not write to the terminal.
             logger: Logger(label: "oauthscope.mock-provider", factory: { _ in SwiftLogNoOpLogHandler() })
         )
+        var groupConfiguration = ServiceGroupConfiguration(services: [app], logger: Logger(label: "oauthscope.mock-provider", factory: { _ in SwiftLogNoOpLogHandler() }))
+        groupConfiguration.maximumGracefulShutdownDuration = Self.shutdownGrace
+        let group = ServiceGroup(configuration: groupConfiguration)
         let task = Task {
             do {
-                try await app.run()
+                try await group.run()
                 signal.finish(throwing: MockProviderError.listenFailed(host: host, port: configuredPort, reason: "the server stopped before it listened"))
             } catch {
                 signal.finish(throwing: Self.startError(error, host: host, port: configuredPort))
@@ -140,14 +146,17 @@ public final class MockProviderServer: Sendable {
             guard let url = URL(string: text) else {
                 throw MockProviderError.listenFailed(host: host, port: port, reason: "\(text) is not a valid URL")
             }
-            return (url, task, stopAll)
+            return (url, task, group, stopAll)
         } catch {
             stopAll()
-            task.cancel()
+            await group.triggerGracefulShutdown()
             await task.value
             throw error
         }
     }
+
+    /// How long a stop waits for answers under way before it cancels them.
+    static let shutdownGrace: Duration = .seconds(2)
 
     /// `http://HOST:PORT`, with an IPv6 literal in brackets (RFC 3986 §3.2.2).
     static func issuer(host: String, port: Int) -> String {
