@@ -47,12 +47,16 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
+        .target(
+            name: "Settings",
+            dependencies: ["OAuthCore", "FlowEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),
         .target(name: "TerminalUI", dependencies: ["OAuthCore", "FlowEngine", "CNCursesW"]),
         .executableTarget(
             name: "oauthscope",
             dependencies: [
-                "OAuthCore", "FlowEngine", "CallbackListener", "ExchangeEngine", "MockProvider", "TerminalUI",
+                "OAuthCore", "FlowEngine", "Settings", "CallbackListener", "ExchangeEngine", "MockProvider", "TerminalUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -71,7 +75,8 @@ let package = Package(
             "MockProvider", "OAuthCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "FlowEngine", "OAuthCore"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "FlowEngine", "OAuthCore"], exclude: ["Snapshots"]),
+        .testTarget(name: "SettingsTests", dependencies: ["Settings", "FlowEngine", "OAuthCore"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "OAuthCore", "FlowEngine", "CallbackListener", "ExchangeEngine", "MockProvider",
         ]),

@@ -60,6 +60,8 @@ public struct FlowConfiguration: Sendable {
     public var profile: String?
     /// What the flow doctor says before anything is sent (a preset's notes and quirks, a redirect rule check).
     public var startFindings: [Finding] = []
+    /// Where each setting came from, for `flow.started` (secrets already redacted unless `--reveal`).
+    public var settings: [SettingOrigin] = []
 
     public init(mode: String, providerLabel: String, provider: ProviderSource, clientID: String, clientSecret: Secret?, tokenAuth: ClientAuthMethod, tokenBody: TokenBodyEncoding = .form, scope: String?, redirectURI: String, authorizationParameters: [FormField] = [], tokenParameters: [FormField] = [], tokenHeaders: [FormField] = [], pkce: PKCEMethod? = .s256, exchange: ExchangeMode = .auto, stepMode: Bool = false, callbackTimeout: Duration = .seconds(300), reveal: Bool = false, insecureContinue: Bool = false) {
         self.mode = mode
@@ -190,7 +192,8 @@ public final class FlowController: Sendable {
     private func runSteps(_ commandIterator: inout AsyncStream<FlowCommand>.AsyncIterator?) async throws(FlowFailure) -> TokenSession? {
         let c = configuration
         publisher.publish(.flowStarted(FlowStarted(mode: c.mode, provider: c.providerLabel, clientID: c.clientID, redirectURI: c.redirectURI, exchange: c.exchange.rawValue, stepMode: c.stepMode,
-                                                   followUps: c.followUps.isEmpty ? nil : c.followUps.map(\.name), profile: c.profile)))
+                                                   followUps: c.followUps.isEmpty ? nil : c.followUps.map(\.name), profile: c.profile,
+                                                   settings: c.settings.isEmpty ? nil : c.settings)))
         if !c.listenerAddresses.isEmpty {
             publisher.publish(.listenerStarted(ListenerStarted(addresses: c.listenerAddresses, redirectURI: c.redirectURI)))
         }

@@ -1,12 +1,7 @@
 import ArgumentParser
-import FlowEngine
 import Foundation
-import OAuthCore
-
-/// `--output tui|plain|jsonl`.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case tui, plain, jsonl
-}
+import MockProvider
+import Settings
 
 struct OutputOptions: ParsableArguments {
     @Option(help: "tui, plain or jsonl (default: tui when stdout is a terminal, else plain).")
@@ -34,122 +29,16 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
-struct BrowserOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Command that opens the authorization URL (the URL is appended, or replaces {url}).", valueName: "CMD"))
-    var browser: String?
+// The embedded provider's enumerated options: ArgumentParser checks the word and lists the choices in --help.
 
-    @Flag(help: "Do not open a browser; only show the URL.")
-    var noBrowser = false
+extension MockPersonality: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
 }
 
-struct FlowTuning: ParsableArguments {
-    @Option(help: ArgumentHelp("Seconds to wait for the callback.", valueName: "SECONDS"))
-    var timeout: Int = 300
-
-    @Option(help: "When to exchange the code: auto, manual (wait for a key or a line on stdin) or never.")
-    var exchange: ExchangeModeArgument = .auto
-
-    @Flag(help: "Step mode: pause before every hop until a key (or a line on stdin) says go on.")
-    var step = false
-
-    @Option(help: "PKCE: s256 (default), plain (with a warning) or none.")
-    var pkce: PKCEArgument = .s256
-
-    @Flag(help: "Go on after a failed ID-token check, reporting it as an error.")
-    var insecureContinue = false
-
-    @Option(help: ArgumentHelp("After the exchange: follow-up hops, comma-separated, in order (refresh, userinfo, introspect, revoke, check-rotation).", valueName: "LIST"))
-    var then: String?
-
-    var thenActions: [String] {
-        (then ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-
-    func validate() throws {
-        guard timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds") }
-        // Preset follow-ups (accessible-resources, user, ...) are checked once the preset is known.
-        for a in thenActions where a.isEmpty || a.contains(" ") {
-            throw ValidationError("--then \(a): actions are names like \(FlowController.actionNames.joined(separator: ", "))")
-        }
-    }
-
-    /// Applies the options every flow shares.
-    func apply(to config: inout FlowConfiguration, output: OutputOptions) {
-        config.thenActions = thenActions
-        config.serveActions = output.resolvedOutput == .tui
-    }
+extension MockFault: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
 }
 
-struct FollowUpEndpoints: ParsableArguments {
-    @Option(name: .customLong("userinfo-url"), help: ArgumentHelp("The userinfo endpoint, when discovery does not give it.", valueName: "URL"))
-    var userinfoURL: String?
-
-    @Option(name: .customLong("revoke-url"), help: ArgumentHelp("The revocation endpoint (RFC 7009).", valueName: "URL"))
-    var revokeURL: String?
-
-    @Option(name: .customLong("introspect-url"), help: ArgumentHelp("The introspection endpoint (RFC 7662).", valueName: "URL"))
-    var introspectURL: String?
-
-    func validate() throws {
-        for (flag, value) in [("--userinfo-url", userinfoURL), ("--revoke-url", revokeURL), ("--introspect-url", introspectURL)] {
-            if let v = value, URL(string: v)?.host == nil { throw ValidationError("\(flag) \(v) is not an absolute URL") }
-        }
-    }
-
-    func apply(to config: inout FlowConfiguration) {
-        if let u = userinfoURL.flatMap(URL.init(string:)) { config.userinfoURL = u }
-        if let u = revokeURL.flatMap(URL.init(string:)) { config.revocationURL = u }
-        if let u = introspectURL.flatMap(URL.init(string:)) { config.introspectionURL = u }
-    }
-}
-
-enum ExchangeModeArgument: String, ExpressibleByArgument, CaseIterable {
-    case auto, manual, never
-    var mode: ExchangeMode { ExchangeMode(rawValue: rawValue) ?? .auto }
-}
-
-enum PKCEArgument: String, ExpressibleByArgument, CaseIterable {
-    case s256, plain, none
-    var method: PKCEMethod? {
-        switch self {
-        case .s256: return .s256
-        case .plain: return .plain
-        case .none: return nil
-        }
-    }
-}
-
-enum TokenAuthArgument: String, ExpressibleByArgument, CaseIterable {
-    case basic, post, none
-    var method: ClientAuthMethod {
-        switch self {
-        case .basic: return .clientSecretBasic
-        case .post: return .clientSecretPost
-        case .none: return .none
-        }
-    }
-}
-
-enum TokenBodyArgument: String, ExpressibleByArgument, CaseIterable {
-    case form, json
-    var encoding: TokenBodyEncoding { self == .json ? .json : .form }
-}
-
-/// Parses `k=v` (`--param`, `--token-param`).
-func parseKeyValue(_ text: String, flag: String) throws -> FormField {
-    guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
-        throw ValidationError("\(flag) \(text): expected NAME=VALUE, e.g. \(flag) prompt=consent")
-    }
-    return FormField(String(text[..<eq]), String(text[text.index(after: eq)...]))
-}
-
-/// Parses `Name: value` (`--token-header`).
-func parseHeader(_ text: String) throws -> FormField {
-    guard let colon = text.firstIndex(of: ":"), colon != text.startIndex else {
-        throw ValidationError("--token-header \(text): expected 'Name: value', e.g. --token-header 'x-api-key: abc'")
-    }
-    let name = text[..<colon].trimmingCharacters(in: .whitespaces)
-    let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-    guard !name.isEmpty, !name.contains(" ") else { throw ValidationError("--token-header \(text): the header name may not contain spaces") }
-    return FormField(name, value)
+extension SigningAlgorithm: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.uppercased()) }
 }

@@ -3,6 +3,7 @@ import ExchangeEngine
 import FlowEngine
 import Foundation
 import OAuthCore
+import Settings
 import TerminalUI
 
 /// Writes whole lines to stdout so a pipe reader sees each event as it happens; a batch of lines goes out in
@@ -120,10 +121,4 @@ final class Session {
         for f in fronts { await f.value }
         StandardOutput.flush()
     }
-}
-
-/// A usage or configuration error: exit status 2 with one line naming the flag.
-struct UsageError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
