@@ -59,8 +59,10 @@ let package = Package(
                 "OAuthCore", "FlowEngine", "Settings", "CallbackListener", "ExchangeEngine", "MockProvider", "TerminalUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            plugins: ["BuildInfo"]
         ),
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         .testTarget(name: "OAuthCoreTests", dependencies: ["OAuthCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "OAuthCore"]),
         .testTarget(name: "CallbackListenerTests", dependencies: [

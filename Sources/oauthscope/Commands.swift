@@ -9,9 +9,15 @@ import Settings
 import TerminalUI
 
 struct OAuthScope: AsyncParsableCommand {
+    /// The release this source tree is; the commit comes from the build (`BuildInfo`, written by the plugin).
+    static let version = "0.1.0"
+    /// `oauthscope --version`: `oauthscope 0.1.0 (commit 5814803abcde, 2026-12-04)`.
+    static let versionLine = "oauthscope \(version) (commit \(BuildInfo.commit), \(BuildInfo.commitDate))"
+
     static let configuration = CommandConfiguration(
         commandName: "oauthscope",
         abstract: "Run an OAuth 2.0 / OpenID Connect authorization-code flow and watch every step live.",
+        version: versionLine,
         subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Provider.self, Themes.self]
     )
 }
