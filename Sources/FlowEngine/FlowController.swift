@@ -62,6 +62,8 @@ public struct FlowConfiguration: Sendable {
     public var startFindings: [Finding] = []
     /// Where each setting came from, for `flow.started` (secrets already redacted unless `--reveal`).
     public var settings: [SettingOrigin] = []
+    /// Leave `redirect_uri` out of the authorization and token requests (`--omit-redirect-uri`).
+    public var omitRedirectURI = false
 
     public init(mode: String, providerLabel: String, provider: ProviderSource, clientID: String, clientSecret: Secret?, tokenAuth: ClientAuthMethod, tokenBody: TokenBodyEncoding = .form, scope: String?, redirectURI: String, authorizationParameters: [FormField] = [], tokenParameters: [FormField] = [], tokenHeaders: [FormField] = [], pkce: PKCEMethod? = .s256, exchange: ExchangeMode = .auto, stepMode: Bool = false, callbackTimeout: Duration = .seconds(300), reveal: Bool = false, insecureContinue: Bool = false) {
         self.mode = mode
@@ -205,10 +207,11 @@ public final class FlowController: Sendable {
 
         let pkce = c.pkce.map { PKCE.generate(method: $0) }
         let wantsOIDC = c.scope?.split(separator: " ").contains("openid") ?? false
-        let request = AuthorizationRequest(
+        var request = AuthorizationRequest(
             endpoint: authorizationEndpoint, clientID: c.clientID, redirectURI: c.redirectURI, scope: c.scope,
             state: AuthorizationRequest.newState(), nonce: wantsOIDC ? AuthorizationRequest.newNonce() : nil,
             pkce: pkce, extraParameters: c.authorizationParameters)
+        request.sendsRedirectURI = !c.omitRedirectURI
         publisher.publish(.urlBuilt(AuthorizationURLBuilt(
             url: request.url.absoluteString,
             params: .object(fields: request.parameters),
@@ -297,7 +300,7 @@ public final class FlowController: Sendable {
     func exchange(code: String, codeVerifier: String?, nonce: String?, endpoints: Endpoints, wantsOIDC: Bool) async throws(FlowFailure) -> TokenSession {
         let c = configuration
         let builder = TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth), bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
-        let spec = builder.authorizationCode(code: code, redirectURI: c.redirectURI, codeVerifier: codeVerifier)
+        let spec = builder.authorizationCode(code: code, redirectURI: c.omitRedirectURI ? nil : c.redirectURI, codeVerifier: codeVerifier)
         let answer = await client.send(spec, purpose: "token", publisher: publisher)
         guard case .response(let status, let headers, let body, _) = answer else {
             if case .failure(let reason, let hint) = answer { throw FlowFailure(reason, hint: hint, step: .tokenExchanged) }

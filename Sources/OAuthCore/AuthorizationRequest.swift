@@ -6,6 +6,9 @@ public struct AuthorizationRequest: Sendable, Hashable {
     public var endpoint: URL
     public var clientID: String
     public var redirectURI: String
+    /// False leaves `redirect_uri` out, so the provider uses the callback registered for the client
+    /// (RFC 6749 §3.1.2.3, `--omit-redirect-uri`).
+    public var sendsRedirectURI = true
     public var scope: String?
     public var state: String
     public var nonce: String?
@@ -37,8 +40,8 @@ public struct AuthorizationRequest: Sendable, Hashable {
         var p: [FormField] = [
             FormField("response_type", responseType),
             FormField("client_id", clientID),
-            FormField("redirect_uri", redirectURI),
         ]
+        if sendsRedirectURI { p.append(FormField("redirect_uri", redirectURI)) }
         if let scope, !scope.isEmpty { p.append(FormField("scope", scope)) }
         p.append(FormField("state", state))
         if let nonce { p.append(FormField("nonce", nonce)) }

@@ -261,12 +261,16 @@ public struct RedirectOptions: ParsableArguments {
     @Option(name: .customLong("registered-redirect-uri"), help: Setting.registeredRedirectURI.description.argumentHelp)
     public var registeredRedirectURI: String?
 
+    @Flag(name: .customLong("omit-redirect-uri"), help: Setting.omitRedirectURI.description.argumentHelp)
+    public var omitRedirectURI = false
+
     public init() {}
 
     public func layer() -> SettingsLayer {
         var l = SettingsLayer(.flag)
         l.set(.redirectURI, redirectURI)
         l.set(.registeredRedirectURI, registeredRedirectURI)
+        l.set(.omitRedirectURI, flag: omitRedirectURI)
         return l
     }
 }

@@ -100,7 +100,10 @@ public struct ResolvedFlow: Sendable {
             }
         }
         let redirectURI = m.text(.redirectURI) ?? Setting.defaultRedirectURI
-        if let rule = preset?.redirectRule, let finding = RedirectRuleCheck.explain(rule: rule, registered: m.text(.registeredRedirectURI), sent: redirectURI) {
+        let registered = m.text(.registeredRedirectURI)
+        if m.flag(.omitRedirectURI) {
+            findings += omittedRedirectFindings(preset: preset, registered: registered, listening: redirectURI)
+        } else if let rule = preset?.redirectRule, let finding = RedirectRuleCheck.explain(rule: rule, registered: registered, sent: redirectURI) {
             findings.append(finding)
         }
         let followUpNames = preset?.followUps.map(\.name) ?? []
@@ -111,6 +114,23 @@ public struct ResolvedFlow: Sendable {
             label: label, providerLabel: providerLabel, provider: provider, clientID: clientID, secret: secret, tokenAuth: auth,
             redirectURI: redirectURI, browser: m.text(.browser), noBrowser: m.flag(.noBrowser), startFindings: findings,
             followUps: followUpCalls(preset, tokenHeaders: tokenHeaders), settings: m)
+    }
+
+    /// What `--omit-redirect-uri` means for this provider: the provider sends the user to the registered
+    /// callback, so that is where oauthscope must listen.
+    static func omittedRedirectFindings(preset: ProviderPreset?, registered: String?, listening: String) -> [Finding] {
+        var out: [Finding] = []
+        let who = preset?.displayName ?? "The provider"
+        if let p = preset, !p.quirks.contains(.redirectURIOptional) {
+            out.append(Finding(.warn, "redirect.omit_undocumented", "redirect_uri is left out (--omit-redirect-uri), but \(p.displayName) does not document a fallback to the registered callback; it may refuse the request. RFC 6749 allows leaving it out only when the client registered exactly one redirect URI.", ref: "RFC 6749 §3.1.2.3", step: "url"))
+        } else {
+            out.append(Finding(.info, "redirect.omitted", "redirect_uri is left out of the authorization and token requests (--omit-redirect-uri), so \(who) sends the user to the callback URL registered for the client. oauthscope listens on \(TerminalSafeText.escape(listening)): the registered callback must be that address, or the code arrives somewhere else.", ref: "RFC 6749 §3.1.2.3", step: "url"))
+        }
+        if let registered, let r = RedirectURIParts(registered), let l = RedirectURIParts(listening),
+           (r.host, r.port, r.path) != (l.host, l.port, l.path) {
+            out.append(Finding(.error, "redirect.omitted_elsewhere", "Without redirect_uri the provider redirects to the registered callback \(TerminalSafeText.escape(registered)), but oauthscope listens on \(TerminalSafeText.escape(listening)). Run with --redirect-uri \(TerminalSafeText.escape(registered)) (when it is a loopback address), or forward the callback with oauthscope listen.", ref: "RFC 6749 §3.1.2.3", step: "url"))
+        }
+        return out
     }
 
     /// A preset's follow-ups as calls. An API key the token request needed (BitBadges' x-api-key) goes along, and
@@ -150,6 +170,7 @@ public struct ResolvedFlow: Sendable {
         c.followUps = followUps
         c.profile = label == "flow" ? nil : label
         c.settings = m.origins(reveal: reveal)
+        c.omitRedirectURI = m.flag(.omitRedirectURI)
         return c
     }
 }

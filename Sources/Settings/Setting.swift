@@ -79,7 +79,7 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
     case authorizeURL = "authorize_url", tokenURL = "token_url"
     case clientID = "client_id", clientSecret = "client_secret", clientSecretEnv = "client_secret_env"
     case clientSecretFile = "client_secret_file", clientSecretCommand = "client_secret_command"
-    case scope, redirectURI = "redirect_uri", registeredRedirectURI = "registered_redirect_uri"
+    case scope, redirectURI = "redirect_uri", registeredRedirectURI = "registered_redirect_uri", omitRedirectURI = "omit_redirect_uri"
     case params, tokenParams = "token_params", tokenHeaders = "token_headers", tokenBody = "token_body", tokenAuth = "token_auth"
     case pkce, exchange, timeout, then, step, insecureContinue = "insecure_continue"
     case userinfoURL = "userinfo_url", revokeURL = "revoke_url", introspectURL = "introspect_url"
@@ -127,6 +127,8 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
             return d(.text, flowAndDemo, "The redirect URI registered with the provider; oauthscope listens on it (port 0: any free port).", value: "URI", default: .text(Self.defaultRedirectURI))
         case .registeredRedirectURI:
             return d(.text, flowAndDemo, "The callback URL registered for the client, if it differs: the redirect_uri is checked against it by the provider's rule before the user is sent.", value: "URI")
+        case .omitRedirectURI:
+            return d(.flag, flowAndDemo, "Leave redirect_uri out of the authorization and token requests, so the provider sends the user to the callback registered for the client (Bitbucket, GitHub; RFC 6749 §3.1.2.3).")
         case .params:
             return d(.pairs(caseInsensitive: false), provider, "An extra authorization request parameter (repeatable).", value: "K=V", flag: "--param")
         case .tokenParams:

@@ -22,14 +22,69 @@ public struct PresetParameter: Sendable, Hashable {
     }
 }
 
-/// How a provider compares the `redirect_uri` in a request with the one registered for the client.
-public enum RedirectRule: Sendable, Hashable {
-    /// Character for character (RFC 9700 §4.1.3).
-    case exact
-    /// The registered URL itself or a path under it, on the same scheme, host and port (Bitbucket Cloud; GitHub).
-    case prefix
-    /// Exact, except that an `http` loopback URI may use any port (RFC 8252 §7.3; Microsoft).
-    case loopbackAnyPort
+/// How a provider compares the `redirect_uri` in a request with the one registered for the client. One value per
+/// provider (its preset's `redirectRule`), read both by the check before the user is sent and by the embedded
+/// provider's imitation, so the two cannot disagree.
+public struct RedirectRule: Sendable, Hashable {
+    /// Whether the path must be the registered one, or may continue it.
+    public enum PathMatch: Sendable, Hashable {
+        /// The whole URI character for character (RFC 9700 §4.1.3), except what `loopbackAnyPort` allows.
+        case exact
+        /// The registered path or a path under it, at a segment boundary (`/cb` and `/cb/x`, not `/cb2`).
+        case sameOrUnder
+    }
+
+    public var path: PathMatch
+    /// An `http` loopback redirect URI may use any port (RFC 8252 §7.3).
+    public var loopbackAnyPort: Bool
+    /// The host may be a subdomain of the registered one (GitHub: "host (excluding sub-domains)").
+    public var subdomains: Bool
+
+    public init(path: PathMatch, loopbackAnyPort: Bool, subdomains: Bool = false) {
+        self.path = path
+        self.loopbackAnyPort = loopbackAnyPort
+        self.subdomains = subdomains
+    }
+
+    /// Character for character (RFC 9700 §4.1.3; Google, Atlassian, BitBadges).
+    public static let exact = RedirectRule(path: .exact, loopbackAnyPort: false)
+    /// Exact, except that an `http` loopback URI may use any port (RFC 8252 §7.3, RFC 9700 §2.1; Microsoft).
+    public static let loopbackAnyPort = RedirectRule(path: .exact, loopbackAnyPort: true)
+    /// The registered URL itself or a path under it, on the same scheme, host and port (Bitbucket Cloud).
+    public static let prefix = RedirectRule(path: .sameOrUnder, loopbackAnyPort: false)
+    /// A path under the registered one, on its host or a subdomain, same port, and any port on loopback (GitHub).
+    public static let github = RedirectRule(path: .sameOrUnder, loopbackAnyPort: true, subdomains: true)
+
+    /// Whether a request's `redirect_uri` is accepted for a client that registered `registered`.
+    public func accepts(_ requested: String, registered: String) -> Bool {
+        if requested == registered { return true }
+        guard let r = RedirectURIParts(requested), let g = RedirectURIParts(registered), r.scheme == g.scheme else { return false }
+        let hostOK = r.host == g.host || (subdomains && !r.isLoopbackHTTP && r.host.hasSuffix("." + g.host))
+        let portOK = r.port == g.port || (loopbackAnyPort && r.isLoopbackHTTP && g.isLoopbackHTTP)
+        guard hostOK, portOK else { return false }
+        switch path {
+        case .exact:
+            // Only the port may differ, and only on loopback: the rest as written.
+            return loopbackAnyPort && r.isLoopbackHTTP && r.path == g.path && r.query == g.query
+        case .sameOrUnder:
+            // The registered callback's own query, if any, must be kept.
+            return RedirectRuleCheck.isSameOrUnder(r.path, g.path) && (g.query == nil || r.query == g.query)
+        }
+    }
+
+    /// The rule in a sentence, for explanations: "... compares it character for character".
+    public var summary: String {
+        switch (path, loopbackAnyPort) {
+        case (.exact, false):
+            return "compares it with the registered callback character for character (RFC 9700 §4.1.3)"
+        case (.exact, true):
+            return "compares it with the registered callback exactly, except that an http loopback redirect_uri may use any port (RFC 8252 §7.3)"
+        case (.sameOrUnder, let loopback):
+            return "accepts it only when it is the registered callback or a path under it, on the same scheme, "
+                + (subdomains ? "host (or a subdomain of it)" : "host") + " and port"
+                + (loopback ? ", except that an http loopback redirect_uri may use any port (RFC 8252 §7.3)" : "")
+        }
+    }
 }
 
 /// A request worth making once the tokens are in hand, e.g. Atlassian's list of accessible sites.

@@ -179,7 +179,7 @@ public enum ProviderPresets {
         defaultScope: "read:user",
         tokenHeaders: [FormField("Accept", "application/json")],
         pkce: .s256,
-        redirectRule: .prefix,
+        redirectRule: .github,
         notes: [
             Finding(.info, "preset.github.redirect", "A redirect_uri must keep the callback URL's host and port and may add a path under it; a loopback redirect_uri may use any port.", ref: "https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps"),
             Finding(.info, "preset.github.no_oidc", "GitHub OAuth apps issue no ID token; the user comes from GET https://api.github.com/user, which wants a User-Agent header.", ref: "https://docs.github.com/en/rest/users/users#get-the-authenticated-user"),
@@ -268,7 +268,8 @@ public enum ProviderPresets {
     /// Any OpenID Connect provider (Keycloak, Okta, Auth0, Dex, ...) found by discovery from `--issuer`:
     /// OIDC Discovery 1.0 §4 (https://openid.net/specs/openid-connect-discovery-1_0.html), with RFC 8414 §3
     /// as the fallback. The endpoints, supported client authentication and PKCE methods come from the
-    /// metadata; the defaults here are RFC 6749 §2.3.1 (Basic) and RFC 9700 §2.1.1 (S256).
+    /// metadata; the defaults here are RFC 6749 §2.3.1 (Basic) and RFC 9700 §2.1.1 (S256). Redirect URIs are
+    /// compared exactly except for the port of a loopback one, as RFC 9700 §2.1 and RFC 8252 §7.3 ask of servers.
     public static let oidc = ProviderPreset(
         name: "oidc",
         displayName: "OpenID Connect (discovery)",
@@ -277,7 +278,7 @@ public enum ProviderPresets {
         tokenBody: .form,
         defaultScope: "openid",
         pkce: .s256,
-        redirectRule: .exact,
+        redirectRule: .loopbackAnyPort,
         parameters: [
             PresetParameter(name: "issuer", help: "the issuer URL whose /.well-known/openid-configuration describes the provider"),
         ],

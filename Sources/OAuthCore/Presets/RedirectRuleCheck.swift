@@ -13,24 +13,23 @@ public enum RedirectRuleCheck {
         guard let r = RedirectURIParts(registered) else {
             return Finding(.error, "redirect.registered_invalid", "The registered callback \"\(TerminalSafeText.escape(registered))\" is not an absolute URI, so it cannot be compared with the redirect_uri; copy it exactly from the provider's client settings.", ref: "RFC 6749 §3.1.2")
         }
+        if rule.accepts(sent, registered: registered) { return nil }
         let shownSent = TerminalSafeText.escape(sent)
         let shownRegistered = TerminalSafeText.escape(registered)
-        switch rule {
-        case .exact:
-            if sent == registered { return nil }
+        switch rule.path {
+        case .exact where !rule.loopbackAnyPort:
             return Finding(.error, "redirect.mismatch", "The provider compares redirect_uri with the registered callback character for character. Registered: \(shownRegistered); sending: \(shownSent)\(difference(r, s)). \(exactFix(r, registered: shownRegistered, sent: shownSent))", ref: "RFC 9700 §4.1.3")
-        case .loopbackAnyPort:
-            if sent == registered { return nil }
-            if s.isLoopbackHTTP, r.isLoopbackHTTP, s.host == r.host, s.path == r.path, s.query == r.query { return nil }
+        case .exact:
             let portNote = r.isLoopbackHTTP
                 ? " Only the port of an http loopback URI may differ (RFC 8252 §7.3); host and path must match."
                 : " The port may differ only for http loopback URIs (RFC 8252 §7.3); this registered callback is not one."
             return Finding(.error, "redirect.mismatch", "The redirect_uri does not match the registered callback. Registered: \(shownRegistered); sending: \(shownSent)\(difference(r, s)).\(portNote) \(exactFix(r, registered: shownRegistered, sent: shownSent))", ref: "RFC 8252 §7.3")
-        case .prefix:
-            if s.scheme == r.scheme, s.host == r.host, s.port == r.port, isSameOrUnder(s.path, r.path) { return nil }
+        case .sameOrUnder:
             var why = "The provider accepts a redirect_uri only when it is the registered callback or extends it with a path. Registered: \(shownRegistered); sending: \(shownSent). "
-            if s.scheme != r.scheme || s.host != r.host || s.port != r.port {
-                why += "It must be on the same scheme, host and port as the registered callback (\(r.origin)), but it is on \(s.origin)."
+            let loopbackPort = rule.loopbackAnyPort && r.isLoopbackHTTP && s.isLoopbackHTTP
+            if s.scheme != r.scheme || s.host != r.host || (s.port != r.port && !loopbackPort) {
+                let same = rule.loopbackAnyPort ? "scheme and host (and, off loopback, the port)" : "scheme, host and port"
+                why += "It must be on the same \(same) as the registered callback (\(r.origin)), but it is on \(s.origin)."
             } else {
                 why += "Its path \(TerminalSafeText.escape(s.path)) is neither \(TerminalSafeText.escape(r.path)) nor a path under it."
             }
@@ -41,7 +40,7 @@ public enum RedirectRuleCheck {
             } else {
                 fix = "oauthscope can only catch the callback on loopback, so change the callback URL in the client's settings to a prefix of \(shownSent) such as \(s.origin)/ while debugging, or keep it and forward the callback with oauthscope listen."
             }
-            fix += " Leaving redirect_uri out makes the provider use the registered callback."
+            fix += " Leaving redirect_uri out (--omit-redirect-uri) makes the provider use the registered callback."
             return Finding(.error, "redirect.prefix_mismatch", why + " " + fix, ref: "RFC 6749 §3.1.2.3")
         }
     }
