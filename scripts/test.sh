@@ -3,7 +3,9 @@
 #   1. swift test: unit, view-snapshot and in-process integration tests;
 #   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, providers.sh);
 #   3. a flow against oidc-provider-mock, a third-party OIDC server from PyPI (Tests/e2e/interop.sh);
-#   4. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh).
+#   4. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh);
+#   5. scripts/install.sh into a temporary prefix, its binary run with a bare environment (Tests/e2e/install.sh;
+#      a release build, several minutes the first time).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 failed=0
@@ -31,5 +33,7 @@ if command -v tmux >/dev/null; then
 else
   echo "tmux is not installed: the terminal UI checks need it (apt-get install tmux)"; failed=1
 fi
+
+bash Tests/e2e/install.sh || failed=1
 
 exit $failed
