@@ -7,6 +7,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "oauthscope", targets: ["oauthscope"]),
+        // For the fuzz targets in Fuzz/ (scripts/fuzz.sh), which depend on this package by path.
+        .library(name: "OAuthCore", targets: ["OAuthCore"]),
+        .library(name: "FlowEngine", targets: ["FlowEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

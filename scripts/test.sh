@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The test command of the README. Runs, in order, and reports every part even when one fails:
 #   1. swift test: unit, view-snapshot and in-process integration tests;
-#   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, providers.sh);
-#   3. a flow against oidc-provider-mock, a third-party OIDC server from PyPI (Tests/e2e/interop.sh);
+#   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, providers.sh), what hostile input
+#      can do to the terminal, the disk and the wire (Tests/e2e/boundaries.sh), and surviving a hostile
+#      provider: every hostile fault of the embedded provider, and Ctrl-C while a hop stalls (Tests/e2e/hostile.sh);
+#   3. a flow against oidc-provider-mock, a third-party OIDC server from PyPI (Tests/e2e/interop.sh), and the
+#      exports checked by readers from PyPI: jsonschema, haralyzer, markdown-it-py (Tests/e2e/export.sh);
 #   4. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh);
 #   5. scripts/install.sh into a temporary prefix, its binary run with a bare environment (Tests/e2e/install.sh;
-#      a release build, several minutes the first time).
+#      a release build, several minutes the first time);
+#   6. every libFuzzer target of Fuzz/ for 20 s (scripts/fuzz.sh, SECURITY.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 failed=0
@@ -17,6 +21,8 @@ bin="$(swift build --show-bin-path)/oauthscope"
 bash Tests/e2e/cli.sh "$bin" || failed=1
 bash Tests/e2e/listen.sh "$bin" || failed=1
 bash Tests/e2e/providers.sh "$bin" || failed=1
+bash Tests/e2e/boundaries.sh "$bin" || failed=1
+bash Tests/e2e/hostile.sh "$bin" || failed=1
 
 server=$(command -v oidc-provider-mock || true)
 if [ -z "$server" ]; then
@@ -27,6 +33,12 @@ if [ -z "$server" ]; then
 fi
 bash Tests/e2e/interop.sh "$bin" "$server" || failed=1
 
+if ! .build-venv/bin/python -c 'import jsonschema, haralyzer, markdown_it' 2>/dev/null; then
+  [ -x .build-venv/bin/pip ] || python3 -m venv .build-venv
+  .build-venv/bin/pip install --quiet jsonschema haralyzer markdown-it-py || { echo "could not install jsonschema, haralyzer and markdown-it-py from PyPI"; exit 1; }
+fi
+bash Tests/e2e/export.sh "$bin" .build-venv/bin/python || failed=1
+
 if command -v tmux >/dev/null; then
   bash Tests/e2e/tui.sh "$bin" || failed=1
   bash Tests/e2e/flood.sh "$bin" 30 || failed=1
@@ -35,5 +47,6 @@ else
 fi
 
 bash Tests/e2e/install.sh || failed=1
+bash scripts/fuzz.sh all 20 || failed=1
 
 exit $failed

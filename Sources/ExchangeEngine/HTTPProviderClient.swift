@@ -4,22 +4,35 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import OAuthCore
+import Synchronization
 
 /// Talks to the provider over HTTP with AsyncHTTPClient: discovery, the token request, and every follow-up hop.
 /// Each request and response is captured exactly (method, URL, headers, body, status, timing) into events.
 /// Redirects are never followed and nothing is retried: a code exchange must happen at most once.
+///
+/// Every hop has one deadline that covers connecting, the response headers and the whole body, and a cap on the
+/// body's size: a provider that stalls, trickles or never stops sending fails that hop with a message that says
+/// which of these happened.
 public final class HTTPProviderClient: ProviderClient {
     private let http: HTTPClient
-    private let timeout: TimeAmount
+    private let timeout: Duration
     private let maxBody: Int
     private let jwksCache = JWKSCache()
 
-    /// - Parameter timeout: the limit for one whole request (connect, send, answer).
-    public init(timeout: Duration = .seconds(15), maxBodyBytes: Int = 4 * 1024 * 1024) {
-        var config = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
+    /// The deadline of one hop when nobody says otherwise.
+    public static let defaultTimeout: Duration = .seconds(15)
+    /// The largest response body read; a longer one fails its hop.
+    public static let defaultMaxBodyBytes = 4 * 1024 * 1024
+
+    /// - Parameters:
+    ///   - timeout: the deadline for one whole hop: connect, send, response headers and the whole body.
+    ///   - maxBodyBytes: the largest response body read; a longer one fails the hop.
+    public init(timeout: Duration = HTTPProviderClient.defaultTimeout, maxBodyBytes: Int = HTTPProviderClient.defaultMaxBodyBytes) {
+        let connect = min(timeout, .seconds(10))
+        var config = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: Self.timeAmount(connect)))
         config.httpVersion = .http1Only
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
-        self.timeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+        self.timeout = timeout
         maxBody = maxBodyBytes
     }
 
@@ -36,7 +49,27 @@ public final class HTTPProviderClient: ProviderClient {
         publisher.publish(purpose == "token" ? .tokenRequest(capture) : .httpRequest(capture))
         let (outcome, response) = await perform(request, purpose: purpose)
         if let response { publisher.publish(purpose == "token" ? .tokenResponse(response) : .httpResponse(response)) }
+        if case .response(let status, let headers, _, _) = outcome, (300..<400).contains(status) {
+            let (finding, failure) = Self.redirectRefused(status: status, headers: headers, url: request.url, purpose: purpose)
+            publisher.publish(.finding(finding))
+            return failure
+        }
         return outcome
+    }
+
+    /// A back-channel request is never redirected: following would send the code, the verifier and the client's
+    /// credentials to wherever the `Location` points. The answer is a finding, and the hop fails.
+    static func redirectRefused(status: Int, headers: [FormField], url: URL, purpose: String) -> (Finding, HTTPOutcome) {
+        let what = endpointName(purpose)
+        let location = headers.first { $0.name.lowercased() == "location" }?.value
+        let target = location.map { "to \($0)" } ?? "without a Location"
+        let finding = Finding(
+            .error, "http.redirect_refused",
+            "The \(what) answered HTTP \(status) \(target). A token or other back-channel request is never redirected: following it would resend the code and the client's credentials elsewhere, so oauthscope does not follow it.",
+            ref: "RFC 6749 §3.2; RFC 9700 §4.11", step: purpose == "token" ? "exchange" : nil)
+        return (finding, .failure(
+            reason: "the \(what) at \(hostPort(url)) answered HTTP \(status) \(target); back-channel redirects are not followed",
+            hint: "Give the endpoint's final URL (the one that answers without a redirect), or ask the provider why it redirects."))
     }
 
     /// Sends without publishing (discovery publishes its own summary too).
@@ -48,20 +81,86 @@ public final class HTTPProviderClient: ProviderClient {
             req.body = .bytes(ByteBuffer(string: request.body))
         }
         let start = ContinuousClock.now
-        do {
-            let response = try await http.execute(req, timeout: timeout)
-            let body = try await response.body.collect(upTo: maxBody)
-            let elapsed = Self.ms(ContinuousClock.now - start)
-            let headers = response.headers.map { FormField($0.name, $0.value) }
-            let text = String(buffer: body)
+        let progress = HopProgress()
+        let prepared = req
+        // AsyncHTTPClient's own deadline ends the head phase and reports why it could not connect (refused, TLS);
+        // the race's deadline is the one that ends a body that stalls or never stops. Before the headers, the race
+        // gives AsyncHTTPClient a moment past the deadline to say why.
+        let result = await Self.race(
+            deadline: start + timeout,
+            grace: { progress.snapshot.headers ? .zero : .seconds(1) },
+            fetch: { [http, timeout, maxBody] in await Self.fetch(http, prepared, deadline: start + timeout, maxBody: maxBody, progress: progress) })
+        let elapsed = Self.ms(ContinuousClock.now - start)
+        switch result {
+        case .success(let received):
+            let headers = received.headers
+            let text = String(buffer: received.body)
             let capture = HTTPResponseCapture(
-                purpose: purpose, status: Int(response.status.code),
+                purpose: purpose, status: received.status,
                 headers: headers.map { HeaderField(captured: $0.name, $0.value) },
                 body: Self.redactedBody(text, contentType: headers.first { $0.name.lowercased() == "content-type" }?.value),
                 elapsedMs: elapsed)
-            return (.response(status: Int(response.status.code), headers: headers, body: text, elapsedMs: elapsed), capture)
+            return (.response(status: received.status, headers: headers, body: text, elapsedMs: elapsed), capture)
+        case .failure(let problem):
+            return (Self.failure(problem, progress: progress.snapshot, url: request.url, purpose: purpose, limit: timeout, maxBody: maxBody), nil)
+        }
+    }
+
+    /// What one hop brought back.
+    struct Received: Sendable {
+        var status: Int
+        var headers: [FormField]
+        var body: ByteBuffer
+    }
+
+    /// Why a hop brought nothing back.
+    enum HopProblem: Error {
+        case deadline
+        case cancelled
+        case bodyTooLarge
+        case transport(any Error)
+    }
+
+    /// Sends the request and reads the whole body, up to `maxBody` bytes, noting how far it got in `progress`.
+    static func fetch(_ http: HTTPClient, _ request: HTTPClientRequest, deadline: ContinuousClock.Instant, maxBody: Int, progress: HopProgress) async -> Result<Received, HopProblem> {
+        do {
+            let left = deadline - ContinuousClock.now
+            let response = try await http.execute(request, timeout: timeAmount(max(left, .zero)))
+            progress.headersArrived()
+            var body = ByteBuffer()
+            for try await part in response.body {
+                progress.received(part.readableBytes)
+                guard body.readableBytes + part.readableBytes <= maxBody else { return .failure(.bodyTooLarge) }
+                body.writeImmutableBuffer(part)
+            }
+            return .success(Received(status: Int(response.status.code), headers: response.headers.map { FormField($0.name, $0.value) }, body: body))
+        } catch is CancellationError {
+            return .failure(.cancelled)
         } catch {
-            return (Self.failure(error, url: request.url, purpose: purpose, elapsed: Self.ms(ContinuousClock.now - start)), nil)
+            return .failure(.transport(error))
+        }
+    }
+
+    /// Runs `fetch` until it finishes, the deadline (plus what `grace` says then) passes, or the calling task is
+    /// cancelled, whichever comes first; the loser is cancelled and not waited for, so a provider can never hold a
+    /// hop past its deadline.
+    static func race(deadline: ContinuousClock.Instant, grace: @escaping @Sendable () -> Duration = { .zero }, fetch: @escaping @Sendable () async -> Result<Received, HopProblem>) async -> Result<Received, HopProblem> {
+        let race = FirstResult()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                race.install(continuation)
+                race.add(Task { race.finish(await fetch()) })
+                race.add(Task {
+                    do {
+                        try await Task.sleep(until: deadline, clock: .continuous)
+                        let extra = grace()
+                        if extra > .zero { try await Task.sleep(for: extra) }
+                        race.finish(.failure(.deadline))
+                    } catch {}
+                })
+            }
+        } onCancel: {
+            race.finish(.failure(.cancelled))
         }
     }
 
@@ -147,30 +246,139 @@ public final class HTTPProviderClient: ProviderClient {
         Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
     }
 
-    static func failure(_ error: any Error, url: URL, purpose: String, elapsed: Int) -> HTTPOutcome {
-        let host = url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } ?? url.absoluteString
+    static func timeAmount(_ d: Duration) -> TimeAmount {
+        .nanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+    }
+
+    /// "15 s", "0.5 s": a duration as the user gave it.
+    static func seconds(_ d: Duration) -> String {
+        let c = d.components
+        if c.attoseconds == 0 { return "\(c.seconds) s" }
+        let value = Double(c.seconds) + Double(c.attoseconds) / 1e18
+        return String(format: "%g s", value)
+    }
+
+    static func endpointName(_ purpose: String) -> String {
+        purpose == "token" ? "token endpoint" : "\(purpose) endpoint"
+    }
+
+    static func hostPort(_ url: URL) -> String {
+        url.host.map { $0 + (url.port.map { ":\($0)" } ?? "") } ?? url.absoluteString
+    }
+
+    static func bytes(_ n: Int) -> String { n == 1 ? "1 byte" : "\(n) bytes" }
+
+    /// "4 MiB", "512 KiB", "100 bytes".
+    static func sizeText(_ n: Int) -> String {
+        if n >= 1 << 20, n % (1 << 20) == 0 { return "\(n >> 20) MiB" }
+        if n >= 1 << 10, n % (1 << 10) == 0 { return "\(n >> 10) KiB" }
+        return bytes(n)
+    }
+
+    static func failure(_ problem: HopProblem, progress: HopProgress.Snapshot, url: URL, purpose: String, limit: Duration, maxBody: Int) -> HTTPOutcome {
+        let what = endpointName(purpose)
+        let host = hostPort(url)
+        switch problem {
+        case .deadline:
+            return deadlineFailure(progress: progress, what: what, host: host, limit: limit)
+        case .cancelled:
+            return .failure(reason: "the request to the \(what) at \(host) was cancelled", hint: "It was stopped on request (Ctrl-C or quit) before an answer came.")
+        case .bodyTooLarge:
+            return .failure(
+                reason: "\(what) at \(host): the body is larger than \(sizeText(maxBody)) (received \(bytes(progress.bytes))); oauthscope stopped reading",
+                hint: "No OAuth answer comes close to this size: the endpoint sends something else, or never stops sending.")
+        case .transport(let error):
+            if let e = error as? HTTPClientError, e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
+                return deadlineFailure(progress: progress, what: what, host: host, limit: limit)
+            }
+            return transportFailure(error, url: url, what: what, host: host)
+        }
+    }
+
+    private static func deadlineFailure(progress: HopProgress.Snapshot, what: String, host: String, limit duration: Duration) -> HTTPOutcome {
+        let limit = seconds(duration)
+        if progress.headers {
+            return .failure(
+                reason: "\(what) at \(host): no complete body within \(limit) (received \(bytes(progress.bytes)))",
+                hint: "The endpoint sent its headers, then stalled or kept sending. oauthscope never retries a code exchange by itself; --http-timeout sets the limit.")
+        }
+        return .failure(
+            reason: "\(what) at \(host): no response headers within \(limit)",
+            hint: "The host may be down, firewalled, or trickling its answer. oauthscope never retries a code exchange by itself; --http-timeout sets the limit.")
+    }
+
+    private static func transportFailure(_ error: any Error, url: URL, what: String, host: String) -> HTTPOutcome {
         let text = String(describing: error)
-        let what = purpose == "token" ? "the token endpoint" : "the \(purpose) endpoint"
-        if let e = error as? HTTPClientError {
-            if e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
-                return .failure(reason: "\(what) at \(host) did not answer within the time limit (\(elapsed) ms)", hint: "The host may be down or firewalled. oauthscope never retries a code exchange by itself.")
-            }
-            if e == .remoteConnectionClosed {
-                return .failure(reason: "\(what) at \(host) closed the connection without an answer", hint: "Check that the URL's scheme (http/https) and port are right.")
-            }
+        if let e = error as? HTTPClientError, e == .remoteConnectionClosed {
+            return .failure(reason: "the \(what) at \(host) closed the connection without an answer", hint: "Check that the URL's scheme (http/https) and port are right.")
         }
         if text.contains("Connection refused") || text.contains("connectionRefused") || text.contains("ECONNREFUSED") || text.contains("errno: 111") {
-            return .failure(reason: "\(what) at \(host) is unreachable: connection refused", hint: "Nothing listens at \(url.absoluteString). Check the URL, or that the provider is running.")
+            return .failure(reason: "the \(what) at \(host) is unreachable: connection refused", hint: "Nothing listens at \(url.absoluteString). Check the URL, or that the provider is running.")
         }
         if text.contains("NXDOMAIN") || text.contains("nodename nor servname") || text.contains("lookup") || text.contains("resolve") {
-            return .failure(reason: "\(what) host \(host) could not be resolved", hint: "Check the host name in the URL.")
+            return .failure(reason: "the \(what) host \(host) could not be resolved", hint: "Check the host name in the URL.")
         }
         if text.lowercased().contains("tls") || text.lowercased().contains("ssl") || text.lowercased().contains("certificate") {
-            return .failure(reason: "TLS with \(what) at \(host) failed: \(text)", hint: "The certificate may be self-signed or for another name.")
+            return .failure(reason: "TLS with the \(what) at \(host) failed: \(text)", hint: "The certificate may be self-signed or for another name.")
         }
-        return .failure(reason: "\(what) at \(host) is unreachable: \(text)", hint: "Check the URL and the network. oauthscope never retries a code exchange by itself.")
+        return .failure(reason: "the \(what) at \(host) is unreachable: \(text)", hint: "Check the URL and the network. oauthscope never retries a code exchange by itself.")
     }
 }
+
+/// How far one hop got, for the message when its deadline passes: whether the headers arrived, how many body
+/// bytes came.
+final class HopProgress: Sendable {
+    struct Snapshot: Sendable {
+        var headers = false
+        var bytes = 0
+    }
+
+    private let state = Mutex(Snapshot())
+    func headersArrived() { state.withLock { $0.headers = true } }
+    func received(_ n: Int) { state.withLock { $0.bytes += n } }
+    var snapshot: Snapshot { state.withLock { $0 } }
+}
+
+/// The first of several racing tasks to finish resumes the waiter; the others are cancelled.
+final class FirstResult: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Result<HTTPProviderClient.Received, HTTPProviderClient.HopProblem>, Never>?
+        var result: Result<HTTPProviderClient.Received, HTTPProviderClient.HopProblem>?
+        var tasks: [Task<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func install(_ continuation: CheckedContinuation<Result<HTTPProviderClient.Received, HTTPProviderClient.HopProblem>, Never>) {
+        let ready: Result<HTTPProviderClient.Received, HTTPProviderClient.HopProblem>? = state.withLock { s in
+            if let r = s.result { return r }
+            s.continuation = continuation
+            return nil
+        }
+        if let ready { continuation.resume(returning: ready) }
+    }
+
+    func add(_ task: Task<Void, Never>) {
+        let done = state.withLock { s in
+            if s.result != nil { return true }
+            s.tasks.append(task)
+            return false
+        }
+        if done { task.cancel() }
+    }
+
+    func finish(_ result: Result<HTTPProviderClient.Received, HTTPProviderClient.HopProblem>) {
+        let (continuation, tasks) = state.withLock { s -> (CheckedContinuation<Result<HTTPProviderClient.Received, HTTPProviderClient.HopProblem>, Never>?, [Task<Void, Never>]) in
+            guard s.result == nil else { return (nil, []) }
+            s.result = result
+            defer { s.continuation = nil; s.tasks = [] }
+            return (s.continuation, s.tasks)
+        }
+        for t in tasks { t.cancel() }
+        continuation?.resume(returning: result)
+    }
+}
+
 
 /// Why the JWKS could not be had, as the failed signature check to report.
 struct JWKSFailure: Error {

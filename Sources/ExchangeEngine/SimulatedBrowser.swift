@@ -75,7 +75,7 @@ public final class SimulatedBrowser: UserAgent {
         throw FlowFailure("the simulated browser followed \(maxHops) hops without reaching the callback", step: .userRedirected)
     }
 
-    /// The words of an HTML page without its markup, made terminal-safe and cut to a readable length.
+    /// The words of an HTML page without its markup, cut to a readable length (each front escapes them).
     static func visibleText(_ html: String, limit: Int = 600) -> String {
         var text = html
         for block in ["script", "style", "head"] {
@@ -89,8 +89,7 @@ public final class SimulatedBrowser: UserAgent {
             if ch == "<" { inTag = true; out.append(" ") } else if ch == ">" { inTag = false } else if !inTag { out.append(ch) }
         }
         let words = ConsentForm.unescape(out).split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        let safe = TerminalSafeText.escape(words)
-        return safe.count > limit ? String(safe.prefix(limit)) + "…" : safe
+        return words.count > limit ? String(words.prefix(limit)) + "…" : words
     }
 
     /// True for a URL on the redirect URI (same scheme, host, port and path; any query).

@@ -43,12 +43,20 @@ actor TokenVault {
     }
 }
 
+/// What a refreshed ID token must keep from the first one (OIDC Core §12.2).
+struct OriginalIDToken: Sendable, Hashable {
+    var subject: String?
+    var issuer: String?
+}
+
 /// What the follow-up hops need from a finished exchange.
 struct TokenSession: Sendable {
     let tokens: TokenVault
     let builder: TokenRequestBuilder
     let issuer: String?
     let jwksURI: URL?
+    let allowedAlgorithms: [String]
+    let originalIDToken: OriginalIDToken?
     let userinfo: URL?
     let revocation: URL?
     let introspection: URL?
@@ -91,10 +99,8 @@ extension FlowController {
         case .success(let tokens, let findings):
             for f in findings { publisher.publish(.finding(f)) }
             let (rotated, _) = await s.tokens.replace(with: tokens)
-            if let id = tokens.idToken, let jwt = try? DecodedJWT(id.value) {
-                // OIDC Core §12.2: a refreshed ID token keeps iss, sub and aud, and carries no new nonce check.
-                let checks = IDTokenClaimChecks.run(jwt, IDTokenExpectations(issuer: s.issuer, clientID: configuration.clientID, nonce: nil, accessToken: tokens.accessToken.value, now: Date()))
-                for c in checks where !c.ok {
+            if let id = tokens.idToken {
+                for c in await refreshedIDTokenChecks(id.value, accessToken: tokens.accessToken.value, session: s) where !c.ok {
                     publisher.publish(.finding(Finding(.error, "refresh.id_token_\(c.name)", "The refreshed ID token fails \(c.name): \(c.detail)", ref: "OIDC Core §12.2", step: FlowStep.tokenExchanged.key)))
                 }
             }
@@ -106,10 +112,30 @@ extension FlowController {
             }
             return ActionCompleted(action: "refresh", ok: true, summary: summary, rotated: rotated, accessToken: tokens.accessToken.sensitive, refreshToken: tokens.refreshToken?.sensitive, expiresIn: tokens.expiresIn)
         case .error(let e, let st, _):
-            return ActionCompleted(action: "refresh", ok: false, summary: "refused: \(e.error) (HTTP \(st))" + (e.description.map { ": \(TerminalSafeText.escape($0))" } ?? "") + ". " + e.hint)
+            return ActionCompleted(action: "refresh", ok: false, summary: "refused: \(e.error) (HTTP \(st))" + (e.description.map { ": \($0)" } ?? "") + ". " + e.hint)
         case .invalid(let reason, _, _):
             return ActionCompleted(action: "refresh", ok: false, summary: reason)
         }
+    }
+
+    /// OIDC Core §12.2: a refreshed ID token gets every check of the first one (signature against the JWKS, iss,
+    /// aud, exp, iat, at_hash; no nonce, since none was sent), and its `iss` and `sub` must be the first one's.
+    func refreshedIDTokenChecks(_ token: String, accessToken: String, session s: TokenSession) async -> [Check] {
+        let jwt: DecodedJWT
+        do { jwt = try DecodedJWT(token) } catch { return [Check("decode", ok: false, error.description)] }
+        var checks: [Check] = []
+        if let sig = await signatureCheck(token, jwksURI: s.jwksURI, issuer: s.issuer, allowedAlgorithms: s.allowedAlgorithms) { checks.append(sig) }
+        checks += IDTokenClaimChecks.run(jwt, IDTokenExpectations(issuer: s.issuer, clientID: configuration.clientID, nonce: nil, accessToken: accessToken, now: Date()))
+        let sub = jwt.claims["sub"]?.stringValue, iss = jwt.claims["iss"]?.stringValue
+        if let original = s.originalIDToken {
+            checks.append(sub != nil && sub == original.subject
+                ? Check("sub", ok: true, "sub is the first ID token's")
+                : Check("sub", ok: false, "sub is \(sub.map { "\"\($0)\"" } ?? "missing"), but the first ID token's was \(original.subject.map { "\"\($0)\"" } ?? "missing"): it must be the same user (OIDC Core §12.2)"))
+            checks.append(iss != nil && iss == original.issuer
+                ? Check("iss_unchanged", ok: true, "iss is the first ID token's")
+                : Check("iss_unchanged", ok: false, "iss is \(iss.map { "\"\($0)\"" } ?? "missing"), but the first ID token's was \(original.issuer.map { "\"\($0)\"" } ?? "missing") (OIDC Core §12.2)"))
+        }
+        return checks
     }
 
     private func checkRotation(_ s: TokenSession) async -> ActionCompleted {
@@ -137,6 +163,7 @@ extension FlowController {
         guard let url = s.userinfo else {
             return ActionCompleted(action: "userinfo", ok: false, summary: "no userinfo endpoint is known (discovery did not give one; pass --userinfo-url)")
         }
+        guard mayUse(url, as: .userinfo, issuer: s.issuer) else { return Self.refused("userinfo", url) }
         let access = await s.tokens.current
         let spec = HTTPRequestSpec(method: "GET", url: url, headers: [FormField("Authorization", "\(Self.bearerScheme(access.tokenType)) \(access.accessToken.value)"), FormField("Accept", "application/json")], body: "")
         guard case .response(let status, _, let body, _) = await client.send(spec, purpose: "userinfo", publisher: publisher) else {
@@ -150,13 +177,14 @@ extension FlowController {
             return ActionCompleted(action: "userinfo", ok: true, summary: "answered with a non-JSON body (a signed userinfo JWT?)")
         }
         let sub = claims["sub"]?.stringValue
-        return ActionCompleted(action: "userinfo", ok: true, summary: "claims for sub \(sub.map { TerminalSafeText.escape($0) } ?? "(missing!)")", result: configuration.reveal ? claims : Redactor.json(claims))
+        return ActionCompleted(action: "userinfo", ok: true, summary: "claims for sub \(sub ?? "(missing!)")", result: configuration.reveal ? claims : Redactor.json(claims))
     }
 
     private func introspect(_ s: TokenSession) async -> ActionCompleted {
         guard let url = s.introspection else {
             return ActionCompleted(action: "introspect", ok: false, summary: "no introspection endpoint is known (pass --introspect-url)")
         }
+        guard mayUse(url, as: .introspection, issuer: s.issuer) else { return Self.refused("introspect", url) }
         let token = await s.tokens.current.accessToken
         let spec = s.builder.tokenOperation(endpoint: url, token: token.value, hint: "access_token")
         guard case .response(let status, _, let body, _) = await client.send(spec, purpose: "introspect", publisher: publisher) else {
@@ -166,7 +194,7 @@ extension FlowController {
             return ActionCompleted(action: "introspect", ok: false, summary: "HTTP \(status); RFC 7662 §2.2 expects JSON with \"active\"")
         }
         var summary = active ? "the access token is active" : "the access token is not active"
-        if active, let exp = json["exp"]?.numberValue { summary += ", expires \(RelativeTime.describe(seconds: exp - Date().timeIntervalSince1970))" }
+        if active, let exp = NumericDate.read(json["exp"]).date { summary += ", expires \(RelativeTime.describe(seconds: exp.secondsSince1970 - Date().timeIntervalSince1970))" }
         return ActionCompleted(action: "introspect", ok: true, summary: summary, result: configuration.reveal ? json : Redactor.json(json))
     }
 
@@ -174,6 +202,7 @@ extension FlowController {
         guard let url = s.revocation else {
             return ActionCompleted(action: "revoke", ok: false, summary: "no revocation endpoint is known (pass --revoke-url)")
         }
+        guard mayUse(url, as: .revocation, issuer: s.issuer) else { return Self.refused("revoke", url) }
         let current = await s.tokens.current
         // RFC 7009 §2.1: revoking the refresh token also ends the access tokens of the same grant.
         let (token, hint) = current.refreshToken.map { ($0, "refresh_token") } ?? (current.accessToken, "access_token")
@@ -189,6 +218,7 @@ extension FlowController {
     }
 
     private func followUp(_ call: FollowUpCall, _ s: TokenSession) async -> ActionCompleted {
+        guard mayUse(call.url, as: .api, issuer: nil) else { return Self.refused(call.name, call.url) }
         let access = await s.tokens.current
         var headers = [FormField("Authorization", "\(Self.bearerScheme(access.tokenType)) \(access.accessToken.value)"), FormField("Accept", "application/json")]
         headers = headers.filter { h in !call.headers.contains { $0.name.lowercased() == h.name.lowercased() } } + call.headers
@@ -204,6 +234,11 @@ extension FlowController {
         var summary = "HTTP \(status)"
         if let items = json?.arrayValue { summary += ", \(items.count) item\(items.count == 1 ? "" : "s")" }
         return ActionCompleted(action: call.name, ok: true, summary: summary + " — " + call.help, result: json.map { configuration.reveal ? $0 : Redactor.json($0) })
+    }
+
+    /// A hop not made because its endpoint is plain http where TLS is required (the finding says why).
+    static func refused(_ action: String, _ url: URL) -> ActionCompleted {
+        ActionCompleted(action: action, ok: false, summary: "not sent: \(url.absoluteString) is plain http where TLS is required (pass --allow-insecure-http to send it anyway)")
     }
 
     /// RFC 6750 §2.1 names the scheme `Bearer`; a provider's lower-case `bearer` token_type is sent as `Bearer`.

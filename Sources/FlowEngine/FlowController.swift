@@ -44,6 +44,9 @@ public struct FlowConfiguration: Sendable {
     public var reveal: Bool
     /// Go on after a failed ID-token check, reporting it as an error finding.
     public var insecureContinue: Bool
+    /// Use plain-http endpoints that are not loopback, or that an https issuer's metadata names, with a warning
+    /// finding instead of refusing them (`--allow-insecure-http`).
+    public var allowInsecureHTTP = false
     /// Where the callback listener is bound, for `listener.started`.
     public var listenerAddresses: [String] = []
     /// Follow-up hops to make after the exchange, in order (`--then refresh,userinfo,...`).
@@ -204,6 +207,9 @@ public final class FlowController: Sendable {
         // 1. Where to send the user.
         let endpoints = try await resolveEndpoints()
         let (metadata, authorizationEndpoint, issuer) = (endpoints.metadata, endpoints.authorization, endpoints.issuer)
+        // Before the user is sent anywhere: the code will be redeemed at the token endpoint with the client secret.
+        try requireSafe(authorizationEndpoint, as: .authorization, issuer: issuer)
+        try requireSafe(endpoints.token, as: .token, issuer: issuer)
 
         let pkce = c.pkce.map { PKCE.generate(method: $0) }
         let wantsOIDC = c.scope?.split(separator: " ").contains("openid") ?? false
@@ -242,8 +248,8 @@ public final class FlowController: Sendable {
             if stateMissing {
                 publisher.publish(.finding(Finding(.warn, "callback.error_without_state", "The error redirect carries no state, although the request sent one; RFC 6749 requires it to be echoed. The error is shown, but it cannot be proven to belong to this flow.", ref: "RFC 6749 §4.1.2.1", step: FlowStep.codeReceived.key)))
             }
-            throw FlowFailure("the authorization server answered with error \(err.error)" + (err.description.map { ": \(TerminalSafeText.escape($0))" } ?? ""),
-                              error: err.error, description: err.description.map { TerminalSafeText.escape($0) }, hint: err.hint, step: .codeReceived)
+            throw FlowFailure("the authorization server answered with error \(err.error)" + (err.description.map { ": \($0)" } ?? ""),
+                              error: err.error, description: err.description, hint: err.hint, step: .codeReceived)
         case .stateMismatch(let received):
             throw FlowFailure(received == nil ? "the callback carries a code but no state" : "the callback's state does not match the one this flow sent",
                               error: nil, hint: "No token request was made. A state mismatch means the callback was not caused by this flow's request (a CSRF attempt, a stale browser tab, or a proxy rewriting the URL). Start the flow again from the beginning. (RFC 6749 §10.12, RFC 9700 §4.7)", step: .codeReceived)
@@ -287,6 +293,7 @@ public final class FlowController: Sendable {
     func resolveEndpoints() async throws(FlowFailure) -> Endpoints {
         switch configuration.provider {
         case .issuer(let iss):
+            if let u = URL(string: iss) { try requireSafe(u, as: .issuer, issuer: nil) }
             let m = try await client.discover(issuer: iss, publisher: publisher)
             return Endpoints(metadata: m, authorization: m.authorizationEndpoint, token: m.tokenEndpoint, issuer: m.issuer, jwks: m.jwksURI)
         case .metadata(let m):
@@ -312,13 +319,14 @@ public final class FlowController: Sendable {
             throw FlowFailure(reason, hint: hint, step: .tokenExchanged)
         case .error(let err, let st, let findings):
             for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
-            throw FlowFailure("the token endpoint refused the code: \(err.error) (HTTP \(st))" + (err.description.map { ": \(TerminalSafeText.escape($0))" } ?? ""),
-                              error: err.error, description: err.description.map { TerminalSafeText.escape($0) }, hint: err.hint, step: .tokenExchanged)
+            throw FlowFailure("the token endpoint refused the code: \(err.error) (HTTP \(st))" + (err.description.map { ": \($0)" } ?? ""),
+                              error: err.error, description: err.description, hint: err.hint, step: .tokenExchanged)
         case .success(let tokens, let findings):
             for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
-            try await finishExchange(tokens, code: code, nonce: nonce, issuer: endpoints.issuer, jwksURI: endpoints.jwks, metadata: endpoints.metadata, wantsOIDC: wantsOIDC)
+            let original = try await finishExchange(tokens, code: code, nonce: nonce, issuer: endpoints.issuer, jwksURI: endpoints.jwks, metadata: endpoints.metadata, wantsOIDC: wantsOIDC)
             return TokenSession(
                 tokens: TokenVault(tokens), builder: builder, issuer: endpoints.issuer, jwksURI: endpoints.jwks,
+                allowedAlgorithms: Self.allowedAlgorithms(endpoints.metadata), originalIDToken: original,
                 userinfo: c.userinfoURL ?? endpoints.metadata?.userinfoEndpoint,
                 revocation: c.revocationURL ?? endpoints.metadata?.revocationEndpoint,
                 introspection: c.introspectionURL ?? endpoints.metadata?.introspectionEndpoint)
@@ -332,6 +340,7 @@ public final class FlowController: Sendable {
         let start = clock()
         do throws(FlowFailure) {
             let endpoints = try await resolveEndpoints()
+            try requireSafe(endpoints.token, as: .token, issuer: endpoints.issuer)
             if codeVerifier == nil {
                 publisher.publish(.finding(Finding(.info, "listen.no_verifier", "No code_verifier is known for a code another application asked for; a provider that enforces PKCE will refuse this exchange (give --code-verifier).", ref: "RFC 7636 §4.5", step: FlowStep.tokenExchanged.key)))
             }
@@ -344,15 +353,32 @@ public final class FlowController: Sendable {
         }
     }
 
-    private func finishExchange(_ tokens: TokenSet, code: String, nonce: String?, issuer: String?, jwksURI: URL?, metadata: ProviderMetadata?, wantsOIDC: Bool) async throws(FlowFailure) {
+    /// The signature algorithms an ID token may use: the provider's list without `none` and HMAC, else the
+    /// common asymmetric ones.
+    static func allowedAlgorithms(_ metadata: ProviderMetadata?) -> [String] {
+        let allowed = metadata?.idTokenSigningAlgs.filter { $0 != "none" && !$0.hasPrefix("HS") } ?? []
+        return allowed.isEmpty ? ["RS256", "ES256", "PS256", "EdDSA"] : allowed
+    }
+
+    /// The signature check of an ID token against the JWKS, unless the JWKS may not be used (plain http).
+    func signatureCheck(_ token: String, jwksURI: URL?, issuer: String?, allowedAlgorithms: [String]) async -> Check? {
+        if let j = jwksURI, !mayUse(j, as: .jwks, issuer: issuer) {
+            return Check("signature", ok: false, "not checked: the JWKS \(j.absoluteString) is plain http, so keys fetched from it prove nothing (pass --allow-insecure-http to fetch them anyway)")
+        }
+        return await client.verifySignature(of: token, jwksURI: jwksURI, allowedAlgorithms: allowedAlgorithms, publisher: publisher)
+    }
+
+    /// Publishes `token.exchanged` with the ID token's checks; returns what a refreshed ID token must keep.
+    private func finishExchange(_ tokens: TokenSet, code: String, nonce: String?, issuer: String?, jwksURI: URL?, metadata: ProviderMetadata?, wantsOIDC: Bool) async throws(FlowFailure) -> OriginalIDToken? {
         let c = configuration
         var idSummary: IDTokenSummary?
+        var original: OriginalIDToken?
         if let idToken = tokens.idToken {
             do {
                 let jwt = try DecodedJWT(idToken.value)
+                original = OriginalIDToken(subject: jwt.claims["sub"]?.stringValue, issuer: jwt.claims["iss"]?.stringValue)
                 var checks: [Check] = []
-                let allowed = metadata?.idTokenSigningAlgs.filter { $0 != "none" && !$0.hasPrefix("HS") } ?? []
-                if let sig = await client.verifySignature(of: idToken.value, jwksURI: jwksURI, allowedAlgorithms: allowed.isEmpty ? ["RS256", "ES256", "PS256", "EdDSA"] : allowed, publisher: publisher) {
+                if let sig = await signatureCheck(idToken.value, jwksURI: jwksURI, issuer: issuer, allowedAlgorithms: Self.allowedAlgorithms(metadata)) {
                     checks.append(sig)
                 }
                 checks += IDTokenClaimChecks.run(jwt, IDTokenExpectations(issuer: issuer, clientID: c.clientID, nonce: nonce, accessToken: tokens.accessToken.value, code: code, now: clock()))
@@ -366,12 +392,15 @@ public final class FlowController: Sendable {
         var accessSummary: IDTokenSummary?
         if let jwt = try? DecodedJWT(tokens.accessToken.value) {
             var checks: [Check] = []
-            if let exp = jwt.claims["exp"]?.numberValue {
-                let left = exp - clock().timeIntervalSince1970
+            let exp = NumericDate.read(jwt.claims["exp"])
+            if let exp = exp.date {
+                let left = exp.secondsSince1970 - clock().timeIntervalSince1970
                 checks.append(Check("exp", ok: left > 0, left > 0 ? "expires \(RelativeTime.describe(seconds: left))" : "expired \(RelativeTime.describe(seconds: left))"))
+            } else if let message = exp.message(claim: "exp") {
+                checks.append(Check("exp", ok: false, message))
             }
             if let typ = jwt.header["typ"]?.stringValue, typ.lowercased() != "at+jwt", typ.lowercased() != "application/at+jwt" {
-                checks.append(Check("typ", ok: false, "typ is \(TerminalSafeText.escape(typ)), not at+jwt (RFC 9068 §2.1); the API may not accept it as an access token"))
+                checks.append(Check("typ", ok: false, "typ is \(typ), not at+jwt (RFC 9068 §2.1); the API may not accept it as an access token"))
             }
             accessSummary = IDTokenSummary(header: jwt.header, claims: c.reveal ? jwt.claims : Redactor.json(jwt.claims), checks: checks)
         }
@@ -386,6 +415,24 @@ public final class FlowController: Sendable {
             } else {
                 throw FlowFailure("the ID token failed the \(failed.name) check: \(failed.detail)", hint: "Do not trust this ID token. Pass --insecure-continue to inspect it anyway.", step: .tokenExchanged)
             }
+        }
+        return original
+    }
+
+    /// Publishes the finding for an endpoint about to be used; true when a request may go there.
+    func mayUse(_ url: URL, as role: EndpointRole, issuer: String?) -> Bool {
+        guard let f = EndpointSecurity.finding(for: url, role: role, issuer: issuer, allowInsecureHTTP: configuration.allowInsecureHTTP) else { return true }
+        let step: FlowStep = role == .issuer || role == .authorization ? .urlBuilt : .tokenExchanged
+        publisher.publish(.finding(f.at(step: step.key)))
+        return f.severity != .error
+    }
+
+    /// `mayUse`, failing the flow when it may not.
+    func requireSafe(_ url: URL, as role: EndpointRole, issuer: String?) throws(FlowFailure) {
+        guard mayUse(url, as: role, issuer: issuer) else {
+            throw FlowFailure("refused to use the \(role.label) \(url.absoluteString): plain http where TLS is required",
+                              hint: "Nothing was sent there. Use the https URL; for a test server you trust, pass --allow-insecure-http.",
+                              step: role == .issuer || role == .authorization ? .urlBuilt : .tokenExchanged)
         }
     }
 

@@ -196,7 +196,7 @@ private struct PayloadOnly: Encodable {
 /// written as integers, so a time survives any number of write/read round trips unchanged.
 public enum EventTime {
     public static func format(_ date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let ms = Int64(Numbers.saturatingInt((date.timeIntervalSince1970 * 1000).rounded()))
         let seconds = Date(timeIntervalSince1970: TimeInterval(ms.floorDiv(1000)))
         let base = seconds.formatted(Date.ISO8601FormatStyle(timeZone: .gmt))  // 2026-11-22T02:47:05Z
         let frac = String(ms.floorMod(1000))

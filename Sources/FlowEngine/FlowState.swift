@@ -146,7 +146,7 @@ public struct FlowState: Sendable {
         case .httpRequest(let r):
             hops.append(HTTPHop(request: r, response: nil, time: t))
             let step: FlowStep = (r.purpose == "discovery") ? .urlBuilt : .tokenExchanged
-            note(step, .info, "\(r.purpose): \(r.method) \(TerminalSafeText.escape(r.url))", event)
+            note(step, .info, "\(r.purpose): \(r.method) \(r.url)", event)
         case .httpResponse(let r):
             hops.updateLast { if $0.request.purpose == r.purpose { $0.response = r } }
             let step: FlowStep = (r.purpose == "discovery") ? .urlBuilt : .tokenExchanged
@@ -175,8 +175,8 @@ public struct FlowState: Sendable {
             case .stray, .duplicate: kind = .warn
             case .stateMismatch, .errorResponse, .malformed: kind = .fail
             }
-            var text = "callback \(c.method) \(TerminalSafeText.escape(c.path)): \(c.verdict.rawValue)"
-            if let d = c.detail { text += " — " + TerminalSafeText.escape(d) }
+            var text = "callback \(c.method) \(c.path): \(c.verdict.rawValue)"
+            if let d = c.detail { text += " — " + d }
             note(.codeReceived, kind, text, event)
         case .codeReceived(let c):
             code = c
@@ -186,7 +186,7 @@ public struct FlowState: Sendable {
             waiting = nil
             tokenRequest = r
             begin(.tokenExchanged, at: t)
-            note(.tokenExchanged, .info, "\(r.method) \(TerminalSafeText.escape(r.url))", event)
+            note(.tokenExchanged, .info, "\(r.method) \(r.url)", event)
         case .tokenResponse(let r):
             tokenResponse = r
             note(.tokenExchanged, (200..<300).contains(r.status) ? .ok : .fail, "HTTP \(r.status) in \(r.elapsedMs) ms", event)

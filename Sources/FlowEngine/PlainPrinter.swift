@@ -2,7 +2,7 @@ import Foundation
 import OAuthCore
 
 /// The `plain` output: one line per step, written for a person, with what happened and how long it took.
-/// A pure formatter: feed it events, it returns lines; the caller writes them.
+/// A pure formatter: feed it events, it returns lines of raw text; `TerminalWriter` escapes them as it writes.
 public struct PlainPrinter: Sendable {
     public var reveal: Bool
     /// Show every sub-step (callbacks, findings of info severity, side hops); off shows only what matters.
@@ -31,13 +31,14 @@ public struct PlainPrinter: Sendable {
         return Self.duration(t.timeIntervalSince(s)).padding(toLength: 8, withPad: " ", startingAt: 0)
     }
 
+    /// `38 ms`, `1.2 s`, `3 min 4 s`; any value, even one read from a crafted recording, gives text.
     public static func duration(_ seconds: TimeInterval) -> String {
-        if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
+        if seconds.isNaN { return "an unknown time" }
+        if seconds < 1 { return "\(Numbers.saturatingInt((seconds * 1000).rounded())) ms" }
         if seconds < 60 { return String(format: "%.1f s", seconds) }
-        return "\(Int(seconds) / 60) min \(Int(seconds) % 60) s"
+        let whole = Numbers.saturatingInt(seconds)
+        return "\(whole / 60) min \(whole % 60) s"
     }
-
-    private static func safe(_ s: String) -> String { TerminalSafeText.escape(s) }
 
     /// The lines for one event (often none).
     public mutating func lines(for event: FlowEvent) -> [String] {
@@ -45,26 +46,26 @@ public struct PlainPrinter: Sendable {
         switch event.payload {
         case .flowStarted(let s) where s.mode == "listen":
             watching = true
-            return ["oauthscope listen: watching \(Self.safe(s.redirectURI))"]
+            return ["oauthscope listen: watching \(s.redirectURI)"]
         case .flowStarted(let s):
             flowStart = t
             stepStart[.urlBuilt] = t
-            var line = "oauthscope \(s.mode): \(Self.safe(s.provider))"
-            if let id = s.clientID { line += ", client \(Self.safe(id))" }
-            line += ", redirect \(Self.safe(s.redirectURI))"
+            var line = "oauthscope \(s.mode): \(s.provider)"
+            if let id = s.clientID { line += ", client \(id)" }
+            line += ", redirect \(s.redirectURI)"
             return [line]
         case .listenerStarted(let l):
             return ["  \(dot) listening on \(l.addresses.joined(separator: ", "))"]
         case .discoveryCompleted(let d):
-            return ["  \(dot) discovery: \(Self.safe(d.issuer)) (\(d.elapsedMs) ms)"]
+            return ["  \(dot) discovery: \(d.issuer) (\(d.elapsedMs) ms)"]
         case .httpRequest(let r):
-            return verbose ? ["  \(dot) \(r.purpose): \(r.method) \(Self.safe(r.url))"] : []
+            return verbose ? ["  \(dot) \(r.purpose): \(r.method) \(r.url)"] : []
         case .httpResponse(let r):
             return verbose || !(200..<300).contains(r.status) ? ["  \(dot) \(r.purpose): HTTP \(r.status) in \(r.elapsedMs) ms"] : []
         case .urlBuilt(let u):
             stepStart[.userRedirected] = t
             let pkce = u.pkce.map { "PKCE \($0.method)" } ?? "no PKCE"
-            return ["\(ok) \(label(.urlBuilt)) \(took(.urlBuilt, t)) \(pkce); \(Self.safe(u.url))"]
+            return ["\(ok) \(label(.urlBuilt)) \(took(.urlBuilt, t)) \(pkce); \(u.url)"]
         case .stepWaiting(let w):
             if let step = FlowStep(key: w.step) { stepStart[step] = t }
             return ["  \(dot) waiting: \(w.prompt)"]
@@ -74,34 +75,34 @@ public struct PlainPrinter: Sendable {
             switch r.via {
             case "simulated": how = "the built-in simulated browser followed the URL and approved"
             case "printed": how = "open the URL above in a browser"
-            default: how = "opened with " + Self.safe(r.command ?? "the browser")
+            default: how = "opened with " + (r.command ?? "the browser")
             }
             return ["\(ok) \(label(.userRedirected)) \(took(.userRedirected, t)) \(how)"]
         case .callbackReceived(let c) where watching:
             let mark = c.verdict == .accepted ? ok : (c.verdict == .stray || c.verdict == .duplicate) ? dot : bad
-            let params = (c.query.objectValue ?? []).map { k, v in "\(Self.safe(k))=\(Self.safe(v.stringValue ?? v.serialized()))" }.joined(separator: " ")
-            var line = "\(mark) \(EventTime.format(t).dropFirst(11).dropLast()) \(c.remote) \(c.method) \(Self.safe(c.path)) \(c.verdict.rawValue)"
+            let params = (c.query.objectValue ?? []).map { k, v in "\(k)=\(v.stringValue ?? v.serialized())" }.joined(separator: " ")
+            var line = "\(mark) \(EventTime.format(t).dropFirst(11).dropLast()) \(c.remote) \(c.method) \(c.path) \(c.verdict.rawValue)"
             if !params.isEmpty { line += "  " + params }
             var out = [line]
-            if let d = c.detail { out.append("    " + Self.safe(d)) }
+            if let d = c.detail { out.append("    " + d) }
             return out
         case .callbackReceived(let c):
             guard verbose || c.verdict != .accepted else { return [] }
-            let detail = c.detail.map { ": " + Self.safe($0) } ?? ""
-            return ["  \(dot) callback \(c.method) \(Self.safe(c.path)) from \(c.remote): \(c.verdict.rawValue)\(detail)"]
+            let detail = c.detail.map { ": " + $0 } ?? ""
+            return ["  \(dot) callback \(c.method) \(c.path) from \(c.remote): \(c.verdict.rawValue)\(detail)"]
         case .codeReceived(let c):
             stepStart[.tokenExchanged] = t
             let checks = c.checks.map { "\($0.name) \($0.ok ? "ok" : "FAILED")" }.joined(separator: ", ")
             return ["\(ok) \(label(.codeReceived)) \(took(.codeReceived, t)) code \(c.code.display(reveal: reveal)); \(checks)"]
         case .tokenRequest(let r):
             stepStart[.tokenExchanged] = t
-            return verbose ? ["  \(dot) \(r.method) \(Self.safe(r.url))"] : []
+            return verbose ? ["  \(dot) \(r.method) \(r.url)"] : []
         case .tokenResponse(let r):
             return ["  \(dot) token endpoint answered HTTP \(r.status) in \(r.elapsedMs) ms"]
         case .tokenExchanged(let x):
             var parts = [x.tokenType]
             if let e = x.expiresIn { parts.append("expires in \(e) s") }
-            if let s = x.scope { parts.append("scope \"\(Self.safe(s))\"") }
+            if let s = x.scope { parts.append("scope \"\(s)\"") }
             parts.append("access_token \(x.accessToken.display(reveal: reveal))")
             if let r = x.refreshToken { parts.append("refresh_token \(r.display(reveal: reveal))") }
             // Tokens that fail their checks were received but must not be trusted: no tick for them.
@@ -110,23 +111,23 @@ public struct PlainPrinter: Sendable {
             if let id = x.idToken {
                 let checks = id.checks.map { "\($0.name) \($0.ok ? "ok" : "FAILED")" }.joined(separator: ", ")
                 out.append("  \(dot) id_token: \(checks)")
-                for c in id.checks where !c.ok { out.append("    \(bad) \(c.name): \(Self.safe(c.detail))") }
+                for c in id.checks where !c.ok { out.append("    \(bad) \(c.name): \(c.detail)") }
             }
             return out
         case .finding(let f):
             guard verbose || f.severity != .info else { return [] }
             let mark = f.severity == .error ? bad : warnMark
-            return ["  \(mark) \(f.severity.rawValue): \(Self.safe(f.message))" + (f.ref.map { " (\($0))" } ?? "")]
+            return ["  \(mark) \(f.severity.rawValue): \(f.message)" + (f.ref.map { " (\($0))" } ?? "")]
         case .flowCompleted(let c):
             return ["\(ok) flow completed in \(Self.duration(Double(c.elapsedMs) / 1000))"]
         case .flowFailed(let f):
             let step = f.step.flatMap(FlowStep.init(key:))
-            var out = ["\(bad) \(step.map { label($0) + " " } ?? "")\(Self.safe(f.reason))"]
-            if let h = f.hint { out.append("  hint: \(Self.safe(h))") }
+            var out = ["\(bad) \(step.map { label($0) + " " } ?? "")\(f.reason)"]
+            if let h = f.hint { out.append("  hint: \(h)") }
             out.append("\(bad) flow failed")
             return out
         case .actionCompleted(let a):
-            return ["\(a.ok ? ok : bad) \(a.action.padding(toLength: 16, withPad: " ", startingAt: 0)) \(Self.safe(a.summary))"]
+            return ["\(a.ok ? ok : bad) \(a.action.padding(toLength: 16, withPad: " ", startingAt: 0)) \(a.summary)"]
         case .busOverflow(let o):
             return ["  \(warnMark) the printer fell behind and \(o.dropped) events were dropped"]
         }

@@ -1,42 +1,91 @@
 import Foundation
+import OAuthCore
 
-/// Writes every event of a session to a JSONL file (`--record FILE`), one line each, flushed as it goes so a
-/// crash loses nothing already seen. Secrets are redacted unless `reveal`.
+/// Writes every event of a session to a JSONL file (`--record FILE`), one line each. With `--reveal` it holds
+/// tokens, so it is private from the first byte: created with `O_CREAT|O_EXCL|O_NOFOLLOW` and mode 0600. An
+/// existing file is replaced by a new 0600 file renamed over it (never rewritten in place, which would keep its
+/// mode and owner); a symbolic link is refused. Each batch of events is one `write`, so after a crash or
+/// `kill -9` the file is valid JSONL up to the last complete event.
 public final class Recorder: Sendable {
     public let path: String
-    private let handle: FileHandle
+    private let fd: Int32
     private let reveal: Bool
 
-    public init(path: String, reveal: Bool) throws(RecordingError) {
+    /// - Parameter header: the first line of the file (`RecordingHeader`), when given.
+    public init(path: String, reveal: Bool, header: RecordingHeader? = nil) throws(RecordingError) {
         self.path = path
         self.reveal = reveal
-        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-            throw .cannotWrite(path)
-        }
-        handle = h
+        fd = try Self.create(path)
+        if let header { FileDescriptor.writeAll(fd, Array((header.jsonLine() + "\n").utf8)[...]) }
     }
 
-    public func write(_ event: FlowEvent) {
-        handle.write(Data((event.jsonLine(reveal: reveal) + "\n").utf8))
+    /// A new private file at `path`: created there if nothing is, else created beside it and renamed over it.
+    static func create(_ path: String) throws(RecordingError) -> Int32 {
+        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+        let fd = open(path, flags, 0o600)
+        if fd >= 0 { return fd }
+        guard errno == EEXIST || errno == ELOOP else { throw .cannotWrite(path, reason: String(cString: strerror(errno))) }
+        var st = stat()
+        guard lstat(path, &st) == 0 else { throw .cannotWrite(path, reason: String(cString: strerror(errno))) }
+        switch st.st_mode & S_IFMT {
+        case S_IFLNK: throw .symbolicLink(path)
+        case S_IFREG: break
+        default: throw .notRegularFile(path)
+        }
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        for _ in 0..<8 {
+            let temp = folder + "/." + url.lastPathComponent + "." + SecureRandom.token(bytes: 6) + ".tmp"
+            let tfd = open(temp, flags, 0o600)
+            if tfd < 0 {
+                if errno == EEXIST { continue }
+                throw .cannotWrite(path, reason: String(cString: strerror(errno)))
+            }
+            // rename(2) replaces the name atomically and never follows a link at the target: if one was put
+            // there since lstat, the link itself is replaced, and what it pointed to is untouched.
+            guard rename(temp, path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                close(tfd)
+                unlink(temp)
+                throw .cannotWrite(path, reason: reason)
+            }
+            return tfd
+        }
+        throw .cannotWrite(path, reason: "no free temporary name beside it")
+    }
+
+    public func write(_ event: FlowEvent) { write(batch: [event]) }
+
+    /// One batch of events, in one write.
+    public func write(batch: [FlowEvent]) {
+        guard !batch.isEmpty else { return }
+        var bytes: [UInt8] = []
+        for e in batch {
+            bytes.append(contentsOf: e.jsonLine(reveal: reveal).utf8)
+            bytes.append(0x0A)
+        }
+        FileDescriptor.writeAll(fd, bytes[...])
     }
 
     /// Consumes a bus subscription until it ends, one write per batch.
     public func record(_ batches: EventBatches) async {
-        while let batch = await batches.next() {
-            handle.write(Data(batch.map { $0.jsonLine(reveal: reveal) + "\n" }.joined().utf8))
-        }
-        try? handle.close()
+        while let batch = await batches.next() { write(batch: batch) }
+        close(fd)
     }
 }
 
 public enum RecordingError: Error, Hashable, CustomStringConvertible {
-    case cannotWrite(String)
+    case cannotWrite(String, reason: String)
+    case symbolicLink(String)
+    case notRegularFile(String)
     case cannotRead(String)
     case badLine(path: String, line: Int, reason: String)
 
     public var description: String {
         switch self {
-        case .cannotWrite(let p): return "--record \(p): cannot create the file (check the folder exists and is writable)"
+        case .cannotWrite(let p, let r): return "--record \(p): cannot create the file: \(r) (check the folder exists and is writable)"
+        case .symbolicLink(let p): return "--record \(p) is a symbolic link; a recording may hold tokens, so it is never written through a link. Give the real path"
+        case .notRegularFile(let p): return "--record \(p) exists and is not a regular file; give a new file name"
         case .cannotRead(let p): return "\(p): cannot read the recording"
         case .badLine(let p, let n, let r): return "\(p):\(n): not a recorded event: \(r)"
         }
@@ -52,6 +101,8 @@ public enum RecordingReader {
         for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
+            // The header line (docs/recording-format.md) is not an event; `load` returns it.
+            if i == 0, RecordingHeader.parse(jsonLine: text) != nil { continue }
             do {
                 events.append(try FlowEvent.parse(jsonLine: text))
             } catch {
@@ -67,8 +118,9 @@ public enum RecordingReader {
         var previous: Date?
         for e in events {
             if let p = previous, speed > 0 {
-                let gap = max(0, e.time.timeIntervalSince(p)) / speed
-                let pause = min(Duration.milliseconds(Int64(gap * 1000)), maxPause)
+                // A tiny speed makes the gap infinite: cap it in seconds before it becomes an integer.
+                let gap = min(max(0, e.time.timeIntervalSince(p)) / speed, Double(maxPause.components.seconds) + 1)
+                let pause = min(Duration.milliseconds(Numbers.saturatingInt(gap * 1000)), maxPause)
                 try? await Task.sleep(for: pause)
             }
             if Task.isCancelled { return }

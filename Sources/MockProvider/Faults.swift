@@ -49,11 +49,42 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
     case tokenErrorWith200 = "token-error-with-200"
     /// The token endpoint answers every request with HTTP 500 and an HTML page, without consuming the code.
     case serverError = "server-error"
+    /// Numbers no integer holds: the token response's `expires_in` and the ID token's `exp` and `iat` are 1e19.
+    case hugeNumbers = "huge-numbers"
+    /// Terminal escape sequences (ESC, OSC 0, OSC 52, OSC 8, C1 controls, bidi controls) in `token_type`, `scope`,
+    /// `error_description`, a response header and ID-token claims: `MockFault.hostileText`.
+    case escapeSequences = "escape-sequences"
+    /// The token endpoint sends its headers and one byte of body, then nothing more.
+    case stalledBody = "stalled-body"
+    /// The token endpoint's body never ends.
+    case endlessBody = "endless-body"
+    /// The token response is `MockFault.deepJSONDepth` nested `[` with nothing else.
+    case deepJSON = "deep-json"
+    /// The token endpoint's status line and headers trickle in a byte at a time and never end, from a second port
+    /// that the metadata names as the token endpoint.
+    case slowHeaders = "slow-headers"
+    /// The token endpoint answers `302 Found` to `MockFault.redirectTarget`.
+    case redirectFromTokenEndpoint = "redirect-from-token-endpoint"
 
     /// The issuer the `wrongIssuerInToken` and `wrongIssParameter` faults put in place of the real one.
     public static let foreignIssuer = "https://issuer.other.example"
     /// The client the `wrongAudience` and `wrongAuthorizedParty` faults name in place of the real one.
     public static let foreignClientID = "another-client"
+    /// The number `hugeNumbers` puts in `expires_in`, `exp` and `iat`: beyond Int64, so converting it traps.
+    public static let hugeNumber = 1e19
+    /// How deep `deepJSON` nests its arrays.
+    public static let deepJSONDepth = 200_000
+    /// Where `redirectFromTokenEndpoint` sends the client.
+    public static let redirectTarget = "https://attacker.example/collect?from=token-endpoint"
+    /// What `escapeSequences` puts in every string it touches: a window-title change (OSC 0), a clipboard write
+    /// (OSC 52), a hyperlink (OSC 8), a clear-screen (CSI 2J), the same CSI as a C1 byte, DEL, and bidi controls
+    /// that reverse what follows.
+    public static let hostileText =
+        "\u{1B}]0;oauthscope pwned\u{07}\u{1B}]52;c;cHduZWQ=\u{07}\u{1B}]8;;https://attacker.example/\u{1B}\\link\u{1B}]8;;\u{1B}\\"
+        + "\u{1B}[2J\u{9B}31m\u{9D}0;c1 title\u{9C}\u{7F}\u{202E}desrever\u{202C}\u{2066}isolate\u{2069}"
+    /// What `escapeSequences` puts in a header value: HTTP turns ESC into a space (RFC 9110 §5.5), so C1 controls
+    /// (sent as UTF-8) and bidi controls carry the attack there.
+    public static let hostileHeaderValue = "\u{9B}2J\u{9D}0;c1 title\u{9C}\u{202E}desrever\u{202C}"
 
     /// Looks a fault up by its kebab-case name (`bad-signature`), its Swift case name (`badSignature`) or with
     /// underscores (`bad_signature`), ignoring case.
@@ -94,6 +125,13 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
         case .formEncodedTokenResponse: return "the token response is form-encoded, not JSON (RFC 6749 §5.1)"
         case .tokenErrorWith200: return "the token endpoint answers errors with HTTP 200 (RFC 6749 §5.2)"
         case .serverError: return "the token endpoint answers HTTP 500 with an HTML page"
+        case .hugeNumbers: return "expires_in and the ID token's exp and iat are 1e19, beyond any integer (RFC 7519 §2)"
+        case .escapeSequences: return "terminal escape sequences (ESC, OSC 0/52/8, C1, bidi) in token_type, scope, error_description, a header and ID-token claims"
+        case .stalledBody: return "the token endpoint sends headers and one byte, then silence (one deadline per hop)"
+        case .endlessBody: return "the token endpoint's body never ends (a body size cap and one deadline per hop)"
+        case .deepJSON: return "the token response is \(Self.deepJSONDepth) nested [ (a JSON depth limit)"
+        case .slowHeaders: return "the token endpoint's headers trickle in a byte at a time and never end (one deadline per hop)"
+        case .redirectFromTokenEndpoint: return "the token endpoint answers 302 to \(Self.redirectTarget); never followed (RFC 6749 §3.2, RFC 9700 §4.11)"
         }
     }
 }

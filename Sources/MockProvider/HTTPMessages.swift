@@ -36,14 +36,27 @@ struct HTTPReply: Sendable, Equatable {
         var value: String
     }
 
+    /// How the body goes out. Only the hostile faults send anything but the whole body at once.
+    enum Delivery: Sendable, Equatable {
+        /// The whole body, with a `Content-Length`.
+        case whole
+        /// `body` (chunked), then silence until the provider stops (`MockFault.stalledBody`).
+        case stallAfterBody
+        /// `body`, then more and more bytes until the client goes away or the provider stops
+        /// (`MockFault.endlessBody`).
+        case endless
+    }
+
     var status: Int
     var headers: [Header]
     var body: String
+    var delivery: Delivery
 
-    init(status: Int, headers: [Header] = [], body: String = "") {
+    init(status: Int, headers: [Header] = [], body: String = "", delivery: Delivery = .whole) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.delivery = delivery
     }
 
     func header(_ name: String) -> String? {

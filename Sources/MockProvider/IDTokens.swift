@@ -98,6 +98,10 @@ extension ProviderCore {
         if faults.contains(.wrongNonce) { claims.nonce = "not-" + SecureRandom.token(bytes: 16) }
         if faults.contains(.wrongAtHash) { claims.atHash = SigningKeys.accessTokenHash("not-" + accessToken) }
         if faults.contains(.wrongIssuerInToken) { claims.iss = MockFault.foreignIssuer }
+        if faults.contains(.escapeSequences) {
+            claims.name = (claims.name ?? UserProfile.name(user)) + MockFault.hostileText
+            claims.extra.append(("note", .string(MockFault.hostileText)))
+        }
         return claims
     }
 
@@ -106,7 +110,14 @@ extension ProviderCore {
     /// signature there is.
     func signIDToken(_ claims: IDTokenClaims) throws -> String {
         let faults = configuration.faults
-        let payload = claims.json
+        var payload = claims.json
+        if faults.contains(.hugeNumbers), case .object(var members) = payload {
+            // Past what an integer holds, so only the JSON can carry it.
+            for i in members.indices where members[i].0 == "exp" || members[i].0 == "iat" {
+                members[i].1 = .number(MockFault.hugeNumber)
+            }
+            payload = .object(members)
+        }
         var token: String
         if faults.contains(.algNone) {
             token = JWS.signingInput(header: JWS.header(alg: "none", kid: nil), claims: payload) + "."

@@ -31,7 +31,7 @@ public final class MockProviderServer: Sendable {
     private enum LifecycleState: Sendable {
         case idle
         case starting
-        case running(issuer: URL, task: Task<Void, Never>)
+        case running(issuer: URL, task: Task<Void, Never>, stop: @Sendable () -> Void)
     }
 
     /// Creates a server; nothing listens until `start()`.
@@ -47,14 +47,17 @@ public final class MockProviderServer: Sendable {
 
     deinit {
         state.withLock { state in
-            if case .running(_, let task) = state { task.cancel() }
+            if case .running(_, let task, let stop) = state {
+                stop()
+                task.cancel()
+            }
         }
     }
 
     /// The issuer URL while the server runs (`http://127.0.0.1:PORT`, no trailing slash); nil otherwise.
     public var issuer: URL? {
         state.withLock { state in
-            if case .running(let issuer, _) = state { return issuer }
+            if case .running(let issuer, _, _) = state { return issuer }
             return nil
         }
     }
@@ -67,8 +70,8 @@ public final class MockProviderServer: Sendable {
             state = .starting
         }
         do {
-            let (issuer, task) = try await launch()
-            state.withLock { $0 = .running(issuer: issuer, task: task) }
+            let (issuer, task, stop) = try await launch()
+            state.withLock { $0 = .running(issuer: issuer, task: task, stop: stop) }
             return issuer
         } catch {
             state.withLock { $0 = .idle }
@@ -79,18 +82,20 @@ public final class MockProviderServer: Sendable {
     /// Stops listening and waits until the port is released. Tokens and codes are forgotten; a later `start()`
     /// begins afresh with a new key.
     public func stop() async {
-        let task: Task<Void, Never>? = state.withLock { state in
-            guard case .running(_, let task) = state else { return nil }
+        let running: (Task<Void, Never>, @Sendable () -> Void)? = state.withLock { state in
+            guard case .running(_, let task, let stop) = state else { return nil }
             state = .idle
-            return task
+            return (task, stop)
         }
-        guard let task else { return }
+        guard let (task, stop) = running else { return }
+        // Answers that hold their connection on purpose (hostile faults) let go first, so nothing waits for them.
+        stop()
         // Cancelling the task cancels the application's service group, which closes the listening channel.
         task.cancel()
         await task.value
     }
 
-    private func launch() async throws -> (URL, Task<Void, Never>) {
+    private func launch() async throws -> (URL, Task<Void, Never>, @Sendable () -> Void) {
         let host = configuration.host
         let configuredPort = configuration.port
         let keys = try await SigningKeys.generate(configuration.signingAlgorithm, faults: configuration.faults)
@@ -98,6 +103,12 @@ public final class MockProviderServer: Sendable {
             configuration: configuration, keys: keys,
             issuer: Self.issuer(host: host, port: configuredPort), now: now
         )
+        let slowHeaders = configuration.faults.contains(.slowHeaders) ? try SlowHeadersServer.start(host: host) : nil
+        if let slowHeaders { core.setTokenEndpointOverride(Self.issuer(host: host, port: slowHeaders.port) + "/token") }
+        let stopAll: @Sendable () -> Void = {
+            core.stopSignal.set()
+            slowHeaders?.end()
+        }
         let (listening, signal) = AsyncThrowingStream<Int, any Error>.makeStream()
         let app = Application(
             router: Self.router(for: core),
@@ -129,8 +140,9 @@ public final class MockProviderServer: Sendable {
             guard let url = URL(string: text) else {
                 throw MockProviderError.listenFailed(host: host, port: port, reason: "\(text) is not a valid URL")
             }
-            return (url, task)
+            return (url, task, stopAll)
         } catch {
+            stopAll()
             task.cancel()
             await task.value
             throw error
@@ -166,7 +178,7 @@ public final class MockProviderServer: Sendable {
             let handle = route.handle
             router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method) ?? .get) { request, context in
                 let incoming = try await incomingRequest(request, tenant: context.parameters.get("tenant"))
-                return await handle(core, incoming).response
+                return await handle(core, incoming).response(stop: core.stopSignal)
             }
         }
         return router
@@ -187,15 +199,40 @@ public final class MockProviderServer: Sendable {
 }
 
 extension HTTPReply {
-    var response: Response {
+    func response(stop: StopSignal) -> Response {
         var fields = HTTPFields()
         for header in headers {
             if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
         }
+        let first = ByteBuffer(string: body)
+        let responseBody: ResponseBody
+        switch delivery {
+        case .whole:
+            responseBody = ResponseBody(byteBuffer: first)
+        case .stallAfterBody:
+            responseBody = ResponseBody { writer in
+                try await writer.write(first)
+                await stop.hold()
+                // Closing without the last chunk: the response never completes.
+                throw HostileDeliveryEnded()
+            }
+        case .endless:
+            responseBody = ResponseBody { writer in
+                try await writer.write(first)
+                let chunk = ByteBuffer(repeating: UInt8(ascii: "A"), count: 64 * 1024)
+                let end = ContinuousClock.now + StopSignal.longestHold
+                // Ends when the client goes away (the write throws), the provider stops, or after the longest hold.
+                while !stop.isSet, ContinuousClock.now < end {
+                    try await writer.write(chunk)
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+                throw HostileDeliveryEnded()
+            }
+        }
         return Response(
             status: HTTPResponse.Status(code: status, reasonPhrase: HTTPReply.reasonPhrase(status)),
             headers: fields,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: body))
+            body: responseBody
         )
     }
 

@@ -20,6 +20,10 @@ final class ProviderCore: Sendable {
     /// How many times `/jwks` has been served; `MockFault.rotatedKey` publishes the new key from the second time on.
     private let jwksFetches = Mutex(0)
     private let issuerText: Mutex<String>
+    /// The token endpoint the metadata names instead of the provider's own (`MockFault.slowHeaders`).
+    private let tokenEndpointOverride = Mutex<String?>(nil)
+    /// Set when the server stops; answers that hold their connection on purpose watch it.
+    let stopSignal = StopSignal()
 
     init(configuration: MockProviderConfiguration, keys: SigningKeys, issuer: String, now: @escaping @Sendable () -> Date) {
         self.configuration = configuration
@@ -47,6 +51,8 @@ final class ProviderCore: Sendable {
     }
 
     func setIssuer(_ issuer: String) { issuerText.withLock { $0 = issuer } }
+
+    func setTokenEndpointOverride(_ url: String) { tokenEndpointOverride.withLock { $0 = url } }
 
     /// The signed-in user: the first configured one.
     var user: String { configuration.users.first ?? "alice" }
@@ -120,7 +126,14 @@ final class ProviderCore: Sendable {
         }
     }
 
-    func discovery(tenant: String? = nil) -> HTTPReply { .json(discoveryDocument(tenant: tenant), noStore: false) }
+    func discovery(tenant: String? = nil) -> HTTPReply {
+        var document = discoveryDocument(tenant: tenant)
+        if let token = tokenEndpointOverride.withLock({ $0 }), case .object(var members) = document {
+            for i in members.indices where members[i].0 == "token_endpoint" { members[i].1 = .string(token) }
+            document = .object(members)
+        }
+        return .json(document, noStore: false)
+    }
 
     /// `GET /jwks`. Under `MockFault.rotatedKey` the first answer lists only the old key and every later one both.
     func jwks() -> HTTPReply {

@@ -27,6 +27,7 @@ extension ProviderCore {
     /// answers in the personality's shape. The configured token-response faults reshape the answer.
     func token(_ request: IncomingRequest) async -> HTTPReply {
         if configuration.faults.contains(.serverError) { return Self.serverErrorPage }
+        if let hostile = hostileTokenReply() { return hostile }
         return applyTokenResponseFaults(tokenReply(await tokenOutcome(request), request: request))
     }
 

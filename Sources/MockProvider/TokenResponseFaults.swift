@@ -14,10 +14,29 @@ extension ProviderCore {
         )
     }
 
+    /// What the transport faults answer instead of a token response, without looking at the request (the code is
+    /// not spent): a redirect, a body nested too deep, a body that stalls or never ends. Nil without such a fault.
+    func hostileTokenReply() -> HTTPReply? {
+        let faults = configuration.faults
+        let json = [HTTPReply.Header(name: "Content-Type", value: "application/json")] + HTTPReply.noStore
+        if faults.contains(.redirectFromTokenEndpoint) {
+            var reply = HTTPReply.redirect(to: MockFault.redirectTarget)
+            reply.body = "moved to \(MockFault.redirectTarget)"
+            return reply
+        }
+        if faults.contains(.deepJSON) {
+            return HTTPReply(status: 200, headers: json, body: String(repeating: "[", count: MockFault.deepJSONDepth))
+        }
+        if faults.contains(.stalledBody) { return HTTPReply(status: 200, headers: json, body: "{", delivery: .stallAfterBody) }
+        if faults.contains(.endlessBody) { return HTTPReply(status: 200, headers: json, body: "{\"access_token\":\"", delivery: .endless) }
+        return nil
+    }
+
     /// Reshapes a token endpoint answer as the configured faults say: errors with HTTP 200, `expires_in` as a
-    /// string, a form-encoded body. Answers that are not JSON objects are left alone.
+    /// string or beyond any integer, terminal escapes in its strings, a form-encoded body. Answers that are not
+    /// JSON objects are left alone.
     func applyTokenResponseFaults(_ reply: HTTPReply) -> HTTPReply {
-        let faults = configuration.faults.intersection([.tokenErrorWith200, .expiresInString, .formEncodedTokenResponse])
+        let faults = configuration.faults.intersection([.tokenErrorWith200, .expiresInString, .formEncodedTokenResponse, .hugeNumbers, .escapeSequences])
         guard !faults.isEmpty, case .object(var members)? = JSONValue.parse(reply.body) else { return reply }
         var reply = reply
 
@@ -41,6 +60,22 @@ extension ProviderCore {
 
         if faults.contains(.expiresInString), let i = members.firstIndex(where: { $0.0 == "expires_in" }), case .number(let n) = members[i].1 {
             members[i].1 = .string(String(Int(n)))
+        }
+
+        if faults.contains(.hugeNumbers), let i = members.firstIndex(where: { $0.0 == "expires_in" }) {
+            members[i].1 = .number(MockFault.hugeNumber)
+        }
+
+        if faults.contains(.escapeSequences) {
+            for i in members.indices {
+                switch members[i].0 {
+                case "token_type", "scope", "error_description":
+                    members[i].1 = .string((members[i].1.stringValue ?? "") + MockFault.hostileText)
+                default:
+                    break
+                }
+            }
+            reply.headers.append(HTTPReply.Header(name: "X-Provider-Note", value: MockFault.hostileHeaderValue))
         }
 
         if faults.contains(.formEncodedTokenResponse) {

@@ -72,9 +72,6 @@ public struct AuthorizationRequest: Sendable, Hashable {
         } else if pkce?.method == .plain {
             f.append(Finding(.warn, "pkce.plain", "PKCE method plain sends the verifier itself as the challenge; use S256.", ref: "RFC 7636 §4.2"))
         }
-        if endpoint.scheme?.lowercased() == "http", !RedirectURI.isLoopback(host: endpoint.host ?? "") {
-            f.append(Finding(.error, "endpoint.http", "The authorization endpoint is plain HTTP on a non-loopback host; it must use TLS.", ref: "RFC 6749 §3.1"))
-        }
         if let scope, scope.split(separator: " ").contains("openid"), nonce == nil {
             f.append(Finding(.info, "oidc.no_nonce", "An OpenID Connect request without a nonce: ID-token replay cannot be detected.", ref: "OIDC Core §3.1.2.1"))
         }
@@ -84,10 +81,8 @@ public struct AuthorizationRequest: Sendable, Hashable {
 
 /// Facts about redirect URIs (RFC 8252 §7.3, §8.3).
 public enum RedirectURI {
-    public static func isLoopback(host: String) -> Bool {
-        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
-    }
+    /// Decided on the parsed address (127.0.0.0/8, ::1, `localhost`), never on a prefix of the name.
+    public static func isLoopback(host: String) -> Bool { LoopbackAddress.contains(host: host) }
 
     /// The parts a listener needs: host, port, path. Throws with what to fix when the URI cannot be listened on.
     public static func parse(_ text: String) throws(RedirectURIError) -> (scheme: String, host: String, port: Int, path: String) {

@@ -92,11 +92,11 @@ public enum CallbackValidator {
         case (let got?, let want?):
             return constantTimeEquals(got, want)
                 ? Check("iss", ok: true, "callback iss equals the issuer \(want) (RFC 9207 §2.4)")
-                : Check("iss", ok: false, "callback iss \(TerminalSafeText.escape(got)) is not the issuer \(want): possible mix-up attack (RFC 9207 §2.4)")
+                : Check("iss", ok: false, "callback iss \(got) is not the issuer \(want): possible mix-up attack (RFC 9207 §2.4)")
         case (nil, _?) where serverAdvertisesIss:
             return Check("iss", ok: false, "the server advertises authorization_response_iss_parameter_supported but sent no iss (RFC 9207 §2.4, RFC 9700 §4.4)")
         case (let got?, nil):
-            return Check("iss", ok: true, "callback carries iss \(TerminalSafeText.escape(got)); no issuer known to compare with (RFC 9207)")
+            return Check("iss", ok: true, "callback carries iss \(got); no issuer known to compare with (RFC 9207)")
         default:
             return nil
         }

@@ -65,10 +65,10 @@ public struct ProviderMetadata: Sendable, Hashable {
             guard isTenantTemplate(issuer, for: expectedIssuer) else {
                 return .failure(.issuerMismatch(expected: expectedIssuer, got: issuer))
             }
-            findings.append(Finding(.warn, "discovery.issuer_template", "The metadata issuer is the template \"\(TerminalSafeText.escape(issuer))\" for the multi-tenant alias in \(TerminalSafeText.escape(expectedIssuer)); each ID token's iss is checked against it with {tenantid} replaced by the token's tid claim.", ref: "OIDC Discovery §4.3"))
+            findings.append(Finding(.warn, "discovery.issuer_template", "The metadata issuer is the template \"\(issuer)\" for the multi-tenant alias in \(expectedIssuer); each ID token's iss is checked against it with {tenantid} replaced by the token's tid claim.", ref: "OIDC Discovery §4.3"))
         }
         if issuer != expectedIssuer, norm(issuer) == norm(expectedIssuer) {
-            findings.append(Finding(.warn, "discovery.issuer_trailing_slash", "The metadata issuer \"\(TerminalSafeText.escape(issuer))\" differs from \"\(TerminalSafeText.escape(expectedIssuer))\" by a trailing slash; ID tokens must carry exactly the metadata's value.", ref: "OIDC Discovery §4.3"))
+            findings.append(Finding(.warn, "discovery.issuer_trailing_slash", "The metadata issuer \"\(issuer)\" differs from \"\(expectedIssuer)\" by a trailing slash; ID tokens must carry exactly the metadata's value.", ref: "OIDC Discovery §4.3"))
         }
         guard let authz = json["authorization_endpoint"]?.stringValue.flatMap(URL.init(string:)) else { return .failure(.missing("authorization_endpoint")) }
         guard let token = json["token_endpoint"]?.stringValue.flatMap(URL.init(string:)) else { return .failure(.missing("token_endpoint")) }
@@ -106,7 +106,7 @@ public enum MetadataError: Error, Hashable, CustomStringConvertible {
         case .notJSON: return "the discovery document is not a JSON object"
         case .missing(let m): return "the discovery document lacks \(m)"
         case .issuerMismatch(let e, let g):
-            return "the discovery document says issuer \"\(TerminalSafeText.escape(g))\" but was fetched for \"\(TerminalSafeText.escape(e))\"; it is rejected, since a server could otherwise impersonate another (RFC 8414 §3.3, OIDC Discovery §4.3)"
+            return "the discovery document says issuer \"\(g)\" but was fetched for \"\(e)\"; it is rejected, since a server could otherwise impersonate another (RFC 8414 §3.3, OIDC Discovery §4.3)"
         }
     }
 }

@@ -40,8 +40,8 @@ public enum FormDecodingProblem: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .badPercentEncoding(let f): return "bad percent-encoding in \(TerminalSafeText.escape(f))"
-        case .invalidUTF8(let f): return "invalid UTF-8 in \(TerminalSafeText.escape(f))"
+        case .badPercentEncoding(let f): return "bad percent-encoding in \(f)"
+        case .invalidUTF8(let f): return "invalid UTF-8 in \(f)"
         }
     }
 }

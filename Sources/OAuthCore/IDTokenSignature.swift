@@ -18,7 +18,7 @@ public enum IDTokenSignature {
             return Check("signature", ok: false, "alg is \(alg), an HMAC algorithm, where the provider signs with a public-key algorithm: a key-confusion attack is possible (RFC 8725 §3.1)")
         }
         guard allowed.contains(alg) else {
-            return Check("signature", ok: false, "alg \(TerminalSafeText.escape(alg)) is not in the allowed list [\(allowed.joined(separator: ", "))]")
+            return Check("signature", ok: false, "alg \(alg) is not in the allowed list [\(allowed.joined(separator: ", "))]")
         }
         return nil
     }
@@ -36,7 +36,7 @@ public enum IDTokenSignature {
         do { jwt = try DecodedJWT(token) } catch { return Check("signature", ok: false, error.description) }
         if let rejected = rejectAlgorithm(jwt.algorithm, allowed: allowedAlgorithms) { return rejected }
         if let kid = jwt.keyID, !jwks(jwksJSON, containsKeyID: kid) {
-            return Check("signature", ok: false, "no key with kid \"\(TerminalSafeText.escape(kid))\" in the provider's JWKS, even after fetching it again")
+            return Check("signature", ok: false, "no key with kid \"\(kid)\" in the provider's JWKS, even after fetching it again")
         }
         let keys = JWTKeyCollection()
         do {

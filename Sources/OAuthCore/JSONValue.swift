@@ -130,15 +130,27 @@ public enum JSONValue: Sendable, Hashable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                // Every character a terminal could act on (C0, DEL, C1, bidi and invisible ones) and the JavaScript
+                // line separators leave as `\u` escapes, so a JSONL line is safe on a terminal as it stands.
+                if u.value == 0x2028 || u.value == 0x2029 || TerminalSafeText.needsEscape(u) {
+                    if u.value > 0xFFFF {
+                        let v = u.value - 0x10000
+                        writeUnicodeEscape(0xD800 + (v >> 10), into: &out)
+                        writeUnicodeEscape(0xDC00 + (v & 0x3FF), into: &out)
+                    } else {
+                        writeUnicodeEscape(u.value, into: &out)
+                    }
                 } else {
                     out.unicodeScalars.append(u)
                 }
             }
         }
         out += "\""
+    }
+
+    private static func writeUnicodeEscape(_ unit: UInt32, into out: inout String) {
+        let hex = String(unit, radix: 16)
+        out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 }
 

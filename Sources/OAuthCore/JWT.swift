@@ -75,7 +75,7 @@ public enum IDTokenClaimChecks {
             if want.contains("{tenantid}"), let tid = c["tid"]?.stringValue { want = want.replacingOccurrences(of: "{tenantid}", with: tid) }
             checks.append(got == want
                 ? Check("iss", ok: true, "iss is the issuer \(want)")
-                : Check("iss", ok: false, "iss is \(got.map { "\"\(TerminalSafeText.escape($0))\"" } ?? "missing"), expected \"\(want)\" (OIDC Core §3.1.3.7 step 2)"))
+                : Check("iss", ok: false, "iss is \(got.map { "\"\($0)\"" } ?? "missing"), expected \"\(want)\" (OIDC Core §3.1.3.7 step 2)"))
         }
         // aud
         let auds: [String]
@@ -86,32 +86,52 @@ public enum IDTokenClaimChecks {
         }
         checks.append(auds.contains(e.clientID)
             ? Check("aud", ok: true, "aud contains the client id \(e.clientID)")
-            : Check("aud", ok: false, "aud \(auds.isEmpty ? "is missing" : "is [\(auds.map { TerminalSafeText.escape($0) }.joined(separator: ", "))]") and does not contain the client id \(e.clientID) (OIDC Core §3.1.3.7 step 3)"))
+            : Check("aud", ok: false, "aud \(auds.isEmpty ? "is missing" : "is [\(auds.joined(separator: ", "))]") and does not contain the client id \(e.clientID) (OIDC Core §3.1.3.7 step 3)"))
         // azp
         if let azp = c["azp"]?.stringValue {
             checks.append(azp == e.clientID
                 ? Check("azp", ok: true, "azp is the client id")
-                : Check("azp", ok: false, "azp is \"\(TerminalSafeText.escape(azp))\", not the client id \(e.clientID) (OIDC Core §3.1.3.7 step 5)"))
+                : Check("azp", ok: false, "azp is \"\(azp)\", not the client id \(e.clientID) (OIDC Core §3.1.3.7 step 5)"))
         } else if auds.count > 1 {
             checks.append(Check("azp", ok: false, "several audiences but no azp (OIDC Core §2)"))
         }
-        // exp / iat
-        let skew = Int(e.clockSkew)
-        if let exp = c["exp"]?.numberValue {
-            let left = exp - e.now.timeIntervalSince1970
+        // exp / iat / nbf / auth_time: NumericDates (RFC 7519 §2); a value that is not one fails its check.
+        let skew = Numbers.saturatingInt(e.clockSkew)
+        let now = e.now.timeIntervalSince1970
+        switch NumericDate.read(c["exp"]) {
+        case .valid(let exp):
+            let left = exp.secondsSince1970 - now
             checks.append(left + e.clockSkew > 0
                 ? Check("exp", ok: true, "expires \(RelativeTime.describe(seconds: left)) (skew allowed: \(skew) s)")
                 : Check("exp", ok: false, "expired \(RelativeTime.describe(seconds: left)) (skew allowed: \(skew) s, OIDC Core §3.1.3.7 step 9)"))
-        } else {
+        case .absent:
             checks.append(Check("exp", ok: false, "exp is missing; it is REQUIRED (OIDC Core §2)"))
+        case let bad:
+            checks.append(Check("exp", ok: false, bad.message(claim: "exp") ?? "exp is not a valid NumericDate"))
         }
-        if let iat = c["iat"]?.numberValue {
-            let ago = iat - e.now.timeIntervalSince1970
+        switch NumericDate.read(c["iat"]) {
+        case .valid(let iat):
+            let ago = iat.secondsSince1970 - now
             checks.append(ago <= e.clockSkew
                 ? Check("iat", ok: true, "issued \(RelativeTime.describe(seconds: ago)) (skew allowed: \(skew) s)")
                 : Check("iat", ok: false, "issued \(RelativeTime.describe(seconds: ago)), in the future beyond the allowed skew of \(skew) s (OIDC Core §3.1.3.7 step 10)"))
-        } else {
+        case .absent:
             checks.append(Check("iat", ok: false, "iat is missing; it is REQUIRED (OIDC Core §2)"))
+        case let bad:
+            checks.append(Check("iat", ok: false, bad.message(claim: "iat") ?? "iat is not a valid NumericDate"))
+        }
+        switch NumericDate.read(c["nbf"]) {
+        case .valid(let nbf):
+            let wait = nbf.secondsSince1970 - now
+            if wait > e.clockSkew {
+                checks.append(Check("nbf", ok: false, "not valid before \(RelativeTime.describe(seconds: wait)), beyond the allowed skew of \(skew) s (RFC 7519 §4.1.5)"))
+            }
+        case .absent: break
+        case let bad:
+            checks.append(Check("nbf", ok: false, bad.message(claim: "nbf") ?? "nbf is not a valid NumericDate"))
+        }
+        if let message = NumericDate.read(c["auth_time"]).message(claim: "auth_time") {
+            checks.append(Check("auth_time", ok: false, message))
         }
         // nonce
         if let want = e.nonce {
@@ -150,10 +170,12 @@ public enum IDTokenClaimChecks {
     }
 }
 
-/// "in 59 min", "2 s ago".
+/// "in 59 min", "2 s ago". Total: any Double gives text, never a trap.
 public enum RelativeTime {
     public static func describe(seconds: Double) -> String {
-        let s = Int(seconds.rounded())
+        guard seconds.isFinite else { return seconds.isNaN ? "at an unknown time" : seconds > 0 ? "never" : "an unbounded time ago" }
+        // Beyond a million years the unit arithmetic below could overflow; no real date is that far.
+        let s = Numbers.saturatingInt(min(max(seconds, -3.2e13), 3.2e13).rounded())
         let a = abs(s)
         let amount: String
         if a < 90 { amount = "\(a) s" } else if a < 90 * 60 { amount = "\((a + 30) / 60) min" } else if a < 48 * 3600 { amount = "\((a + 1800) / 3600) h" } else { amount = "\((a + 43200) / 86400) d" }

@@ -9,7 +9,8 @@ public struct Secret: Sendable, Hashable, Codable, CustomStringConvertible, Cust
     public init(_ value: String) { self.value = value }
 
     /// A short prefix and the length, e.g. `eyJh…(812)`. Values of 12 characters or fewer show no prefix at all,
-    /// since four characters of a short secret are too much of it.
+    /// since four characters of a short secret are too much of it. The prefix keeps only URL-safe characters
+    /// (RFC 3986 unreserved), so an attacker-chosen token cannot put `\e[2J` into every redacted display.
     public var redacted: String { Secret.redact(value) }
 
     public func display(reveal: Bool) -> String { reveal ? value : redacted }
@@ -21,7 +22,17 @@ public struct Secret: Sendable, Hashable, Codable, CustomStringConvertible, Cust
         let n = value.count
         if n == 0 { return "" }
         if n <= 12 { return "…(\(n))" }
-        return String(value.prefix(4)) + "…(\(n))"
+        var prefix = String.UnicodeScalarView()
+        prefix.append(contentsOf: value.unicodeScalars.prefix(4).filter(isUnreserved))
+        return String(prefix) + "…(\(n))"
+    }
+
+    /// RFC 3986 §2.3 unreserved characters: ALPHA / DIGIT / "-" / "." / "_" / "~".
+    static func isUnreserved(_ u: Unicode.Scalar) -> Bool {
+        switch u {
+        case "A"..."Z", "a"..."z", "0"..."9", "-", ".", "_", "~": return true
+        default: return false
+        }
     }
 
     public init(from decoder: any Decoder) throws {

@@ -61,21 +61,34 @@ extension Secret {
 
 /// Knows which parameters, headers and JSON members carry secrets, and redacts them in captured HTTP.
 public enum Redactor {
-    /// Parameter and JSON member names whose values are secrets (compared case-insensitively).
+    /// Parameter and JSON member names whose values are secrets. Names are compared in their `normalized` form,
+    /// so `access_token`, `accessToken`, `AccessToken` and `access-token` are one name.
     public static let sensitiveNames: Set<String> = [
         "code", "code_verifier", "client_secret", "access_token", "refresh_token", "id_token", "token",
-        "password", "client_assertion", "assertion", "device_code", "subject_token", "actor_token",
+        "password", "client_assertion", "assertion", "device_code", "subject_token", "actor_token", "x_api_key", "api_key",
     ]
+    /// Endings that make any name secret: `session_token`, `oauth_token_secret`, `db_password`, `X-Api-Key`.
+    static let sensitiveSuffixes = ["token", "secret", "password", "apikey"]
+    private static let normalizedNames = Set(sensitiveNames.map(normalized))
     /// Header names whose values are secrets.
     public static let sensitiveHeaders: Set<String> = [
         "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "dpop",
     ]
 
-    public static func isSensitive(name: String) -> Bool { sensitiveNames.contains(name.lowercased()) }
+    /// True for a secret's name in any spelling: snake_case, camelCase, kebab-case, any letter case.
+    public static func isSensitive(name: String) -> Bool {
+        let n = normalized(name)
+        return normalizedNames.contains(n) || sensitiveSuffixes.contains { n.hasSuffix($0) }
+    }
+
+    /// Lower case, without `_`, `-` and `.`: `client_secret`, `clientSecret` and `Client-Secret` become `clientsecret`.
+    static func normalized(_ name: String) -> String {
+        String(name.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" && $0 != "." }.map(Character.init))
+    }
 
     /// A header value; `Authorization: Basic xyz` keeps its scheme in clear.
     public static func header(name: String, value: String) -> Sensitive {
-        guard sensitiveHeaders.contains(name.lowercased()) else { return Sensitive(public: value) }
+        guard sensitiveHeaders.contains(name.lowercased()) || isSensitive(name: name) else { return Sensitive(public: value) }
         if let space = value.firstIndex(of: " "), name.lowercased().hasSuffix("authorization") {
             let scheme = value[..<space]
             let rest = value[value.index(after: space)...]

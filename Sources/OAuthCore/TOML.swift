@@ -6,6 +6,11 @@
 /// tables (`[[a]]`) are refused with a clear error rather than read half-way. Every key keeps the line it was
 /// written on, so a caller can name the file and line of a value it does not accept.
 public enum TOML {
+    /// How deep arrays and inline tables may nest, and how many parts a dotted key or a table header may
+    /// have: 512, like the JSON reader. Reading and building the values recurses once per level, so a crafted
+    /// file of 200 000 `[` must end in an error, not in a stack overflow.
+    public static let maxDepth = 512
+
     /// Parses a whole document into its root table.
     public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
         var parser = TOMLParser(text)
@@ -164,6 +169,8 @@ private struct TOMLParser {
     var pos = 0
     var line = 1
     var lineStart = 0
+    /// Arrays and inline tables open around the cursor.
+    var depth = 0
 
     init(_ text: String) { s = Array(text.unicodeScalars) }
 
@@ -368,6 +375,8 @@ private struct TOMLParser {
                 throw error("expected a key (letters, digits, _ and -, or a quoted string), found \(Self.describe(ch))")
             }
             parts.append(KeyPart(name: name, line: l, column: c))
+            // Each part of a dotted key is one more nested table.
+            if parts.count + depth > TOML.maxDepth { throw error("a key of more than \(TOML.maxDepth) dotted parts (or nested that deep) is not accepted", line: l, column: c) }
             skipWhitespace()
             if peek == "." { pos += 1; continue }
             return parts
@@ -504,8 +513,16 @@ private struct TOMLParser {
         return out
     }
 
+    /// Enters one more array or inline table; refuses to go deeper than `TOML.maxDepth`.
+    mutating func nest(_ what: String) throws(TOMLError) {
+        guard depth < TOML.maxDepth else { throw error("\(what) nested more than \(TOML.maxDepth) deep; oauthscope's files never need that many levels") }
+        depth += 1
+    }
+
     mutating func array() throws(TOMLError) -> TOMLValue {
         let openLine = line, openColumn = column
+        try nest("an array")
+        defer { depth -= 1 }
         pos += 1
         var items: [TOMLValue] = []
         while true {
@@ -523,6 +540,8 @@ private struct TOMLParser {
 
     mutating func inlineTable() throws(TOMLError) -> TOMLValue {
         let openLine = line
+        try nest("an inline table")
+        defer { depth -= 1 }
         pos += 1
         let table = TableBuilder(origin: .inline, line: openLine)
         skipWhitespace()

@@ -5,12 +5,17 @@ import Foundation
 public struct TokenSet: Sendable, Hashable {
     public var accessToken: Secret
     public var tokenType: String
+    /// Seconds, within `expiresInRange`.
     public var expiresIn: Int?
     public var refreshToken: Secret?
     public var scope: String?
     public var idToken: Secret?
     /// Members beyond §5.1 and OIDC, in the order received.
     public var extra: [(String, JSONValue)]
+
+    /// The `expires_in` values taken as a lifetime: 0 up to 2^31 − 1 seconds (68 years). Anything else is a
+    /// `token.expires_in_range` finding and the lifetime is unknown.
+    public static let expiresInRange: ClosedRange<Int> = 0...Int(Int32.max)
 
     public static func == (a: TokenSet, b: TokenSet) -> Bool {
         a.accessToken == b.accessToken && a.tokenType == b.tokenType && a.expiresIn == b.expiresIn && a.refreshToken == b.refreshToken
@@ -47,7 +52,7 @@ public enum TokenResponseParser {
         if let json = JSONValue.parse(body), case .object(let m) = json {
             members = m
             if !contentType.contains("json") {
-                findings.append(Finding(.warn, "token.content_type", "The token response is JSON but its Content-Type is \"\(TerminalSafeText.escape(contentType.isEmpty ? "(none)" : contentType))\", not application/json.", ref: "RFC 6749 §5.1"))
+                findings.append(Finding(.warn, "token.content_type", "The token response is JSON but its Content-Type is \"\(contentType.isEmpty ? "(none)" : contentType)\", not application/json.", ref: "RFC 6749 §5.1"))
             }
         } else if contentType.contains("x-www-form-urlencoded") || (!body.isEmpty && !body.contains(" ") && !body.contains("<") && body.contains("=")) {
             let (fields, _) = FormURLEncoded.decode(body.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -59,7 +64,7 @@ public enum TokenResponseParser {
             if status >= 500 {
                 return .invalid(reason: "the token endpoint failed with HTTP \(status)", hint: "The provider had an error on its side. The code may still be valid for a short while, but oauthscope never retries a code exchange by itself; run the flow again.", findings: findings)
             }
-            let kind = contentType.isEmpty ? "an unlabelled body" : "a \(TerminalSafeText.escape(contentType)) body"
+            let kind = contentType.isEmpty ? "an unlabelled body" : "a \(contentType) body"
             return .invalid(reason: "the token endpoint answered HTTP \(status) with \(kind) that is not JSON", hint: "Check the token URL: an HTML page usually means a login page, a proxy, or the wrong path.", findings: findings)
         }
         let object = JSONValue.object(members)
@@ -77,7 +82,7 @@ public enum TokenResponseParser {
             // Some APIs put their own message where RFC 6749 §5.2 wants "error" (BitBadges: errorMessage).
             let message = ["errorMessage", "error_message", "message", "detail"].lazy.compactMap { object[$0]?.stringValue }.first
             findings.append(Finding(.warn, "token.nonstandard_error", "The error body has no \"error\" member" + (message == nil ? "." : "; it says it another way."), ref: "RFC 6749 §5.2"))
-            return .invalid(reason: "the token endpoint answered HTTP \(status)" + (message.map { ": \(TerminalSafeText.escape($0))" } ?? " without an OAuth error code"),
+            return .invalid(reason: "the token endpoint answered HTTP \(status)" + (message.map { ": \($0)" } ?? " without an OAuth error code"),
                             hint: status == 401 ? "The request's credentials were refused: the client secret, or a key the provider wants in a header (--token-header)." : "RFC 6749 §5.2 says an error response carries an \"error\" member; the body may say more.", findings: findings)
         }
         guard let access = object["access_token"]?.stringValue, !access.isEmpty else {
@@ -89,15 +94,27 @@ public enum TokenResponseParser {
             findings.append(Finding(.warn, "token.token_type_missing", "token_type is missing; it is REQUIRED. Assuming Bearer.", ref: "RFC 6749 §5.1"))
             tokenType = "Bearer"
         } else if tokenType.lowercased() != "bearer" && tokenType.lowercased() != "dpop" && tokenType.lowercased() != "mac" {
-            findings.append(Finding(.info, "token.token_type_unusual", "token_type is \"\(TerminalSafeText.escape(tokenType))\"; clients must know how to use it.", ref: "RFC 6749 §7.1"))
+            findings.append(Finding(.info, "token.token_type_unusual", "token_type is \"\(tokenType)\"; clients must know how to use it.", ref: "RFC 6749 §7.1"))
         }
 
         var expiresIn: Int?
+        let lifetimes = TokenSet.expiresInRange
+        func outOfRange(_ problem: NumberProblem) -> Finding {
+            Finding(.warn, "token.expires_in_range", "expires_in \(problem) (seconds), so it is not a lifetime; ignored, and the lifetime is unknown.", ref: "RFC 6749 §5.1")
+        }
         switch object["expires_in"] {
-        case .number(let n)?: expiresIn = Int(n)
+        case .number(let n)?:
+            switch Numbers.wholeNumber(n, in: lifetimes) {
+            case .success(let v): expiresIn = v
+            case .failure(let problem): findings.append(outOfRange(problem))
+            }
         case .string(let s)?:
-            expiresIn = Int(s.trimmingCharacters(in: .whitespaces))
-            findings.append(Finding(.warn, "token.expires_in_string", "expires_in is the string \"\(TerminalSafeText.escape(s))\", not a number\(expiresIn == nil ? " (and not even a numeric one; ignored)" : ""); read as \(expiresIn.map(String.init) ?? "unknown").", ref: "RFC 6749 §5.1"))
+            let read = Numbers.wholeNumber(parsing: s, in: lifetimes)
+            if case .success(let v) = read { expiresIn = v }
+            let numeric: Bool
+            if case .failure(.notANumber) = read { numeric = false } else { numeric = true }
+            findings.append(Finding(.warn, "token.expires_in_string", "expires_in is the string \"\(s)\", not a number\(numeric ? "" : " (and not even a numeric one; ignored)"); read as \(expiresIn.map(String.init) ?? "unknown").", ref: "RFC 6749 §5.1"))
+            if case .failure(let problem) = read, numeric { findings.append(outOfRange(problem)) }
         case nil, .null?:
             findings.append(Finding(.info, "token.expires_in_missing", "expires_in is absent, so the lifetime of the access token is unknown.", ref: "RFC 6749 §5.1"))
         default:

@@ -211,6 +211,9 @@ public struct ProviderOptions: ParsableArguments {
     @Option(name: .customLong("token-auth"), help: Setting.tokenAuth.description.argumentHelp)
     public var tokenAuth: TokenAuthArgument?
 
+    @Flag(name: .customLong("allow-insecure-http"), help: Setting.allowInsecureHTTP.description.argumentHelp)
+    public var allowInsecureHTTP = false
+
     public init() {}
 
     public func validate() throws {
@@ -249,6 +252,7 @@ public struct ProviderOptions: ParsableArguments {
         l.set(.tokenHeaders, pairs: th)
         l.set(.tokenBody, tokenBody)
         l.set(.tokenAuth, tokenAuth)
+        l.set(.allowInsecureHTTP, flag: allowInsecureHTTP)
         return l
     }
 }
@@ -271,6 +275,24 @@ public struct RedirectOptions: ParsableArguments {
         l.set(.redirectURI, redirectURI)
         l.set(.registeredRedirectURI, registeredRedirectURI)
         l.set(.omitRedirectURI, flag: omitRedirectURI)
+        return l
+    }
+}
+
+/// `--http-timeout SECONDS`: the deadline of each HTTP hop to the provider (demo, flow, listen).
+public struct HTTPOptions: ParsableArguments {
+    @Option(name: .customLong("http-timeout"), help: Setting.httpTimeout.description.argumentHelp)
+    public var httpTimeout: Double?
+
+    public init() {}
+
+    public func validate() throws {
+        do { _ = try layer() } catch { throw ValidationError(error.description) }
+    }
+
+    public func layer() throws(UsageError) -> SettingsLayer {
+        var l = SettingsLayer(.flag)
+        if let t = httpTimeout { l[.httpTimeout] = try Setting.httpTimeout.parse(String(t), origin: "--http-timeout") }
         return l
     }
 }

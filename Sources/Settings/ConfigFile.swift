@@ -57,7 +57,7 @@ public struct ConfigFile: Sendable {
         for key in p.keys {
             let at = "\(path):\(p.line(of: key) ?? p.line)"
             guard let setting = Setting(profileKey: key), let value = p[key] else {
-                throw UsageError("\(at): unknown key \"\(TerminalSafeText.escape(key))\" in [profiles.\(name)]; known keys: \(Self.profileKeys.joined(separator: ", "))")
+                throw UsageError("\(at): unknown key \"\(key)\" in [profiles.\(name)]; known keys: \(Self.profileKeys.joined(separator: ", "))")
             }
             layer[setting] = try Self.read(setting, value, at: at, path: path)
         }
@@ -76,6 +76,11 @@ public struct ConfigFile: Sendable {
                 throw UsageError("\(at): \(d.name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
             }
             return .number(n)
+        case .decimal(let range):
+            guard let n = value.doubleValue, n.isFinite, range.contains(n) else {
+                throw UsageError("\(at): \(d.name) must be a number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return .decimal(n)
         case .list:
             if let s = value.stringValue { return try setting.parse(s, origin: at) }
             guard let a = value.arrayValue, a.allSatisfy({ $0.stringValue != nil }) else {

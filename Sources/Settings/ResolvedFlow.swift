@@ -124,11 +124,11 @@ public struct ResolvedFlow: Sendable {
         if let p = preset, !p.quirks.contains(.redirectURIOptional) {
             out.append(Finding(.warn, "redirect.omit_undocumented", "redirect_uri is left out (--omit-redirect-uri), but \(p.displayName) does not document a fallback to the registered callback; it may refuse the request. RFC 6749 allows leaving it out only when the client registered exactly one redirect URI.", ref: "RFC 6749 §3.1.2.3", step: "url"))
         } else {
-            out.append(Finding(.info, "redirect.omitted", "redirect_uri is left out of the authorization and token requests (--omit-redirect-uri), so \(who) sends the user to the callback URL registered for the client. oauthscope listens on \(TerminalSafeText.escape(listening)): the registered callback must be that address, or the code arrives somewhere else.", ref: "RFC 6749 §3.1.2.3", step: "url"))
+            out.append(Finding(.info, "redirect.omitted", "redirect_uri is left out of the authorization and token requests (--omit-redirect-uri), so \(who) sends the user to the callback URL registered for the client. oauthscope listens on \(listening): the registered callback must be that address, or the code arrives somewhere else.", ref: "RFC 6749 §3.1.2.3", step: "url"))
         }
         if let registered, let r = RedirectURIParts(registered), let l = RedirectURIParts(listening),
            (r.host, r.port, r.path) != (l.host, l.port, l.path) {
-            out.append(Finding(.error, "redirect.omitted_elsewhere", "Without redirect_uri the provider redirects to the registered callback \(TerminalSafeText.escape(registered)), but oauthscope listens on \(TerminalSafeText.escape(listening)). Run with --redirect-uri \(TerminalSafeText.escape(registered)) (when it is a loopback address), or forward the callback with oauthscope listen.", ref: "RFC 6749 §3.1.2.3", step: "url"))
+            out.append(Finding(.error, "redirect.omitted_elsewhere", "Without redirect_uri the provider redirects to the registered callback \(registered), but oauthscope listens on \(listening). Run with --redirect-uri \(registered) (when it is a loopback address), or forward the callback with oauthscope listen.", ref: "RFC 6749 §3.1.2.3", step: "url"))
         }
         return out
     }
@@ -171,6 +171,7 @@ public struct ResolvedFlow: Sendable {
         c.profile = label == "flow" ? nil : label
         c.settings = m.origins(reveal: reveal)
         c.omitRedirectURI = m.flag(.omitRedirectURI)
+        c.allowInsecureHTTP = m.flag(.allowInsecureHTTP)
         return c
     }
 }

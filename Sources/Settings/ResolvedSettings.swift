@@ -47,6 +47,9 @@ public struct ResolvedSettings: Sendable, Hashable {
 
     public func text(_ s: Setting) -> String? { self[s]?.text }
     public func number(_ s: Setting) -> Int? { self[s]?.number }
+    public func decimal(_ s: Setting) -> Double? { self[s]?.decimal }
+    /// `http_timeout` as a duration; nil when nothing (not even the default) gave one.
+    public var httpTimeout: Duration? { decimal(.httpTimeout).map { .milliseconds(Int64(($0 * 1000).rounded())) } }
     public func list(_ s: Setting) -> [String]? { self[s]?.list }
     public func pairs(_ s: Setting) -> [FormField] { self[s]?.pairs ?? [] }
     public func flag(_ s: Setting) -> Bool { self[s]?.flag ?? false }

@@ -24,6 +24,8 @@ public enum SettingKind: Sendable, Hashable {
     case url
     /// A whole number in a range.
     case number(ClosedRange<Int>)
+    /// A finite decimal number in a range (seconds with a fraction).
+    case decimal(ClosedRange<Double>)
     /// One of a few words, the same ones the flag takes (its `ExpressibleByArgument` enum's values).
     case choice([String])
     /// A list: a TOML array of strings, or a comma-separated string (flag and environment).
@@ -84,6 +86,7 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
     case pkce, exchange, timeout, then, step, insecureContinue = "insecure_continue"
     case userinfoURL = "userinfo_url", revokeURL = "revoke_url", introspectURL = "introspect_url"
     case browser, noBrowser = "no_browser"
+    case httpTimeout = "http_timeout", allowInsecureHTTP = "allow_insecure_http"
 
     /// The redirect URI a flow listens on when nothing else says.
     public static let defaultRedirectURI = "http://127.0.0.1:8765/callback"
@@ -144,7 +147,8 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
         case .exchange:
             return d(.choice(ExchangeModeArgument.allValueStrings), flowAndDemo, "When to exchange the code: auto, manual (wait for a key or a line on stdin) or never.", default: .text("auto"))
         case .timeout:
-            return d(.number(1...86_400), flowAndDemo, "Seconds to wait for the callback.", value: "SECONDS", default: .number(300))
+            // Up to a week, so the deadline always fits the clock.
+            return d(.number(1...604_800), flowAndDemo, "Seconds to wait for the callback (up to a week).", value: "SECONDS", default: .number(300))
         case .then:
             return d(.list, flowAndDemo, "After the exchange: follow-up hops, comma-separated, in order (refresh, userinfo, introspect, revoke, check-rotation, or a preset's own).", value: "LIST")
         case .step:
@@ -161,6 +165,10 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
             return d(.text, flowAndDemo, "Command that opens the authorization URL (the URL is appended, or replaces {url}).", value: "CMD")
         case .noBrowser:
             return d(.flag, flowAndDemo, "Do not open a browser; only show the URL.")
+        case .httpTimeout:
+            return d(.decimal(0.1...3600), [.demo, .flow, .listen], "Deadline of each request to the provider, covering connect, headers and the whole body (0.1 to 3600 seconds).", value: "SECONDS", default: .decimal(15))
+        case .allowInsecureHTTP:
+            return d(.flag, provider, "Use plain-http endpoints that are not loopback (or that an https issuer's metadata names), with a warning; without it nothing is sent to them.")
         }
     }
 
@@ -177,12 +185,14 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
 public enum SettingValue: Sendable, Hashable {
     case text(String)
     case number(Int)
+    case decimal(Double)
     case list([String])
     case pairs([FormField])
     case flag(Bool)
 
     public var text: String? { if case .text(let s) = self { return s } else { return nil } }
     public var number: Int? { if case .number(let n) = self { return n } else { return nil } }
+    public var decimal: Double? { if case .decimal(let d) = self { return d } else { return nil } }
     public var list: [String]? { if case .list(let l) = self { return l } else { return nil } }
     public var pairs: [FormField]? { if case .pairs(let p) = self { return p } else { return nil } }
     public var flag: Bool? { if case .flag(let b) = self { return b } else { return nil } }
@@ -193,6 +203,7 @@ public enum SettingValue: Sendable, Hashable {
         switch self {
         case .text(let s): return shown(s)
         case .number(let n): return String(n)
+        case .decimal(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
         case .list(let l): return l.joined(separator: ",")
         case .pairs(let p): return p.map { headers ? "\($0.name): \(shown($0.value))" : "\($0.name)=\(shown($0.value))" }.joined(separator: ", ")
         case .flag(let b): return b ? "true" : "false"

@@ -26,6 +26,7 @@ public struct SettingsLayer: Sendable, Hashable {
     /// Sets `setting` when `value` is given (non-nil).
     public mutating func set(_ setting: Setting, _ value: String?) { if let value { values[setting] = .text(value) } }
     public mutating func set(_ setting: Setting, _ value: Int?) { if let value { values[setting] = .number(value) } }
+    public mutating func set(_ setting: Setting, _ value: Double?) { if let value { values[setting] = .decimal(value) } }
     public mutating func set<E: RawRepresentable>(_ setting: Setting, _ value: E?) where E.RawValue == String {
         if let value { values[setting] = .text(value.rawValue) }
     }
@@ -94,6 +95,11 @@ extension Setting {
                 throw UsageError("\(origin) \(raw): \(d.name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
             }
             return .number(n)
+        case .decimal(let range):
+            guard let d = Double(raw.trimmingCharacters(in: .whitespaces)), d.isFinite, range.contains(d) else {
+                throw UsageError("\(origin) \(raw): \(d.name) must be a number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return .decimal(d)
         case .choice(let words):
             return .text(try Self.checkChoice(raw, words: words, origin: origin, name: d.name))
         case .list:
@@ -119,7 +125,7 @@ extension Setting {
     static func checkChoice(_ raw: String, words: [String], origin: String, name: String) throws(UsageError) -> String {
         let w = raw.lowercased()
         guard words.contains(w) else {
-            throw UsageError("\(origin): \(name) = \"\(TerminalSafeText.escape(raw))\" is not one of \(words.joined(separator: ", "))")
+            throw UsageError("\(origin): \(name) = \"\(raw)\" is not one of \(words.joined(separator: ", "))")
         }
         return w
     }

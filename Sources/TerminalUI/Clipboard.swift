@@ -10,6 +10,18 @@ public enum OSC52 {
     public static func sequence(for text: String) -> [UInt8] {
         Array("\u{1b}]52;c;".utf8) + Array(Data(text.utf8).base64EncodedString().utf8) + [0x07]
     }
+
+    /// What may go on the clipboard: `text` without control characters (C0 with newlines and tabs, DEL, C1) and
+    /// the invisible or bidi ones `TerminalSafeText` escapes. A revealed value comes from the provider, and a
+    /// newline in it would run whatever follows when pasted into a shell. `removed` counts what was left out.
+    public static func clipboardText(_ text: String) -> (text: String, removed: Int) {
+        var out = String.UnicodeScalarView()
+        var removed = 0
+        for u in text.unicodeScalars {
+            if TerminalSafeText.needsEscape(u) { removed += 1 } else { out.append(u) }
+        }
+        return (String(out), removed)
+    }
 }
 
 extension UIState {
@@ -27,7 +39,8 @@ extension UIState {
         }
         if let e = event {
             let reveal = e.step.map(isRevealed) ?? revealByDefault
-            let line = e.jsonLine(reveal: reveal)
+            // JSON escapes every control character, so nothing needs removing.
+            let line = OSC52.clipboardText(e.jsonLine(reveal: reveal)).text
             notice = "Copied event #\(e.seq) (\(e.type)) as JSON to the clipboard (OSC 52)"
             return [.copy(line)]
         }
@@ -61,8 +74,9 @@ extension UIState {
             notice = "\(what.capitalizedFirst) is hidden: press r to show it, then y copies it."
             return []
         }
-        let text = value.display(reveal: isRevealed(step))
-        notice = "Copied \(what) (\(text.count) characters) to the clipboard (OSC 52)"
+        let (text, removed) = OSC52.clipboardText(value.display(reveal: isRevealed(step)))
+        let stripped = removed == 0 ? "" : "; \(removed) control character\(removed == 1 ? " was" : "s were") removed"
+        notice = "Copied \(what) (\(text.count) characters\(stripped)) to the clipboard (OSC 52)"
         return [.copy(text)]
     }
 }

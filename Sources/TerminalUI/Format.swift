@@ -4,31 +4,38 @@ import OAuthCore
 
 /// Small, deterministic formatting helpers (no locale-dependent formatters, so snapshots are stable).
 enum Format {
-    /// `12:04:05.123` (or `12:04:05` without milliseconds) in `zone`.
+    /// `12:04:05.123` (or `12:04:05` without milliseconds) in `zone`. Any date gives a time of day, even one
+    /// computed from a hostile number (it is clamped to ±250 000 years first).
     static func clock(_ date: Date, zone: TimeZone, millis: Bool = true) -> String {
         let t = date.timeIntervalSince1970 + Double(zone.secondsFromGMT(for: date))
-        let totalMs = Int64((t * 1000).rounded(.down))
+        let totalMs = Int64(Numbers.saturatingInt((min(max(t, -maxSeconds), maxSeconds) * 1000).rounded(.down)))
         let ms = Int(((totalMs % 1000) + 1000) % 1000)
         let secsOfDay = Int((((totalMs - Int64(ms)) / 1000) % 86_400 + 86_400) % 86_400)
         let base = two(secsOfDay / 3600) + ":" + two(secsOfDay / 60 % 60) + ":" + two(secsOfDay % 60)
         return millis ? base + "." + three(ms) : base
     }
 
-    /// At most five columns: `38ms`, `1.2s`, `12s`, `3m04s`, `1h02m`.
+    /// Seconds beyond which times are clamped before any integer arithmetic (about 250 000 years).
+    static let maxSeconds: Double = 8e12
+
+    /// At most five columns: `38ms`, `1.2s`, `12s`, `3m04s`, `1h02m`, `12d`, and `>27y` beyond 9999 days.
     static func duration(_ seconds: TimeInterval) -> String {
-        let s = max(0, seconds)
-        if s < 1 { return "\(Int((s * 1000).rounded()))ms" }
+        let s = seconds.isNaN ? 0 : min(max(0, seconds), maxSeconds)
+        if s < 1 { return "\(Numbers.saturatingInt((s * 1000).rounded()))ms" }
         if s < 10 { return String(format: "%.1fs", s) }
-        if s < 60 { return "\(Int(s))s" }
-        if s < 3600 { return "\(Int(s) / 60)m" + two(Int(s) % 60) + "s" }
-        return "\(Int(s) / 3600)h" + two(Int(s) / 60 % 60) + "m"
+        let whole = Numbers.saturatingInt(s)
+        if s < 60 { return "\(whole)s" }
+        if s < 3600 { return "\(whole / 60)m" + two(whole % 60) + "s" }
+        if s < 100 * 3600 { return "\(whole / 3600)h" + two(whole / 60 % 60) + "m" }
+        if s < 10_000 * 86_400 { return "\(whole / 86_400)d" }
+        return ">27y"
     }
 
     /// An elapsed clock for the status line, ticking once a second: `00:12`, `03:04`, `1:02:03`.
     static func elapsed(_ seconds: TimeInterval) -> String {
-        let s = max(0, seconds)
-        if s < 3600 { return two(Int(s) / 60) + ":" + two(Int(s) % 60) }
-        return "\(Int(s) / 3600):" + two(Int(s) / 60 % 60) + ":" + two(Int(s) % 60)
+        let whole = Numbers.saturatingInt(seconds.isNaN ? 0 : min(max(0, seconds), maxSeconds))
+        if whole < 3600 { return two(whole / 60) + ":" + two(whole % 60) }
+        return "\(whole / 3600):" + two(whole / 60 % 60) + ":" + two(whole % 60)
     }
 
     /// A count with thin grouping for reading big numbers: `10 000`.
@@ -52,12 +59,12 @@ enum Format {
         return v.serialized()
     }
 
-    /// Seconds since 1970 as a UTC date, for `exp`/`iat` claims.
-    static func epoch(_ seconds: Double) -> String {
-        let d = Date(timeIntervalSince1970: seconds)
-        let day = Int((seconds / 86_400).rounded(.down))
+    /// A claim's NumericDate (`exp`, `iat`) as a UTC date.
+    static func epoch(_ date: NumericDate) -> String {
+        let seconds = date.secondsSince1970
+        let day = Numbers.saturatingInt((seconds / 86_400).rounded(.down))
         let (y, m, dd) = civil(fromDays: day)
-        return "\(y)-\(two(m))-\(two(dd)) \(clock(d, zone: TimeZone(secondsFromGMT: 0) ?? .current, millis: false)) UTC"
+        return "\(y)-\(two(m))-\(two(dd)) \(clock(date.date, zone: TimeZone(secondsFromGMT: 0) ?? .current, millis: false)) UTC"
     }
 
     /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).

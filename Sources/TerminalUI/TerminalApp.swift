@@ -299,6 +299,6 @@ public final class TerminalApp: Sendable {
         // The time to the next whole second counted from `origin` (before it for a countdown, after it for a clock).
         let d = Date().timeIntervalSince(origin)
         let wait = 1 - (d - d.rounded(.down))
-        return Int32(max(1, Int(wait * 1000) + 1))
+        return Int32(min(1001, max(1, Numbers.saturatingInt(wait * 1000) + 1)))
     }
 }

@@ -18,7 +18,7 @@ struct OAuthScope: AsyncParsableCommand {
         commandName: "oauthscope",
         abstract: "Run an OAuth 2.0 / OpenID Connect authorization-code flow and watch every step live.",
         version: versionLine,
-        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Provider.self, Themes.self]
+        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Export.self, Provider.self, Themes.self]
     )
 }
 
@@ -27,6 +27,8 @@ struct OAuthScope: AsyncParsableCommand {
 struct FlowRunner {
     var session: Session
     var listenerConfiguration: ListenerConfiguration
+    /// The deadline of each HTTP hop (`--http-timeout`).
+    var httpTimeout: Duration = HTTPProviderClient.defaultTimeout
 
     /// - Parameter makeFlow: given the flow's index, the effective redirect URI and the bound addresses, returns
     ///   that flow's configuration, its user agent, and what to tidy up afterwards.
@@ -39,7 +41,7 @@ struct FlowRunner {
         let listener = CallbackListenerServer(configuration: listenerConfiguration, registry: registry, bus: session.bus)
         let addresses: [String]
         do { addresses = try await listener.start() } catch { throw UsageError(error.description) }
-        let client = HTTPProviderClient(timeout: .seconds(15))
+        let client = HTTPProviderClient(timeout: httpTimeout)
         var controllers: [FlowController] = []
         var cleanups: [() async -> Void] = []
         do {
@@ -79,6 +81,7 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var tuning: FlowTuning
     @OptionGroup var redirect: RedirectOptions
+    @OptionGroup var http: HTTPOptions
 
     @Option(name: .customLong("scope"), help: Setting.scope.description.argumentHelp)
     var scope: String?
@@ -97,7 +100,7 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
-        var flags = [try tuning.layer(), redirect.layer()]
+        var flags = [try tuning.layer(), redirect.layer(), try http.layer()]
         var scopeFlag = SettingsLayer(.flag)
         scopeFlag.set(.scope, scope)
         flags.append(scopeFlag)
@@ -114,7 +117,7 @@ struct Demo: AsyncParsableCommand {
         let faults = Set(fault)
         let session = try Session(options: output, title: "oauthscope demo")
         let listenerConfig = ListenerConfiguration(redirectURI: listenerRedirect, reveal: output.reveal)
-        let runner = FlowRunner(session: session, listenerConfiguration: listenerConfig)
+        let runner = FlowRunner(session: session, listenerConfiguration: listenerConfig, httpTimeout: merged.httpTimeout ?? HTTPProviderClient.defaultTimeout)
         let personality = self.personality
         let signing = alg
         let output = self.output
@@ -184,6 +187,7 @@ struct Flow: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var tuning: FlowTuning
+    @OptionGroup var http: HTTPOptions
     @OptionGroup var providerOptions: ProviderOptions
     @OptionGroup var redirect: RedirectOptions
 
@@ -195,7 +199,7 @@ struct Flow: AsyncParsableCommand {
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let resolved = try ResolvedFlow.resolveAll(
-            command: .flow, flags: [try providerOptions.layer(), try tuning.layer(), redirect.layer(), try followUps.layer()],
+            command: .flow, flags: [try providerOptions.layer(), try tuning.layer(), redirect.layer(), try followUps.layer(), try http.layer()],
             profiles: providerOptions.profile, configPath: output.configPath(env), environment: env,
             rebase: providerOptions.presetBase.flatMap(URL.init(string:)))
         let redirectURI = resolved[0].redirectURI
@@ -203,7 +207,8 @@ struct Flow: AsyncParsableCommand {
             throw UsageError("--profile \(other.label): all flows of one session share one listener, but its redirect_uri \(other.redirectURI) differs from \(redirectURI); give --redirect-uri to use one for all")
         }
         let session = try Session(options: output, title: "oauthscope flow")
-        let runner = FlowRunner(session: session, listenerConfiguration: ListenerConfiguration(redirectURI: redirectURI, listenAddress: listenAddress, reveal: output.reveal))
+        let runner = FlowRunner(session: session, listenerConfiguration: ListenerConfiguration(redirectURI: redirectURI, listenAddress: listenAddress, reveal: output.reveal),
+                                httpTimeout: resolved[0].settings.httpTimeout ?? HTTPProviderClient.defaultTimeout)
         let listenAddress = self.listenAddress
         let output = self.output
         let code = try await runner.run(flows: resolved.count, interactive: resolved.contains(where: \.isInteractive)) { index, redirect, addresses, publisher in
@@ -307,7 +312,7 @@ struct Provider: AsyncParsableCommand {
                 StandardOutput.write("client \(c.id)" + (c.secret.map { " secret \($0)" } ?? " (public)") + ", redirect URIs: \(c.redirectURIs.joined(separator: " "))")
             }
             StandardOutput.write("Ctrl-C stops it.")
-            await SignalWaiter.waitForInterrupt()
+            await Interrupts.wait()
             await server.stop()
         }
     }
@@ -337,6 +342,8 @@ struct Listen: AsyncParsableCommand {
 
     @Option(name: .customLong("code-verifier"), help: ArgumentHelp("With --exchange: the PKCE code_verifier the application used, when the provider enforces PKCE.", valueName: "VERIFIER"))
     var codeVerifier: String?
+
+    @OptionGroup var http: HTTPOptions
 
     @OptionGroup var providerOptions: ProviderOptions
 
@@ -378,7 +385,8 @@ struct Listen: AsyncParsableCommand {
         let bus = session.bus
         // --exchange: each accepted code is redeemed as its own little flow (x1, x2, ...), in arrival order.
         var exchangeTasks: [Task<Void, Never>] = []
-        let client = HTTPProviderClient(timeout: .seconds(15))
+        let httpSettings = ResolvedSettings([try http.layer(), try SettingsLayer.environment(env, for: .listen), SettingsLayer.defaults(for: .listen)])
+        let client = HTTPProviderClient(timeout: httpSettings.httpTimeout ?? HTTPProviderClient.defaultTimeout)
         if let exchanger {
             let verifier = codeVerifier
             for (registry, listener) in zip(registries, listeners) {
@@ -403,18 +411,14 @@ struct Listen: AsyncParsableCommand {
         if let listenAddress {
             bus.publish(flow: flowID, .finding(Finding(.warn, "listener.non_loopback", "The listener is bound to \(listenAddress) on purpose; other machines may reach it and read codes.", ref: "RFC 8252 §8.3")))
         }
-        let inTerminal = session.output == .tui
         _ = try await session.run({
-            // Listening is the whole job: it ends when the user quits the screen (which cancels this task and
-            // handles the signals itself), or on Ctrl-C / SIGTERM in plain and jsonl output.
-            if inTerminal {
-                let (never, _) = AsyncStream.makeStream(of: Void.self)
-                for await _ in never {}
-            } else {
-                await SignalWaiter.waitForInterrupt()
-            }
+            // Listening is the whole job: it ends when this task is cancelled, by quitting the screen or by
+            // Ctrl-C / SIGTERM in plain and jsonl output.
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
             return .completed
         }, readsStdinCommands: false)
+        // Exchanges still under way are dropped: the user asked to stop, and a hop may take up to --http-timeout.
+        for t in exchangeTasks { t.cancel() }
         for l in listeners { await l.stop() }
         for r in registries { r.finishArrivals() }
         for t in exchangeTasks { await t.value }
@@ -455,7 +459,7 @@ struct Themes: ParsableCommand {
             let (theme, problems) = ThemeCatalog.load(name, environment: env)
             for p in problems { StandardOutput.error("oauthscope: \(p.description)") }
             let grid = renderThemePreview(theme: theme, width: max(40, width), height: max(12, height), glyphs: Session.localeIsUTF8 ? .unicode : .ascii)
-            StandardOutput.write(ANSIText.render(grid, theme: theme, depth: ColorDepth.detect(environment: env)))
+            StandardOutput.write(renderedGrid: ANSIText.render(grid, theme: theme, depth: ColorDepth.detect(environment: env)))
             if problems.contains(where: { $0.severity == .error }) { throw ExitCode(2) }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Settings
+import Synchronization
 
 /// The entry point: runs the command and maps errors to the exit statuses of DESIGN.md — 0 the flow completed,
 /// 1 the flow failed, 2 bad usage or configuration (one line naming the flag).
@@ -44,20 +45,42 @@ enum Main {
     }
 }
 
-enum SignalWaiter {
-    /// Returns when SIGINT or SIGTERM arrives.
-    static func waitForInterrupt() async {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
-        let sources = [SIGINT, SIGTERM].map { sig in
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .main)
-            s.setEventHandler { continuation.yield() }
-            s.resume()
-            return s
+/// Ctrl-C and SIGTERM outside the terminal UI (which reads them itself). The first one asks the run to end: the
+/// flow is cancelled, in-flight requests are dropped, the fronts write what they have. The run gets under a
+/// second for that; a second Ctrl-C, or that second passing, ends the process at once with status 130.
+enum Interrupts {
+    /// How long the first Ctrl-C gives the run to end by itself.
+    static let grace: Double = 0.9
+
+    private static let watching = Mutex<[any DispatchSourceSignal]>([])
+
+    /// Calls `onFirst` on the first SIGINT or SIGTERM. One watch per process: later calls add nothing.
+    static func watch(_ onFirst: @escaping @Sendable () -> Void) {
+        watching.withLock { sources in
+            guard sources.isEmpty else { return }
+            let count = Atomic<Int>(0)
+            for sig in [SIGINT, SIGTERM] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler {
+                    if count.add(1, ordering: .sequentiallyConsistent).newValue > 1 { _exit(130) }
+                    onFirst()
+                    DispatchQueue.global().asyncAfter(deadline: .now() + grace) {
+                        StandardOutput.error("oauthscope: interrupted")
+                        _exit(130)
+                    }
+                }
+                source.resume()
+                sources.append(source)
+            }
         }
+    }
+
+    /// Returns when SIGINT or SIGTERM arrives (`provider serve`).
+    static func wait() async {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+        watch { continuation.yield() }
         for await _ in stream { break }
-        sources.forEach { $0.cancel() }
     }
 }
 

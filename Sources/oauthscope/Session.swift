@@ -6,39 +6,24 @@ import OAuthCore
 import Settings
 import TerminalUI
 
-/// Writes whole lines to stdout so a pipe reader sees each event as it happens; a batch of lines goes out in
-/// one system call. When the reader has gone (`oauthscope ... | head`), output stops quietly.
+/// Stdout and stderr for people, through the one terminal boundary (`TerminalWriter`): every line is escaped as
+/// it is written. JSONL goes out as its encoder wrote it, and a rendered theme preview as the grid drew it.
 enum StandardOutput {
-    static func write(_ line: String) { writeAll(STDOUT_FILENO, Array((line + "\n").utf8)[...]) }
+    static func write(_ line: String) { TerminalWriter.standardOutput.write(line) }
 
     /// Several lines in one write.
-    static func write(lines: [String]) {
-        guard !lines.isEmpty else { return }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(lines.reduce(0) { $0 + $1.utf8.count + 1 })
-        for l in lines {
-            bytes.append(contentsOf: l.utf8)
-            bytes.append(0x0A)
-        }
-        writeAll(STDOUT_FILENO, bytes[...])
-    }
+    static func write(lines: [String]) { TerminalWriter.standardOutput.write(lines: lines) }
+
+    /// JSONL lines (`--output jsonl`), JSON-escaped by their encoder.
+    static func write(jsonLines: [String]) { TerminalWriter.standardOutput.write(jsonLines: jsonLines) }
+
+    /// A screen drawn from a cell grid (`themes preview`), which escaped its text itself.
+    static func write(renderedGrid: String) { TerminalWriter.standardOutput.write(renderedGrid: renderedGrid) }
 
     /// Kept for the exit paths: writes are synchronous, so nothing is ever pending.
     static func flush() {}
 
-    static func error(_ line: String) { writeAll(STDERR_FILENO, Array((line + "\n").utf8)[...]) }
-
-    private static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) {
-        var bytes = bytes
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return  // EPIPE and friends: nobody is reading any more.
-            }
-            bytes = bytes.dropFirst(n)
-        }
-    }
+    static func error(_ line: String) { TerminalWriter.standardError.write(line) }
 }
 
 /// One run of the program: the bus, its fronts (TUI, printer, recorder) and the command channel.
@@ -55,7 +40,7 @@ final class Session {
         output = options.resolvedOutput
         if let path = options.record {
             let recorder: Recorder
-            do { recorder = try Recorder(path: path, reveal: options.reveal) } catch { throw UsageError(error.description) }
+            do { recorder = try Recorder(path: path, reveal: options.reveal, header: RecordingHeader(arguments: CommandLine.arguments)) } catch { throw UsageError(error.description) }
             let batches = bus.subscribeBatches()
             fronts.append(Task { await recorder.record(batches) })
         }
@@ -64,7 +49,7 @@ final class Session {
             let batches = bus.subscribeBatches()
             let reveal = options.reveal
             fronts.append(Task {
-                while let batch = await batches.next() { StandardOutput.write(lines: batch.map { $0.jsonLine(reveal: reveal) }) }
+                while let batch = await batches.next() { StandardOutput.write(jsonLines: batch.map { $0.jsonLine(reveal: reveal) }) }
             })
         case .plain:
             let batches = bus.subscribeBatches()
@@ -101,7 +86,13 @@ final class Session {
             return await flowTask.value
         }
         if readsStdinCommands { startStdinCommands() }
-        return await flow()
+        let flowTask = Task { await flow() }
+        let commands = self.commands
+        Interrupts.watch {
+            flowTask.cancel()
+            commands.send(.cancel)
+        }
+        return await flowTask.value
     }
 
     /// In plain and jsonl modes, each line on stdin means "go on" (step mode, manual exchange).

@@ -3,8 +3,9 @@ import Foundation
 import OAuthCore
 
 /// Opens the authorization URL with a real browser: `--browser CMD`, else `$BROWSER`, else `xdg-open`
-/// (DESIGN.md). The command runs through `/bin/sh -c` with the URL quoted; it is not waited for, since a
-/// browser may stay open for as long as the user likes, and the callback arrives on its own.
+/// (DESIGN.md). The command runs from an argument vector (`BrowserCommand`), never through a shell, so a URL
+/// from discovery cannot expand `$(...)`. It is not waited for, since a browser may stay open for as long as the
+/// user likes, and the callback arrives on its own.
 struct SystemBrowser: UserAgent {
     let command: String
     let publisher: FlowPublisher
@@ -16,19 +17,18 @@ struct SystemBrowser: UserAgent {
         return "xdg-open"
     }
 
-    static func shellQuote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-
-    /// The shell line: `{url}` replaced, or the URL appended.
-    static func commandLine(_ command: String, url: URL) -> String {
-        let quoted = shellQuote(url.absoluteString)
-        if command.contains("{url}") { return command.replacingOccurrences(of: "{url}", with: quoted) }
-        return command + " " + quoted
-    }
-
     func open(_ url: URL, redirected: @Sendable (UserRedirected) -> Void) async throws(FlowFailure) {
+        let hint = "Pass --browser CMD, set BROWSER, or use --no-browser and open the URL yourself."
+        let argv: [String]
+        do { argv = try BrowserCommand(parsing: command).arguments(for: url.absoluteString) } catch {
+            throw FlowFailure("could not run the browser: \(error.description)", hint: hint, step: .userRedirected)
+        }
+        guard let program = BrowserCommand.executable(argv[0], path: ProcessInfo.processInfo.environment["PATH"]) else {
+            throw FlowFailure("could not run the browser command \"\(command)\": \(argv[0]) is not on PATH", hint: hint, step: .userRedirected)
+        }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", Self.commandLine(command, url: url)]
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = Array(argv.dropFirst())
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -36,13 +36,13 @@ struct SystemBrowser: UserAgent {
         let command = self.command
         process.terminationHandler = { p in
             if p.terminationStatus != 0 {
-                publisher.publish(.finding(Finding(.warn, "browser.exit_status", "The browser command \"\(TerminalSafeText.escape(command))\" exited with status \(p.terminationStatus); if no browser opened, open the authorization URL yourself.", ref: nil)))
+                publisher.publish(.finding(Finding(.warn, "browser.exit_status", "The browser command \"\(command)\" exited with status \(p.terminationStatus); if no browser opened, open the authorization URL yourself.", ref: nil)))
             }
         }
         do {
             try process.run()
         } catch {
-            throw FlowFailure("could not run the browser command \"\(command)\": \(error.localizedDescription)", hint: "Pass --browser CMD, set BROWSER, or use --no-browser and open the URL yourself.", step: .userRedirected)
+            throw FlowFailure("could not run the browser command \"\(command)\": \(error.localizedDescription)", hint: hint, step: .userRedirected)
         }
         redirected(UserRedirected(via: "browser", command: command))
     }

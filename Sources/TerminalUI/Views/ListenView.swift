@@ -321,7 +321,7 @@ struct ListenView {
         var answer: [Span] = [Span("answered   ", .jsonKey)]
         if forwarded, let f = forward {
             // The event's `forwarded` is the whole Location; the session's --forward URL needs the query added.
-            let target = c.forwarded != nil ? TerminalSafeText.escape(f) : "\(TerminalSafeText.escape(f)) with the same query"
+            let target = c.forwarded != nil ? f : "\(f) with the same query"
             answer += [Span("HTTP 307", .httpStatus(307)), Span(" \(glyphs.separator) a redirect to \(target)", .muted)]
         } else if let s = c.status {
             answer += [Span("HTTP \(s)", .httpStatus(s)), Span(" \(glyphs.separator) " + Self.pageWords(c.verdict, status: s), .muted)]
@@ -331,7 +331,7 @@ struct ListenView {
         doc.line(answer, indent: 11)
         var fwd: [Span] = [Span("forwarded  ", .jsonKey)]
         if let f = forward {
-            fwd.append(forwarded ? Span("yes, to \(TerminalSafeText.escape(f))", .stepDone) : Span("no: stray requests are never forwarded to \(TerminalSafeText.escape(f))", .muted))
+            fwd.append(forwarded ? Span("yes, to \(f)", .stepDone) : Span("no: stray requests are never forwarded to \(f)", .muted))
         } else {
             fwd.append(Span("no (--forward URL passes each callback on to the application)", .muted))
         }

@@ -34,8 +34,8 @@ struct TokenLifetimes {
         } else if let e = t.expiresIn, let at = state.tokensAt {
             entries.append(Entry(name: "access_token", expiresAt: at.addingTimeInterval(Double(e)), source: "expires_in"))
         }
-        if let exp = t.idToken?.claims["exp"]?.numberValue {
-            entries.append(Entry(name: "id_token", expiresAt: Date(timeIntervalSince1970: exp), source: "exp claim"))
+        if let exp = NumericDate.read(t.idToken?.claims["exp"]).date {
+            entries.append(Entry(name: "id_token", expiresAt: exp.date, source: "exp claim"))
         }
     }
 }

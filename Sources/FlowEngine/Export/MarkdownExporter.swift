@@ -1,0 +1,294 @@
+import Foundation
+import OAuthCore
+
+/// Writes a session as a Markdown report for a ticket or a forum post (GitHub-flavoured): a summary, the four
+/// steps with their status and timing, every finding with its reference, a Mermaid `sequenceDiagram` of the hops,
+/// then each hop's request and response in fenced blocks.
+///
+/// Recorded text never reaches the Markdown as markup: values go in code spans or fenced blocks whose fence is
+/// longer than any run of backticks inside, prose is backslash-escaped, and the diagram's text is restricted to
+/// letters, digits and a few punctuation marks, anything else written as Mermaid's `#code;` entities.
+public struct MarkdownExporter: Sendable {
+    public var redaction: ExportRedaction
+
+    public init(redaction: ExportRedaction) { self.redaction = redaction }
+
+    public func render(_ session: ExportedSession) -> String {
+        var out: [String] = []
+        let several = session.flows.count > 1
+        if session.flows.isEmpty {
+            return "# oauthscope report\n\nThe recording holds no events.\n"
+        }
+        for flow in session.flows {
+            out += section(flow, level: several ? 2 : 1)
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private func section(_ flow: ExportedFlow, level: Int) -> [String] {
+        let h = String(repeating: "#", count: level)
+        let provider = flow.started?.provider ?? "unknown provider"
+        var out = ["\(h) oauthscope report: \(Self.text(provider))", ""]
+        out += ["| | |", "|---|---|"]
+        out.append("| Provider | \(Self.cell(Self.code(provider))) |")
+        out.append("| Client | \(Self.cell(flow.started?.clientID.map(Self.code) ?? "(none)")) |")
+        out.append("| Redirect URI | \(Self.cell(flow.started.map { Self.code(redaction.url($0.redirectURI)) } ?? "(unknown)")) |")
+        if let t = flow.state.startedAt ?? flow.firstTime {
+            out.append("| Started | \(EventTime.format(t)) (flow \(Self.cell(Self.code(flow.id)))) |")
+        }
+        switch flow.state.outcome {
+        case .running:
+            out.append("| Outcome | did not finish (the recording ends before the flow did) |")
+        case .completed(let ms):
+            out.append("| Outcome | **completed** in \(PlainPrinter.duration(Double(ms) / 1000)) |")
+        case .failed(let f):
+            let step = f.step.flatMap(FlowStep.init(key:))
+            out.append("| Outcome | **failed**\(step.map { " at step *\($0.label)*" } ?? "") |")
+            out.append("| Why | \(Self.cell(Self.text(f.reason))) |")
+            if let e = f.error {
+                out.append("| Error | \(Self.cell(Self.code(e)))\(f.errorDescription.map { ": " + Self.cell(Self.text($0)) } ?? "") |")
+            }
+            if let hint = f.hint { out.append("| What to do | \(Self.cell(Self.text(hint))) |") }
+        }
+        out.append("")
+
+        out += ["\(h)# Steps", "", "| Step | Status | Time |", "|---|---|---|"]
+        let end = flow.state.lastEventAt ?? Date(timeIntervalSince1970: 0)
+        for s in flow.state.steps {
+            let status: String
+            switch s.status {
+            case .waiting: status = "not reached"
+            case .inProgress: status = "in progress when the recording ends"
+            case .done: status = "✅ done"
+            case .failed: status = "❌ **failed**"
+            }
+            let time = s.duration(now: end).map { PlainPrinter.duration($0) } ?? "–"
+            out.append("| \(s.step.label) | \(status) | \(time) |")
+        }
+        out.append("")
+
+        out += ["\(h)# Findings", ""]
+        if flow.findings.isEmpty {
+            out.append("No findings.")
+        } else {
+            for f in flow.findings {
+                var line = "- **\(f.severity.rawValue)** \(Self.code(f.code)): \(Self.text(f.message))"
+                if let r = f.ref { line += " (\(Self.text(r)))" }
+                out.append(line)
+            }
+        }
+        let failedChecks = flow.exchanges.flatMap { x -> [Check] in
+            switch x {
+            case .client(let c): return c.checks
+            case .callback(let c): return c.checks
+            }
+        }.filter { !$0.ok }
+        for c in failedChecks { out.append("- **check failed** \(Self.code(c.name)): \(Self.text(c.detail))") }
+        out.append("")
+
+        out += ["\(h)# Sequence", ""]
+        out += diagram(flow)
+        out.append("")
+
+        out += ["\(h)# Hops", ""]
+        var n = 0
+        for x in flow.exchanges {
+            n += 1
+            switch x {
+            case .client(let hop): out += hopSection(hop, number: n, level: level + 2)
+            case .callback(let c): out += callbackSection(c, flow: flow, number: n, level: level + 2)
+            }
+        }
+        if flow.exchanges.isEmpty { out += ["No HTTP exchanges were recorded.", ""] }
+        return out
+    }
+
+    // MARK: - Diagram
+
+    private func diagram(_ flow: ExportedFlow) -> [String] {
+        var lines = ["sequenceDiagram", "    participant O as oauthscope", "    participant B as Browser", "    participant L as Callback listener"]
+        var hosts: [String] = []
+        func participant(for url: String) -> String {
+            let host = URLComponents(string: url).flatMap { c in c.host.map { h in h + (c.port.map { ":\($0)" } ?? "") } } ?? "provider"
+            if let i = hosts.firstIndex(of: host) { return "P\(i + 1)" }
+            guard hosts.count < 8 else { return "P8" }
+            hosts.append(host)
+            return "P\(hosts.count)"
+        }
+        var body: [String] = []
+        for e in flow.events {
+            switch e.payload {
+            case .urlBuilt(let u):
+                let p = participant(for: u.endpoint.isEmpty ? u.url : u.endpoint)
+                body.append("    O->>B: \(Self.mermaid("authorization URL built (" + (u.pkce.map { "PKCE " + $0.method } ?? "no PKCE") + ")"))")
+                body.append("    B->>\(p): \(Self.mermaid("GET " + Self.path(of: u.endpoint.isEmpty ? u.url : u.endpoint)))")
+            case .userRedirected(let r):
+                body.append("    Note over B: \(Self.mermaid("user sent there via " + r.via))")
+            case .callbackReceived(let c):
+                body.append("    B->>L: \(Self.mermaid("\(c.method) \(c.path) (\(c.verdict.rawValue))"))")
+            case .httpRequest(let r), .tokenRequest(let r):
+                body.append("    O->>\(participant(for: r.url)): \(Self.mermaid("\(r.method) \(Self.path(of: r.url)) (\(r.purpose))"))")
+            case .httpResponse(let r), .tokenResponse(let r):
+                let p = flow.exchanges.reversed().compactMap { x -> String? in
+                    if case .client(let h) = x, h.response == r { return h.request.url }
+                    return nil
+                }.first.map(participant(for:)) ?? "P1"
+                body.append("    \(p)-->>O: \(Self.mermaid("HTTP \(r.status) in \(r.elapsedMs) ms"))")
+            case .flowCompleted(let c):
+                body.append("    Note over O: \(Self.mermaid("flow completed in \(c.elapsedMs) ms"))")
+            case .flowFailed(let f):
+                body.append("    Note over O: \(Self.mermaid("failed: " + f.reason))")
+            default:
+                break
+            }
+        }
+        for (i, h) in hosts.enumerated() { lines.append("    participant P\(i + 1) as \(Self.mermaid(h))") }
+        let content = (lines + body).joined(separator: "\n")
+        return ["```mermaid", content, "```"]
+    }
+
+    /// The path and query of a URL, redacted, or the text itself when it is not a URL.
+    private static func path(of url: String) -> String {
+        let redacted = ExportRedaction.url(url)
+        guard let c = URLComponents(string: redacted), c.host != nil else { return redacted }
+        return (c.percentEncodedPath.isEmpty ? "/" : c.percentEncodedPath) + (c.percentEncodedQuery.map { "?" + $0 } ?? "")
+    }
+
+    /// Text for a Mermaid message, note or participant: letters, digits and `space . , / _ - + ( ) ? = @ * !`
+    /// as they are, every other character as a `#code;` entity, at most `limit` characters.
+    static func mermaid(_ s: String, limit: Int = 120) -> String {
+        var out = ""
+        var count = 0
+        for u in s.unicodeScalars {
+            if count >= limit {
+                out += "..."
+                break
+            }
+            count += 1
+            let v = u.value
+            let plain = (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || " .,/_-+()?=@*!".unicodeScalars.contains(u)
+            out += plain ? String(u) : "#\(v);"
+        }
+        return out
+    }
+
+    // MARK: - Hops
+
+    private func hopSection(_ hop: ClientHop, number: Int, level: Int) -> [String] {
+        let r = hop.request
+        let h = String(repeating: "#", count: min(level, 6))
+        var out = ["\(h) \(number). \(Self.text(r.purpose)): \(Self.text(r.method)) \(Self.code(redaction.url(r.url)))", ""]
+        var request = "\(r.method) \(redaction.url(r.url))\n"
+        for f in r.headers { request += "\(f.name): \(redaction.header(name: f.name, value: f.value))\n" }
+        let body = redaction.body(r.body)
+        if !body.isEmpty { request += "\n" + Self.pretty(body) + "\n" }
+        out += ["Request (\(EventTime.format(hop.time))):", ""] + Self.fenced(request, info: "http") + [""]
+        if let resp = hop.response {
+            var response = "HTTP \(resp.status) \(HTTPReason.phrase(resp.status))\n"
+            for f in resp.headers { response += "\(f.name): \(redaction.header(name: f.name, value: f.value))\n" }
+            let text = redaction.body(resp.body)
+            if !text.isEmpty { response += "\n" + Self.pretty(text) + "\n" }
+            out += ["Response: HTTP \(resp.status) in \(resp.elapsedMs) ms", ""] + Self.fenced(response, info: "http") + [""]
+        } else {
+            out += ["No response was recorded.", ""]
+        }
+        if !hop.checks.isEmpty {
+            for c in hop.checks { out.append("- \(c.ok ? "✅" : "❌") \(Self.code(c.name)): \(Self.text(c.detail))") }
+            out.append("")
+        }
+        return out
+    }
+
+    private func callbackSection(_ hop: CallbackHop, flow: ExportedFlow, number: Int, level: Int) -> [String] {
+        let c = hop.callback
+        let h = String(repeating: "#", count: min(level, 6))
+        let url = CallbackURL.url(for: c, redirectURI: flow.started?.redirectURI, redaction: redaction)
+        var out = ["\(h) \(number). callback: \(Self.text(c.method)) \(Self.code(redaction.url(c.path))) (\(c.verdict.rawValue))", ""]
+        var request = "\(c.method) \(url)\n"
+        for (name, value) in c.headers?.objectValue ?? [] {
+            let values = value.arrayValue?.compactMap(\.stringValue) ?? value.stringValue.map { [$0] } ?? []
+            for v in values { request += "\(name): \(redaction.reveal ? v : ExportRedaction.header(name: name, value: v))\n" }
+        }
+        out += ["From \(Self.code(c.remote)) at \(EventTime.format(hop.time)):", ""] + Self.fenced(request, info: "http") + [""]
+        var facts: [String] = []
+        if let s = c.status { facts.append("the listener answered HTTP \(s)") }
+        if let d = c.detail { facts.append(Self.text(d)) }
+        if let f = c.forwarded { facts.append("forwarded to " + Self.code(redaction.url(f))) }
+        if !facts.isEmpty { out += ["Verdict **\(c.verdict.rawValue)**: " + facts.joined(separator: "; ") + ".", ""] }
+        if !hop.checks.isEmpty {
+            for k in hop.checks { out.append("- \(k.ok ? "✅" : "❌") \(Self.code(k.name)): \(Self.text(k.detail))") }
+            out.append("")
+        }
+        return out
+    }
+
+    // MARK: - Markdown text
+
+    /// JSON bodies indented, anything else as it is.
+    static func pretty(_ body: String) -> String {
+        guard let v = JSONValue.parse(body), v.objectValue != nil || v.arrayValue != nil else { return body }
+        return v.serialized(pretty: true)
+    }
+
+    /// A fenced block whose fence is longer than any run of backticks in `content`, so nothing inside closes it.
+    static func fenced(_ content: String, info: String) -> [String] {
+        let fence = String(repeating: "`", count: max(3, longestBacktickRun(content) + 1))
+        var text = content
+        if text.hasSuffix("\n") { text.removeLast() }
+        return [fence + info, text, fence]
+    }
+
+    static func longestBacktickRun(_ s: String) -> Int {
+        var longest = 0
+        var run = 0
+        for c in s.unicodeScalars {
+            if c == "`" {
+                run += 1
+                longest = max(longest, run)
+            } else {
+                run = 0
+            }
+        }
+        return longest
+    }
+
+    /// An inline code span holding `s` on one line (line breaks and other controls become spaces).
+    static func code(_ s: String) -> String {
+        let flat = oneLine(s)
+        if flat.isEmpty { return "(empty)" }
+        let fence = String(repeating: "`", count: longestBacktickRun(flat) + 1)
+        let pad = flat.hasPrefix("`") || flat.hasSuffix("`") || flat.hasPrefix(" ") ? " " : ""
+        return fence + pad + flat + pad + fence
+    }
+
+    /// Prose from a recording, on one line, with every ASCII punctuation mark backslash-escaped (CommonMark
+    /// allows that for all of them), so it cannot open a link, an HTML tag, emphasis or a heading.
+    static func text(_ s: String) -> String {
+        var out = ""
+        for u in oneLine(s).unicodeScalars {
+            if u.isASCII, u.properties.isPatternSyntax || "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".unicodeScalars.contains(u) {
+                out += "\\"
+            }
+            out.unicodeScalars.append(u)
+        }
+        return out
+    }
+
+    /// A table cell: a `|` would end the cell, even inside a code span, so it is escaped.
+    static func cell(_ s: String) -> String {
+        var out = ""
+        var previous: Character = " "
+        for c in s {
+            if c == "|" && previous != "\\" { out += "\\" }
+            out.append(c)
+            previous = c
+        }
+        return out
+    }
+
+    private static func oneLine(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.map { u in
+            u.value < 0x20 || (0x7F...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 ? " " : u
+        }))
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import OAuthCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one boundary between text and a terminal outside the ncurses screen: every line of plain output on
+/// stdout and every message on stderr is escaped with `TerminalSafeText` here, as it is written. Events and
+/// messages carry raw values (a provider's `token_type`, a callback's `error_description`, a recording's
+/// fields, a theme file's name); none of them can retitle the terminal, write its clipboard or draw a link,
+/// because nothing reaches the file descriptor except through `bytes(lines:)`.
+///
+/// Whole lines are written in one system call so a pipe reader sees each as it happens; when the reader has
+/// gone (`oauthscope ... | head`), output stops quietly.
+public struct TerminalWriter: Sendable {
+    public let fd: Int32
+
+    public init(fd: Int32) { self.fd = fd }
+
+    public static let standardOutput = TerminalWriter(fd: STDOUT_FILENO)
+    public static let standardError = TerminalWriter(fd: STDERR_FILENO)
+
+    /// The bytes written for `lines`: each escaped, newlines inside a line included, and ended by `\n`.
+    public static func bytes(lines: [String]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(lines.reduce(0) { $0 + $1.utf8.count + 1 })
+        for line in lines {
+            out.append(contentsOf: TerminalSafeText.escape(line).utf8)
+            out.append(0x0A)
+        }
+        return out
+    }
+
+    /// One line, escaped.
+    public func write(_ line: String) { write(lines: [line]) }
+
+    /// Several lines, escaped, in one write.
+    public func write(lines: [String]) {
+        guard !lines.isEmpty else { return }
+        writeAll(Self.bytes(lines: lines)[...])
+    }
+
+    /// JSONL lines as they are: `JSONValue.serialized` writes every character `TerminalSafeText` would escape
+    /// as a `\u` escape, so the line is terminal-safe and still the JSON a reader expects.
+    public func write(jsonLines: [String]) {
+        guard !jsonLines.isEmpty else { return }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(jsonLines.reduce(0) { $0 + $1.utf8.count + 1 })
+        for l in jsonLines {
+            bytes.append(contentsOf: l.utf8)
+            bytes.append(0x0A)
+        }
+        writeAll(bytes[...])
+    }
+
+    /// A screen already drawn from a cell grid (`themes preview`): the grid escaped its text when it was
+    /// written into it, and the escape sequences in `rendered` are the grid's own colours.
+    public func write(renderedGrid rendered: String) {
+        writeAll(Array((rendered + "\n").utf8)[...])
+    }
+
+    private func writeAll(_ bytes: ArraySlice<UInt8>) { FileDescriptor.writeAll(fd, bytes) }
+}
+
+/// Whole writes to a file descriptor, for the terminal writer and the recorder.
+enum FileDescriptor {
+    /// Writes all of `bytes`, going on after a partial write or EINTR. A reader that has gone (EPIPE) or a full
+    /// disk ends the write quietly: losing output must never end a flow.
+    static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) {
+        var bytes = bytes
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { buffer -> Int in
+                #if canImport(Glibc)
+                return Glibc.write(fd, buffer.baseAddress, buffer.count)
+                #else
+                return Darwin.write(fd, buffer.baseAddress, buffer.count)
+                #endif
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            bytes = bytes.dropFirst(n)
+        }
+    }
+}
