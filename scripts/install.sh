@@ -39,6 +39,7 @@ bin="$prefix/bin/oauthscope"
 #    (swift-argument-parser's generate-manual, the tool behind 'swift package plugin generate-manual', run on the
 #    binary just built so the release build is not repeated). Without it, a page made from --help.
 date=$(git log -1 --format=%cs 2>/dev/null || date -u +%F)
+mkdir -p "$work/man"
 if swift build -c release "${static[@]}" --product generate-manual >"$work/manual-build.log" 2>&1 \
    && "$bindir/generate-manual" "$bin" --output-directory "$work/man" --date "$date" --section 1 >/dev/null \
    && [ -s "$work/man/oauthscope.1" ]; then

@@ -189,3 +189,29 @@ func profile(_ toml: String, name: String = "p") throws -> SettingsLayer {
         #expect(!line.contains("s3cret-value-long"))
     }
 }
+
+@Suite struct HTTPSettingsTests {
+    /// `--http-timeout 15` is the default's value, yet it beats the profile's `http_timeout = 3`.
+    @Test func httpTimeoutFollowsThePrecedence() throws {
+        let prof = try profile("[profiles.p]\nhttp_timeout = 3\n")
+        let given = ResolvedSettings([try HTTPOptions.parse(["--http-timeout", "15"]).layer(), prof, SettingsLayer.defaults(for: .flow)])
+        #expect(given.httpTimeout == .seconds(15))
+        #expect(given.source(of: .httpTimeout) == .flag)
+        let fromProfile = ResolvedSettings([try HTTPOptions.parse([]).layer(), prof, SettingsLayer.defaults(for: .flow)])
+        #expect(fromProfile.httpTimeout == .seconds(3))
+        let fromEnv = ResolvedSettings([try SettingsLayer.environment(["OAUTHSCOPE_HTTP_TIMEOUT": "2.5"], for: .listen), SettingsLayer.defaults(for: .listen)])
+        #expect(fromEnv.httpTimeout == .milliseconds(2500))
+        #expect(ResolvedSettings([SettingsLayer.defaults(for: .demo)]).httpTimeout == .seconds(15))
+        #expect(throws: UsageError.self) { try SettingsLayer.environment(["OAUTHSCOPE_HTTP_TIMEOUT": "0"], for: .flow) }
+        #expect(throws: UsageError.self) { try SettingsLayer.environment(["OAUTHSCOPE_HTTP_TIMEOUT": "nan"], for: .flow) }
+        #expect(throws: (any Error).self) { try HTTPOptions.parse(["--http-timeout", "4000"]) }
+    }
+
+    @Test func allowInsecureHTTPReachesTheConfiguration() throws {
+        let flags = try ProviderOptions.parse(["--issuer", "http://idp.example.com", "--client-id", "c", "--allow-insecure-http"]).layer()
+        let flow = try ResolvedFlow.resolve([flags, SettingsLayer.defaults(for: .flow)], environment: [:])
+        #expect(flow.configuration(mode: "flow", redirectURI: Setting.defaultRedirectURI, reveal: false, serveActions: false).allowInsecureHTTP)
+        let without = try ResolvedFlow.resolve([try ProviderOptions.parse(["--issuer", "http://idp.example.com", "--client-id", "c"]).layer()], environment: [:])
+        #expect(!without.configuration(mode: "flow", redirectURI: Setting.defaultRedirectURI, reveal: false, serveActions: false).allowInsecureHTTP)
+    }
+}
