@@ -2,9 +2,11 @@ import FlowEngine
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import OAuthCore
+import ServiceLifecycle
 import Synchronization
 
 /// Why a listener could not start, in words that say what to change.
@@ -33,6 +35,15 @@ public struct ListenerConfiguration: Sendable {
     /// Answer each callback with a 307 to this URL carrying the same query (`--forward`).
     public var forward: URL?
     public var reveal: Bool
+    /// A connection that has not sent a complete request head for this long (since it opened or since its last
+    /// answer) is closed: the idle and header-read timeout against slowloris-style clients.
+    public var idleTimeout: Duration = .seconds(10)
+    /// At most this many connections at once; more wait in the kernel's backlog until one closes.
+    public var maxConnections = 256
+    /// The largest `form_post` body read; a larger one is answered 413 and shown as a stray request.
+    public var maxBodyBytes = 64 * 1024
+    /// How long `stop()` lets answers in flight reach their browsers before it closes what is left.
+    public var shutdownGrace: Duration = .seconds(2)
 
     public init(redirectURI: String, listenAddress: String? = nil, forward: URL? = nil, reveal: Bool = false) {
         self.redirectURI = redirectURI
@@ -49,8 +60,13 @@ public final class CallbackListenerServer: Sendable {
     public let configuration: ListenerConfiguration
     private let registry: CallbackRegistry
     private let bus: EventBus
-    private let running = Mutex<[Task<Void, Never>]>([])
-    private let bound = Mutex<(port: Int, addresses: [String])>((0, []))
+    /// One bound address: its server's service group (for a graceful stop) and the task running it.
+    private struct Serving {
+        var group: ServiceGroup
+        var task: Task<Void, Never>
+    }
+    private let running = Mutex<[Serving]>([])
+    private let bound = Mutex<(port: Int, addresses: [String], hosts: [String]?)>((0, [], nil))
 
     public init(configuration: ListenerConfiguration, registry: CallbackRegistry, bus: EventBus) {
         self.configuration = configuration
@@ -87,8 +103,17 @@ public final class CallbackListenerServer: Sendable {
                 throw error
             }
         }
-        bound.withLock { $0 = (port, addresses) }
+        bound.withLock { $0 = (port, addresses, Self.allowedHosts(redirectHost: parts.host, port: port, scheme: parts.scheme)) }
         return addresses
+    }
+
+    /// The `Host` header values a request for the redirect URI carries: its host and port as written, and the host
+    /// alone when the port is the scheme's default.
+    static func allowedHosts(redirectHost: String, port: Int, scheme: String) -> [String] {
+        let bare = redirectHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        let host = bare.contains(":") ? "[\(bare)]" : bare
+        let defaultPort = scheme == "https" ? 443 : 80
+        return port == defaultPort ? [host, "\(host):\(port)"] : ["\(host):\(port)"]
     }
 
     /// The bound port (after `start`).
@@ -102,13 +127,26 @@ public final class CallbackListenerServer: Sendable {
         return comps.string ?? configuration.redirectURI
     }
 
+    /// Stops listening. Answers already being written reach their browsers first (a graceful shutdown bounded by
+    /// `shutdownGrace`), so what `callback.received` says was sent is what the browser got.
     public func stop() async {
-        let tasks = running.withLock { t -> [Task<Void, Never>] in
-            defer { t.removeAll() }
-            return t
+        let all = running.withLock { r -> [Serving] in
+            defer { r.removeAll() }
+            return r
         }
-        for t in tasks { t.cancel() }
-        for t in tasks { await t.value }
+        for s in all { await s.group.triggerGracefulShutdown() }
+        let grace = configuration.shutdownGrace
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for s in all { await s.task.value }
+            }
+            group.addTask {
+                try? await Task.sleep(for: grace)
+                for s in all { s.task.cancel() }
+            }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     private func startOne(host: String, port: Int) async throws(ListenerError) -> Int {
@@ -116,17 +154,23 @@ public final class CallbackListenerServer: Sendable {
             try await self.respond(request, context)
         }
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Result<Int, ListenerError>.self)
+        let idle = configuration.idleTimeout.components
         let app = Application(
             responder: responder,
-            configuration: .init(address: .hostname(host, port: port), serverName: nil, reuseAddress: true),
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil, reuseAddress: true,
+                                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
             onServerRunning: { channel in
                 portContinuation.yield(.success(channel.localAddress?.port ?? port))
             },
             logger: Self.quietLogger
         )
+        var groupConfiguration = ServiceGroupConfiguration(services: [app], logger: Self.quietLogger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownGrace
+        let group = ServiceGroup(configuration: groupConfiguration)
         let task = Task {
             do {
-                try await app.runService(gracefulShutdownSignals: [])
+                try await group.run()
             } catch {
                 let text = String(describing: error)
                 if text.contains("Address already in use") || text.contains("EADDRINUSE") || text.contains("errno: 98") {
@@ -137,7 +181,7 @@ public final class CallbackListenerServer: Sendable {
             }
             portContinuation.finish()
         }
-        running.withLock { $0.append(task) }
+        running.withLock { $0.append(Serving(group: group, task: task)) }
         for await result in portStream {
             switch result {
             case .success(let p): return p
@@ -155,22 +199,36 @@ public final class CallbackListenerServer: Sendable {
 
     private func respond(_ request: Request, _ context: ListenerContext) async throws -> Response {
         var rawQuery = request.uri.query ?? ""
-        let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        if request.method == .post, contentType.hasPrefix("application/x-www-form-urlencoded") {
-            // response_mode=form_post (OAuth 2.0 Form Post Response Mode §2) carries the parameters in the body.
-            let body = try await request.body.collect(upTo: 64 * 1024)
-            let text = String(buffer: body)
-            rawQuery = rawQuery.isEmpty ? text : rawQuery + "&" + text
-        }
         let remote: String
         if let addr = context.remoteAddress, let ip = addr.ipAddress {
             remote = (ip.contains(":") ? "[\(ip)]" : ip) + ":" + String(addr.port ?? 0)
         } else {
             remote = "unknown"
         }
-        let headers = request.headers.map { FormField($0.name.rawName, $0.value) }
+        // HTTP/1.1's Host header arrives as the request's authority (HTTPTypes), not among the header fields.
+        let headers = (request.head.authority.map { [FormField("Host", $0)] } ?? []) + request.headers.map { FormField($0.name.rawName, $0.value) }
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        if request.method == .post, contentType.hasPrefix("application/x-www-form-urlencoded") {
+            // response_mode=form_post (OAuth 2.0 Form Post Response Mode §2) carries the parameters in the body.
+            let limit = configuration.maxBodyBytes
+            let declared = request.headers[.contentLength].flatMap { Int($0) } ?? 0
+            var body: ByteBuffer?
+            if declared <= limit { body = try? await request.body.collect(upTo: limit) }
+            guard let body else {
+                // Over the limit (or cut off): no callback is that large. Shown, never judged.
+                let detail = "the request body is over the \(limit / 1024) KB limit (or was cut off); not read, not judged"
+                let event = CallbackReceived(method: request.method.rawValue, path: request.uri.path, query: .object([]), remote: remote, verdict: .stray, detail: detail, status: 413,
+                                             headers: .object(fields: headers.map { FormField($0.name, Redactor.header(name: $0.name, value: $0.value).display(reveal: configuration.reveal)) }))
+                bus.publish(flow: registry.currentFlowID, .callbackReceived(event))
+                var response = CallbackPages.response(for: .stray, success: false, status: 413)
+                response.headers[.connection] = "close"
+                return response
+            }
+            let text = String(buffer: body)
+            rawQuery = rawQuery.isEmpty ? text : rawQuery + "&" + text
+        }
         let incoming = IncomingCallback(method: request.method.rawValue, path: request.uri.path, rawQuery: rawQuery, remote: remote, headers: headers)
-        let judgement = registry.judge(incoming, reveal: configuration.reveal)
+        let judgement = registry.judge(incoming, reveal: configuration.reveal, expectedHosts: bound.withLock { $0.hosts })
         var event = judgement.event
         // --forward passes every callback but strays on to the application, exactly as it came.
         let forwardTo = configuration.forward.flatMap { event.verdict == .stray ? nil : Self.forwardLocation($0, query: request.uri.query ?? "") }
@@ -179,6 +237,7 @@ public final class CallbackListenerServer: Sendable {
             event.status = 307
         }
         bus.publish(flow: judgement.flowID, .callbackReceived(event))
+        for f in judgement.findings { bus.publish(flow: judgement.flowID, .finding(f)) }
         judgement.deliver()
 
         if let forwardTo {
@@ -243,12 +302,14 @@ enum CallbackPages {
     static let signedIn = page("Signed in", "oauthscope received the authorization response. You can close this tab and return to the terminal.")
     static let failure = page("Sign-in did not complete", "oauthscope received this response but could not use it. The terminal says why. You can close this tab.")
     static let duplicate = page("Already received", "This flow already received its authorization response; it is not used twice. You can close this tab.")
+    static let refused = page("Not a callback", "This is the oauthscope callback listener; this request is not taken as an authorization response.")
     static let notFound = page("Not found", "This is the oauthscope callback listener; nothing is served at this path.")
 
     static func response(for verdict: CallbackVerdict, success: Bool, status: Int) -> Response {
         let html: String
         switch verdict {
-        case .stray: html = notFound
+        case .stray where status == 404: html = notFound
+        case .stray: html = refused
         case .duplicate: html = duplicate
         case .accepted where success: html = signedIn
         default: html = failure

@@ -19,6 +19,11 @@ public struct IncomingCallback: Sendable, Hashable {
         self.remote = remote
         self.headers = headers
     }
+
+    /// The first header of this name (case-insensitive), as received.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
 }
 
 /// A code that arrived in watch mode.
@@ -32,6 +37,9 @@ public struct ArrivedCode: Sendable, Hashable {
 public enum CallbackOutcome: Sendable, Hashable {
     case code(String, params: CallbackParameters)
     case error(OAuthErrorResponse, stateMissing: Bool, params: CallbackParameters)
+    /// An error redirect without `state`: it may be the provider's answer or anyone's. The flow keeps waiting for
+    /// its own callback and ends with this error only after its grace period (`--unverified-error-grace`).
+    case unverifiedError(OAuthErrorResponse, params: CallbackParameters)
     case stateMismatch(received: String?)
     case malformed(String)
 }
@@ -44,6 +52,8 @@ public struct CallbackJudgement: Sendable {
     public var event: CallbackReceived
     /// True when the browser should be told the sign-in worked.
     public var success: Bool
+    /// Findings about this request, published right after `event` (e.g. `callback.not_this_flow`).
+    public var findings: [Finding] = []
     fileprivate var delivery: (@Sendable () -> Void)?
 
     /// Hands the outcome to the waiting flow. Call once, after publishing `event`.
@@ -125,8 +135,14 @@ public final class CallbackRegistry: Sendable {
 
     public var waitingFlows: Int { state.withLock { $0.pending.count } }
 
+    /// The flow a request that belongs to none is shown with: the only waiting flow, else the latest one.
+    public var currentFlowID: String {
+        state.withLock { $0.pending.count == 1 ? $0.pending[0].flowID : $0.lastFlowID }
+    }
+
     /// Judges one request. Pure apart from the registry's own bookkeeping; never blocks.
-    public func judge(_ request: IncomingCallback, reveal: Bool = false) -> CallbackJudgement {
+    /// - Parameter expectedHosts: the `Host` values the redirect URI allows (`127.0.0.1:8765`); nil skips the check.
+    public func judge(_ request: IncomingCallback, reveal: Bool = false, expectedHosts: [String]? = nil) -> CallbackJudgement {
         let params = CallbackParameters(query: request.rawQuery)
         let query = Redactor.parameters(params.fields, reveal: reveal)
         func event(_ verdict: CallbackVerdict, _ detail: String?, _ status: Int) -> CallbackReceived {
@@ -135,11 +151,8 @@ public final class CallbackRegistry: Sendable {
         }
 
         return state.withLock { s -> CallbackJudgement in
-            guard pathMatches(request.path) else {
-                return CallbackJudgement(flowID: s.lastFlowID, event: event(.stray, "not the callback path \(callbackPath)", 404), success: false)
-            }
-            guard request.method == "GET" || request.method == "POST" else {
-                return CallbackJudgement(flowID: s.lastFlowID, event: event(.stray, "method \(request.method) is not used for redirects", 405), success: false)
+            if let stray = CallbackRegistry.strayReason(request, callbackPath: callbackPath, expectedHosts: expectedHosts) {
+                return CallbackJudgement(flowID: s.lastFlowID, event: event(.stray, stray.detail, stray.status), success: false)
             }
             // A callback for a flow that already finished: shown, never exchanged again.
             if let st = params.state, params.repeatedNames.isEmpty, let owner = s.finishedStates.first(where: { constantTimeEquals($0.key, st) })?.value {
@@ -150,14 +163,10 @@ public final class CallbackRegistry: Sendable {
             }
             if watch { return judgeWatched(params, &s, event) }
             let decision = CallbackValidator.decide(params, expectedStates: s.pending.map(\.state))
-            // The flow this request belongs to: the one whose state matched, else the only one waiting.
-            let target: Pending?
-            if let st = params.state, let p = s.pending.first(where: { constantTimeEquals($0.state, st) }) {
-                target = p
-            } else {
-                target = s.pending.count == 1 ? s.pending[0] : nil
-            }
-            let flowID = target?.flowID ?? s.lastFlowID
+            // Only the flow whose state the request carries may be ended by it (RFC 6749 §10.12, RFC 9700 §4.7).
+            let matched: Pending? = params.state.flatMap { st in s.pending.first { constantTimeEquals($0.state, st) } }
+            // Where a request that matched no flow is shown: the only waiting flow, else the latest one.
+            let shownAt = matched?.flowID ?? (s.pending.count == 1 ? s.pending[0].flowID : s.lastFlowID)
             let outcome: CallbackOutcome
             let judged: CallbackReceived
             var success = false
@@ -167,19 +176,30 @@ public final class CallbackRegistry: Sendable {
                 judged = event(.accepted, nil, 200)
                 success = true
                 remember(&s, code: code)
-            case .errorResponse(let err, _, let missing):
-                outcome = .error(err, stateMissing: missing, params: params)
-                judged = event(.errorResponse, "\(err.error)" + (missing ? " (without state)" : ""), 200)
+            case .errorResponse(let err, _, true):
+                // No state: it cannot be tied to a flow. Every waiting flow hears of it, none is ended by it now.
+                let judged = event(.errorResponse, "\(err.error) without state: unverified, it cannot be tied to a flow", 200)
+                let targets = s.pending.map(\.continuation)
+                let tentative = CallbackOutcome.unverifiedError(err, params: params)
+                return CallbackJudgement(flowID: shownAt, event: judged, success: false, delivery: {
+                    for c in targets { c.yield(tentative) }
+                })
+            case .errorResponse(let err, _, false):
+                outcome = .error(err, stateMissing: false, params: params)
+                judged = event(.errorResponse, "\(err.error)", 200)
             case .stateMismatch(let received):
-                outcome = .stateMismatch(received: received)
-                judged = event(.stateMismatch, received == nil ? "no state parameter" : "state does not match the one sent", 400)
+                let judged = event(.stateMismatch, received == nil ? "no state parameter" : "state does not match the one sent", 400)
+                return CallbackJudgement(flowID: shownAt, event: judged, success: false, findings: s.pending.isEmpty ? [] : [Self.notThisFlow(received == nil ? "carries no state" : "carries another state")])
             case .malformed(let why):
-                outcome = .malformed(why)
                 judged = event(.malformed, why, 400)
+                guard matched != nil else {
+                    return CallbackJudgement(flowID: shownAt, event: judged, success: false, findings: s.pending.isEmpty ? [] : [Self.notThisFlow("is malformed and does not carry its state")])
+                }
+                outcome = .malformed(why)
             }
-            guard let target else {
-                // Nobody is waiting: keep it visible, deliver nowhere.
-                return CallbackJudgement(flowID: flowID, event: judged, success: false)
+            guard let target = matched else {
+                // Nobody is waiting for this state: keep it visible, deliver nowhere.
+                return CallbackJudgement(flowID: shownAt, event: judged, success: false)
             }
             s.pending.removeAll { $0.flowID == target.flowID }
             s.finishedStates[target.state] = target.flowID
@@ -191,6 +211,34 @@ public final class CallbackRegistry: Sendable {
                 continuation.finish()
             })
         }
+    }
+
+    /// The warning shown beside a request that reached the callback without the waiting flow's state.
+    static func notThisFlow(_ what: String) -> Finding {
+        FindingCatalogue.callbackNotThisFlow.finding(what, step: FlowStep.codeReceived.key)
+    }
+
+    /// Why a request is no callback at all, with the status it is answered with: another host (421), another path
+    /// (404), another method (405), or a browser's sub-resource load such as an `<img>` (403).
+    public static func strayReason(_ request: IncomingCallback, callbackPath: String, expectedHosts: [String]?) -> (status: Int, detail: String)? {
+        if let hosts = expectedHosts {
+            let host = request.header("Host")
+            let allowed = host.map { h in hosts.contains { $0.caseInsensitiveCompare(h) == .orderedSame } } ?? false
+            if !allowed {
+                let what = host.map { "Host \($0) is not the redirect URI's \(hosts.first ?? "host")" } ?? "no Host header"
+                return (421, what + ": not a request for this callback (misdirected, or DNS rebinding)")
+            }
+        }
+        // Exact match, as the authorization server compares redirect URIs (RFC 6749 §3.1.2, RFC 9700 §4.1.3).
+        guard request.path == callbackPath else { return (404, "not the callback path \(callbackPath)") }
+        guard request.method == "GET" || request.method == "POST" else {
+            return (405, "method \(request.method) is not used for redirects")
+        }
+        // Fetch Metadata: a browser names what a request is for. A redirect back is a top-level navigation.
+        if let dest = request.header("Sec-Fetch-Dest"), dest.lowercased() != "document" {
+            return (403, "Sec-Fetch-Dest \(dest): a sub-resource load (an image, script or frame), not the browser coming back; never judged as the callback")
+        }
+        return nil
     }
 
     /// Watch mode: judge what arrived without a flow of ours to hand it to.
@@ -209,7 +257,7 @@ public final class CallbackRegistry: Sendable {
             let continuation = arrivalsContinuation
             return CallbackJudgement(flowID: s.lastFlowID, event: judged, success: true, delivery: { continuation.yield(arrived) })
         case .errorResponse(let err, _, let missing):
-            judged = event(.errorResponse, "\(err.error)\(missing ? " (without state)" : ""): \(err.hint)", 200)
+            judged = event(.errorResponse, "\(err.error)\(missing ? " (without state: unverified)" : ""): \(err.hint)", 200)
         case .stateMismatch(let received):
             if received == nil, params.code != nil, expectedState == nil {
                 if let code = params.code { remember(&s, code: code) }
@@ -222,11 +270,6 @@ public final class CallbackRegistry: Sendable {
             judged = event(.malformed, why, 400)
         }
         return CallbackJudgement(flowID: s.lastFlowID, event: judged, success: success)
-    }
-
-    private func pathMatches(_ path: String) -> Bool {
-        // Exact match, as the authorization server compares redirect URIs (RFC 6749 §3.1.2, RFC 9700 §4.1.3).
-        path == callbackPath
     }
 
     private func remember(_ s: inout State, code: String) {

@@ -9,6 +9,21 @@ public enum FlowCommand: Sendable, Hashable {
     /// After the exchange: one follow-up hop by name (`refresh`, `userinfo`, `revoke`, `introspect`, or a
     /// provider's own call such as `accessible-resources`).
     case action(String)
+    /// `oauthscope replay` in the terminal UI: pause, step, speed, jump to the end (`ReplayPlayer`). Flows
+    /// ignore it.
+    case replay(ReplayControl)
+}
+
+/// What the replay keys ask of a replay.
+public enum ReplayControl: String, Sendable, Hashable, CaseIterable {
+    /// Pause, or go on from a pause.
+    case togglePause = "pause"
+    /// Publish the next event only, and stay paused.
+    case step
+    /// Twice as fast, or half as fast.
+    case faster, slower
+    /// Publish every event left at once.
+    case end
 }
 
 /// Carries commands from the fronts to the flow controllers. Sending never blocks. Each flow reads its own

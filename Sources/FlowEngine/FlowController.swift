@@ -41,6 +41,9 @@ public struct FlowConfiguration: Sendable {
     public var stepMode: Bool
     /// How long to wait for the callback.
     public var callbackTimeout: Duration
+    /// How long an error redirect without `state` waits for the flow's own callback before it ends the flow
+    /// (`--unverified-error-grace`): anyone can send one, so it is never taken at once.
+    public var unverifiedErrorGrace: Duration = .seconds(10)
     public var reveal: Bool
     /// Go on after a failed ID-token check, reporting it as an error finding.
     public var insecureContinue: Bool
@@ -187,7 +190,7 @@ public final class FlowController: Sendable {
                 switch command {
                 case .action(let name): _ = await perform(name, session)
                 case .cancel: return .completed
-                case .proceed: continue
+                case .proceed, .replay: continue
                 }
             }
         }
@@ -225,7 +228,7 @@ public final class FlowController: Sendable {
             endpoint: authorizationEndpoint.absoluteString)))
         for f in request.findings { publisher.publish(.finding(f.at(step: FlowStep.urlBuilt.key))) }
         if let m = metadata, let p = pkce, !m.codeChallengeMethods.isEmpty, !m.codeChallengeMethods.contains(p.method.rawValue) {
-            publisher.publish(.finding(Finding(.warn, "pkce.unsupported_method", "The server does not list \(p.method.rawValue) in code_challenge_methods_supported; it may ignore or reject PKCE.", ref: "RFC 8414 §2", step: FlowStep.urlBuilt.key)))
+            publisher.publish(.finding(FindingCatalogue.pkceUnsupportedMethod.finding(p.method.rawValue, step: FlowStep.urlBuilt.key)))
         }
 
         // 2. Send the user. Register first: a provider may redirect back before `open` returns.
@@ -245,11 +248,9 @@ public final class FlowController: Sendable {
             code = got
             params = p
         case .error(let err, let stateMissing, _):
-            if stateMissing {
-                publisher.publish(.finding(Finding(.warn, "callback.error_without_state", "The error redirect carries no state, although the request sent one; RFC 6749 requires it to be echoed. The error is shown, but it cannot be proven to belong to this flow.", ref: "RFC 6749 §4.1.2.1", step: FlowStep.codeReceived.key)))
-            }
-            throw FlowFailure("the authorization server answered with error \(err.error)" + (err.description.map { ": \($0)" } ?? ""),
-                              error: err.error, description: err.description, hint: err.hint, step: .codeReceived)
+            throw errorFailure(err, unverified: stateMissing)
+        case .unverifiedError(let err, _):
+            throw errorFailure(err, unverified: true)
         case .stateMismatch(let received):
             throw FlowFailure(received == nil ? "the callback carries a code but no state" : "the callback's state does not match the one this flow sent",
                               error: nil, hint: "No token request was made. A state mismatch means the callback was not caused by this flow's request (a CSRF attempt, a stale browser tab, or a proxy rewriting the URL). Start the flow again from the beginning. (RFC 6749 §10.12, RFC 9700 §4.7)", step: .codeReceived)
@@ -269,7 +270,7 @@ public final class FlowController: Sendable {
         // 4. Exchange.
         switch c.exchange {
         case .never:
-            publisher.publish(.finding(Finding(.info, "exchange.skipped", "--exchange never: the code was not exchanged, so the application can redeem it itself. Codes are short-lived and single-use.", ref: "RFC 6749 §4.1.2", step: FlowStep.codeReceived.key)))
+            publisher.publish(.finding(FindingCatalogue.exchangeSkipped.finding(step: FlowStep.codeReceived.key)))
             return nil
         case .manual:
             try await waitForProceed(&commandIterator, step: .tokenExchanged, prompt: "Press c (or Enter on stdin) to exchange the code for tokens.")
@@ -342,7 +343,7 @@ public final class FlowController: Sendable {
             let endpoints = try await resolveEndpoints()
             try requireSafe(endpoints.token, as: .token, issuer: endpoints.issuer)
             if codeVerifier == nil {
-                publisher.publish(.finding(Finding(.info, "listen.no_verifier", "No code_verifier is known for a code another application asked for; a provider that enforces PKCE will refuse this exchange (give --code-verifier).", ref: "RFC 7636 §4.5", step: FlowStep.tokenExchanged.key)))
+                publisher.publish(.finding(FindingCatalogue.listenNoVerifier.finding(step: FlowStep.tokenExchanged.key)))
             }
             _ = try await exchange(code: code, codeVerifier: codeVerifier, nonce: nonce, endpoints: endpoints, wantsOIDC: configuration.scope?.contains("openid") ?? false)
             publisher.publish(.flowCompleted(FlowCompleted(elapsedMs: Self.ms(since: start, now: clock()))))
@@ -387,7 +388,7 @@ public final class FlowController: Sendable {
                 idSummary = IDTokenSummary(header: .null, claims: .null, checks: [Check("decode", ok: false, error.description)])
             }
         } else if wantsOIDC {
-            publisher.publish(.finding(Finding(.warn, "oidc.no_id_token", "The scope asked for openid but the token response has no id_token.", ref: "OIDC Core §3.1.3.3", step: FlowStep.tokenExchanged.key)))
+            publisher.publish(.finding(FindingCatalogue.oidcNoIdToken.finding(step: FlowStep.tokenExchanged.key)))
         }
         var accessSummary: IDTokenSummary?
         if let jwt = try? DecodedJWT(tokens.accessToken.value) {
@@ -411,7 +412,7 @@ public final class FlowController: Sendable {
             accessTokenJWT: accessSummary)))
         if let failed = idSummary?.checks.first(where: { !$0.ok }) {
             if c.insecureContinue {
-                publisher.publish(.finding(Finding(.error, "id_token.\(failed.name)", "ID-token check \(failed.name) failed (continuing because of --insecure-continue): \(failed.detail)", ref: "OIDC Core §3.1.3.7", step: FlowStep.tokenExchanged.key)))
+                publisher.publish(.finding(FindingCatalogue.idToken.finding(failed.name, failed.detail, step: FlowStep.tokenExchanged.key)))
             } else {
                 throw FlowFailure("the ID token failed the \(failed.name) check: \(failed.detail)", hint: "Do not trust this ID token. Pass --insecure-continue to inspect it anyway.", step: .tokenExchanged)
             }
@@ -436,28 +437,79 @@ public final class FlowController: Sendable {
         }
     }
 
+    /// How an error redirect ends the flow. One without state is said to be unverified, with its description.
+    private func errorFailure(_ err: OAuthErrorResponse, unverified: Bool) -> FlowFailure {
+        guard unverified else {
+            return FlowFailure("the authorization server answered with error \(err.error)" + (err.description.map { ": \($0)" } ?? ""),
+                               error: err.error, description: err.description, hint: err.hint, step: .codeReceived)
+        }
+        let seconds = configuration.unverifiedErrorGrace.components.seconds
+        return FlowFailure("an error redirect without state (\(err.error)) arrived and no callback with this flow's state followed within \(seconds) s"
+                           + (err.description.map { "; its unverified description: \(String($0.prefix(300)))" } ?? ""),
+                           error: err.error, description: err.description.map { "(unverified) " + $0 },
+                           hint: err.hint + " The error carried no state, so it cannot be proven to come from the provider (RFC 6749 §4.1.2.1, RFC 9700 §4.7).", step: .codeReceived)
+    }
+
+    /// What wakes the wait for the callback.
+    private enum CallbackWake: Sendable {
+        case outcome(CallbackOutcome)
+        case ended
+        case timeout
+        case graceOver
+    }
+
+    /// Waits for this flow's callback. A request without the flow's state never reaches here (the registry keeps
+    /// it from the flow); an error without state arrives as `.unverifiedError` and ends the wait only when the
+    /// grace period passes with no callback carrying the flow's state.
     private func waitForCallback(_ callbacks: AsyncStream<CallbackOutcome>) async throws(FlowFailure) -> CallbackOutcome {
         let timeout = configuration.callbackTimeout
-        let result: CallbackOutcome? = await withTaskGroup(of: CallbackOutcome?.self) { group in
-            group.addTask {
-                for await outcome in callbacks { return outcome }
-                return nil
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+        let grace = configuration.unverifiedErrorGrace
+        let (wakes, wake) = AsyncStream.makeStream(of: CallbackWake.self)
+        let reader = Task {
+            for await outcome in callbacks { wake.yield(.outcome(outcome)) }
+            wake.yield(.ended)
         }
-        guard let result else {
-            registry.cancel(flowID: publisher.flowID)
-            if Task.isCancelled { throw FlowFailure("cancelled while waiting for the callback", step: .codeReceived) }
-            let seconds = timeout.components.seconds
-            throw FlowFailure("no callback arrived within \(seconds) s", hint: "Did the browser open the URL, and did the provider redirect to \(configuration.redirectURI)? If the provider shows a redirect_uri error, register that exact URI. Use --timeout to wait longer.", step: .codeReceived)
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            if !Task.isCancelled { wake.yield(.timeout) }
         }
-        return result
+        var graceTimer: Task<Void, Never>?
+        defer {
+            reader.cancel()
+            timer.cancel()
+            graceTimer?.cancel()
+            wake.finish()
+        }
+        var tentative: CallbackOutcome?
+        var timedOut = false
+        loop: for await w in wakes {
+            switch w {
+            case .outcome(let o):
+                guard case .unverifiedError(let err, _) = o else { return o }
+                guard tentative == nil else { continue }
+                tentative = o
+                let seconds = grace.components.seconds
+                let description = err.description.map { " Its description, unverified: \"\(String($0.prefix(300)))\"." } ?? ""
+                publisher.publish(.finding(FindingCatalogue.callbackUnverifiedError.finding(err.error, description, seconds, step: FlowStep.codeReceived.key)))
+                graceTimer = Task {
+                    try? await Task.sleep(for: grace)
+                    if !Task.isCancelled { wake.yield(.graceOver) }
+                }
+            case .graceOver:
+                break loop
+            case .timeout:
+                timedOut = true
+                break loop
+            case .ended:
+                break loop
+            }
+        }
+        registry.cancel(flowID: publisher.flowID)
+        if Task.isCancelled { throw FlowFailure("cancelled while waiting for the callback", step: .codeReceived) }
+        if let tentative { return tentative }
+        if !timedOut { throw FlowFailure("cancelled while waiting for the callback", step: .codeReceived) }
+        let seconds = timeout.components.seconds
+        throw FlowFailure("no callback arrived within \(seconds) s", hint: "Did the browser open the URL, and did the provider redirect to \(configuration.redirectURI)? If the provider shows a redirect_uri error, register that exact URI. Use --timeout to wait longer.", step: .codeReceived)
     }
 
     private func waitForProceed(_ iterator: inout AsyncStream<FlowCommand>.AsyncIterator?, step: FlowStep, prompt: String) async throws(FlowFailure) {
@@ -468,7 +520,7 @@ public final class FlowController: Sendable {
             switch next {
             case .proceed?: return
             case .cancel?, nil: throw FlowFailure("cancelled by the user", step: step)
-            case .action?: continue
+            case .action?, .replay?: continue
             }
         }
     }

@@ -159,9 +159,11 @@ extension FlowEvent: Codable {
         return JSONValue.object(members).serialized()
     }
 
-    /// Parses one JSONL line.
+    /// Parses one JSONL line, keeping the order of headers and parameters as they were written.
     public static func parse(jsonLine: String) throws -> FlowEvent {
-        try JSONDecoder().decode(FlowEvent.self, from: Data(jsonLine.utf8))
+        var event = try JSONDecoder().decode(FlowEvent.self, from: Data(jsonLine.utf8))
+        event.restoreMemberOrder(from: jsonLine)
+        return event
     }
 }
 

@@ -98,6 +98,9 @@ public struct FlowTuning: ParsableArguments {
     @Flag(name: .customLong("insecure-continue"), help: Setting.insecureContinue.description.argumentHelp)
     public var insecureContinue = false
 
+    @Option(name: .customLong("unverified-error-grace"), help: Setting.unverifiedErrorGrace.description.argumentHelp)
+    public var unverifiedErrorGrace: Int?
+
     @Option(name: .customLong("then"), help: Setting.then.description.argumentHelp)
     public var then: String?
 
@@ -113,6 +116,7 @@ public struct FlowTuning: ParsableArguments {
         // Action names are checked once the preset (and its own follow-ups) is known.
         do {
             if let t = timeout { _ = try Setting.timeout.parse(String(t), origin: "--timeout") }
+            if let g = unverifiedErrorGrace { _ = try Setting.unverifiedErrorGrace.parse(String(g), origin: "--unverified-error-grace") }
             _ = try layer()
         } catch { throw ValidationError(error.description) }
     }
@@ -125,6 +129,7 @@ public struct FlowTuning: ParsableArguments {
         l.set(.step, flag: step)
         l.set(.pkce, pkce)
         l.set(.insecureContinue, flag: insecureContinue)
+        l.set(.unverifiedErrorGrace, unverifiedErrorGrace)
         if let then { l[.then] = try Setting.then.parse(then, origin: "--then") }
         l.set(.browser, browser)
         l.set(.noBrowser, flag: noBrowser)

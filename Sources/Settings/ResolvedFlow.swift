@@ -88,7 +88,7 @@ public struct ResolvedFlow: Sendable {
         if auth != .none, secret == nil, !m.givenByUser(.tokenAuth), let p = preset {
             // The preset assumes a confidential client; without a secret this is a public one (RFC 8252 §8.4).
             auth = .none
-            findings.append(Finding(.info, "client.public", "No client secret was given, so the token request authenticates as a public client (client_id only, with PKCE) instead of \(p.tokenAuth.rawValue). Give --client-secret-env NAME for a confidential client.", ref: "RFC 8252 §8.4", step: "exchange"))
+            findings.append(FindingCatalogue.clientPublic.finding(p.tokenAuth.rawValue, step: "exchange"))
         }
         if auth != .none, secret == nil {
             throw UsageError("--token-auth \(m.text(.tokenAuth) ?? "basic") needs a client secret: give --client-secret-env NAME, --client-secret-file PATH or --client-secret")
@@ -122,13 +122,13 @@ public struct ResolvedFlow: Sendable {
         var out: [Finding] = []
         let who = preset?.displayName ?? "The provider"
         if let p = preset, !p.quirks.contains(.redirectURIOptional) {
-            out.append(Finding(.warn, "redirect.omit_undocumented", "redirect_uri is left out (--omit-redirect-uri), but \(p.displayName) does not document a fallback to the registered callback; it may refuse the request. RFC 6749 allows leaving it out only when the client registered exactly one redirect URI.", ref: "RFC 6749 §3.1.2.3", step: "url"))
+            out.append(FindingCatalogue.redirectOmitUndocumented.finding(p.displayName, step: "url"))
         } else {
-            out.append(Finding(.info, "redirect.omitted", "redirect_uri is left out of the authorization and token requests (--omit-redirect-uri), so \(who) sends the user to the callback URL registered for the client. oauthscope listens on \(listening): the registered callback must be that address, or the code arrives somewhere else.", ref: "RFC 6749 §3.1.2.3", step: "url"))
+            out.append(FindingCatalogue.redirectOmitted.finding(who, listening, step: "url"))
         }
         if let registered, let r = RedirectURIParts(registered), let l = RedirectURIParts(listening),
            (r.host, r.port, r.path) != (l.host, l.port, l.path) {
-            out.append(Finding(.error, "redirect.omitted_elsewhere", "Without redirect_uri the provider redirects to the registered callback \(registered), but oauthscope listens on \(listening). Run with --redirect-uri \(registered) (when it is a loopback address), or forward the callback with oauthscope listen.", ref: "RFC 6749 §3.1.2.3", step: "url"))
+            out.append(FindingCatalogue.redirectOmittedElsewhere.finding(registered, listening, step: "url"))
         }
         return out
     }
@@ -162,6 +162,7 @@ public struct ResolvedFlow: Sendable {
             pkce: (m.choice(.pkce, as: PKCEArgument.self) ?? .s256).method, exchange: m.choice(.exchange, as: ExchangeModeArgument.self)?.mode ?? .auto,
             stepMode: m.flag(.step), callbackTimeout: .seconds(m.number(.timeout) ?? 300), reveal: reveal, insecureContinue: m.flag(.insecureContinue))
         c.thenActions = m.list(.then) ?? []
+        c.unverifiedErrorGrace = .seconds(m.number(.unverifiedErrorGrace) ?? 10)
         c.serveActions = serveActions
         c.userinfoURL = m.text(.userinfoURL).flatMap(URL.init(string:))
         c.revocationURL = m.text(.revokeURL).flatMap(URL.init(string:))

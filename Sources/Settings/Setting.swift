@@ -83,10 +83,10 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
     case clientSecretFile = "client_secret_file", clientSecretCommand = "client_secret_command"
     case scope, redirectURI = "redirect_uri", registeredRedirectURI = "registered_redirect_uri", omitRedirectURI = "omit_redirect_uri"
     case params, tokenParams = "token_params", tokenHeaders = "token_headers", tokenBody = "token_body", tokenAuth = "token_auth"
-    case pkce, exchange, timeout, then, step, insecureContinue = "insecure_continue"
+    case pkce, exchange, timeout, then, step, insecureContinue = "insecure_continue", unverifiedErrorGrace = "unverified_error_grace"
     case userinfoURL = "userinfo_url", revokeURL = "revoke_url", introspectURL = "introspect_url"
     case browser, noBrowser = "no_browser"
-    case httpTimeout = "http_timeout", allowInsecureHTTP = "allow_insecure_http"
+    case httpTimeout = "http_timeout", allowInsecureHTTP = "allow_insecure_http", exchangeAny = "exchange_any"
 
     /// The redirect URI a flow listens on when nothing else says.
     public static let defaultRedirectURI = "http://127.0.0.1:8765/callback"
@@ -151,6 +151,11 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
             return d(.number(1...604_800), flowAndDemo, "Seconds to wait for the callback (up to a week).", value: "SECONDS", default: .number(300))
         case .then:
             return d(.list, flowAndDemo, "After the exchange: follow-up hops, comma-separated, in order (refresh, userinfo, introspect, revoke, check-rotation, or a preset's own).", value: "LIST")
+        case .unverifiedErrorGrace:
+            return d(.number(0...3600), flowAndDemo, "Seconds an error redirect without state waits for the flow's own callback before it ends the flow (anyone can send one).", value: "SECONDS", default: .number(10))
+        case .exchangeAny:
+            // Redeeming any arriving code is a deliberate choice for one run: a flag only, never the environment.
+            return d(.flag, [.listen], "With --exchange: exchange codes whatever their state (instead of --expect-state). Anyone who can reach the listener can then have a code redeemed with your client; shown as a warning.", env: false)
         case .step:
             return d(.flag, flowAndDemo, "Step mode: pause before every hop until a key (or a line on stdin) says go on.")
         case .insecureContinue:

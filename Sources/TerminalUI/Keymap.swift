@@ -106,6 +106,11 @@ public enum UICommand: String, Sendable, Hashable, CaseIterable {
     case refresh, userinfo, introspect, revoke, checkRotation = "check-rotation"
     /// With several flows on one listener: show the next or the previous one (the number keys pick one).
     case nextFlow = "next-flow", previousFlow = "previous-flow"
+    /// Export the session to a file; the next key picks the format (`h` HAR, `c` curl, `m` Markdown).
+    case export
+    /// `oauthscope replay`: publish one event and stay paused; twice or half as fast. (Space pauses and resumes,
+    /// `G` jumps to the end: the keys of `continue` and `bottom`.)
+    case replayStep = "replay-step", replayFaster = "replay-faster", replaySlower = "replay-slower"
 
     /// The flow controller's name for a token action (`FlowController.actionNames`); nil for the UI's own.
     public var actionName: String? {
@@ -153,8 +158,8 @@ public struct Keymap: Sendable, Hashable {
         Binding(.char("j"), .moveDown, scrolling, "Next step / scroll down / newer event"),
         Binding(.char("g"), .top, scrolling, "First step / top / oldest event"),
         Binding(.home, .top, scrolling, "First step / top / oldest event"),
-        Binding(.char("G"), .bottom, scrolling, "Last step / bottom / newest event (follow)"),
-        Binding(.end, .bottom, scrolling, "Last step / bottom / newest event (follow)"),
+        Binding(.char("G"), .bottom, scrolling, "Last step / bottom / newest event; in a replay, its end"),
+        Binding(.end, .bottom, scrolling, "Last step / bottom / newest event; in a replay, its end"),
         Binding(.pageUp, .pageUp, scrolling, "Page up"),
         Binding(.pageDown, .pageDown, scrolling, "Page down"),
         Binding(.enter, .open, [.timeline, .log], "Open the selected step / event in the detail pane"),
@@ -172,8 +177,12 @@ public struct Keymap: Sendable, Hashable {
         Binding(.char("i"), .introspect, panes, "Tokens: introspect the access token (RFC 7662)"),
         Binding(.char("X"), .revoke, panes, "Tokens: revoke the refresh token, else the access token (RFC 7009)"),
         Binding(.char("o"), .checkRotation, panes, "Tokens: does the replaced refresh token fail? (RFC 9700 §4.14.2)"),
-        Binding(.char("c"), .proceed, panes, "Continue when the flow is waiting (step mode, manual exchange)"),
-        Binding(.char(" "), .proceed, panes, "Continue when the flow is waiting (step mode, manual exchange)"),
+        Binding(.char("c"), .proceed, panes, "Continue a waiting flow (step mode, manual exchange); pause a replay"),
+        Binding(.char(" "), .proceed, panes, "Continue a waiting flow (step mode, manual exchange); pause a replay"),
+        Binding(.char("."), .replayStep, panes, "Replay: one event at a time (pauses)"),
+        Binding(.char("+"), .replayFaster, panes, "Replay: twice as fast"),
+        Binding(.char("-"), .replaySlower, panes, "Replay: half as fast"),
+        Binding(.char("x"), .export, panes, "Export to a file: then h HAR, c curl script, m Markdown"),
         Binding(.char("]"), .nextFlow, [.global], "Next flow, when several run at once (1-9 picks one)"),
         Binding(.char("["), .previousFlow, [.global], "Previous flow, when several run at once"),
         Binding(.char("?"), .help, [.global, .help], "Show / hide this help"),
@@ -217,7 +226,9 @@ public struct Keymap: Sendable, Hashable {
     ///
     /// With `tokenActions` (the token step of a completed flow) the follow-up hops are listed, one by one, or
     /// as one `R/u/i/X/o tokens` hint when `compact`.
-    public func hints(for context: KeyContext, waiting: Bool, tokenActions: Bool = false, compact: Bool = false) -> [(keys: String, action: String)] {
+    ///
+    /// With `replay` (`oauthscope replay`), the replay keys are listed: pause or play, step, speed, end.
+    public func hints(for context: KeyContext, waiting: Bool, tokenActions: Bool = false, compact: Bool = false, replay: ReplayStatus? = nil) -> [(keys: String, action: String)] {
         func first(_ c: UICommand, letter: Bool = true) -> String {
             let ks = keys(for: c, in: context)
             let pick = letter ? (ks.first { if case .char = $0 { return true } else { return false } } ?? ks.first) : ks.first
@@ -241,6 +252,13 @@ public struct Keymap: Sendable, Hashable {
             } else {
                 out += actions
             }
+        }
+        if let replay, context != .help {
+            let pause = keys(for: .proceed, in: context).contains(.char(" ")) ? "Space" : first(.proceed)
+            out.append((pause, replay.paused ? "play" : "pause"))
+            out.append((first(.replayStep), "step"))
+            out.append(([first(.replayFaster), first(.replaySlower)].filter { !$0.isEmpty }.joined(separator: "/"), "speed"))
+            out.append((first(.bottom), "end"))
         }
         out.append((first(.switchPane, letter: false), "pane"))
         out.append((first(.reveal), "reveal"))

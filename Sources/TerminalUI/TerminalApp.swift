@@ -21,6 +21,12 @@ public struct TerminalUIOptions: Sendable {
     public var mouse: Bool
     /// Problems with the theme or the key bindings, shown on the status line at start and in the help overlay.
     public var notices: [String]
+    /// `oauthscope replay`: how the replay starts (paused or not, its speed); nil for a live session.
+    public var replay: ReplayStatus?
+    /// Where `x` writes its exports; nil is the current directory.
+    public var exportDirectory: String?
+    /// The program's version, for the exports' creator fields.
+    public var toolVersion = RecordingHeader.programVersion
 
     /// - Parameters:
     ///   - theme: a theme already chosen; nil chooses one with `ThemeCatalog.select` from `themeFlag`
@@ -193,6 +199,8 @@ public final class TerminalApp: Sendable {
         ui.title = options.title
         ui.keymap = options.keymap
         ui.configProblems = options.notices
+        ui.replay = options.replay
+        if options.replay?.paused == true { ui.notice = "Replay paused: Space plays, . shows one event at a time" }
         if let first = options.notices.first {
             ui.notice = first + (options.notices.count > 1 ? " (+\(options.notices.count - 1) more in ? help)" : "")
         }
@@ -273,6 +281,10 @@ public final class TerminalApp: Sendable {
                             commands.send(command, to: target)
                         case .quit(let exit): return .success(exit)
                         case .copy(let text): screen.writeRaw(OSC52.sequence(for: text))
+                        case .export(let format):
+                            let now = shared.withLock { $0.session }
+                            ui.notice = SessionExport.write(format, session: now, reveal: ui.revealByDefault,
+                                                            directory: options.exportDirectory ?? FileManager.default.currentDirectoryPath, toolVersion: options.toolVersion)
                         }
                     }
                 }

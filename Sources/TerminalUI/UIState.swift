@@ -53,6 +53,8 @@ public enum UIEffect: Sendable, Hashable {
     case quit(TerminalExit)
     /// Put text on the terminal's clipboard (`OSC52.sequence`).
     case copy(String)
+    /// Export the session's events to a file in this format (`x`, then `h`, `c` or `m`).
+    case export(ExportFormat)
 }
 
 /// Everything about the screen that is not the flow: focus, selection, scroll positions, what is revealed.
@@ -114,6 +116,10 @@ public struct UIState: Sendable, Hashable {
     public var callbackSelection: Int?
     /// Listen mode: whether the selected callback's detail is open under the list.
     public var callbackDetailOpen = false
+    /// `oauthscope replay`: where the replay stands, as its keys left it; nil in a live session.
+    public var replay: ReplayStatus?
+    /// After `x`: the next key picks the export format.
+    public var choosingExport = false
 
     public init(revealByDefault: Bool = false, timeZone: TimeZone = .current) {
         self.revealByDefault = revealByDefault
@@ -145,6 +151,7 @@ public struct UIState: Sendable, Hashable {
     /// Applies one key: changes this state and returns what the outside world must do.
     public mutating func handle(_ key: Key, state: FlowState) -> [UIEffect] {
         if key == .resize { return [] }
+        if choosingExport { return chooseExport(key) }
         if state.isListening, let effects = handleListen(key, state: state) { return effects }
         if searchInput != nil { return typeSearch(key, state: state) }
         notice = nil
@@ -178,6 +185,8 @@ public struct UIState: Sendable, Hashable {
             return [.quit(.quit)]
         case .interrupt:
             return [.quit(.interrupted)]
+        case .proceed where replay != nil:
+            return replayControl(.togglePause)
         case .proceed:
             if let w = state.waiting {
                 notice = "Continuing: \(w.step)"
@@ -195,6 +204,9 @@ public struct UIState: Sendable, Hashable {
             focus = all[(i + (command == .switchPane ? 1 : all.count - 1)) % all.count]
         case .open:
             open(state: state)
+        case .bottom where replay != nil:
+            move(command, state: state)
+            return replayControl(.end)
         case .moveUp, .moveDown, .top, .bottom, .pageUp, .pageDown:
             move(command, state: state)
         case .copy:
@@ -208,6 +220,15 @@ public struct UIState: Sendable, Hashable {
             return tokenAction(command, state: state)
         case .nextFlow, .previousFlow:
             notice = "Only one flow is running; [ and ] switch between flows when there are several."
+        case .export:
+            choosingExport = true
+            notice = "Export the session as: h HAR, c curl script, m Markdown report (any other key cancels)"
+        case .replayStep:
+            return replayControl(.step)
+        case .replayFaster:
+            return replayControl(.faster)
+        case .replaySlower:
+            return replayControl(.slower)
         }
         return []
     }

@@ -153,7 +153,7 @@ struct Demo: AsyncParsableCommand {
             var config = resolved.configuration(mode: "demo", redirectURI: redirect, reveal: output.reveal, serveActions: output.resolvedOutput == .tui)
             config.providerLabel = (personality == nil ? "embedded provider at \(base.absoluteString)" : "embedded provider imitating \(persona.displayName) at \(base.absoluteString)") + browserNote
             for f in faults.sorted(by: { $0.rawValue < $1.rawValue }) {
-                config.startFindings.append(Finding(.info, "demo.fault", "--fault \(f.rawValue): \(f.summary)", ref: nil, step: "url"))
+                config.startFindings.append(FindingCatalogue.demoFault.finding(f.rawValue, f.summary, step: "url"))
             }
             config.listenerAddresses = addresses
             let agent: any UserAgent
@@ -216,7 +216,7 @@ struct Flow: AsyncParsableCommand {
             var config = flow.configuration(mode: "flow", redirectURI: redirect, reveal: output.reveal, serveActions: output.resolvedOutput == .tui)
             config.listenerAddresses = addresses
             if listenAddress != nil {
-                publisher.publish(.finding(Finding(.warn, "listener.non_loopback", "The listener is bound to \(listenAddress ?? "") on purpose; other machines may be able to reach it and read codes.", ref: "RFC 8252 §8.3", step: "redirect")))
+                publisher.publish(.finding(FindingCatalogue.listenerNonLoopback.finding(listenAddress ?? "", step: "redirect")))
             }
             let agent: any UserAgent = flow.noBrowser
                 ? PrintedURL()
@@ -238,17 +238,28 @@ struct Replay: AsyncParsableCommand {
     @Option(help: "Playback speed: 1 is real time, 0 as fast as possible.")
     var speed: Double = 1
 
+    @Flag(help: "Start paused (terminal UI): Space plays, . shows one event at a time, +/- change the speed, G jumps to the end.")
+    var paused = false
+
     func run() async throws {
         let read: (events: [FlowEvent], problems: [RecordingError])
         do { read = try RecordingReader.read(path: file) } catch { throw UsageError(error.description) }
         for p in read.problems { StandardOutput.error("oauthscope: \(p.description)") }
         guard !read.events.isEmpty else { throw UsageError("\(file): no events to replay") }
-        let session = try Session(options: output, title: "oauthscope replay \(file)")
+        if paused, output.resolvedOutput != .tui { throw UsageError("--paused needs the terminal UI, where Space resumes (--output tui)") }
+        let session = try Session(options: output, title: "oauthscope replay \(file)", replay: ReplayStatus(paused: paused, speed: speed))
         let bus = session.bus
         let events = read.events
         let speed = self.speed
+        // In the terminal UI the replay obeys its keys; the text outputs play straight through.
+        let controls = session.terminal == nil ? nil : session.commands.commands(for: "replay")
+        let cursor = ReplayCursor(events: events, speed: speed, paused: paused)
         let result = try await session.run({
-            await RecordingReader.replay(events, on: bus, speed: speed)
+            if let controls {
+                await ReplayPlayer.play(cursor, on: bus, controls: controls)
+            } else {
+                await RecordingReader.replay(events, on: bus, speed: speed)
+            }
             if let last = events.last, case .flowFailed(let f) = last.payload { return .failed(f) }
             return .completed
         }, readsStdinCommands: false)
@@ -340,6 +351,9 @@ struct Listen: AsyncParsableCommand {
     @Flag(help: "Exchange each arriving code for tokens with the client given below (--preset/--issuer/--token-url, --client-id, a secret). Off by default: listening never redeems an application's codes.")
     var exchange = false
 
+    @Flag(name: .customLong("exchange-any"), help: Setting.exchangeAny.description.argumentHelp)
+    var exchangeAny = false
+
     @Option(name: .customLong("code-verifier"), help: ArgumentHelp("With --exchange: the PKCE code_verifier the application used, when the provider enforces PKCE.", valueName: "VERIFIER"))
     var codeVerifier: String?
 
@@ -349,6 +363,10 @@ struct Listen: AsyncParsableCommand {
 
     func validate() throws {
         if codeVerifier != nil, !exchange { throw ValidationError("--code-verifier goes with --exchange") }
+        if exchangeAny, !exchange { throw ValidationError("--exchange-any goes with --exchange") }
+        if exchange, expectState == nil, !exchangeAny {
+            throw ValidationError("--exchange redeems codes with your client secret: add --expect-state VALUE (the state your application sent) so only its callbacks are exchanged, or --exchange-any to exchange whatever arrives")
+        }
         if let f = forward, URL(string: f)?.host == nil { throw ValidationError("--forward \(f) is not an absolute URL like http://127.0.0.1:3000/callback") }
         if redirectURIs.isEmpty { throw ValidationError("give at least one --redirect-uri") }
     }
@@ -409,7 +427,10 @@ struct Listen: AsyncParsableCommand {
         bus.publish(flow: flowID, .flowStarted(FlowStarted(mode: "listen", provider: forward.map { "forwarding to \($0)" } ?? "watching callbacks", clientID: nil, redirectURI: uris.joined(separator: ", "), exchange: "never")))
         for (uri, addrs) in addresses { bus.publish(flow: flowID, .listenerStarted(ListenerStarted(addresses: addrs, redirectURI: uri))) }
         if let listenAddress {
-            bus.publish(flow: flowID, .finding(Finding(.warn, "listener.non_loopback", "The listener is bound to \(listenAddress) on purpose; other machines may reach it and read codes.", ref: "RFC 8252 §8.3")))
+            bus.publish(flow: flowID, .finding(FindingCatalogue.listenerNonLoopback.finding(listenAddress)))
+        }
+        if exchanger != nil, exchangeAny, expectState == nil {
+            bus.publish(flow: flowID, .finding(FindingCatalogue.listenExchangeAny.finding()))
         }
         _ = try await session.run({
             // Listening is the whole job: it ends when this task is cancelled, by quitting the screen or by

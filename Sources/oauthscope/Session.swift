@@ -35,7 +35,8 @@ final class Session {
     private var fronts: [Task<Void, Never>] = []
     private(set) var terminal: TerminalApp?
 
-    init(options: OutputOptions, title: String) throws {
+    /// - Parameter replay: for `oauthscope replay`, how the replay starts; the terminal UI shows its keys.
+    init(options: OutputOptions, title: String, replay: ReplayStatus? = nil) throws {
         self.options = options
         output = options.resolvedOutput
         if let path = options.record {
@@ -64,8 +65,10 @@ final class Session {
             var notices: [String] = []
             var table: TOMLTable?
             do { table = try ConfigFile.load(path: path)?.table } catch { notices.append(error.description) }
-            terminal = TerminalApp(events: bus.subscribe(), commands: commands, options: TerminalUIOptions(
-                reveal: options.reveal, title: title, themeFlag: options.theme, config: table, configFile: path, notices: notices, environment: env))
+            var uiOptions = TerminalUIOptions(
+                reveal: options.reveal, title: title, themeFlag: options.theme, config: table, configFile: path, notices: notices, environment: env)
+            uiOptions.replay = replay
+            terminal = TerminalApp(events: bus.subscribe(), commands: commands, options: uiOptions)
         }
     }
 
@@ -83,6 +86,8 @@ final class Session {
             _ = try await terminal.run()
             flowTask.cancel()
             commands.send(.cancel)
+            // The screen has given the signals back: from here on a Ctrl-C ends the tidying up at once.
+            Interrupts.watch {}
             return await flowTask.value
         }
         if readsStdinCommands { startStdinCommands() }

@@ -2,6 +2,9 @@ import AsyncHTTPClient
 import CallbackListener
 import FlowEngine
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOHTTP1
 import OAuthCore
@@ -15,20 +18,23 @@ struct ListenerHarness {
     let listener: CallbackListenerServer
     let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 
-    init(redirect: String = "http://127.0.0.1:0/callback", forward: URL? = nil) async throws {
+    init(redirect: String = "http://127.0.0.1:0/callback", forward: URL? = nil, configure: (inout ListenerConfiguration) -> Void = { _ in }) async throws {
         events = bus.subscribe(bufferSize: 10_000)
         registry = CallbackRegistry(callbackPath: "/callback", defaultFlowID: "f")
-        listener = CallbackListenerServer(configuration: ListenerConfiguration(redirectURI: redirect, forward: forward), registry: registry, bus: bus)
+        var configuration = ListenerConfiguration(redirectURI: redirect, forward: forward)
+        configure(&configuration)
+        listener = CallbackListenerServer(configuration: configuration, registry: registry, bus: bus)
         _ = try await listener.start()
     }
 
     var base: String { "http://127.0.0.1:\(listener.port)" }
 
-    func get(_ pathAndQuery: String, method: HTTPMethod = .GET, body: String? = nil, contentType: String? = nil) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
+    func get(_ pathAndQuery: String, method: HTTPMethod = .GET, body: String? = nil, contentType: String? = nil, headers: [(String, String)] = []) async throws -> (status: Int, headers: HTTPHeaders, body: String) {
         var req = HTTPClientRequest(url: base + pathAndQuery)
         req.method = method
         if let body { req.body = .bytes(ByteBuffer(string: body)) }
         if let contentType { req.headers.add(name: "Content-Type", value: contentType) }
+        for (name, value) in headers { req.headers.replaceOrAdd(name: name, value: value) }
         let resp = try await http.execute(req, timeout: .seconds(5))
         let text = String(buffer: try await resp.body.collect(upTo: 1 << 20))
         return (Int(resp.status.code), resp.headers, text)
@@ -137,5 +143,96 @@ struct ListenerTests {
         await l.stop()
         #expect(addresses.first?.hasPrefix("127.0.0.1:") == true)
         #expect(addresses.allSatisfy { $0.hasPrefix("127.0.0.1:") || $0.hasPrefix("[::1]:") })
+    }
+
+    @Test("a Host that is not the redirect URI's is stray 421, shown, and the flow keeps waiting")
+    func hostCheck() async throws {
+        let h = try await ListenerHarness()
+        _ = h.registry.expect(flowID: "f", state: "s")
+        let r = try await h.get("/callback?code=abc&state=s", headers: [("Host", "evil.example")])
+        let waiting = h.registry.waitingFlows
+        let events = await h.stop()
+        #expect(r.status == 421)
+        #expect(waiting == 1)
+        #expect(callbacks(events).map(\.verdict) == [.stray])
+        #expect(callbacks(events).first?.detail?.contains("evil.example") == true)
+    }
+
+    @Test("a sub-resource load (an <img> pointing at the callback) is stray 403 and never judged as the callback")
+    func subresource() async throws {
+        let h = try await ListenerHarness()
+        _ = h.registry.expect(flowID: "f", state: "s")
+        let r = try await h.get("/callback?code=abc&state=s", headers: [("Sec-Fetch-Dest", "image")])
+        let waiting = h.registry.waitingFlows
+        let events = await h.stop()
+        #expect(r.status == 403)
+        #expect(waiting == 1)
+        #expect(callbacks(events).map(\.status) == [403])
+    }
+
+    @Test("a form_post body over the limit gets 413 and a stray event, not a 500 and silence")
+    func oversizedBody() async throws {
+        let h = try await ListenerHarness()
+        _ = h.registry.expect(flowID: "f", state: "s")
+        let big = "code=x&state=s&pad=" + String(repeating: "a", count: 70 * 1024)
+        let r = try await h.get("/callback", method: .POST, body: big, contentType: "application/x-www-form-urlencoded")
+        let waiting = h.registry.waitingFlows
+        let events = await h.stop()
+        #expect(r.status == 413)
+        #expect(waiting == 1)
+        #expect(callbacks(events).map(\.verdict) == [.stray])
+        #expect(callbacks(events).first?.status == 413)
+        #expect(callbacks(events).first?.detail?.contains("64 KB") == true)
+    }
+
+    @Test("a connection that never sends a request head is closed after the idle timeout")
+    func idleTimeout() async throws {
+        let h = try await ListenerHarness { $0.idleTimeout = .milliseconds(300) }
+        let closed = try await RawConnection.closesWithoutAnswer(port: h.listener.port, sending: "GET /callback?code=x")
+        _ = await h.stop()
+        #expect(closed, "the half-sent request's connection was closed by the listener")
+    }
+
+    @Test("stopping the listener lets the answer being written reach the browser")
+    func gracefulStop() async throws {
+        let h = try await ListenerHarness()
+        let waiting = h.registry.expect(flowID: "f", state: "s")
+        // Stop as soon as the flow hears of its callback, as the program does when a flow ends there.
+        let stopper = Task {
+            for await _ in waiting {}
+            await h.listener.stop()
+        }
+        let r = try await h.get("/callback?error=access_denied&state=s")
+        await stopper.value
+        _ = await h.stop()
+        #expect(r.status == 200)
+        #expect(r.body.contains("Sign-in did not complete"))
+    }
+}
+
+/// A plain TCP client for what HTTP clients will not do: send half a request and wait.
+enum RawConnection {
+    /// Sends `text` (no end of head) and reads until the server closes; true when it closed without answering.
+    static func closesWithoutAnswer(port: Int, sending text: String) async throws -> Bool {
+        await Task.detached {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = in_port_t(UInt16(port).bigEndian)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &addr) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { return false }
+            _ = text.withCString { send(fd, $0, strlen($0), 0) }
+            // A receive timeout far above the listener's, so a listener that never closes fails the test.
+            var tv = timeval(tv_sec: 20, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            var buffer = [UInt8](repeating: 0, count: 512)
+            let n = recv(fd, &buffer, buffer.count, 0)
+            return n == 0
+        }.value
     }
 }

@@ -187,6 +187,20 @@ struct MarkdownExportTests {
         for s in ExportFixture.secrets { #expect(!md.contains(s), "\(s) leaked") }
     }
 
+    @Test("a flood of callbacks keeps the report and its diagram bounded, and says how much it left out")
+    func bounded() {
+        var events = ExportFixture.events()
+        let stray = CallbackReceived(method: "GET", path: "/favicon.ico", query: .object([]), remote: "127.0.0.1:1", verdict: .stray, status: 404)
+        for i in 0..<1_000 { events.append(FlowEvent(seq: 100 + i, time: events[0].time, flow: "fTEST", payload: .callbackReceived(stray))) }
+        let md = ExportFormat.markdown.render(events, reveal: false)
+        let diagram = md.components(separatedBy: "```mermaid\n")[1].components(separatedBy: "\n```")[0]
+        #expect(diagram.split(separator: "\n").count < 100)
+        #expect(diagram.contains("more messages not drawn"))
+        let exchanges = 4 + 1_000
+        #expect(md.contains("\(exchanges - 100) more exchanges are not shown here"))
+        #expect(md.components(separatedBy: "callback: GET").count - 1 <= 100)
+    }
+
     @Test("hostile values cannot close a fence, break the diagram or become markup")
     func hostile() {
         let body = "```` not the end\n```\n# heading"
@@ -269,5 +283,22 @@ struct RecordingFormatTests {
         let old = try RecordingReader.load(path: path)
         #expect(old.header == nil)
         #expect(old.events == rec.events)
+    }
+}
+
+@Suite("Reading recorded order")
+struct MemberOrderTests {
+    @Test("headers and callback parameters read back in the order they were recorded")
+    func order() throws {
+        let request = FlowEvent(seq: 1, time: Date(timeIntervalSince1970: 1_796_378_854), flow: "f", payload: .tokenRequest(HTTPRequestCapture(
+            purpose: "token", method: "POST", url: "http://h/token",
+            headers: [HeaderField("Zeta", "1"), HeaderField("Authorization", "Basic …(20)"), HeaderField("Accept", "application/json")], body: "")))
+        let back = try FlowEvent.parse(jsonLine: request.jsonLine())
+        guard case .tokenRequest(let r) = back.payload else { Issue.record("wrong type"); return }
+        #expect(r.headers.map(\.name) == ["Zeta", "Authorization", "Accept"])
+        let callback = FlowEvent(seq: 2, time: request.time, flow: "f", payload: .callbackReceived(CallbackReceived(
+            method: "GET", path: "/cb", query: .object([("state", .string("s")), ("code", .string("…(9)")), ("iss", .string("i"))]), remote: "r", verdict: .accepted)))
+        guard case .callbackReceived(let c) = try FlowEvent.parse(jsonLine: callback.jsonLine()).payload else { Issue.record("wrong type"); return }
+        #expect(c.query.objectValue?.map(\.0) == ["state", "code", "iss"])
     }
 }

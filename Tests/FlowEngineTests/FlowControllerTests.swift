@@ -28,17 +28,31 @@ final class ScriptedProvider: ProviderClient {
 }
 
 /// A user agent that makes the "provider" redirect back at once with a query built from the request's state.
+/// Several queries are sent in order, as from several tabs or senders.
 struct InstantRedirect: UserAgent {
     let registry: CallbackRegistry
     let bus: EventBus
-    let query: @Sendable (_ state: String) -> String
+    let queries: @Sendable (_ state: String) -> [String]
+
+    init(registry: CallbackRegistry, bus: EventBus, query: @escaping @Sendable (_ state: String) -> String) {
+        self.init(registry: registry, bus: bus, queries: { [query($0)] })
+    }
+
+    init(registry: CallbackRegistry, bus: EventBus, queries: @escaping @Sendable (_ state: String) -> [String]) {
+        self.registry = registry
+        self.bus = bus
+        self.queries = queries
+    }
 
     func open(_ url: URL, redirected: @Sendable (UserRedirected) -> Void) async throws(FlowFailure) {
         redirected(UserRedirected(via: "simulated", command: nil))
         let state = FormURLEncoded.decode(url.query ?? "").fields.first("state") ?? ""
-        let j = registry.judge(IncomingCallback(method: "GET", path: "/callback", rawQuery: query(state), remote: "127.0.0.1:1"))
-        bus.publish(flow: j.flowID, .callbackReceived(j.event))
-        j.deliver()
+        for query in queries(state) {
+            let j = registry.judge(IncomingCallback(method: "GET", path: "/callback", rawQuery: query, remote: "127.0.0.1:1"))
+            bus.publish(flow: j.flowID, .callbackReceived(j.event))
+            for f in j.findings { bus.publish(flow: j.flowID, .finding(f)) }
+            j.deliver()
+        }
     }
 }
 
@@ -81,14 +95,55 @@ struct FlowControllerTests {
         #expect(events.last?.type == "flow.failed")
     }
 
-    @Test("a forged state never leads to a token request")
+    @Test("a forged state never leads to a token request, nor ends the flow: it waits until its timeout")
     func forgedState() async {
         let r = Run()
         let provider = ScriptedProvider { _, _ in okToken }
-        let (result, _) = await r.run(r.config(), provider: provider, agent: InstantRedirect(registry: r.registry, bus: r.bus) { _ in "code=x&state=forged" })
+        let (result, events) = await r.run(r.config(timeout: .seconds(1)), provider: provider, agent: InstantRedirect(registry: r.registry, bus: r.bus) { _ in "code=x&state=forged" })
         guard case .failed(let f) = result else { Issue.record("\(result)"); return }
-        #expect(f.reason.contains("state"))
+        #expect(f.reason.contains("no callback arrived"), "ended by its timeout, not by the forgery: \(f.reason)")
         #expect(provider.purposes.isEmpty)
+        #expect(events.contains { if case .finding(let x) = $0.payload { return x.code == "callback.not_this_flow" } else { return false } })
+    }
+
+    @Test("a forged callback then the flow's own: the flow completes with its own code")
+    func forgedThenOwn() async {
+        let r = Run()
+        let provider = ScriptedProvider { _, _ in okToken }
+        let (result, events) = await r.run(r.config(), provider: provider, agent: InstantRedirect(registry: r.registry, bus: r.bus, queries: { ["code=attacker&state=forged", "code=attacker", "code=own&state=\($0)"] }))
+        #expect(result == .completed)
+        let verdicts = events.compactMap { if case .callbackReceived(let c) = $0.payload { return c.verdict } else { return nil } }
+        #expect(verdicts == [.stateMismatch, .stateMismatch, .accepted])
+        let body = provider.sent.withLock { $0.first?.spec.body } ?? ""
+        #expect(body.contains("code=own") && !body.contains("attacker"), "\(body)")
+    }
+
+    @Test("an error without state ends the flow only after the grace period, marked unverified")
+    func unverifiedErrorAfterGrace() async {
+        let r = Run()
+        let provider = ScriptedProvider { _, _ in okToken }
+        var c = r.config()
+        c.unverifiedErrorGrace = .zero
+        let (result, events) = await r.run(c, provider: provider, agent: InstantRedirect(registry: r.registry, bus: r.bus) { _ in "error=access_denied&error_description=Call%20555" })
+        guard case .failed(let f) = result else { Issue.record("\(result)"); return }
+        #expect(f.error == "access_denied")
+        #expect(f.errorDescription == "(unverified) Call 555")
+        #expect(f.reason.contains("without state"))
+        #expect(provider.purposes.isEmpty)
+        let finding = events.compactMap { if case .finding(let x) = $0.payload, x.code == "callback.unverified_error" { return x } else { return nil } }.first
+        #expect(finding?.severity == .warn)
+        #expect(finding?.message.contains("unverified") == true)
+        #expect(finding?.message.contains("--unverified-error-grace") == true)
+    }
+
+    @Test("an error without state followed by the flow's own callback: the flow completes")
+    func unverifiedErrorThenOwn() async {
+        let r = Run()
+        let provider = ScriptedProvider { _, _ in okToken }
+        var c = r.config()
+        c.unverifiedErrorGrace = .seconds(60)
+        let (result, _) = await r.run(c, provider: provider, agent: InstantRedirect(registry: r.registry, bus: r.bus, queries: { ["error=access_denied", "code=own&state=\($0)"] }))
+        #expect(result == .completed)
     }
 
     @Test("the code is exchanged once, with PKCE, and deviations become findings tied to the exchange step")

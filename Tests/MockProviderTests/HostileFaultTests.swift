@@ -214,6 +214,41 @@ struct HostileFaultTests {
         }
     }
 
+    @Test("slow-headers: stopping the provider ends a trickle under way: the connection closes")
+    func slowHeadersEndOnStop() async throws {
+        var configuration = MockProviderConfiguration()
+        Self.faulty([.slowHeaders])(&configuration)
+        let server = MockProviderServer(configuration: configuration)
+        let issuer = try await server.start()
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let metadata = try await client.execute(HTTPClientRequest(url: issuer.absoluteString + "/.well-known/openid-configuration"), timeout: .seconds(30))
+        let document = JSONValue.parse(String(buffer: try await metadata.body.collect(upTo: 1 << 20)))
+        try await client.shutdown()
+        let port = try #require(document?["token_endpoint"]?.stringValue.flatMap(URL.init(string:))?.port)
+
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(connected == 0)
+        // A guard against hanging the test run if the trickle never ended; the assertion is on what recv returns.
+        var guardTime = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &guardTime, socklen_t(MemoryLayout<timeval>.size))
+        var byte: UInt8 = 0
+        #expect(recv(fd, &byte, 1, 0) == 1)
+        await server.stop()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var last = 1
+        while last > 0 { last = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) } }
+        #expect(last == 0, "the connection must be closed (recv returned \(last), errno \(errno))")
+    }
+
     @Test("slow-headers: the provider's own /token still answers normally")
     func slowHeadersStops() async throws {
         try await ProviderHarness.with(Self.faulty([.slowHeaders])) { h in

@@ -12,7 +12,9 @@ bin="$1"
 py="${2:-$here/../../.build-venv/bin/python}"
 tmp=$(mktemp -d)
 provider_pid=""
-trap '[ -n "$provider_pid" ] && kill "$provider_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+sock="oauthscope-export-$$"
+t() { tmux -L "$sock" "$@"; }
+trap '[ -n "$provider_pid" ] && kill "$provider_pid" 2>/dev/null; command -v tmux >/dev/null && t kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 
 if ! "$py" -c 'import jsonschema, haralyzer, markdown_it' 2>/dev/null; then
   echo "not ok - export: $py lacks jsonschema, haralyzer or markdown-it-py (pip install jsonschema haralyzer markdown-it-py)"
@@ -171,5 +173,47 @@ check "export: a header curl would read as @file is left out" bash -c "! grep -q
 check "export: a crafted recording cannot break the Markdown or its diagram" "$py" "$tmp/check_md.py" "$tmp/hostile.md"
 "$bin" export "$tmp/hostile.jsonl" --format har >"$tmp/hostile.har" 2>/dev/null
 check "export: a crafted recording still gives a valid HAR" "$py" -c "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])), cls=jsonschema.Draft7Validator)" "$here/schemas/har-1.2.schema.json" "$tmp/hostile.har"
+
+# The terminal UI: a replay that starts paused, steps one event, jumps to the end, then `x` writes exports.
+wait_for() { # wait_for PATTERN [SECONDS]: until the pane shows PATTERN
+  local deadline=$((SECONDS + ${2:-20}))
+  while [ $SECONDS -lt $deadline ]; do
+    t capture-pane -p -t ui >"$tmp/screen" 2>/dev/null
+    grep -q -- "$1" "$tmp/screen" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+if command -v tmux >/dev/null; then
+  abs_bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+  mkdir -p "$tmp/tui"
+  t new-session -d -s ui -x 120 -y 40 "cd '$tmp/tui' && env LANG=C.UTF-8 TERM=xterm-256color '$abs_bin' replay '$tmp/rec.jsonl' --paused; echo \"EXIT=\$?\"; sleep 60"
+  check "tui: replay --paused starts paused, with the replay keys in the footer" wait_for "replay paused"
+  check "tui: nothing has played while paused" bash -c "! grep -q '✓ URL built' '$tmp/screen' && grep -q 'Space play' '$tmp/screen'"
+  t send-keys -t ui '.'
+  check "tui: . shows one event and stays paused" wait_for "One event (paused"
+  t send-keys -t ui G
+  check "tui: G jumps to the end of the replay" wait_for "completed in"
+  t send-keys -t ui x
+  check "tui: x asks for the format" wait_for "h HAR, c curl script, m Markdown"
+  t send-keys -t ui m
+  check "tui: the status line says where the export went" wait_for "Exported the Markdown report to $tmp/tui/oauthscope-"
+  t send-keys -t ui x
+  sleep 0.3
+  t send-keys -t ui h
+  check "tui: x h writes a HAR too" wait_for "Exported the HAR to"
+  md=$(ls "$tmp/tui"/*.md 2>/dev/null | head -1)
+  har=$(ls "$tmp/tui"/*.har 2>/dev/null | head -1)
+  check "tui: x m wrote a private Markdown file in the current directory" bash -c "test -n '$md' && test \"\$(stat -c %a '$md')\" = 600"
+  check "tui: the exported report parses, with its diagram" "$py" "$tmp/check_md.py" "$md"
+  check "tui: the exports hold no secret of the --reveal recording" bash -c "! grep -qF -f '$tmp/secrets' '$md' '$har'"
+  check "tui: the exported HAR validates" "$py" -c "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])), cls=jsonschema.Draft7Validator)" "$here/schemas/har-1.2.schema.json" "$har"
+  t send-keys -t ui q
+  sleep 0.3
+  t send-keys -t ui q
+  check "tui: q leaves the replay with status 0" wait_for "EXIT=0" 10
+else
+  fail "tui: export keys" "tmux is not installed (apt-get install tmux)"
+fi
 
 summary

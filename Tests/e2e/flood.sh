@@ -32,7 +32,7 @@ def worker(n):
         i += 1
         try:
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
-            s.sendall(f"GET /cb?code=c{n}-{i}&state=s{i} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+            s.sendall(f"GET /cb?code=c{n}-{i}&state=s{i} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
             data = b""
             while True:
                 chunk = s.recv(4096)

@@ -95,9 +95,10 @@ sys.exit(1)
 PY
 }
 
-# What each failure must be called: in the plain text, and in the flow.failed or finding events of JSONL.
+# What each failure must be called: in the plain text, and in the flow.failed, finding or token.exchanged (its
+# ID-token checks) events of JSONL.
 declare -A said=(
-  [huge-numbers]='NumericDate|RFC 7519'
+  [huge-numbers]='exp 1e\+?19 is not a valid NumericDate'
   [escape-sequences]='\\x1[bB]|\\e\]|\\u\{1[bB]\}'
   [stalled-body]='no complete body within 2 s \(received 1 byte\)'
   [endless-body]='body is larger than 4 MiB|no complete body within 2 s'
@@ -110,11 +111,11 @@ declare -A said_jsonl=(
   [escape-sequences]='"token_type": "Bearer\\u001b\]0;'
 )
 declare -A finding_plain=(
-  [huge-numbers]='NumericDate|RFC 7519'
+  [huge-numbers]='expires_in .*not a lifetime'
   [redirect-from-token-endpoint]='RFC 6749 §3\.2; RFC 9700 §4\.11'
 )
 declare -A finding_jsonl=(
-  [huge-numbers]='NumericDate|RFC 7519'
+  [huge-numbers]='"code": "token\.expires_in_range"'
   [redirect-from-token-endpoint]='"code": "http\.redirect_refused"'
 )
 
@@ -137,7 +138,7 @@ for fault in huge-numbers escape-sequences stalled-body endless-body deep-json s
     elif [ -n "${said_jsonl[$fault]:-}" ]; then
       verdict "$fault/$mode" "$fault jsonl: the events carry what happened" events_say "$out" token.exchanged "${said_jsonl[$fault]}"
     else
-      verdict "$fault/$mode" "$fault jsonl: the events name what happened" events_say "$out" flow.failed,finding "${said[$fault]}"
+      verdict "$fault/$mode" "$fault jsonl: the events name what happened" events_say "$out" flow.failed,finding,token.exchanged "${said[$fault]}"
     fi
     [ "$mode" = jsonl ] && [ -n "${finding_jsonl[$fault]:-}" ] && verdict "$fault/$mode" "$fault jsonl: reported as a finding" events_say "$out" finding "${finding_jsonl[$fault]}"
   done

@@ -10,6 +10,10 @@ import OAuthCore
 /// letters, digits and a few punctuation marks, anything else written as Mermaid's `#code;` entities.
 public struct MarkdownExporter: Sendable {
     public var redaction: ExportRedaction
+    /// A report stays readable, and the diagram within what renderers draw, however long the session (a listen
+    /// flood): past these, the rest is counted, and left to the HAR.
+    public var maxDiagramMessages = 80
+    public var maxHopSections = 100
 
     public init(redaction: ExportRedaction) { self.redaction = redaction }
 
@@ -92,7 +96,7 @@ public struct MarkdownExporter: Sendable {
 
         out += ["\(h)# Hops", ""]
         var n = 0
-        for x in flow.exchanges {
+        for x in flow.exchanges.prefix(maxHopSections) {
             n += 1
             switch x {
             case .client(let hop): out += hopSection(hop, number: n, level: level + 2)
@@ -100,6 +104,9 @@ public struct MarkdownExporter: Sendable {
             }
         }
         if flow.exchanges.isEmpty { out += ["No HTTP exchanges were recorded.", ""] }
+        if flow.exchanges.count > maxHopSections {
+            out += ["\(flow.exchanges.count - maxHopSections) more exchanges are not shown here; the HAR export holds them all.", ""]
+        }
         return out
     }
 
@@ -141,6 +148,10 @@ public struct MarkdownExporter: Sendable {
             default:
                 break
             }
+        }
+        if body.count > maxDiagramMessages {
+            let more = body.count - maxDiagramMessages
+            body = Array(body.prefix(maxDiagramMessages)) + ["    Note over O: \(more) more messages not drawn"]
         }
         for (i, h) in hosts.enumerated() { lines.append("    participant P\(i + 1) as \(Self.mermaid(h))") }
         let content = (lines + body).joined(separator: "\n")

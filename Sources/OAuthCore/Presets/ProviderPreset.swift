@@ -133,65 +133,35 @@ public enum PresetQuirk: Sendable, Hashable {
     /// is a template (`.../{tenantid}/v2.0`) and each ID token's `iss` names the user's own tenant.
     case multiTenantIssuerTemplate
 
-    /// A stable code for the finding this quirk becomes, e.g. `preset.quirk.errors_with_status_200`.
-    public var code: String {
+    /// This quirk's entry of the finding catalogue.
+    public var kind: FindingKind {
         switch self {
-        case .expectsStringExpiresIn: return "preset.quirk.string_expires_in"
-        case .formEncodedTokenResponseUnlessJSON: return "preset.quirk.form_encoded_token_response"
-        case .errorsWithStatus200: return "preset.quirk.errors_with_status_200"
-        case .extraTokenResponseFields: return "preset.quirk.extra_token_response_fields"
-        case .rotatingRefreshTokens: return "preset.quirk.rotating_refresh_tokens"
-        case .noOpenIDConnect: return "preset.quirk.no_oidc"
-        case .commaSeparatedScopes: return "preset.quirk.comma_separated_scopes"
-        case .pkceUndocumented: return "preset.quirk.pkce_undocumented"
-        case .redirectURIOptional: return "preset.quirk.redirect_uri_optional"
-        case .multiTenantIssuerTemplate: return "preset.quirk.multi_tenant_issuer"
+        case .expectsStringExpiresIn: return FindingCatalogue.presetQuirkStringExpiresIn
+        case .formEncodedTokenResponseUnlessJSON: return FindingCatalogue.presetQuirkFormEncodedTokenResponse
+        case .errorsWithStatus200: return FindingCatalogue.presetQuirkErrorsWithStatus200
+        case .extraTokenResponseFields: return FindingCatalogue.presetQuirkExtraTokenResponseFields
+        case .rotatingRefreshTokens: return FindingCatalogue.presetQuirkRotatingRefreshTokens
+        case .noOpenIDConnect: return FindingCatalogue.presetQuirkNoOidc
+        case .commaSeparatedScopes: return FindingCatalogue.presetQuirkCommaSeparatedScopes
+        case .pkceUndocumented: return FindingCatalogue.presetQuirkPkceUndocumented
+        case .redirectURIOptional: return FindingCatalogue.presetQuirkRedirectUriOptional
+        case .multiTenantIssuerTemplate: return FindingCatalogue.presetQuirkMultiTenantIssuer
         }
     }
+
+    /// A stable code for the finding this quirk becomes, e.g. `preset.quirk.errors_with_status_200`.
+    public var code: String { kind.code }
 
     /// One plain sentence for a person.
-    public var explanation: String {
-        switch self {
-        case .expectsStringExpiresIn:
-            return "expires_in may arrive as a string such as \"3599\"; oauthscope reads it as a number and says so."
-        case .formEncodedTokenResponseUnlessJSON:
-            return "The token endpoint answers form-encoded unless asked for JSON with Accept: application/json, which oauthscope sends."
-        case .errorsWithStatus200:
-            return "Token endpoint errors (bad_verification_code, redirect_uri_mismatch, ...) come back with HTTP 200; the body decides, not the status."
-        case .extraTokenResponseFields(let names):
-            return "The token response carries \(names.joined(separator: ", ")) beside the standard members."
-        case .rotatingRefreshTokens:
-            return "Refresh tokens rotate: every refresh returns a new one and disables the one just used, so keep the newest."
-        case .noOpenIDConnect:
-            return "There is no OpenID Connect here: no ID token and no discovery; identity comes from an API call after the exchange."
-        case .commaSeparatedScopes:
-            return "scope is a comma-separated list, not the space-separated list of RFC 6749 §3.3."
-        case .pkceUndocumented:
-            return "The provider does not document PKCE; oauthscope sends S256 anyway, but the code may not be bound to the verifier."
-        case .redirectURIOptional:
-            return "redirect_uri may be omitted, and the provider then uses the callback URL registered for the client."
-        case .multiTenantIssuerTemplate:
-            return "With a multi-tenant alias the discovery issuer is a {tenantid} template and each ID token's iss names the user's tenant, so iss cannot be compared with the metadata literally."
-        }
-    }
+    public var explanation: String { finding.message }
 
     /// Where the rule this quirk departs from is written.
-    public var ref: String {
-        switch self {
-        case .expectsStringExpiresIn, .formEncodedTokenResponseUnlessJSON, .extraTokenResponseFields: return "RFC 6749 §5.1"
-        case .errorsWithStatus200: return "RFC 6749 §5.2"
-        case .rotatingRefreshTokens: return "RFC 9700 §4.14.2"
-        case .noOpenIDConnect: return "OIDC Core §3.1"
-        case .commaSeparatedScopes: return "RFC 6749 §3.3"
-        case .pkceUndocumented: return "RFC 7636 §4.4"
-        case .redirectURIOptional: return "RFC 6749 §4.1.1"
-        case .multiTenantIssuerTemplate: return "OIDC Discovery §4.3"
-        }
-    }
+    public var ref: String { kind.ref ?? "" }
 
     /// The finding this quirk becomes at the start of a flow.
     public var finding: Finding {
-        Finding(.info, code, explanation, ref: ref)
+        if case .extraTokenResponseFields(let names) = self { return kind.finding(names.joined(separator: ", ")) }
+        return kind.finding()
     }
 }
 

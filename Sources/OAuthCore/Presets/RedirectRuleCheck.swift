@@ -7,11 +7,11 @@ public enum RedirectRuleCheck {
     /// unknown. Otherwise an error finding that says what to change.
     public static func explain(rule: RedirectRule, registered: String?, sent: String) -> Finding? {
         guard let s = RedirectURIParts(sent) else {
-            return Finding(.error, "redirect.invalid", "The redirect_uri \"\(sent)\" is not an absolute URI; pass one like http://127.0.0.1:8765/callback with --redirect-uri.", ref: "RFC 6749 §3.1.2")
+            return FindingCatalogue.redirectInvalid.finding(sent)
         }
         guard let registered else { return nil }
         guard let r = RedirectURIParts(registered) else {
-            return Finding(.error, "redirect.registered_invalid", "The registered callback \"\(registered)\" is not an absolute URI, so it cannot be compared with the redirect_uri; copy it exactly from the provider's client settings.", ref: "RFC 6749 §3.1.2")
+            return FindingCatalogue.redirectRegisteredInvalid.finding(registered)
         }
         if rule.accepts(sent, registered: registered) { return nil }
         // Raw values: each output escapes at its own boundary.
@@ -19,12 +19,15 @@ public enum RedirectRuleCheck {
         let shownRegistered = registered
         switch rule.path {
         case .exact where !rule.loopbackAnyPort:
-            return Finding(.error, "redirect.mismatch", "The provider compares redirect_uri with the registered callback character for character. Registered: \(shownRegistered); sending: \(shownSent)\(difference(r, s)). \(exactFix(r, registered: shownRegistered, sent: shownSent))", ref: "RFC 9700 §4.1.3")
+            let lead = "The provider compares redirect_uri with the registered callback character for character."
+            let portNote = ""
+            return FindingCatalogue.redirectMismatch.finding(lead, shownRegistered, shownSent, difference(r, s), portNote, exactFix(r, registered: shownRegistered, sent: shownSent))
         case .exact:
+            let lead = "The redirect_uri does not match the registered callback."
             let portNote = r.isLoopbackHTTP
                 ? " Only the port of an http loopback URI may differ (RFC 8252 §7.3); host and path must match."
                 : " The port may differ only for http loopback URIs (RFC 8252 §7.3); this registered callback is not one."
-            return Finding(.error, "redirect.mismatch", "The redirect_uri does not match the registered callback. Registered: \(shownRegistered); sending: \(shownSent)\(difference(r, s)).\(portNote) \(exactFix(r, registered: shownRegistered, sent: shownSent))", ref: "RFC 8252 §7.3")
+            return FindingCatalogue.redirectMismatch.finding(lead, shownRegistered, shownSent, difference(r, s), portNote, exactFix(r, registered: shownRegistered, sent: shownSent))
         case .sameOrUnder:
             var why = "The provider accepts a redirect_uri only when it is the registered callback or extends it with a path. Registered: \(shownRegistered); sending: \(shownSent). "
             let loopbackPort = rule.loopbackAnyPort && r.isLoopbackHTTP && s.isLoopbackHTTP
@@ -42,7 +45,7 @@ public enum RedirectRuleCheck {
                 fix = "oauthscope can only catch the callback on loopback, so change the callback URL in the client's settings to a prefix of \(sent) such as \(s.origin)/ while debugging, or keep it and forward the callback with oauthscope listen."
             }
             fix += " Leaving redirect_uri out (--omit-redirect-uri) makes the provider use the registered callback."
-            return Finding(.error, "redirect.prefix_mismatch", why + " " + fix, ref: "RFC 6749 §3.1.2.3")
+            return FindingCatalogue.redirectPrefixMismatch.finding(why, fix)
         }
     }
 

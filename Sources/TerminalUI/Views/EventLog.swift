@@ -123,6 +123,7 @@ struct StatusLine {
         if !state.listenerAddresses.isEmpty, !tokenActions { facts.append("listening " + state.listenerAddresses.joined(separator: ", ")) }
         if let e = elapsed, state.outcome == .running { facts.append(Format.elapsed(e)) }
         if let e = elapsed, case .failed = state.outcome { facts.append("after " + Format.duration(e)) }
+        if let replay = ui.replay { facts.insert(replay.summary, at: 0) }
         if let n = ui.notice { facts.insert(n, at: 0) }
         let sep = " \(glyphs.separator) "
         // After the waiting banner (which ends in a space) the separator needs no space of its own.
@@ -134,7 +135,7 @@ struct StatusLine {
         // and "q quit" always stay.
         let keep = state.waiting == nil ? 2 : 0
         func fitted(compact: Bool) -> [(keys: String, action: String)] {
-            var shown = ui.keymap.hints(for: ui.context, waiting: state.waiting != nil, tokenActions: tokenActions, compact: compact)
+            var shown = ui.keymap.hints(for: ui.context, waiting: state.waiting != nil, tokenActions: tokenActions, compact: compact, replay: ui.replay)
             while shown.count > keep, (x - r.x) + CellGrid.columns(factsText) + width(shown) + 1 > r.width {
                 shown.remove(at: max(0, shown.count - 3))
             }
