@@ -255,8 +255,15 @@ public final class HTTPProviderClient: ProviderClient {
         return String(format: "%g s", value)
     }
 
+    /// The endpoint a hop of this purpose goes to, as the messages name it.
     static func endpointName(_ purpose: String) -> String {
-        purpose == "token" ? "token endpoint" : "\(purpose) endpoint"
+        switch purpose {
+        case "token", "refresh", "check-rotation": return "token endpoint"
+        case "introspect": return "introspection endpoint"
+        case "revoke": return "revocation endpoint"
+        case "jwks": return "JWKS endpoint"
+        default: return "\(purpose) endpoint"
+        }
     }
 
     static func hostPort(_ url: URL) -> String {

@@ -92,8 +92,9 @@ extension FlowController {
             return ActionCompleted(action: "refresh", ok: false, summary: "there is no refresh token (ask for offline_access or the provider's equivalent scope)")
         }
         let spec = s.builder.refresh(refreshToken: refreshToken.value)
-        guard case .response(let status, let headers, let body, _) = await client.send(spec, purpose: "refresh", publisher: publisher) else {
-            return ActionCompleted(action: "refresh", ok: false, summary: "the token endpoint did not answer")
+        let outcome = await client.send(spec, purpose: "refresh", publisher: publisher)
+        guard case .response(let status, let headers, let body, _) = outcome else {
+            return ActionCompleted(action: "refresh", ok: false, summary: outcome.failureReason ?? "the token endpoint did not answer")
         }
         switch TokenResponseParser.parse(status: status, headers: headers, body: body) {
         case .success(let tokens, let findings):
@@ -143,8 +144,9 @@ extension FlowController {
             return ActionCompleted(action: "check-rotation", ok: false, summary: "no rotated refresh token to check; run refresh first (and the provider must rotate)")
         }
         let spec = s.builder.refresh(refreshToken: old.value)
-        guard case .response(let status, let headers, let body, _) = await client.send(spec, purpose: "check-rotation", publisher: publisher) else {
-            return ActionCompleted(action: "check-rotation", ok: false, summary: "the token endpoint did not answer")
+        let outcome = await client.send(spec, purpose: "check-rotation", publisher: publisher)
+        guard case .response(let status, let headers, let body, _) = outcome else {
+            return ActionCompleted(action: "check-rotation", ok: false, summary: outcome.failureReason ?? "the token endpoint did not answer")
         }
         switch TokenResponseParser.parse(status: status, headers: headers, body: body) {
         case .error(let e, _, _) where e.error == "invalid_grant":
@@ -166,8 +168,9 @@ extension FlowController {
         guard mayUse(url, as: .userinfo, issuer: s.issuer) else { return Self.refused("userinfo", url) }
         let access = await s.tokens.current
         let spec = HTTPRequestSpec(method: "GET", url: url, headers: [FormField("Authorization", "\(Self.bearerScheme(access.tokenType)) \(access.accessToken.value)"), FormField("Accept", "application/json")], body: "")
-        guard case .response(let status, _, let body, _) = await client.send(spec, purpose: "userinfo", publisher: publisher) else {
-            return ActionCompleted(action: "userinfo", ok: false, summary: "the userinfo endpoint did not answer")
+        let outcome = await client.send(spec, purpose: "userinfo", publisher: publisher)
+        guard case .response(let status, _, let body, _) = outcome else {
+            return ActionCompleted(action: "userinfo", ok: false, summary: outcome.failureReason ?? "the userinfo endpoint did not answer")
         }
         guard status == 200 else {
             return ActionCompleted(action: "userinfo", ok: false, summary: "HTTP \(status)" + (status == 401 ? ": the access token was refused (expired, revoked, or missing a scope)" : ""))
@@ -187,8 +190,9 @@ extension FlowController {
         guard mayUse(url, as: .introspection, issuer: s.issuer) else { return Self.refused("introspect", url) }
         let token = await s.tokens.current.accessToken
         let spec = s.builder.tokenOperation(endpoint: url, token: token.value, hint: "access_token")
-        guard case .response(let status, _, let body, _) = await client.send(spec, purpose: "introspect", publisher: publisher) else {
-            return ActionCompleted(action: "introspect", ok: false, summary: "the introspection endpoint did not answer")
+        let outcome = await client.send(spec, purpose: "introspect", publisher: publisher)
+        guard case .response(let status, _, let body, _) = outcome else {
+            return ActionCompleted(action: "introspect", ok: false, summary: outcome.failureReason ?? "the introspection endpoint did not answer")
         }
         guard status == 200, let json = JSONValue.parse(body), let active = json["active"]?.boolValue else {
             return ActionCompleted(action: "introspect", ok: false, summary: "HTTP \(status); RFC 7662 §2.2 expects JSON with \"active\"")
@@ -207,8 +211,9 @@ extension FlowController {
         // RFC 7009 §2.1: revoking the refresh token also ends the access tokens of the same grant.
         let (token, hint) = current.refreshToken.map { ($0, "refresh_token") } ?? (current.accessToken, "access_token")
         let spec = s.builder.tokenOperation(endpoint: url, token: token.value, hint: hint)
-        guard case .response(let status, _, let body, _) = await client.send(spec, purpose: "revoke", publisher: publisher) else {
-            return ActionCompleted(action: "revoke", ok: false, summary: "the revocation endpoint did not answer")
+        let outcome = await client.send(spec, purpose: "revoke", publisher: publisher)
+        guard case .response(let status, _, let body, _) = outcome else {
+            return ActionCompleted(action: "revoke", ok: false, summary: outcome.failureReason ?? "the revocation endpoint did not answer")
         }
         if status == 200 {
             return ActionCompleted(action: "revoke", ok: true, summary: "the \(hint) was revoked (RFC 7009 §2.2: 200 even for an unknown token); introspect to confirm")
@@ -224,8 +229,9 @@ extension FlowController {
         headers = headers.filter { h in !call.headers.contains { $0.name.lowercased() == h.name.lowercased() } } + call.headers
         if call.body != nil, !headers.contains(where: { $0.name.lowercased() == "content-type" }) { headers.append(FormField("Content-Type", "application/json")) }
         let spec = HTTPRequestSpec(method: call.method, url: call.url, headers: headers, body: call.body ?? "")
-        guard case .response(let status, _, let body, _) = await client.send(spec, purpose: call.name, publisher: publisher) else {
-            return ActionCompleted(action: call.name, ok: false, summary: "\(call.url.host ?? "the API") did not answer")
+        let outcome = await client.send(spec, purpose: call.name, publisher: publisher)
+        guard case .response(let status, _, let body, _) = outcome else {
+            return ActionCompleted(action: call.name, ok: false, summary: outcome.failureReason ?? "\(call.url.host ?? "the API") did not answer")
         }
         let json = JSONValue.parse(body)
         guard (200..<300).contains(status) else {
@@ -243,4 +249,12 @@ extension FlowController {
 
     /// RFC 6750 §2.1 names the scheme `Bearer`; a provider's lower-case `bearer` token_type is sent as `Bearer`.
     static func bearerScheme(_ tokenType: String) -> String { tokenType.lowercased() == "bearer" ? "Bearer" : tokenType }
+}
+
+extension HTTPOutcome {
+    /// Why no answer came (the deadline, the body cap, a refused redirect, the network), for a hop's summary.
+    var failureReason: String? {
+        if case .failure(let reason, _) = self { return reason }
+        return nil
+    }
 }

@@ -87,9 +87,12 @@ struct AnyHeaderKey: CodingKey {
 public enum FlowEventDecodingError: Error, CustomStringConvertible {
     case unsupportedVersion(Int)
     case unknownType(String)
+    /// Not one JSON value, or one nested deeper than the JSON reader's limit (512).
+    case notJSON
 
     public var description: String {
         switch self {
+        case .notJSON: return "not a JSON object (or nested more than 512 deep)"
         case .unsupportedVersion(let v): return "event schema version \(v) is not supported (this build reads v\(FlowEvent.schemaVersion))"
         case .unknownType(let t): return "unknown event type \"\(t)\""
         }
@@ -161,6 +164,9 @@ extension FlowEvent: Codable {
 
     /// Parses one JSONL line, keeping the order of headers and parameters as they were written.
     public static func parse(jsonLine: String) throws -> FlowEvent {
+        // Foundation's decoder traps, instead of throwing, on a line of 513 "[" (found by the json fuzz target);
+        // our own reader refuses anything nested that deep first.
+        guard case .object? = JSONValue.parse(jsonLine) else { throw FlowEventDecodingError.notJSON }
         var event = try JSONDecoder().decode(FlowEvent.self, from: Data(jsonLine.utf8))
         event.restoreMemberOrder(from: jsonLine)
         return event

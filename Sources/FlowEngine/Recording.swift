@@ -2,9 +2,7 @@ import Foundation
 import OAuthCore
 
 /// Writes every event of a session to a JSONL file (`--record FILE`), one line each. With `--reveal` it holds
-/// tokens, so it is private from the first byte: created with `O_CREAT|O_EXCL|O_NOFOLLOW` and mode 0600. An
-/// existing file is replaced by a new 0600 file renamed over it (never rewritten in place, which would keep its
-/// mode and owner); a symbolic link is refused. Each batch of events is one `write`, so after a crash or
+/// tokens, so it is a `PrivateFile` from the first byte. Each batch of events is one `write`, so after a crash or
 /// `kill -9` the file is valid JSONL up to the last complete event.
 public final class Recorder: Sendable {
     public let path: String
@@ -15,43 +13,14 @@ public final class Recorder: Sendable {
     public init(path: String, reveal: Bool, header: RecordingHeader? = nil) throws(RecordingError) {
         self.path = path
         self.reveal = reveal
-        fd = try Self.create(path)
-        if let header { FileDescriptor.writeAll(fd, Array((header.jsonLine() + "\n").utf8)[...]) }
-    }
-
-    /// A new private file at `path`: created there if nothing is, else created beside it and renamed over it.
-    static func create(_ path: String) throws(RecordingError) -> Int32 {
-        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
-        let fd = open(path, flags, 0o600)
-        if fd >= 0 { return fd }
-        guard errno == EEXIST || errno == ELOOP else { throw .cannotWrite(path, reason: String(cString: strerror(errno))) }
-        var st = stat()
-        guard lstat(path, &st) == 0 else { throw .cannotWrite(path, reason: String(cString: strerror(errno))) }
-        switch st.st_mode & S_IFMT {
-        case S_IFLNK: throw .symbolicLink(path)
-        case S_IFREG: break
-        default: throw .notRegularFile(path)
-        }
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        for _ in 0..<8 {
-            let temp = folder + "/." + url.lastPathComponent + "." + SecureRandom.token(bytes: 6) + ".tmp"
-            let tfd = open(temp, flags, 0o600)
-            if tfd < 0 {
-                if errno == EEXIST { continue }
-                throw .cannotWrite(path, reason: String(cString: strerror(errno)))
+        do { fd = try PrivateFile.create(path) } catch {
+            switch error {
+            case .symbolicLink: throw .symbolicLink(path)
+            case .notRegularFile: throw .notRegularFile(path)
+            case .cannotCreate(let reason): throw .cannotWrite(path, reason: reason)
             }
-            // rename(2) replaces the name atomically and never follows a link at the target: if one was put
-            // there since lstat, the link itself is replaced, and what it pointed to is untouched.
-            guard rename(temp, path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                close(tfd)
-                unlink(temp)
-                throw .cannotWrite(path, reason: reason)
-            }
-            return tfd
         }
-        throw .cannotWrite(path, reason: "no free temporary name beside it")
+        if let header { _ = FileDescriptor.writeAll(fd, Array((header.jsonLine() + "\n").utf8)[...]) }
     }
 
     public func write(_ event: FlowEvent) { write(batch: [event]) }
@@ -64,7 +33,8 @@ public final class Recorder: Sendable {
             bytes.append(contentsOf: e.jsonLine(reveal: reveal).utf8)
             bytes.append(0x0A)
         }
-        FileDescriptor.writeAll(fd, bytes[...])
+        // A full disk loses the rest of the recording, never the flow.
+        _ = FileDescriptor.writeAll(fd, bytes[...])
     }
 
     /// Consumes a bus subscription until it ends, one write per batch.

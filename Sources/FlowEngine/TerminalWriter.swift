@@ -62,28 +62,8 @@ public struct TerminalWriter: Sendable {
         writeAll(Array((rendered + "\n").utf8)[...])
     }
 
-    private func writeAll(_ bytes: ArraySlice<UInt8>) { FileDescriptor.writeAll(fd, bytes) }
-}
-
-/// Whole writes to a file descriptor, for the terminal writer and the recorder.
-enum FileDescriptor {
-    /// Writes all of `bytes`, going on after a partial write or EINTR. A reader that has gone (EPIPE) or a full
-    /// disk ends the write quietly: losing output must never end a flow.
-    static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) {
-        var bytes = bytes
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { buffer -> Int in
-                #if canImport(Glibc)
-                return Glibc.write(fd, buffer.baseAddress, buffer.count)
-                #else
-                return Darwin.write(fd, buffer.baseAddress, buffer.count)
-                #endif
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            bytes = bytes.dropFirst(n)
-        }
+    private func writeAll(_ bytes: ArraySlice<UInt8>) {
+        // EPIPE and friends: nobody is reading any more, and losing output must never end a flow.
+        _ = FileDescriptor.writeAll(fd, bytes)
     }
 }

@@ -61,7 +61,8 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
     /// The token response is `MockFault.deepJSONDepth` nested `[` with nothing else.
     case deepJSON = "deep-json"
     /// The token endpoint's status line and headers trickle in a byte at a time and never end, from a second port
-    /// that the metadata names as the token endpoint.
+    /// that the metadata names as the token endpoint. The provider's own token path, which presets call without
+    /// discovery, sends nothing at all until the provider stops.
     case slowHeaders = "slow-headers"
     /// The token endpoint answers `302 Found` to `MockFault.redirectTarget`.
     case redirectFromTokenEndpoint = "redirect-from-token-endpoint"
@@ -130,7 +131,7 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
         case .stalledBody: return "the token endpoint sends headers and one byte, then silence (one deadline per hop)"
         case .endlessBody: return "the token endpoint's body never ends (a body size cap and one deadline per hop)"
         case .deepJSON: return "the token response is \(Self.deepJSONDepth) nested [ (a JSON depth limit)"
-        case .slowHeaders: return "the token endpoint's headers trickle in a byte at a time and never end (one deadline per hop)"
+        case .slowHeaders: return "the token endpoint's headers trickle in a byte at a time and never end; at a preset's fixed path they never start (one deadline per hop)"
         case .redirectFromTokenEndpoint: return "the token endpoint answers 302 to \(Self.redirectTarget); never followed (RFC 6749 §3.2, RFC 9700 §4.11)"
         }
     }

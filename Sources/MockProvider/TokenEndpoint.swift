@@ -28,6 +28,12 @@ extension ProviderCore {
     func token(_ request: IncomingRequest) async -> HTTPReply {
         if configuration.faults.contains(.serverError) { return Self.serverErrorPage }
         if let hostile = hostileTokenReply() { return hostile }
+        if configuration.faults.contains(.slowHeaders) {
+            // The metadata sends discovering clients to the trickling port; a preset's client uses this fixed path,
+            // and here the head never even starts until the provider stops.
+            await stopSignal.hold()
+            return Self.serverErrorPage
+        }
         return applyTokenResponseFaults(tokenReply(await tokenOutcome(request), request: request))
     }
 

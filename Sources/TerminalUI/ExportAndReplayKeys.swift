@@ -106,7 +106,9 @@ public enum SessionExport {
         case .curl: what = "curl script"
         case .markdown: what = "Markdown report"
         }
-        var notice = "Exported the \(what) to \(path)"
+        // The file name first and short: the status line of an 80-column terminal has little room.
+        let shown = directory == FileManager.default.currentDirectoryPath ? "./" + name : path
+        var notice = "Exported \(shown) (\(what))"
         if dropped > 0 { notice += " (the oldest \(dropped) events were no longer kept)" }
         if reveal { notice += ", secrets in clear" }
         return notice

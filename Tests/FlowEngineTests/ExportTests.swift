@@ -132,8 +132,8 @@ struct CurlExportTests {
 
     @Test("bash parses the script, and a crafted recording runs no command of its own")
     func hostile() throws {
-        let nasty = "x'\"; touch pwned-$(id -u) `touch pwned2`\ntouch pwned3 #"
-        let events = ExportFixture.events(provider: nasty, path: "/cb\n touch pwned4", tokenURL: "http://127.0.0.1:1/t?a='$(touch pwned5)'", purpose: "tok\nen; touch pwned6")
+        let nasty = "x'\"; touch pwned-$(id -u) `touch pwned2`\ntouch pwned3 #\u{1b}]2;owned\u{07}\u{202e}"
+        let events = ExportFixture.events(provider: nasty, path: "/cb\n touch pwned4", tokenURL: "http://127.0.0.1:1/t?a='$(touch pwned5)'", purpose: "tok\nen; touch pwned6" + nasty)
         let script = ExportFormat.curl.render(events, reveal: false)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("curl-export-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -150,6 +150,9 @@ struct CurlExportTests {
         let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         #expect(left == ["curl", "replay.sh"])
         #expect(result.output.contains("http://127.0.0.1:1/t?a='$(touch pwned5)'"))
+        // What a terminal would act on is quoted as $'\x1b...', never written raw.
+        #expect(!script.unicodeScalars.contains { TerminalSafeText.needsEscape($0) && $0 != "\n" })
+        #expect(script.contains("\\x1b]2;owned\\x07\\u202e"))
     }
 
     private func run(_ exe: String, _ args: [String], in dir: URL, path: String? = nil) throws -> (status: Int32, output: String) {
@@ -203,14 +206,15 @@ struct MarkdownExportTests {
 
     @Test("hostile values cannot close a fence, break the diagram or become markup")
     func hostile() {
-        let body = "```` not the end\n```\n# heading"
+        let body = "```` not the end\n```\n# heading\u{1b}[2J"
         var events = ExportFixture.events(provider: "<img src=x onerror=alert(1)> [link](http://evil) ;\nNote over O: injected", path: "/cb;\nO->>B: forged")
         events.insert(FlowEvent(seq: 99, time: events[1].time, flow: "fTEST", payload: .httpRequest(HTTPRequestCapture(purpose: "api", method: "POST", url: "http://h/x", headers: [], body: Sensitive(public: body)))), at: 2)
         let md = ExportFormat.markdown.render(events, reveal: false)
-        #expect(md.contains("\n`````http\nPOST http://h/x\n\n" + body + "\n`````\n"))
+        #expect(md.contains("\n`````http\nPOST http://h/x\n\n" + body.split(separator: "\n").map { TerminalSafeText.escape(String($0)) }.joined(separator: "\n") + "\n`````\n"))
+        #expect(!md.unicodeScalars.contains { TerminalSafeText.needsEscape($0) && $0 != "\n" })
         // Outside code spans, every punctuation mark is escaped; inside one, nothing is markup.
         #expect(md.hasPrefix("# oauthscope report: \\<img src\\=x onerror\\=alert\\(1\\)\\> \\[link\\]\\(http"))
-        #expect(md.contains("| Provider | `<img src=x onerror=alert(1)> [link](http://evil) ; Note over O: injected` |"))
+        #expect(md.contains("| Provider | `<img src=x onerror=alert(1)> [link](http://evil) ;\\x0aNote over O: injected` |"))
         let diagram = md.components(separatedBy: "```mermaid\n")[1].components(separatedBy: "\n```")[0]
         for line in diagram.split(separator: "\n").dropFirst() {
             #expect(line.hasPrefix("    participant ") || line.hasPrefix("    Note over ") || line.contains("->>") || line.contains("-->>"), "unexpected line \(line)")

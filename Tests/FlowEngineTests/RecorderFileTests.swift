@@ -75,6 +75,21 @@ struct RecorderFileTests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/would-be-created"), "a dangling link must not create its target")
     }
 
+    @Test("a path that is a folder or a FIFO is refused, and an export replaces a 0644 file with a 0600 one")
+    func otherKindsAndExports() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(throws: PrivateFile.Failure.notRegularFile) { try PrivateFile.create(dir) }
+        let fifo = dir + "/fifo"
+        try #require(mkfifo(fifo, 0o644) == 0)
+        #expect(throws: PrivateFile.Failure.notRegularFile) { try PrivateFile.create(fifo) }
+        let export = dir + "/flow.har"
+        try Data("old".utf8).write(to: URL(fileURLWithPath: export))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: export)
+        try ExportFile.write("{}\n", to: export)
+        #expect(try mode(export) == 0o600)
+        #expect(try String(contentsOfFile: export, encoding: .utf8) == "{}\n")
+    }
+
     @Test("a folder that does not exist is a usage error naming the flag")
     func missingFolder() {
         #expect {

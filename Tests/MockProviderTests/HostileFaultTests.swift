@@ -249,11 +249,29 @@ struct HostileFaultTests {
         #expect(last == 0, "the connection must be closed (recv returned \(last), errno \(errno))")
     }
 
-    @Test("slow-headers: the provider's own /token still answers normally")
-    func slowHeadersStops() async throws {
-        try await ProviderHarness.with(Self.faulty([.slowHeaders])) { h in
-            let tokens = try await h.tokens()
-            #expect(tokens["token_type"]?.stringValue == "Bearer")
+    @Test("slow-headers: the provider's own token path, which presets call, sends nothing until the provider stops")
+    func slowHeadersOwnTokenEndpoint() async throws {
+        var configuration = MockProviderConfiguration()
+        Self.faulty([.slowHeaders])(&configuration)
+        let server = MockProviderServer(configuration: configuration)
+        let issuer = try await server.start()
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let answered = Mutex(false)
+        let request = Task { () -> Bool in
+            do {
+                _ = try await client.execute(Self.tokenRequest(issuer.absoluteString + "/token"), timeout: .seconds(60))
+                answered.withLock { $0 = true }
+                return true
+            } catch {
+                return false
+            }
         }
+        // Give a misbehaving server room to answer before it is stopped; what is checked is that nothing came.
+        try await Task.sleep(for: .milliseconds(500))
+        let early = answered.withLock { $0 }
+        await server.stop()
+        _ = await request.value
+        try await client.shutdown()
+        #expect(!early, "the token path answered while the fault was on")
     }
 }

@@ -66,7 +66,7 @@ import Testing
         #expect(files.count == 1)
         let file = try #require(files.first)
         #expect(file.hasSuffix(".md"))
-        #expect(notice == "Exported the Markdown report to \(dir.appendingPathComponent(file).path)")
+        #expect(notice == "Exported \(dir.appendingPathComponent(file).path) (Markdown report)")
         let attributes = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(file).path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)

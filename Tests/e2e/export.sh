@@ -143,7 +143,7 @@ check "export: a file that is no recording is refused, saying what to give" bash
 # A crafted recording: hostile values everywhere the exports write them.
 "$py" - "$tmp/rec.jsonl" "$tmp/hostile.jsonl" <<'PY'
 import json, sys
-evil = "x'\"; touch PWNED1 `touch PWNED2` $(touch PWNED3)\n</script><img src=x onerror=alert(1)>\n```\n;Note over O: forged\n#"
+evil = "x'\"; touch PWNED1 `touch PWNED2` $(touch PWNED3)\n</script><img src=x onerror=alert(1)>\n```\n;Note over O: forged\n#\x1b]2;owned\x07\u202e"
 out = []
 for line in open(sys.argv[1]):
     e = json.loads(line)
@@ -172,6 +172,20 @@ check "export: a header curl would read as @file is left out" bash -c "! grep -q
 "$bin" export "$tmp/hostile.jsonl" --format markdown >"$tmp/hostile.md" 2>/dev/null
 check "export: a crafted recording cannot break the Markdown or its diagram" "$py" "$tmp/check_md.py" "$tmp/hostile.md"
 "$bin" export "$tmp/hostile.jsonl" --format har >"$tmp/hostile.har" 2>/dev/null
+check "export: no format writes a raw escape sequence or bidi override from a crafted recording" "$py" - "$tmp/run/hostile.sh" "$tmp/hostile.md" "$tmp/hostile.har" <<'PY'
+import re, sys
+for path in sys.argv[1:]:
+    text = open(path, encoding="utf-8").read()
+    bad = re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]", text)
+    assert not bad, (path, bad)
+PY
+same=0
+for f in har curl markdown; do
+  "$bin" export "$tmp/hostile.jsonl" --format "$f" >"$tmp/stdout.$f" 2>/dev/null
+  "$bin" export "$tmp/hostile.jsonl" --format "$f" --output "$tmp/file.$f" 2>/dev/null
+  cmp -s "$tmp/stdout.$f" "$tmp/file.$f" && same=$((same + 1))
+done
+check "export: stdout and --output write the same bytes, even for a crafted recording" test "$same" -eq 3
 check "export: a crafted recording still gives a valid HAR" "$py" -c "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])), cls=jsonschema.Draft7Validator)" "$here/schemas/har-1.2.schema.json" "$tmp/hostile.har"
 
 # The terminal UI: a replay that starts paused, steps one event, jumps to the end, then `x` writes exports.
@@ -197,11 +211,11 @@ if command -v tmux >/dev/null; then
   t send-keys -t ui x
   check "tui: x asks for the format" wait_for "h HAR, c curl script, m Markdown"
   t send-keys -t ui m
-  check "tui: the status line says where the export went" wait_for "Exported the Markdown report to $tmp/tui/oauthscope-"
+  check "tui: the status line says where the export went" wait_for "Exported ./oauthscope-.*\.md (Markdown report)"
   t send-keys -t ui x
   sleep 0.3
   t send-keys -t ui h
-  check "tui: x h writes a HAR too" wait_for "Exported the HAR to"
+  check "tui: x h writes a HAR too" wait_for "Exported ./oauthscope-.*\.har (HAR)"
   md=$(ls "$tmp/tui"/*.md 2>/dev/null | head -1)
   har=$(ls "$tmp/tui"/*.har 2>/dev/null | head -1)
   check "tui: x m wrote a private Markdown file in the current directory" bash -c "test -n '$md' && test \"\$(stat -c %a '$md')\" = 600"

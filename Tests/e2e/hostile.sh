@@ -5,8 +5,8 @@
 # jsonl output, and name what happened. Then Ctrl-C must end demo, listen and listen --exchange while a hop stalls.
 # Usage: Tests/e2e/hostile.sh PATH/TO/oauthscope
 #
-# PENDING lists cases whose fix is known to be missing: they print FAIL-PENDING instead of failing the run, and
-# "ok" once fixed (then remove them from the list).
+# HOSTILE_PENDING="FAULT/MODE ..." marks cases whose fix is known to be missing (none today): their failures print
+# FAIL-PENDING instead of failing the run.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -14,7 +14,7 @@ bin="$1"
 tmp=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
-PENDING=${HOSTILE_PENDING-"huge-numbers/plain huge-numbers/jsonl escape-sequences/plain"}
+PENDING=${HOSTILE_PENDING-}
 E2E_PENDING=0
 
 is_pending() { case " $PENDING " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -144,6 +144,14 @@ for fault in huge-numbers escape-sequences stalled-body endless-body deep-json s
   done
 done
 
+# A preset calls the token endpoint's fixed path without discovery: there the head never starts, and the hop still
+# ends at its deadline.
+timeout 60 "$bin" demo --personality github --fault slow-headers --output plain --http-timeout 2 \
+  --redirect-uri "http://127.0.0.1:$(free_port)/callback" >"$tmp/preset-slow.out" 2>"$tmp/preset-slow.err" </dev/null
+status=$?
+check "slow-headers with a preset: the process survives (exit $status)" survived "$status"
+check "slow-headers with a preset: the output names what happened" names "$tmp/preset-slow.out" "${said[slow-headers]}"
+
 # --http-timeout is range-checked: a usage error (exit 2) naming the flag.
 for bad in 0 0.05 3601 -1 nan abc; do
   "$bin" demo --http-timeout "$bad" --output jsonl >"$tmp/bad.out" 2>"$tmp/bad.err" </dev/null; status=$?
@@ -200,6 +208,25 @@ else
   fail "Ctrl-C ends listen --exchange while its exchange stalls" "the listener did not start: $(cat "$tmp/listen.err")"
 fi
 check "Ctrl-C ends provider serve while a body stalls" ends_after_interrupt "$ppid"
+
+# The same in the terminal UI, which reads Ctrl-C itself.
+if command -v tmux >/dev/null; then
+  sock="hostile-$$"
+  tm() { tmux -L "$sock" "$@"; }
+  tm new-session -d -s ui -x 120 -y 40 "env LANG=C.UTF-8 TERM=xterm-256color '$bin' demo --fault stalled-body --http-timeout 3600 --redirect-uri http://127.0.0.1:$(free_port)/callback; echo EXIT=\$?; sleep 30"
+  for _ in $(seq 1 200); do tm capture-pane -p -t ui 2>/dev/null | grep -q "Token exchanged · in progress" && break; sleep 0.1; done
+  if tm capture-pane -p -t ui | grep -q "Token exchanged · in progress"; then
+    sleep 0.3
+    tm send-keys -t ui C-c
+    for _ in $(seq 1 15); do tm capture-pane -p -t ui | grep -q "EXIT=" && break; sleep 0.1; done
+    check "Ctrl-C ends the terminal UI while the token endpoint stalls" bash -c "tmux -L '$sock' capture-pane -p -t ui | grep -q 'EXIT=1'"
+  else
+    fail "Ctrl-C ends the terminal UI while the token endpoint stalls" "the exchange never showed as in progress"
+  fi
+  tm kill-server 2>/dev/null
+else
+  echo "tmux is not installed: the terminal UI's Ctrl-C is not checked"
+fi
 
 [ "$E2E_PENDING" -gt 0 ] && echo "hostile: $E2E_PENDING check(s) FAIL-PENDING (known missing fixes: $PENDING)"
 summary

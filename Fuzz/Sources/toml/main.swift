@@ -8,7 +8,8 @@ public func fuzzTOML(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let text = Fuzz.text(data, size)
     do {
         let table = try TOML.parse(text)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
+        // Count line feeds as scalars: as Characters, "\r\n" is one grapheme and would not split.
+        let lines = text.unicodeScalars.filter { $0 == "\n" }.count + 1
         walk(table, lines: lines, depth: 0)
     } catch {
         Fuzz.require(error.line >= 1 && error.column >= 1, "error without a position: \(error)")

@@ -49,7 +49,7 @@ public struct CurlExporter: Sendable {
                     body.append(Self.comment("(The browser brought the callback \(c.callback.method) \(redaction.url(c.callback.path)) to the listener: \(c.callback.verdict.rawValue). Not replayed: it is the browser's hop.)"))
                 case .client(let hop):
                     number += 1
-                    body += hopLines(hop, number: number, issuer: issues(issuer, issuers), clientID: flow.started?.clientID, need: need)
+                    body += hopLines(hop, number: number, issuer: substitutedIssuer(issuer, issuers), clientID: flow.started?.clientID, need: need)
                 }
             }
         }
@@ -79,7 +79,7 @@ public struct CurlExporter: Sendable {
     }
 
     /// Only the first issuer gets the variable; a second flow against another server keeps its URLs as recorded.
-    private func issues(_ issuer: String?, _ all: [String]) -> String? {
+    private func substitutedIssuer(_ issuer: String?, _ all: [String]) -> String? {
         guard let i = issuer, i == all.first else { return nil }
         return i
     }
@@ -233,8 +233,31 @@ public struct CurlExporter: Sendable {
 
     // MARK: - Shell text
 
-    /// One shell word in single quotes: nothing inside is expanded.
-    static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    /// One shell word in single quotes: nothing inside is expanded. Text with characters a terminal would act on
+    /// (escape sequences, bidirectional overrides, invisible characters) is written in bash's `$'...'` quoting
+    /// with `\x`/`\u` escapes instead, so the script reads safely on a terminal and still sends the same bytes.
+    static func quote(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: TerminalSafeText.needsEscape) else {
+            return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }
+        var out = "$'"
+        for u in s.unicodeScalars {
+            switch u {
+            case "\\": out += "\\\\"
+            case "'": out += "\\'"
+            default:
+                guard TerminalSafeText.needsEscape(u) else {
+                    out.unicodeScalars.append(u)
+                    continue
+                }
+                // Exactly as many hex digits as bash reads for each form, so a following digit stays itself.
+                let (prefix, digits) = u.value < 0x80 ? ("\\x", 2) : u.value <= 0xFFFF ? ("\\u", 4) : ("\\U", 8)
+                let hex = String(u.value, radix: 16)
+                out += prefix + String(repeating: "0", count: max(0, digits - hex.count)) + hex
+            }
+        }
+        return out + "'"
+    }
 
     /// One shell word made of quoted literals and `"${VAR}"` expansions.
     static func word(_ pieces: [Piece]) -> String {
@@ -247,11 +270,9 @@ public struct CurlExporter: Sendable {
         return text.isEmpty ? "''" : text
     }
 
-    /// A comment line: control characters (a newline would end the comment) become `?`.
+    /// A comment line: control and invisible characters (a newline would end the comment) become `?`.
     static func comment(_ s: String) -> String {
-        "# " + String(String.UnicodeScalarView(s.unicodeScalars.map { u in
-            u.value < 0x20 || (0x7F...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 ? "?" : u
-        }))
+        "# " + String(String.UnicodeScalarView(s.unicodeScalars.map { TerminalSafeText.needsEscape($0) ? "?" : $0 }))
     }
 
     /// `OAUTHSCOPE_` and the name in capitals, anything but letters and digits as `_`, bounded.

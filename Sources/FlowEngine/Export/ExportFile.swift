@@ -13,23 +13,21 @@ public enum ExportFileError: Error, Hashable, CustomStringConvertible {
     }
 }
 
-/// Writes an export to a file that only its owner can read (mode 0600), refusing to follow a symbolic link at
-/// `path`: an export may hold secrets (`--reveal`), and a link planted where it goes must not redirect it.
+/// Writes an export to a `PrivateFile` (mode 0600, never through a symbolic link): an export may hold secrets
+/// (`--reveal`), and a link planted where it goes must not redirect it.
 public enum ExportFile {
     public static func write(_ text: String, to path: String) throws(ExportFileError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        // An existing file keeps its mode through O_TRUNC; make it private too.
-        guard fchmod(fd, 0o600) == 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        let fd: Int32
+        do { fd = try PrivateFile.create(path) } catch {
+            switch error {
+            case .symbolicLink: throw .cannotCreate(path: path, reason: "it is a symbolic link")
+            case .notRegularFile: throw .cannotCreate(path: path, reason: "it exists and is not a regular file")
+            case .cannotCreate(let reason): throw .cannotCreate(path: path, reason: reason)
             }
-            bytes = bytes.dropFirst(n)
+        }
+        defer { close(fd) }
+        if let e = FileDescriptor.writeAll(fd, Array(text.utf8)[...]) {
+            throw .cannotWrite(path: path, reason: String(cString: strerror(e)))
         }
     }
 

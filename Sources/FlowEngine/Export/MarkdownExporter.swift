@@ -7,7 +7,8 @@ import OAuthCore
 ///
 /// Recorded text never reaches the Markdown as markup: values go in code spans or fenced blocks whose fence is
 /// longer than any run of backticks inside, prose is backslash-escaped, and the diagram's text is restricted to
-/// letters, digits and a few punctuation marks, anything else written as Mermaid's `#code;` entities.
+/// letters, digits and a few punctuation marks, anything else written as Mermaid's `#code;` entities. Characters
+/// a terminal would act on are escaped as on screen (`TerminalSafeText`), so the report is safe to `cat`.
 public struct MarkdownExporter: Sendable {
     public var redaction: ExportRedaction
     /// A report stays readable, and the diagram within what renderers draw, however long the session (a listen
@@ -243,10 +244,17 @@ public struct MarkdownExporter: Sendable {
 
     /// A fenced block whose fence is longer than any run of backticks in `content`, so nothing inside closes it.
     static func fenced(_ content: String, info: String) -> [String] {
-        let fence = String(repeating: "`", count: max(3, longestBacktickRun(content) + 1))
-        var text = content
+        let fence = String(repeating: "`", count: max(3, longestBacktickRun(safeLines(content)) + 1))
+        // What a terminal would act on is shown escaped, as on screen: a report is read with `cat` too.
+        var text = safeLines(content)
         if text.hasSuffix("\n") { text.removeLast() }
         return [fence + info, text, fence]
+    }
+
+    /// Each line escaped on its own (tabs too), exactly as the terminal boundary would write it, so a report
+    /// on stdout and one written to a file are the same bytes.
+    static func safeLines(_ s: String) -> String {
+        s.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalSafeText.escape(String($0)) }.joined(separator: "\n")
     }
 
     static func longestBacktickRun(_ s: String) -> Int {
@@ -263,7 +271,7 @@ public struct MarkdownExporter: Sendable {
         return longest
     }
 
-    /// An inline code span holding `s` on one line (line breaks and other controls become spaces).
+    /// An inline code span holding `s` on one line (line breaks and other controls shown escaped).
     static func code(_ s: String) -> String {
         let flat = oneLine(s)
         if flat.isEmpty { return "(empty)" }
@@ -297,9 +305,6 @@ public struct MarkdownExporter: Sendable {
         return out
     }
 
-    private static func oneLine(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { u in
-            u.value < 0x20 || (0x7F...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 ? " " : u
-        }))
-    }
+    /// On one line, with line breaks, escape sequences and invisible characters shown as escapes (`\x0a`).
+    private static func oneLine(_ s: String) -> String { TerminalSafeText.escape(s) }
 }
