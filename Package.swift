@@ -54,15 +54,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "Settings",
+            dependencies: ["OAuthCore", "FlowEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),
         .target(name: "TerminalUI", dependencies: ["OAuthCore", "FlowEngine", "CNCursesW"]),
         .executableTarget(
             name: "oauthscope",
             dependencies: [
-                "OAuthCore", "FlowEngine", "CallbackListener", "ExchangeEngine", "MockProvider", "TerminalUI",
+                "OAuthCore", "FlowEngine", "Settings", "CallbackListener", "ExchangeEngine", "MockProvider", "TerminalUI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            plugins: ["BuildInfo"]
         ),
         // The baseline of benchmarks/listener_throughput.sh: a bare Hummingbird route, built beside the listener.
         .executableTarget(
@@ -73,6 +78,7 @@ let package = Package(
             ],
             path: "benchmarks/BareRoute"
         ),
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         .testTarget(name: "OAuthCoreTests", dependencies: ["OAuthCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "OAuthCore"]),
         .testTarget(name: "CallbackListenerTests", dependencies: [
@@ -87,7 +93,8 @@ let package = Package(
             "MockProvider", "OAuthCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "FlowEngine", "OAuthCore"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "FlowEngine", "OAuthCore"], exclude: ["Snapshots"]),
+        .testTarget(name: "SettingsTests", dependencies: ["Settings", "FlowEngine", "OAuthCore"]),
         .testTarget(name: "IntegrationTests", dependencies: [
             "OAuthCore", "FlowEngine", "CallbackListener", "ExchangeEngine", "MockProvider",
         ]),

@@ -7,7 +7,9 @@
 #   3. a flow against oidc-provider-mock, a third-party OIDC server from PyPI (Tests/e2e/interop.sh), and the
 #      exports checked by readers from PyPI: jsonschema, haralyzer, markdown-it-py (Tests/e2e/export.sh);
 #   4. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh);
-#   5. every libFuzzer target of Fuzz/ for 20 s (scripts/fuzz.sh, SECURITY.md).
+#   5. scripts/install.sh into a temporary prefix, its binary run with a bare environment (Tests/e2e/install.sh;
+#      a release build, several minutes the first time);
+#   6. every libFuzzer target of Fuzz/ for 20 s (scripts/fuzz.sh, SECURITY.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 failed=0
@@ -45,6 +47,7 @@ else
   echo "tmux is not installed: the terminal UI checks need it (apt-get install tmux)"; failed=1
 fi
 
+bash Tests/e2e/install.sh || failed=1
 bash scripts/fuzz.sh all 20 || failed=1
 
 exit $failed

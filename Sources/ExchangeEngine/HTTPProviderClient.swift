@@ -63,10 +63,7 @@ public final class HTTPProviderClient: ProviderClient {
         let what = endpointName(purpose)
         let location = headers.first { $0.name.lowercased() == "location" }?.value
         let target = location.map { "to \($0)" } ?? "without a Location"
-        let finding = Finding(
-            .error, "http.redirect_refused",
-            "The \(what) answered HTTP \(status) \(target). A token or other back-channel request is never redirected: following it would resend the code and the client's credentials elsewhere, so oauthscope does not follow it.",
-            ref: "RFC 6749 §3.2; RFC 9700 §4.11", step: purpose == "token" ? "exchange" : nil)
+        let finding = FindingCatalogue.httpRedirectRefused.finding(what, status, target, step: purpose == "token" ? "exchange" : nil)
         return (finding, .failure(
             reason: "the \(what) at \(hostPort(url)) answered HTTP \(status) \(target); back-channel redirects are not followed",
             hint: "Give the endpoint's final URL (the one that answers without a redirect), or ask the provider why it redirects."))
@@ -188,7 +185,7 @@ public final class HTTPProviderClient: ProviderClient {
                         metadata: metadata.raw, elapsedMs: elapsed)))
                     for f in findings { publisher.publish(.finding(f)) }
                     if url.path.contains("oauth-authorization-server") {
-                        publisher.publish(.finding(Finding(.info, "discovery.rfc8414", "No OpenID configuration; the RFC 8414 authorization server metadata was used instead.", ref: "RFC 8414 §3")))
+                        publisher.publish(.finding(FindingCatalogue.discoveryRfc8414.finding()))
                     }
                     return metadata
                 }

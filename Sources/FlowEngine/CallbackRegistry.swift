@@ -215,9 +215,7 @@ public final class CallbackRegistry: Sendable {
 
     /// The warning shown beside a request that reached the callback without the waiting flow's state.
     static func notThisFlow(_ what: String) -> Finding {
-        Finding(.warn, "callback.not_this_flow",
-                "A request reached the callback that \(what): it could be a forgery (login CSRF, a page with a link to the callback) or a stale tab. It is shown, not used; the flow keeps waiting for its own callback or its timeout.",
-                ref: "RFC 6749 §10.12, RFC 9700 §4.7", step: FlowStep.codeReceived.key)
+        FindingCatalogue.callbackNotThisFlow.finding(what, step: FlowStep.codeReceived.key)
     }
 
     /// Why a request is no callback at all, with the status it is answered with: another host (421), another path

@@ -102,14 +102,14 @@ extension FlowController {
             let (rotated, _) = await s.tokens.replace(with: tokens)
             if let id = tokens.idToken {
                 for c in await refreshedIDTokenChecks(id.value, accessToken: tokens.accessToken.value, session: s) where !c.ok {
-                    publisher.publish(.finding(Finding(.error, "refresh.id_token_\(c.name)", "The refreshed ID token fails \(c.name): \(c.detail)", ref: "OIDC Core §12.2", step: FlowStep.tokenExchanged.key)))
+                    publisher.publish(.finding(FindingCatalogue.refreshIdToken.finding(c.name, c.detail, step: FlowStep.tokenExchanged.key)))
                 }
             }
             let summary = rotated
                 ? "new access token; the refresh token rotated (the old one should now be rejected: check-rotation shows it)"
                 : "new access token; the refresh token did not rotate"
             if !rotated {
-                publisher.publish(.finding(Finding(.info, "refresh.not_rotated", "The refresh token was not rotated. For public clients, refresh tokens must be sender-constrained or rotated.", ref: "RFC 9700 §4.14.2", step: FlowStep.tokenExchanged.key)))
+                publisher.publish(.finding(FindingCatalogue.refreshNotRotated.finding(step: FlowStep.tokenExchanged.key)))
             }
             return ActionCompleted(action: "refresh", ok: true, summary: summary, rotated: rotated, accessToken: tokens.accessToken.sensitive, refreshToken: tokens.refreshToken?.sensitive, expiresIn: tokens.expiresIn)
         case .error(let e, let st, _):
@@ -152,7 +152,7 @@ extension FlowController {
         case .error(let e, _, _) where e.error == "invalid_grant":
             return ActionCompleted(action: "check-rotation", ok: true, summary: "the old refresh token is rejected (invalid_grant), as rotation requires. A provider with replay detection may now also have revoked the newer one (RFC 9700 §4.14.2)")
         case .success:
-            publisher.publish(.finding(Finding(.error, "refresh.old_token_accepted", "The provider accepted a refresh token that rotation had replaced: a stolen old token stays usable.", ref: "RFC 9700 §4.14.2", step: FlowStep.tokenExchanged.key)))
+            publisher.publish(.finding(FindingCatalogue.refreshOldTokenAccepted.finding(step: FlowStep.tokenExchanged.key)))
             return ActionCompleted(action: "check-rotation", ok: false, summary: "the old refresh token was ACCEPTED after rotation")
         case .error(let e, let st, _):
             return ActionCompleted(action: "check-rotation", ok: true, summary: "the old refresh token is rejected (\(e.error), HTTP \(st))")

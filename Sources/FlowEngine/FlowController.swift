@@ -66,6 +66,10 @@ public struct FlowConfiguration: Sendable {
     public var profile: String?
     /// What the flow doctor says before anything is sent (a preset's notes and quirks, a redirect rule check).
     public var startFindings: [Finding] = []
+    /// Where each setting came from, for `flow.started` (secrets already redacted unless `--reveal`).
+    public var settings: [SettingOrigin] = []
+    /// Leave `redirect_uri` out of the authorization and token requests (`--omit-redirect-uri`).
+    public var omitRedirectURI = false
 
     public init(mode: String, providerLabel: String, provider: ProviderSource, clientID: String, clientSecret: Secret?, tokenAuth: ClientAuthMethod, tokenBody: TokenBodyEncoding = .form, scope: String?, redirectURI: String, authorizationParameters: [FormField] = [], tokenParameters: [FormField] = [], tokenHeaders: [FormField] = [], pkce: PKCEMethod? = .s256, exchange: ExchangeMode = .auto, stepMode: Bool = false, callbackTimeout: Duration = .seconds(300), reveal: Bool = false, insecureContinue: Bool = false) {
         self.mode = mode
@@ -196,7 +200,8 @@ public final class FlowController: Sendable {
     private func runSteps(_ commandIterator: inout AsyncStream<FlowCommand>.AsyncIterator?) async throws(FlowFailure) -> TokenSession? {
         let c = configuration
         publisher.publish(.flowStarted(FlowStarted(mode: c.mode, provider: c.providerLabel, clientID: c.clientID, redirectURI: c.redirectURI, exchange: c.exchange.rawValue, stepMode: c.stepMode,
-                                                   followUps: c.followUps.isEmpty ? nil : c.followUps.map(\.name), profile: c.profile)))
+                                                   followUps: c.followUps.isEmpty ? nil : c.followUps.map(\.name), profile: c.profile,
+                                                   settings: c.settings.isEmpty ? nil : c.settings)))
         if !c.listenerAddresses.isEmpty {
             publisher.publish(.listenerStarted(ListenerStarted(addresses: c.listenerAddresses, redirectURI: c.redirectURI)))
         }
@@ -211,10 +216,11 @@ public final class FlowController: Sendable {
 
         let pkce = c.pkce.map { PKCE.generate(method: $0) }
         let wantsOIDC = c.scope?.split(separator: " ").contains("openid") ?? false
-        let request = AuthorizationRequest(
+        var request = AuthorizationRequest(
             endpoint: authorizationEndpoint, clientID: c.clientID, redirectURI: c.redirectURI, scope: c.scope,
             state: AuthorizationRequest.newState(), nonce: wantsOIDC ? AuthorizationRequest.newNonce() : nil,
             pkce: pkce, extraParameters: c.authorizationParameters)
+        request.sendsRedirectURI = !c.omitRedirectURI
         publisher.publish(.urlBuilt(AuthorizationURLBuilt(
             url: request.url.absoluteString,
             params: .object(fields: request.parameters),
@@ -222,7 +228,7 @@ public final class FlowController: Sendable {
             endpoint: authorizationEndpoint.absoluteString)))
         for f in request.findings { publisher.publish(.finding(f.at(step: FlowStep.urlBuilt.key))) }
         if let m = metadata, let p = pkce, !m.codeChallengeMethods.isEmpty, !m.codeChallengeMethods.contains(p.method.rawValue) {
-            publisher.publish(.finding(Finding(.warn, "pkce.unsupported_method", "The server does not list \(p.method.rawValue) in code_challenge_methods_supported; it may ignore or reject PKCE.", ref: "RFC 8414 §2", step: FlowStep.urlBuilt.key)))
+            publisher.publish(.finding(FindingCatalogue.pkceUnsupportedMethod.finding(p.method.rawValue, step: FlowStep.urlBuilt.key)))
         }
 
         // 2. Send the user. Register first: a provider may redirect back before `open` returns.
@@ -264,7 +270,7 @@ public final class FlowController: Sendable {
         // 4. Exchange.
         switch c.exchange {
         case .never:
-            publisher.publish(.finding(Finding(.info, "exchange.skipped", "--exchange never: the code was not exchanged, so the application can redeem it itself. Codes are short-lived and single-use.", ref: "RFC 6749 §4.1.2", step: FlowStep.codeReceived.key)))
+            publisher.publish(.finding(FindingCatalogue.exchangeSkipped.finding(step: FlowStep.codeReceived.key)))
             return nil
         case .manual:
             try await waitForProceed(&commandIterator, step: .tokenExchanged, prompt: "Press c (or Enter on stdin) to exchange the code for tokens.")
@@ -302,7 +308,7 @@ public final class FlowController: Sendable {
     func exchange(code: String, codeVerifier: String?, nonce: String?, endpoints: Endpoints, wantsOIDC: Bool) async throws(FlowFailure) -> TokenSession {
         let c = configuration
         let builder = TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth), bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
-        let spec = builder.authorizationCode(code: code, redirectURI: c.redirectURI, codeVerifier: codeVerifier)
+        let spec = builder.authorizationCode(code: code, redirectURI: c.omitRedirectURI ? nil : c.redirectURI, codeVerifier: codeVerifier)
         let answer = await client.send(spec, purpose: "token", publisher: publisher)
         guard case .response(let status, let headers, let body, _) = answer else {
             if case .failure(let reason, let hint) = answer { throw FlowFailure(reason, hint: hint, step: .tokenExchanged) }
@@ -337,7 +343,7 @@ public final class FlowController: Sendable {
             let endpoints = try await resolveEndpoints()
             try requireSafe(endpoints.token, as: .token, issuer: endpoints.issuer)
             if codeVerifier == nil {
-                publisher.publish(.finding(Finding(.info, "listen.no_verifier", "No code_verifier is known for a code another application asked for; a provider that enforces PKCE will refuse this exchange (give --code-verifier).", ref: "RFC 7636 §4.5", step: FlowStep.tokenExchanged.key)))
+                publisher.publish(.finding(FindingCatalogue.listenNoVerifier.finding(step: FlowStep.tokenExchanged.key)))
             }
             _ = try await exchange(code: code, codeVerifier: codeVerifier, nonce: nonce, endpoints: endpoints, wantsOIDC: configuration.scope?.contains("openid") ?? false)
             publisher.publish(.flowCompleted(FlowCompleted(elapsedMs: Self.ms(since: start, now: clock()))))
@@ -382,7 +388,7 @@ public final class FlowController: Sendable {
                 idSummary = IDTokenSummary(header: .null, claims: .null, checks: [Check("decode", ok: false, error.description)])
             }
         } else if wantsOIDC {
-            publisher.publish(.finding(Finding(.warn, "oidc.no_id_token", "The scope asked for openid but the token response has no id_token.", ref: "OIDC Core §3.1.3.3", step: FlowStep.tokenExchanged.key)))
+            publisher.publish(.finding(FindingCatalogue.oidcNoIdToken.finding(step: FlowStep.tokenExchanged.key)))
         }
         var accessSummary: IDTokenSummary?
         if let jwt = try? DecodedJWT(tokens.accessToken.value) {
@@ -406,7 +412,7 @@ public final class FlowController: Sendable {
             accessTokenJWT: accessSummary)))
         if let failed = idSummary?.checks.first(where: { !$0.ok }) {
             if c.insecureContinue {
-                publisher.publish(.finding(Finding(.error, "id_token.\(failed.name)", "ID-token check \(failed.name) failed (continuing because of --insecure-continue): \(failed.detail)", ref: "OIDC Core §3.1.3.7", step: FlowStep.tokenExchanged.key)))
+                publisher.publish(.finding(FindingCatalogue.idToken.finding(failed.name, failed.detail, step: FlowStep.tokenExchanged.key)))
             } else {
                 throw FlowFailure("the ID token failed the \(failed.name) check: \(failed.detail)", hint: "Do not trust this ID token. Pass --insecure-continue to inspect it anyway.", step: .tokenExchanged)
             }
@@ -484,9 +490,7 @@ public final class FlowController: Sendable {
                 tentative = o
                 let seconds = grace.components.seconds
                 let description = err.description.map { " Its description, unverified: \"\(String($0.prefix(300)))\"." } ?? ""
-                publisher.publish(.finding(Finding(.warn, "callback.unverified_error",
-                    "An error redirect (error=\(err.error)) arrived without state, so it cannot be tied to this flow: it may be the provider's answer (some omit state on errors) or anyone's forgery.\(description) The flow ends with it after \(seconds) s unless a callback with this flow's state arrives first (--unverified-error-grace).",
-                    ref: "RFC 6749 §4.1.2.1, RFC 9700 §4.7", step: FlowStep.codeReceived.key)))
+                publisher.publish(.finding(FindingCatalogue.callbackUnverifiedError.finding(err.error, description, seconds, step: FlowStep.codeReceived.key)))
                 graceTimer = Task {
                     try? await Task.sleep(for: grace)
                     if !Task.isCancelled { wake.yield(.graceOver) }

@@ -88,8 +88,11 @@ public struct FlowStarted: Sendable, Hashable, Codable {
     public var followUps: [String]?
     /// The config-file profile this flow came from (`--profile NAME`).
     public var profile: String?
+    /// Each setting the flow runs with and where its value came from (`flag`, `env`, `profile`, `preset`,
+    /// `default`), secrets redacted.
+    public var settings: [SettingOrigin]?
 
-    public init(mode: String, provider: String, clientID: String?, redirectURI: String, exchange: String = "auto", stepMode: Bool = false, followUps: [String]? = nil, profile: String? = nil) {
+    public init(mode: String, provider: String, clientID: String?, redirectURI: String, exchange: String = "auto", stepMode: Bool = false, followUps: [String]? = nil, profile: String? = nil, settings: [SettingOrigin]? = nil) {
         self.mode = mode
         self.provider = provider
         self.clientID = clientID
@@ -98,10 +101,26 @@ public struct FlowStarted: Sendable, Hashable, Codable {
         self.stepMode = stepMode
         self.followUps = followUps
         self.profile = profile
+        self.settings = settings
     }
 
     enum CodingKeys: String, CodingKey {
-        case mode, provider, clientID = "client_id", redirectURI = "redirect_uri", exchange, stepMode = "step_mode", followUps = "follow_ups", profile
+        case mode, provider, clientID = "client_id", redirectURI = "redirect_uri", exchange, stepMode = "step_mode", followUps = "follow_ups", profile, settings
+    }
+}
+
+/// One entry of `flow.started`'s `settings`: a setting's name (its config-file key), its value as shown, and the
+/// source that gave it, like `git config --show-origin`.
+public struct SettingOrigin: Sendable, Hashable, Codable {
+    public var name: String
+    public var value: String
+    /// `flag`, `env`, `profile`, `preset` or `default`.
+    public var source: String
+
+    public init(name: String, value: String, source: String) {
+        self.name = name
+        self.value = value
+        self.source = source
     }
 }
 

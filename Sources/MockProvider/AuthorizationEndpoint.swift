@@ -179,7 +179,7 @@ extension ProviderCore {
             if let problem = RedirectURIMatching.problem(with: redirectURI) {
                 return .refuse(title: "Invalid redirect_uri", message: "\(problem): \(redirectURI)")
             }
-            guard client.redirectURIs.contains(where: { RedirectURIMatching.matches(requested: redirectURI, registered: $0, rule: rules.redirectRule) }) else {
+            guard client.redirectURIs.contains(where: { rules.redirectRule.accepts(redirectURI, registered: $0) }) else {
                 let message = RedirectURIMatching.mismatchExplanation(
                     requested: redirectURI, registered: client.redirectURIs, clientID: clientID, rule: rules.redirectRule, provider: personality.displayName)
                 if personality == .github, let registered = client.redirectURIs.first {

@@ -32,7 +32,7 @@ public struct MockClient: Sendable, Hashable {
 }
 
 /// The JWS algorithm the provider signs ID tokens with (RFC 7518 §3.1).
-public enum SigningAlgorithm: String, Sendable {
+public enum SigningAlgorithm: String, Sendable, CaseIterable {
     /// RSASSA-PKCS1-v1_5 with SHA-256, a 2048-bit key.
     case rs256 = "RS256"
     /// ECDSA with P-256 and SHA-256.

@@ -64,17 +64,6 @@ public enum MockPersonality: String, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// How a personality matches a requested `redirect_uri` against a registered one.
-enum RedirectMatchRule: Sendable, Hashable {
-    /// Character for character.
-    case exact
-    /// Exact, except an `http` loopback URI on any port (RFC 8252 §7.3).
-    case loopbackAnyPort
-    /// The registered URL itself or a path under it, same scheme, host and port (Bitbucket); with
-    /// `loopbackAnyPort`, a loopback URI may also change its port (GitHub).
-    case prefix(loopbackAnyPort: Bool)
-}
-
 /// The rules a personality enforces and the shapes it answers with: the data behind every endpoint's decisions.
 struct PersonalityRules: Sendable {
     enum ScopePolicy: Sendable {
@@ -104,7 +93,8 @@ struct PersonalityRules: Sendable {
         case formJSONOrQuery
     }
 
-    var redirectRule: RedirectMatchRule
+    /// The provider's redirect rule: its preset's, the same table the check before the browser reads.
+    var redirectRule: RedirectRule
     var scopePolicy: ScopePolicy
     /// The scopes granted when the request names none.
     var defaultScopes: [String]
@@ -134,44 +124,44 @@ struct PersonalityRules: Sendable {
         case .oidc:
             return PersonalityRules(
                 // RFC 6749 §3.3 lets the server pick a default scope when the request names none.
-                redirectRule: .loopbackAnyPort, scopePolicy: .known(ProviderCore.supportedScopes), defaultScopes: ["openid"],
+                redirectRule: ProviderPresets.oidc.redirectRule, scopePolicy: .known(ProviderCore.supportedScopes), defaultScopes: ["openid"],
                 requirePKCE: configuration.requirePKCE, sendsIssParameter: true, codeLifetime: codeLifetime,
                 issuesIDTokens: true, tokenAuthMethods: nil, tokenBody: .formOrJSON
             )
         case .google:
             return PersonalityRules(
-                redirectRule: .exact, scopePolicy: .google, defaultScopes: ["openid"],
+                redirectRule: ProviderPresets.google.redirectRule, scopePolicy: .google, defaultScopes: ["openid"],
                 codeLifetime: codeLifetime, refresh: .withParameter("access_type", "offline"), rotatesRefreshTokens: false,
                 issuesIDTokens: true, tokenAuthMethods: [.clientSecretPost, .clientSecretBasic], tokenBody: .formOrJSON
             )
         case .microsoft:
             return PersonalityRules(
-                redirectRule: .loopbackAnyPort, scopePolicy: .any, defaultScopes: ["openid"],
+                redirectRule: ProviderPresets.microsoft.redirectRule, scopePolicy: .any, defaultScopes: ["openid"],
                 codeLifetime: codeLifetime, refresh: .withScope("offline_access"),
                 issuesIDTokens: true, tokenAuthMethods: [.clientSecretPost, .clientSecretBasic], tokenBody: .form
             )
         case .github:
             return PersonalityRules(
-                redirectRule: .prefix(loopbackAnyPort: true), scopePolicy: .any, defaultScopes: [],
+                redirectRule: ProviderPresets.github.redirectRule, scopePolicy: .any, defaultScopes: [],
                 scopeSeparators: [" ", ","], codeLifetime: codeLifetime, refresh: .never,
                 tokenAuthMethods: [.clientSecretPost], tokenBody: .formJSONOrQuery, requiresGrantType: false
             )
         case .bitbucket:
             return PersonalityRules(
-                redirectRule: .prefix(loopbackAnyPort: false), scopePolicy: .any, defaultScopes: ["account"],
+                redirectRule: ProviderPresets.bitbucket.redirectRule, scopePolicy: .any, defaultScopes: ["account"],
                 codeLifetime: codeLifetime, rotatesRefreshTokens: false,
                 tokenAuthMethods: [.clientSecretBasic], tokenBody: .form
             )
         case .atlassian:
             return PersonalityRules(
-                redirectRule: .exact, scopePolicy: .any, defaultScopes: [],
+                redirectRule: ProviderPresets.atlassian.redirectRule, scopePolicy: .any, defaultScopes: [],
                 requiredAuthorizationParameters: [FormField("audience", "api.atlassian.com"), FormField("prompt", "consent")],
                 codeLifetime: codeLifetime, refresh: .withScope("offline_access"),
                 tokenAuthMethods: [.clientSecretPost], tokenBody: .json
             )
         case .bitbadges:
             return PersonalityRules(
-                redirectRule: .exact, scopePolicy: .any, defaultScopes: [],
+                redirectRule: ProviderPresets.bitbadges.redirectRule, scopePolicy: .any, defaultScopes: [],
                 scopeSeparators: [" ", ","],
                 // BitBadges keeps codes for delayed (QR code) exchanges: at least 30 minutes.
                 codeLifetime: max(codeLifetime, 30 * 60),

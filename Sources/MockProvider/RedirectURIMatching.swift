@@ -1,44 +1,20 @@
 import Foundation
 import OAuthCore
 
-/// Decides whether a requested `redirect_uri` is one the client registered.
+/// Redirect URI helpers of the authorization endpoint. Whether a `redirect_uri` matches is the personality's
+/// `RedirectRule` (its preset's, in OAuthCore), never decided here.
 enum RedirectURIMatching {
-    /// Exact string comparison (RFC 9700 §4.1.3), except that a loopback `http` URI matches on any port
-    /// (RFC 8252 §7.3: native apps listen on an ephemeral port). Scheme, host, path and query must still match.
-    static func matches(requested: String, registered: String) -> Bool {
-        if requested == registered { return true }
-        guard let r = RedirectURIParts(requested), let g = RedirectURIParts(registered), r.isLoopbackHTTP, g.isLoopbackHTTP else { return false }
-        return r.host == g.host && r.path == g.path && r.query == g.query
-    }
-
-    /// Whether `requested` is acceptable for `registered` under a personality's rule.
-    static func matches(requested: String, registered: String, rule: RedirectMatchRule) -> Bool {
-        switch rule {
-        case .exact:
-            return requested == registered
-        case .loopbackAnyPort:
-            return matches(requested: requested, registered: registered)
-        case .prefix(let loopbackAnyPort):
-            if requested == registered { return true }
-            guard let r = RedirectURIParts(requested), let g = RedirectURIParts(registered), r.scheme == g.scheme, r.host == g.host else { return false }
-            let portOK = r.port == g.port || (loopbackAnyPort && r.isLoopbackHTTP)
-            guard portOK, RedirectRuleCheck.isSameOrUnder(r.path, g.path) else { return false }
-            // The registered callback's own query, if any, must be kept.
-            return g.query == nil || r.query == g.query
-        }
-    }
-
     /// The page text for a `redirect_uri` that matches no registered one, in the terms of the personality's rule.
-    static func mismatchExplanation(requested: String, registered: [String], clientID: String, rule: RedirectMatchRule, provider: String) -> String {
+    static func mismatchExplanation(requested: String, registered: [String], clientID: String, rule: RedirectRule, provider: String) -> String {
         let list = registered.joined(separator: ", ")
-        switch rule {
+        switch rule.path {
         case .exact:
-            return "redirect_uri \(requested) is not registered for client \(clientID). Registered: \(list). \(provider) compares it character for character (RFC 9700 §4.1.3)."
-        case .loopbackAnyPort:
-            return "redirect_uri \(requested) is not registered for client \(clientID). Registered: \(list). It must match exactly, except that a loopback URI may use any port (RFC 6749 §3.1.2.3, RFC 8252 §7.3, RFC 9700 §4.1.3)."
-        case .prefix(let loopbackAnyPort):
-            let port = loopbackAnyPort ? " (a loopback redirect_uri may change the port)" : ""
-            return "redirect_uri \(requested) does not extend the callback URL configured for \(clientID) (\(list)). \(provider) accepts a redirect_uri only when it is the callback URL itself or a path under it, on the same scheme, host and port\(port): e.g. \(registered.first.map { $0.hasSuffix("/") ? $0 + "function" : $0 + "/function" } ?? "CALLBACK/function"). Leave redirect_uri out to use the callback URL."
+            return "redirect_uri \(requested) is not registered for client \(clientID). Registered: \(list). \(provider) \(rule.summary)."
+        case .sameOrUnder:
+            let host = rule.subdomains ? "host (or a subdomain of it)" : "host"
+            let port = rule.loopbackAnyPort ? " (a loopback redirect_uri may change the port)" : ""
+            let example = registered.first.map { $0.hasSuffix("/") ? $0 + "function" : $0 + "/function" } ?? "CALLBACK/function"
+            return "redirect_uri \(requested) does not extend the callback URL configured for \(clientID) (\(list)). \(provider) accepts a redirect_uri only when it is the callback URL itself or a path under it, on the same scheme, \(host) and port\(port): e.g. \(example). Leave redirect_uri out to use the callback URL."
         }
     }
 

@@ -6,6 +6,9 @@ public struct AuthorizationRequest: Sendable, Hashable {
     public var endpoint: URL
     public var clientID: String
     public var redirectURI: String
+    /// False leaves `redirect_uri` out, so the provider uses the callback registered for the client
+    /// (RFC 6749 §3.1.2.3, `--omit-redirect-uri`).
+    public var sendsRedirectURI = true
     public var scope: String?
     public var state: String
     public var nonce: String?
@@ -37,8 +40,8 @@ public struct AuthorizationRequest: Sendable, Hashable {
         var p: [FormField] = [
             FormField("response_type", responseType),
             FormField("client_id", clientID),
-            FormField("redirect_uri", redirectURI),
         ]
+        if sendsRedirectURI { p.append(FormField("redirect_uri", redirectURI)) }
         if let scope, !scope.isEmpty { p.append(FormField("scope", scope)) }
         p.append(FormField("state", state))
         if let nonce { p.append(FormField("nonce", nonce)) }
@@ -65,12 +68,12 @@ public struct AuthorizationRequest: Sendable, Hashable {
     public var findings: [Finding] {
         var f: [Finding] = []
         if pkce == nil {
-            f.append(Finding(.warn, "pkce.disabled", "PKCE is off: a stolen authorization code could be redeemed by someone else.", ref: "RFC 9700 §2.1.1"))
+            f.append(FindingCatalogue.pkceDisabled.finding())
         } else if pkce?.method == .plain {
-            f.append(Finding(.warn, "pkce.plain", "PKCE method plain sends the verifier itself as the challenge; use S256.", ref: "RFC 7636 §4.2"))
+            f.append(FindingCatalogue.pkcePlain.finding())
         }
         if let scope, scope.split(separator: " ").contains("openid"), nonce == nil {
-            f.append(Finding(.info, "oidc.no_nonce", "An OpenID Connect request without a nonce: ID-token replay cannot be detected.", ref: "OIDC Core §3.1.2.1"))
+            f.append(FindingCatalogue.oidcNoNonce.finding())
         }
         return f
     }

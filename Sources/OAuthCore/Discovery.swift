@@ -65,18 +65,18 @@ public struct ProviderMetadata: Sendable, Hashable {
             guard isTenantTemplate(issuer, for: expectedIssuer) else {
                 return .failure(.issuerMismatch(expected: expectedIssuer, got: issuer))
             }
-            findings.append(Finding(.warn, "discovery.issuer_template", "The metadata issuer is the template \"\(issuer)\" for the multi-tenant alias in \(expectedIssuer); each ID token's iss is checked against it with {tenantid} replaced by the token's tid claim.", ref: "OIDC Discovery §4.3"))
+            findings.append(FindingCatalogue.discoveryIssuerTemplate.finding(issuer, expectedIssuer))
         }
         if issuer != expectedIssuer, norm(issuer) == norm(expectedIssuer) {
-            findings.append(Finding(.warn, "discovery.issuer_trailing_slash", "The metadata issuer \"\(issuer)\" differs from \"\(expectedIssuer)\" by a trailing slash; ID tokens must carry exactly the metadata's value.", ref: "OIDC Discovery §4.3"))
+            findings.append(FindingCatalogue.discoveryIssuerTrailingSlash.finding(issuer, expectedIssuer))
         }
         guard let authz = json["authorization_endpoint"]?.stringValue.flatMap(URL.init(string:)) else { return .failure(.missing("authorization_endpoint")) }
         guard let token = json["token_endpoint"]?.stringValue.flatMap(URL.init(string:)) else { return .failure(.missing("token_endpoint")) }
         let methods = json["code_challenge_methods_supported"]?.arrayValue?.compactMap(\.stringValue) ?? []
         if methods.isEmpty {
-            findings.append(Finding(.info, "discovery.pkce_unadvertised", "The metadata does not list code_challenge_methods_supported; the server may ignore PKCE.", ref: "RFC 8414 §2"))
+            findings.append(FindingCatalogue.discoveryPkceUnadvertised.finding())
         } else if !methods.contains("S256") {
-            findings.append(Finding(.warn, "discovery.no_s256", "The server does not advertise PKCE S256.", ref: "RFC 9700 §2.1.1"))
+            findings.append(FindingCatalogue.discoveryNoS256.finding())
         }
         let m = ProviderMetadata(
             issuer: issuer,

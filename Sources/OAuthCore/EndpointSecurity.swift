@@ -59,14 +59,11 @@ public enum EndpointSecurity {
             ? "It is used anyway because of --allow-insecure-http."
             : "Nothing is sent there: use its https URL, or pass --allow-insecure-http for a test server you trust."
         if role != .issuer, let issuer, URL(string: issuer)?.scheme?.lowercased() == "https" {
-            return Finding(severity, "endpoint.http_from_https_issuer",
-                           "The issuer \(issuer) is https, but its metadata puts the \(role.label) on plain http (\(shown)): a downgrade, so \(role.exposes). \(consequence)",
-                           ref: role.ref == "RFC 8414 §2" ? role.ref : "\(role.ref), RFC 8414 §2")
+            return FindingCatalogue.endpointHttpFromHttpsIssuer.finding(issuer, role.label, shown, role.exposes, consequence, severity: severity,
+                                                                       ref: role.ref == "RFC 8414 §2" ? role.ref : "\(role.ref), RFC 8414 §2")
         }
         if RedirectURI.isLoopback(host: url.host ?? "") { return nil }
-        return Finding(severity, "endpoint.insecure_http",
-                       "The \(role.label) \(shown) is plain http on a host that is not loopback, so \(role.exposes). \(consequence)",
-                       ref: role.ref)
+        return FindingCatalogue.endpointInsecureHttp.finding(role.label, shown, role.exposes, consequence, severity: severity, ref: role.ref)
     }
 }
 

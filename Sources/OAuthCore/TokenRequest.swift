@@ -52,9 +52,11 @@ public struct TokenRequestBuilder: Sendable {
         self.extraHeaders = extraHeaders
     }
 
-    /// The authorization-code grant.
-    public func authorizationCode(code: String, redirectURI: String, codeVerifier: String?) -> HTTPRequestSpec {
-        var fields = [FormField("grant_type", "authorization_code"), FormField("code", code), FormField("redirect_uri", redirectURI)]
+    /// The authorization-code grant. `redirectURI` is nil when the authorization request left it out, in which
+    /// case the token request leaves it out too (RFC 6749 §4.1.3 requires it only "if ... included").
+    public func authorizationCode(code: String, redirectURI: String?, codeVerifier: String?) -> HTTPRequestSpec {
+        var fields = [FormField("grant_type", "authorization_code"), FormField("code", code)]
+        if let redirectURI { fields.append(FormField("redirect_uri", redirectURI)) }
         if let codeVerifier { fields.append(FormField("code_verifier", codeVerifier)) }
         return build(fields)
     }

@@ -52,12 +52,12 @@ public enum TokenResponseParser {
         if let json = JSONValue.parse(body), case .object(let m) = json {
             members = m
             if !contentType.contains("json") {
-                findings.append(Finding(.warn, "token.content_type", "The token response is JSON but its Content-Type is \"\(contentType.isEmpty ? "(none)" : contentType)\", not application/json.", ref: "RFC 6749 §5.1"))
+                findings.append(FindingCatalogue.tokenContentType.finding(contentType.isEmpty ? "(none)" : contentType))
             }
         } else if contentType.contains("x-www-form-urlencoded") || (!body.isEmpty && !body.contains(" ") && !body.contains("<") && body.contains("=")) {
             let (fields, _) = FormURLEncoded.decode(body.trimmingCharacters(in: .whitespacesAndNewlines))
             members = fields.map { ($0.name, .string($0.value)) }
-            findings.append(Finding(.warn, "token.form_encoded", "The token response is form-encoded, not JSON (GitHub does this unless sent Accept: application/json). oauthscope reads it anyway.", ref: "RFC 6749 §5.1"))
+            findings.append(FindingCatalogue.tokenFormEncoded.finding())
         }
 
         guard let members else {
@@ -71,7 +71,7 @@ public enum TokenResponseParser {
 
         if let error = object["error"]?.stringValue {
             if (200..<300).contains(status) {
-                findings.append(Finding(.warn, "token.error_with_success_status", "The token endpoint sent an error with HTTP \(status); RFC 6749 requires 400 (401 for invalid_client).", ref: "RFC 6749 §5.2"))
+                findings.append(FindingCatalogue.tokenErrorWithSuccessStatus.finding(status))
             }
             return .error(OAuthErrorResponse(error: error, description: object["error_description"]?.stringValue, uri: object["error_uri"]?.stringValue), status: status, findings: findings)
         }
@@ -81,7 +81,7 @@ public enum TokenResponseParser {
             }
             // Some APIs put their own message where RFC 6749 §5.2 wants "error" (BitBadges: errorMessage).
             let message = ["errorMessage", "error_message", "message", "detail"].lazy.compactMap { object[$0]?.stringValue }.first
-            findings.append(Finding(.warn, "token.nonstandard_error", "The error body has no \"error\" member" + (message == nil ? "." : "; it says it another way."), ref: "RFC 6749 §5.2"))
+            findings.append(FindingCatalogue.tokenNonstandardError.finding(message == nil ? "." : "; it says it another way."))
             return .invalid(reason: "the token endpoint answered HTTP \(status)" + (message.map { ": \($0)" } ?? " without an OAuth error code"),
                             hint: status == 401 ? "The request's credentials were refused: the client secret, or a key the provider wants in a header (--token-header)." : "RFC 6749 §5.2 says an error response carries an \"error\" member; the body may say more.", findings: findings)
         }
@@ -91,16 +91,16 @@ public enum TokenResponseParser {
 
         var tokenType = object["token_type"]?.stringValue ?? ""
         if tokenType.isEmpty {
-            findings.append(Finding(.warn, "token.token_type_missing", "token_type is missing; it is REQUIRED. Assuming Bearer.", ref: "RFC 6749 §5.1"))
+            findings.append(FindingCatalogue.tokenTokenTypeMissing.finding())
             tokenType = "Bearer"
         } else if tokenType.lowercased() != "bearer" && tokenType.lowercased() != "dpop" && tokenType.lowercased() != "mac" {
-            findings.append(Finding(.info, "token.token_type_unusual", "token_type is \"\(tokenType)\"; clients must know how to use it.", ref: "RFC 6749 §7.1"))
+            findings.append(FindingCatalogue.tokenTokenTypeUnusual.finding(tokenType))
         }
 
         var expiresIn: Int?
         let lifetimes = TokenSet.expiresInRange
         func outOfRange(_ problem: NumberProblem) -> Finding {
-            Finding(.warn, "token.expires_in_range", "expires_in \(problem) (seconds), so it is not a lifetime; ignored, and the lifetime is unknown.", ref: "RFC 6749 §5.1")
+            FindingCatalogue.tokenExpiresInRange.finding(problem)
         }
         switch object["expires_in"] {
         case .number(let n)?:
@@ -113,16 +113,16 @@ public enum TokenResponseParser {
             if case .success(let v) = read { expiresIn = v }
             let numeric: Bool
             if case .failure(.notANumber) = read { numeric = false } else { numeric = true }
-            findings.append(Finding(.warn, "token.expires_in_string", "expires_in is the string \"\(s)\", not a number\(numeric ? "" : " (and not even a numeric one; ignored)"); read as \(expiresIn.map(String.init) ?? "unknown").", ref: "RFC 6749 §5.1"))
+            findings.append(FindingCatalogue.tokenExpiresInString.finding(s, numeric ? "" : " (and not even a numeric one; ignored)", expiresIn.map(String.init) ?? "unknown"))
             if case .failure(let problem) = read, numeric { findings.append(outOfRange(problem)) }
         case nil, .null?:
-            findings.append(Finding(.info, "token.expires_in_missing", "expires_in is absent, so the lifetime of the access token is unknown.", ref: "RFC 6749 §5.1"))
+            findings.append(FindingCatalogue.tokenExpiresInMissing.finding())
         default:
-            findings.append(Finding(.warn, "token.expires_in_type", "expires_in has an unexpected type; ignored.", ref: "RFC 6749 §5.1"))
+            findings.append(FindingCatalogue.tokenExpiresInType.finding())
         }
 
         if !cacheControl.contains("no-store") {
-            findings.append(Finding(.info, "token.cache_control", "The token response lacks Cache-Control: no-store, which RFC 6749 requires for responses carrying tokens.", ref: "RFC 6749 §5.1"))
+            findings.append(FindingCatalogue.tokenCacheControl.finding())
         }
 
         let extra = members.filter { !standardMembers.contains($0.0) }

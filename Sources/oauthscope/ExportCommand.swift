@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlowEngine
 import Foundation
+import Settings
 
 extension ExportFormat: ExpressibleByArgument {}
 

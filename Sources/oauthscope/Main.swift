@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Settings
 import Synchronization
 
 /// The entry point: runs the command and maps errors to the exit statuses of DESIGN.md — 0 the flow completed,
@@ -30,7 +31,11 @@ enum Main {
                 OAuthScope.exit(withError: error)
             }
             let message = OAuthScope.message(for: error)
-            StandardOutput.error("oauthscope: \(message.split(separator: "\n").first.map(String.init) ?? message)")
+            // One line: an enumerated option's list of words ("- 'a'", "- 'b'" on lines of their own) joins the first.
+            let lines = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let words = lines.dropFirst().prefix { $0.hasPrefix("- ") }.map { String($0.dropFirst(2)) }
+            let line = (lines.first ?? message) + (words.isEmpty ? "" : " " + words.joined(separator: ", "))
+            StandardOutput.error("oauthscope: \(line)")
             if code == .validationFailure {
                 StandardOutput.error("Run 'oauthscope help' for usage.")
                 Foundation.exit(2)

@@ -3,6 +3,7 @@ import ExchangeEngine
 import FlowEngine
 import Foundation
 import OAuthCore
+import Settings
 import TerminalUI
 
 /// Stdout and stderr for people, through the one terminal boundary (`TerminalWriter`): every line is escaped as
@@ -116,10 +117,4 @@ final class Session {
         for f in fronts { await f.value }
         StandardOutput.flush()
     }
-}
-
-/// A usage or configuration error: exit status 2 with one line naming the flag.
-struct UsageError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

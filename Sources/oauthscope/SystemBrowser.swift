@@ -36,7 +36,7 @@ struct SystemBrowser: UserAgent {
         let command = self.command
         process.terminationHandler = { p in
             if p.terminationStatus != 0 {
-                publisher.publish(.finding(Finding(.warn, "browser.exit_status", "The browser command \"\(command)\" exited with status \(p.terminationStatus); if no browser opened, open the authorization URL yourself.", ref: nil)))
+                publisher.publish(.finding(FindingCatalogue.browserExitStatus.finding(command, p.terminationStatus)))
             }
         }
         do {

@@ -102,10 +102,23 @@ scope = "openid email"
 redirect_uri = "http://127.0.0.1:$cport/cb"
 browser = "curl -s -L -o /dev/null"
 then = ["userinfo", "refresh"]
+timeout = 10
 TOML
 XDG_CONFIG_HOME="$tmp/xdg" PROF_SECRET=prof-secret "$bin" flow --profile local --output jsonl >"$tmp/profile.jsonl" 2>"$tmp/err"; status=$?
 check "a profile runs a whole flow with no other flags" test "$status" -eq 0
 check "the profile's --then hops ran" python3 -c "import json; a=[json.loads(l) for l in open('$tmp/profile.jsonl')]; acts=[e['action'] for e in a if e['type']=='action.completed' and e['ok']]; assert acts==['userinfo','refresh'], acts"
+XDG_CONFIG_HOME="$tmp/xdg" PROF_SECRET=prof-secret OAUTHSCOPE_SCOPE=openid "$bin" flow --profile local --timeout 300 --output jsonl >"$tmp/origins.jsonl" 2>"$tmp/err"; status=$?
+check "flag, environment and profile together run the flow" test "$status" -eq 0
+check "flow.started says where each setting came from; a flag equal to the default beats the profile" python3 - "$tmp/origins.jsonl" <<'PY'
+import json, sys
+started = next(e for e in map(json.loads, open(sys.argv[1])) if e["type"] == "flow.started")
+by = {s["name"]: (s["value"], s["source"]) for s in started["settings"]}
+assert by["timeout"] == ("300", "flag"), by["timeout"]
+assert by["scope"] == ("openid", "env"), by["scope"]
+assert by["client_id"] == ("prof-client", "profile"), by["client_id"]
+assert by["pkce"] == ("s256", "default"), by["pkce"]
+assert "prof-secret" not in json.dumps(started), "a secret in flow.started"
+PY
 cat >>"$tmp/xdg/oauthscope/config.toml" <<'TOML'
 [profiles.broken]
 client_id = "x"
@@ -134,5 +147,11 @@ PY
 # Every line of the recording but its header comes back.
 check "replay of a damaged recording still plays the rest" test "$(wc -l <"$tmp/replayed2.jsonl")" -eq "$(( $(wc -l <"$tmp/rec.jsonl") - 1 ))"
 check "replay names the damaged line" grep -q "damaged.jsonl:4" "$tmp/err"
+
+# 9. --version names the release and the commit the binary was built from.
+"$bin" --version >"$tmp/version" 2>&1; status=$?
+check "--version exits 0" test "$status" -eq 0
+commit=$(git -C "$here/../.." rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+check "--version names the commit ($commit)" grep -Eq "^oauthscope [0-9]+\.[0-9]+\.[0-9]+ \(commit $commit(-dirty)?, " "$tmp/version"
 
 summary

@@ -80,6 +80,30 @@ assert last['type']=='flow.failed' and 'does not extend the callback URL' in las
 assert any(e['type']=='finding' and e['code']=='redirect.prefix_mismatch' for e in ev)
 "
 
+# Bitbucket falls back to the registered callback: --omit-redirect-uri leaves redirect_uri out of both requests.
+bport=$(free_port)
+"$bin" demo --personality bitbucket --omit-redirect-uri --redirect-uri "http://127.0.0.1:$bport/cb" --output jsonl >"$tmp/omit.jsonl" 2>/dev/null; status=$?
+check "bitbucket --omit-redirect-uri: the flow completes (exit 0)" test "$status" -eq 0
+check "bitbucket --omit-redirect-uri: no redirect_uri sent, and a finding says why" python3 -c "
+import json
+ev=[json.loads(l) for l in open('$tmp/omit.jsonl')]
+url=next(e for e in ev if e['type']=='authorization.url_built')
+assert 'redirect_uri' not in url['params'], url['params']
+tok=next(e for e in ev if e['type']=='token.request')
+assert 'redirect_uri' not in tok['body'], tok['body']
+assert any(e['type']=='finding' and e['code']=='redirect.omitted' for e in ev)
+"
+
+# GitHub: a loopback redirect_uri on another port than the registered callback is fine (RFC 8252 §7.3, GitHub docs).
+"$bin" demo --personality github --registered-redirect-uri "http://127.0.0.1/callback" --redirect-uri "http://127.0.0.1:$(free_port)/callback" --output jsonl >"$tmp/gh.jsonl" 2>/dev/null; status=$?
+check "github: a loopback callback on another port completes (exit 0)" test "$status" -eq 0
+check "github: and raises no redirect finding" python3 -c "
+import json
+ev=[json.loads(l) for l in open('$tmp/gh.jsonl')]
+bad=[e['code'] for e in ev if e['type']=='finding' and e['code'].startswith('redirect.')]
+assert not bad, bad
+"
+
 # BitBadges: without x-api-key the flow is refused before it starts; a wrong key is refused by the provider, clearly.
 "$bin" flow --preset bitbadges --client-id c --client-secret s --output jsonl >/dev/null 2>"$tmp/err"; status=$?
 check "bitbadges: a missing x-api-key is a usage error (exit 2)" test "$status" -eq 2

@@ -22,14 +22,69 @@ public struct PresetParameter: Sendable, Hashable {
     }
 }
 
-/// How a provider compares the `redirect_uri` in a request with the one registered for the client.
-public enum RedirectRule: Sendable, Hashable {
-    /// Character for character (RFC 9700 §4.1.3).
-    case exact
-    /// The registered URL itself or a path under it, on the same scheme, host and port (Bitbucket Cloud; GitHub).
-    case prefix
-    /// Exact, except that an `http` loopback URI may use any port (RFC 8252 §7.3; Microsoft).
-    case loopbackAnyPort
+/// How a provider compares the `redirect_uri` in a request with the one registered for the client. One value per
+/// provider (its preset's `redirectRule`), read both by the check before the user is sent and by the embedded
+/// provider's imitation, so the two cannot disagree.
+public struct RedirectRule: Sendable, Hashable {
+    /// Whether the path must be the registered one, or may continue it.
+    public enum PathMatch: Sendable, Hashable {
+        /// The whole URI character for character (RFC 9700 §4.1.3), except what `loopbackAnyPort` allows.
+        case exact
+        /// The registered path or a path under it, at a segment boundary (`/cb` and `/cb/x`, not `/cb2`).
+        case sameOrUnder
+    }
+
+    public var path: PathMatch
+    /// An `http` loopback redirect URI may use any port (RFC 8252 §7.3).
+    public var loopbackAnyPort: Bool
+    /// The host may be a subdomain of the registered one (GitHub: "host (excluding sub-domains)").
+    public var subdomains: Bool
+
+    public init(path: PathMatch, loopbackAnyPort: Bool, subdomains: Bool = false) {
+        self.path = path
+        self.loopbackAnyPort = loopbackAnyPort
+        self.subdomains = subdomains
+    }
+
+    /// Character for character (RFC 9700 §4.1.3; Google, Atlassian, BitBadges).
+    public static let exact = RedirectRule(path: .exact, loopbackAnyPort: false)
+    /// Exact, except that an `http` loopback URI may use any port (RFC 8252 §7.3, RFC 9700 §2.1; Microsoft).
+    public static let loopbackAnyPort = RedirectRule(path: .exact, loopbackAnyPort: true)
+    /// The registered URL itself or a path under it, on the same scheme, host and port (Bitbucket Cloud).
+    public static let prefix = RedirectRule(path: .sameOrUnder, loopbackAnyPort: false)
+    /// A path under the registered one, on its host or a subdomain, same port, and any port on loopback (GitHub).
+    public static let github = RedirectRule(path: .sameOrUnder, loopbackAnyPort: true, subdomains: true)
+
+    /// Whether a request's `redirect_uri` is accepted for a client that registered `registered`.
+    public func accepts(_ requested: String, registered: String) -> Bool {
+        if requested == registered { return true }
+        guard let r = RedirectURIParts(requested), let g = RedirectURIParts(registered), r.scheme == g.scheme else { return false }
+        let hostOK = r.host == g.host || (subdomains && !r.isLoopbackHTTP && r.host.hasSuffix("." + g.host))
+        let portOK = r.port == g.port || (loopbackAnyPort && r.isLoopbackHTTP && g.isLoopbackHTTP)
+        guard hostOK, portOK else { return false }
+        switch path {
+        case .exact:
+            // Only the port may differ, and only on loopback: the rest as written.
+            return loopbackAnyPort && r.isLoopbackHTTP && r.path == g.path && r.query == g.query
+        case .sameOrUnder:
+            // The registered callback's own query, if any, must be kept.
+            return RedirectRuleCheck.isSameOrUnder(r.path, g.path) && (g.query == nil || r.query == g.query)
+        }
+    }
+
+    /// The rule in a sentence, for explanations: "... compares it character for character".
+    public var summary: String {
+        switch (path, loopbackAnyPort) {
+        case (.exact, false):
+            return "compares it with the registered callback character for character (RFC 9700 §4.1.3)"
+        case (.exact, true):
+            return "compares it with the registered callback exactly, except that an http loopback redirect_uri may use any port (RFC 8252 §7.3)"
+        case (.sameOrUnder, let loopback):
+            return "accepts it only when it is the registered callback or a path under it, on the same scheme, "
+                + (subdomains ? "host (or a subdomain of it)" : "host") + " and port"
+                + (loopback ? ", except that an http loopback redirect_uri may use any port (RFC 8252 §7.3)" : "")
+        }
+    }
 }
 
 /// A request worth making once the tokens are in hand, e.g. Atlassian's list of accessible sites.
@@ -78,65 +133,35 @@ public enum PresetQuirk: Sendable, Hashable {
     /// is a template (`.../{tenantid}/v2.0`) and each ID token's `iss` names the user's own tenant.
     case multiTenantIssuerTemplate
 
-    /// A stable code for the finding this quirk becomes, e.g. `preset.quirk.errors_with_status_200`.
-    public var code: String {
+    /// This quirk's entry of the finding catalogue.
+    public var kind: FindingKind {
         switch self {
-        case .expectsStringExpiresIn: return "preset.quirk.string_expires_in"
-        case .formEncodedTokenResponseUnlessJSON: return "preset.quirk.form_encoded_token_response"
-        case .errorsWithStatus200: return "preset.quirk.errors_with_status_200"
-        case .extraTokenResponseFields: return "preset.quirk.extra_token_response_fields"
-        case .rotatingRefreshTokens: return "preset.quirk.rotating_refresh_tokens"
-        case .noOpenIDConnect: return "preset.quirk.no_oidc"
-        case .commaSeparatedScopes: return "preset.quirk.comma_separated_scopes"
-        case .pkceUndocumented: return "preset.quirk.pkce_undocumented"
-        case .redirectURIOptional: return "preset.quirk.redirect_uri_optional"
-        case .multiTenantIssuerTemplate: return "preset.quirk.multi_tenant_issuer"
+        case .expectsStringExpiresIn: return FindingCatalogue.presetQuirkStringExpiresIn
+        case .formEncodedTokenResponseUnlessJSON: return FindingCatalogue.presetQuirkFormEncodedTokenResponse
+        case .errorsWithStatus200: return FindingCatalogue.presetQuirkErrorsWithStatus200
+        case .extraTokenResponseFields: return FindingCatalogue.presetQuirkExtraTokenResponseFields
+        case .rotatingRefreshTokens: return FindingCatalogue.presetQuirkRotatingRefreshTokens
+        case .noOpenIDConnect: return FindingCatalogue.presetQuirkNoOidc
+        case .commaSeparatedScopes: return FindingCatalogue.presetQuirkCommaSeparatedScopes
+        case .pkceUndocumented: return FindingCatalogue.presetQuirkPkceUndocumented
+        case .redirectURIOptional: return FindingCatalogue.presetQuirkRedirectUriOptional
+        case .multiTenantIssuerTemplate: return FindingCatalogue.presetQuirkMultiTenantIssuer
         }
     }
+
+    /// A stable code for the finding this quirk becomes, e.g. `preset.quirk.errors_with_status_200`.
+    public var code: String { kind.code }
 
     /// One plain sentence for a person.
-    public var explanation: String {
-        switch self {
-        case .expectsStringExpiresIn:
-            return "expires_in may arrive as a string such as \"3599\"; oauthscope reads it as a number and says so."
-        case .formEncodedTokenResponseUnlessJSON:
-            return "The token endpoint answers form-encoded unless asked for JSON with Accept: application/json, which oauthscope sends."
-        case .errorsWithStatus200:
-            return "Token endpoint errors (bad_verification_code, redirect_uri_mismatch, ...) come back with HTTP 200; the body decides, not the status."
-        case .extraTokenResponseFields(let names):
-            return "The token response carries \(names.joined(separator: ", ")) beside the standard members."
-        case .rotatingRefreshTokens:
-            return "Refresh tokens rotate: every refresh returns a new one and disables the one just used, so keep the newest."
-        case .noOpenIDConnect:
-            return "There is no OpenID Connect here: no ID token and no discovery; identity comes from an API call after the exchange."
-        case .commaSeparatedScopes:
-            return "scope is a comma-separated list, not the space-separated list of RFC 6749 §3.3."
-        case .pkceUndocumented:
-            return "The provider does not document PKCE; oauthscope sends S256 anyway, but the code may not be bound to the verifier."
-        case .redirectURIOptional:
-            return "redirect_uri may be omitted, and the provider then uses the callback URL registered for the client."
-        case .multiTenantIssuerTemplate:
-            return "With a multi-tenant alias the discovery issuer is a {tenantid} template and each ID token's iss names the user's tenant, so iss cannot be compared with the metadata literally."
-        }
-    }
+    public var explanation: String { finding.message }
 
     /// Where the rule this quirk departs from is written.
-    public var ref: String {
-        switch self {
-        case .expectsStringExpiresIn, .formEncodedTokenResponseUnlessJSON, .extraTokenResponseFields: return "RFC 6749 §5.1"
-        case .errorsWithStatus200: return "RFC 6749 §5.2"
-        case .rotatingRefreshTokens: return "RFC 9700 §4.14.2"
-        case .noOpenIDConnect: return "OIDC Core §3.1"
-        case .commaSeparatedScopes: return "RFC 6749 §3.3"
-        case .pkceUndocumented: return "RFC 7636 §4.4"
-        case .redirectURIOptional: return "RFC 6749 §4.1.1"
-        case .multiTenantIssuerTemplate: return "OIDC Discovery §4.3"
-        }
-    }
+    public var ref: String { kind.ref ?? "" }
 
     /// The finding this quirk becomes at the start of a flow.
     public var finding: Finding {
-        Finding(.info, code, explanation, ref: ref)
+        if case .extraTokenResponseFields(let names) = self { return kind.finding(names.joined(separator: ", ")) }
+        return kind.finding()
     }
 }
 

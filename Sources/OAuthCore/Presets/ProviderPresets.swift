@@ -61,10 +61,10 @@ public enum ProviderPresets {
                            help: "Whether the access token is still signed in and which scopes it holds (Bearer token plus x-api-key; body {})."),
         ],
         notes: [
-            Finding(.info, "preset.bitbadges.api_key", "BitBadges wants its API key in an x-api-key header on the token request; pass it with --token-header 'x-api-key: ...'.", ref: "https://docs.bitbadges.io/for-developers/bitbadges-api/api"),
-            Finding(.info, "preset.bitbadges.json_body", "The token request is a JSON body (code, grant_type, client_id, client_secret, redirect_uri), not a form.", ref: "https://docs.bitbadges.io/for-developers/sign-in-with-bitbadges/verification/verification-flow"),
-            Finding(.info, "preset.bitbadges.identity", "The user's identity is the address, chain and bitbadgesAddress in the token response; there is no ID token.", ref: "https://docs.bitbadges.io/for-developers/sign-in-with-bitbadges/verification/verification-flow"),
-            Finding(.info, "preset.bitbadges.late_exchange", "BitBadges keeps codes for delayed exchanges (QR codes for in-person sign-in), so exchanging a code minutes later is legitimate; each code can be exchanged only once.", ref: "https://docs.bitbadges.io/for-developers/authenticating-with-bitbadges/approaches/manual"),
+            FindingCatalogue.presetBitbadgesApiKey.finding(),
+            FindingCatalogue.presetBitbadgesJsonBody.finding(),
+            FindingCatalogue.presetBitbadgesIdentity.finding(),
+            FindingCatalogue.presetBitbadgesLateExchange.finding(),
         ],
         quirks: [
             .extraTokenResponseFields(["address", "chain", "bitbadgesAddress", "access_token_expires_at"]),
@@ -101,9 +101,9 @@ public enum ProviderPresets {
         pkce: .s256,
         redirectRule: .prefix,
         notes: [
-            Finding(.info, "preset.bitbucket.redirect_prefix", "Bitbucket accepts a redirect_uri only if it is the consumer's callback URL or a path under it (…/add-on → …/add-on/function); without one it uses the configured callback URL. For oauthscope, set the consumer's callback URL to http://127.0.0.1:8765/ or to the exact --redirect-uri.", ref: "https://confluence.atlassian.com/bitbucket/oauth-on-bitbucket-cloud-238027431.html"),
-            Finding(.info, "preset.bitbucket.basic_auth", "The token request authenticates the consumer with HTTP Basic (key:secret), as in Bitbucket's curl -u example.", ref: "https://developer.atlassian.com/cloud/bitbucket/oauth-2/"),
-            Finding(.info, "preset.bitbucket.scopes", "Bitbucket grants the scopes ticked on the consumer's permissions; --scope is optional.", ref: "https://confluence.atlassian.com/bitbucket/oauth-on-bitbucket-cloud-238027431.html"),
+            FindingCatalogue.presetBitbucketRedirectPrefix.finding(),
+            FindingCatalogue.presetBitbucketBasicAuth.finding(),
+            FindingCatalogue.presetBitbucketScopes.finding(),
         ],
         quirks: [.noOpenIDConnect, .pkceUndocumented, .redirectURIOptional]
     )
@@ -142,9 +142,9 @@ public enum ProviderPresets {
                            help: "The Atlassian sites this token reaches, with the cloud id each API call needs (Bearer token)."),
         ],
         notes: [
-            Finding(.info, "preset.atlassian.audience", "Atlassian needs audience=api.atlassian.com and prompt=consent on the authorization request; oauthscope adds both.", ref: "https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/"),
-            Finding(.info, "preset.atlassian.scopes", "Only scopes added to the app in the developer console can be requested; the default read:me needs the User Identity API. offline_access gives a refresh token.", ref: "https://developer.atlassian.com/cloud/oauth/getting-started/implementing-oauth-3lo"),
-            Finding(.info, "preset.atlassian.cloud_id", "API calls go to https://api.atlassian.com/ex/{product}/{cloudid}/...; the accessible-resources follow-up lists the cloud ids.", ref: "https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/"),
+            FindingCatalogue.presetAtlassianAudience.finding(),
+            FindingCatalogue.presetAtlassianScopes.finding(),
+            FindingCatalogue.presetAtlassianCloudId.finding(),
         ],
         quirks: [.rotatingRefreshTokens, .noOpenIDConnect, .pkceUndocumented]
     )
@@ -179,10 +179,10 @@ public enum ProviderPresets {
         defaultScope: "read:user",
         tokenHeaders: [FormField("Accept", "application/json")],
         pkce: .s256,
-        redirectRule: .prefix,
+        redirectRule: .github,
         notes: [
-            Finding(.info, "preset.github.redirect", "A redirect_uri must keep the callback URL's host and port and may add a path under it; a loopback redirect_uri may use any port.", ref: "https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps"),
-            Finding(.info, "preset.github.no_oidc", "GitHub OAuth apps issue no ID token; the user comes from GET https://api.github.com/user, which wants a User-Agent header.", ref: "https://docs.github.com/en/rest/users/users#get-the-authenticated-user"),
+            FindingCatalogue.presetGithubRedirect.finding(),
+            FindingCatalogue.presetGithubNoOidc.finding(),
         ],
         quirks: [.formEncodedTokenResponseUnlessJSON, .errorsWithStatus200, .noOpenIDConnect, .redirectURIOptional]
     )
@@ -215,8 +215,8 @@ public enum ProviderPresets {
         pkce: .s256,
         redirectRule: .exact,
         notes: [
-            Finding(.info, "preset.google.offline", "access_type=offline asks Google for a refresh token; Google returns one only when the user grants consent, so a repeat sign-in may come back without it (add --param prompt=consent to ask again).", ref: "https://developers.google.com/identity/protocols/oauth2/web-server"),
-            Finding(.info, "preset.google.client_type", "A Web application client must list the redirect URI exactly, port included; a Desktop app client accepts a loopback redirect on any port.", ref: "https://developers.google.com/identity/protocols/oauth2/native-app"),
+            FindingCatalogue.presetGoogleOffline.finding(),
+            FindingCatalogue.presetGoogleClientType.finding(),
         ]
     )
 
@@ -256,9 +256,9 @@ public enum ProviderPresets {
             PresetParameter(name: "tenant", help: "the directory: common, organizations, consumers, a tenant id or a domain such as contoso.onmicrosoft.com", defaultValue: "common"),
         ],
         notes: [
-            Finding(.info, "preset.microsoft.tenant", "The tenant decides who may sign in: common (work, school and personal accounts), organizations, consumers, or one directory by id or domain (--preset-param tenant=...).", ref: "https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow"),
-            Finding(.info, "preset.microsoft.multi_tenant_issuer", "With common, organizations or consumers, the discovery issuer is a {tenantid} template and each ID token's iss names the user's own tenant, so iss cannot be compared with the discovery issuer literally. Give a tenant id (--preset-param tenant=...) for a strict iss check.", ref: "https://learn.microsoft.com/en-us/entra/identity-platform/v2-protocols-oidc"),
-            Finding(.info, "preset.microsoft.loopback", "For a localhost redirect URI Microsoft ignores the port when matching, so the registered http://localhost/… works on any port.", ref: "https://learn.microsoft.com/en-us/entra/identity-platform/reply-url"),
+            FindingCatalogue.presetMicrosoftTenant.finding(),
+            FindingCatalogue.presetMicrosoftMultiTenantIssuer.finding(),
+            FindingCatalogue.presetMicrosoftLoopback.finding(),
         ],
         quirks: [.expectsStringExpiresIn, .multiTenantIssuerTemplate]
     )
@@ -268,7 +268,8 @@ public enum ProviderPresets {
     /// Any OpenID Connect provider (Keycloak, Okta, Auth0, Dex, ...) found by discovery from `--issuer`:
     /// OIDC Discovery 1.0 §4 (https://openid.net/specs/openid-connect-discovery-1_0.html), with RFC 8414 §3
     /// as the fallback. The endpoints, supported client authentication and PKCE methods come from the
-    /// metadata; the defaults here are RFC 6749 §2.3.1 (Basic) and RFC 9700 §2.1.1 (S256).
+    /// metadata; the defaults here are RFC 6749 §2.3.1 (Basic) and RFC 9700 §2.1.1 (S256). Redirect URIs are
+    /// compared exactly except for the port of a loopback one, as RFC 9700 §2.1 and RFC 8252 §7.3 ask of servers.
     public static let oidc = ProviderPreset(
         name: "oidc",
         displayName: "OpenID Connect (discovery)",
@@ -277,12 +278,12 @@ public enum ProviderPresets {
         tokenBody: .form,
         defaultScope: "openid",
         pkce: .s256,
-        redirectRule: .exact,
+        redirectRule: .loopbackAnyPort,
         parameters: [
             PresetParameter(name: "issuer", help: "the issuer URL whose /.well-known/openid-configuration describes the provider"),
         ],
         notes: [
-            Finding(.info, "preset.oidc.discovery", "Endpoints, client authentication methods and PKCE support are read from the issuer's discovery document.", ref: "OIDC Discovery §4"),
+            FindingCatalogue.presetOidcDiscovery.finding(),
         ]
     )
 }

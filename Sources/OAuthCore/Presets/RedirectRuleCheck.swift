@@ -7,28 +7,33 @@ public enum RedirectRuleCheck {
     /// unknown. Otherwise an error finding that says what to change.
     public static func explain(rule: RedirectRule, registered: String?, sent: String) -> Finding? {
         guard let s = RedirectURIParts(sent) else {
-            return Finding(.error, "redirect.invalid", "The redirect_uri \"\(sent)\" is not an absolute URI; pass one like http://127.0.0.1:8765/callback with --redirect-uri.", ref: "RFC 6749 §3.1.2")
+            return FindingCatalogue.redirectInvalid.finding(sent)
         }
         guard let registered else { return nil }
         guard let r = RedirectURIParts(registered) else {
-            return Finding(.error, "redirect.registered_invalid", "The registered callback \"\(registered)\" is not an absolute URI, so it cannot be compared with the redirect_uri; copy it exactly from the provider's client settings.", ref: "RFC 6749 §3.1.2")
+            return FindingCatalogue.redirectRegisteredInvalid.finding(registered)
         }
-        switch rule {
+        if rule.accepts(sent, registered: registered) { return nil }
+        // Raw values: each output escapes at its own boundary.
+        let shownSent = sent
+        let shownRegistered = registered
+        switch rule.path {
+        case .exact where !rule.loopbackAnyPort:
+            let lead = "The provider compares redirect_uri with the registered callback character for character."
+            let portNote = ""
+            return FindingCatalogue.redirectMismatch.finding(lead, shownRegistered, shownSent, difference(r, s), portNote, exactFix(r, registered: shownRegistered, sent: shownSent))
         case .exact:
-            if sent == registered { return nil }
-            return Finding(.error, "redirect.mismatch", "The provider compares redirect_uri with the registered callback character for character. Registered: \(registered); sending: \(sent)\(difference(r, s)). \(exactFix(r, registered: registered, sent: sent))", ref: "RFC 9700 §4.1.3")
-        case .loopbackAnyPort:
-            if sent == registered { return nil }
-            if s.isLoopbackHTTP, r.isLoopbackHTTP, s.host == r.host, s.path == r.path, s.query == r.query { return nil }
+            let lead = "The redirect_uri does not match the registered callback."
             let portNote = r.isLoopbackHTTP
                 ? " Only the port of an http loopback URI may differ (RFC 8252 §7.3); host and path must match."
                 : " The port may differ only for http loopback URIs (RFC 8252 §7.3); this registered callback is not one."
-            return Finding(.error, "redirect.mismatch", "The redirect_uri does not match the registered callback. Registered: \(registered); sending: \(sent)\(difference(r, s)).\(portNote) \(exactFix(r, registered: registered, sent: sent))", ref: "RFC 8252 §7.3")
-        case .prefix:
-            if s.scheme == r.scheme, s.host == r.host, s.port == r.port, isSameOrUnder(s.path, r.path) { return nil }
-            var why = "The provider accepts a redirect_uri only when it is the registered callback or extends it with a path. Registered: \(registered); sending: \(sent). "
-            if s.scheme != r.scheme || s.host != r.host || s.port != r.port {
-                why += "It must be on the same scheme, host and port as the registered callback (\(r.origin)), but it is on \(s.origin)."
+            return FindingCatalogue.redirectMismatch.finding(lead, shownRegistered, shownSent, difference(r, s), portNote, exactFix(r, registered: shownRegistered, sent: shownSent))
+        case .sameOrUnder:
+            var why = "The provider accepts a redirect_uri only when it is the registered callback or extends it with a path. Registered: \(shownRegistered); sending: \(shownSent). "
+            let loopbackPort = rule.loopbackAnyPort && r.isLoopbackHTTP && s.isLoopbackHTTP
+            if s.scheme != r.scheme || s.host != r.host || (s.port != r.port && !loopbackPort) {
+                let same = rule.loopbackAnyPort ? "scheme and host (and, off loopback, the port)" : "scheme, host and port"
+                why += "It must be on the same \(same) as the registered callback (\(r.origin)), but it is on \(s.origin)."
             } else {
                 why += "Its path \(s.path) is neither \(r.path) nor a path under it."
             }
@@ -39,8 +44,8 @@ public enum RedirectRuleCheck {
             } else {
                 fix = "oauthscope can only catch the callback on loopback, so change the callback URL in the client's settings to a prefix of \(sent) such as \(s.origin)/ while debugging, or keep it and forward the callback with oauthscope listen."
             }
-            fix += " Leaving redirect_uri out makes the provider use the registered callback."
-            return Finding(.error, "redirect.prefix_mismatch", why + " " + fix, ref: "RFC 6749 §3.1.2.3")
+            fix += " Leaving redirect_uri out (--omit-redirect-uri) makes the provider use the registered callback."
+            return FindingCatalogue.redirectPrefixMismatch.finding(why, fix)
         }
     }
 

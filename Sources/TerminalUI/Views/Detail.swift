@@ -157,6 +157,17 @@ struct DetailView {
             doc.line([Span("client_id     ", .jsonKey), Span(s.clientID ?? "(none)")], indent: 14)
             doc.line([Span("redirect_uri  ", .jsonKey), Span(s.redirectURI)], indent: 14)
             doc.line([Span("exchange      ", .jsonKey), Span(s.exchange + (s.stepMode ? ", step mode (each hop waits for c)" : ""))], indent: 14)
+            if let settings = s.settings, !settings.isEmpty {
+                // Like `git config --show-origin`: which flag, variable, profile, preset or default gave each value.
+                doc.heading("Where each setting came from")
+                let nameW = min(24, (settings.map(\.name.count).max() ?? 0) + 2)
+                let sourceW = 9
+                for o in settings {
+                    let name = o.name.padding(toLength: max(nameW, o.name.count + 1), withPad: " ", startingAt: 0)
+                    let source = o.source.padding(toLength: max(sourceW, o.source.count + 1), withPad: " ", startingAt: 0)
+                    doc.line([Span(name, .jsonKey), Span(source, .muted), Span(o.value)], indent: name.count + source.count)
+                }
+            }
         }
         if let d = state.discovery {
             doc.heading("Discovery (OIDC Discovery §4, RFC 8414 §3)")
