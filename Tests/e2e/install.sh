@@ -41,7 +41,7 @@ zshc="$prefix/share/zsh/site-functions/_oauthscope"
 check "the zsh completion starts with #compdef oauthscope" bash -c "head -1 '$zshc' | grep -q '^#compdef oauthscope'"
 if command -v zsh >/dev/null; then check "the zsh completion parses" zsh -n "$zshc"; fi
 fishc="$prefix/share/fish/vendor_completions.d/oauthscope.fish"
-check "the fish completion completes oauthscope" grep -q "complete -c oauthscope" "$fishc"
+check "the fish completion completes oauthscope" grep -Eq "complete -c '?oauthscope'?" "$fishc"
 if command -v fish >/dev/null; then check "the fish completion parses" fish --no-execute "$fishc"; fi
 
 bash "$root/scripts/install.sh" >/dev/null 2>&1; status=$?
