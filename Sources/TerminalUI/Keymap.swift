@@ -242,7 +242,8 @@ public struct Keymap: Sendable, Hashable {
         let move = [first(.moveDown), first(.moveUp)].filter { !$0.isEmpty }.joined(separator: "/")
         var out: [(String, String)] = []
         switch context {
-        case .timeline: out = [(move, diagram ? "hop" : "step"), (first(.open, letter: false), "open"), (first(.diagram), diagram ? "steps" : "diagram")]
+        // In the diagram the way back to the steps comes before everything else there is to do.
+        case .timeline: out = [(move, diagram ? "hop" : "step"), (first(.open, letter: false), "open")] + (diagram ? [(first(.diagram), "steps")] : [])
         case .detail: out = [(move, "scroll"), (first(.pageDown, letter: false), "page")]
         case .log: out = [(move, "event"), (first(.open, letter: false), "inspect"), (first(.bottom), "follow")]
         case .help: return [(move, "scroll"), (first(.back), "close")].filter { !$0.0.isEmpty }
@@ -258,6 +259,7 @@ public struct Keymap: Sendable, Hashable {
                 out += actions
             }
         }
+        if context == .timeline, !diagram { out.append((first(.diagram), "diagram")) }
         if let replay, context != .help {
             let pause = keys(for: .proceed, in: context).contains(.char(" ")) ? "Space" : first(.proceed)
             out.append((pause, replay.paused ? "play" : "pause"))

@@ -237,12 +237,18 @@ struct DiagramView {
     var state: FlowState
     var ui: UIState
     var glyphs: Glyphs
+    /// The lanes drawn, worked out once per frame.
+    let lanes: [DiagramLane]
 
-    var lanes: [DiagramLane] { SequenceDiagram.lanes(for: state) }
+    init(state: FlowState, ui: UIState, glyphs: Glyphs) {
+        self.state = state
+        self.ui = ui
+        self.glyphs = glyphs
+        lanes = SequenceDiagram.lanes(for: state)
+    }
 
     /// The centre column of each lane in `r`; column `r.x` is kept for the selection mark.
     func laneColumns(_ r: Rect) -> [DiagramLane: Int] {
-        let lanes = self.lanes
         let usable = max(lanes.count, r.width - 1)
         // The API lane draws nothing but short arrows, so it gets a narrower column than the others.
         let weights = lanes.map { $0 == .api ? 3 : 5 }
@@ -260,7 +266,6 @@ struct DiagramView {
     /// Each lane's heading lines: the longest variants that do not run into a neighbour's on any row (headings
     /// are bottom-aligned, so a one-line name sits beside the second line of a two-line one).
     func headings(columns: [DiagramLane: Int], _ r: Rect) -> [[String]] {
-        let lanes = self.lanes
         var pick = Array(repeating: 0, count: lanes.count)
         func lines(_ i: Int) -> [String] { lanes[i].headings[pick[i]] }
         func width(_ s: String) -> Int { CellGrid.columns(s, asciiOnly: glyphs.asciiOnly) }
@@ -426,12 +431,11 @@ extension UIState {
         diagramSelection = seq
     }
 
-    /// Shows or hides the diagram in the flow pane.
+    /// Shows or hides the diagram in the flow pane. (No notice: the pane's title and the key line say it, and at
+    /// 80 columns a notice would push the way back out of the key line.)
     mutating func toggleDiagram() {
         showingDiagram.toggle()
         diagramSelection = nil
         detailScroll = 0
-        let keys = keymap.keys(for: .diagram, in: .timeline).first?.label ?? "d"
-        notice = showingDiagram ? "Sequence diagram: pick a hop to see its HTTP; \(keys) for the steps" : "Steps; \(keys) for the sequence diagram"
     }
 }
