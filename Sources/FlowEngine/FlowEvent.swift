@@ -44,6 +44,8 @@ extension FlowEvent {
         case flowFailed(FlowFailed)
         case busOverflow(BusOverflow)
         case actionCompleted(ActionCompleted)
+        /// `doctor.started`, `probe.started`, `probe.completed`, `doctor.completed` (DoctorEvents.swift).
+        case doctor(DoctorEvent)
 
         public var type: String {
             switch self {
@@ -65,6 +67,7 @@ extension FlowEvent {
             case .flowFailed: return "flow.failed"
             case .busOverflow: return "bus.overflow"
             case .actionCompleted: return "action.completed"
+            case .doctor(let d): return d.type
             }
         }
     }

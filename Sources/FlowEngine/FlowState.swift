@@ -214,6 +214,8 @@ public struct FlowState: Sendable {
         case .actionCompleted(let a):
             actions.append(a)
             note(.tokenExchanged, a.ok ? .ok : .fail, "\(a.action): \(a.summary)", event)
+        case .doctor:
+            break
         }
     }
 

@@ -135,6 +135,8 @@ extension FlowEvent {
             return "\(o.dropped) events dropped before reaching this screen"
         case .actionCompleted(let a):
             return "\(a.action): \(a.summary)"
+        case .doctor(let d):
+            return d.summary
         }
     }
 
@@ -154,6 +156,7 @@ extension FlowEvent {
         case .stepWaiting: return .stepInProgress
         case .busOverflow: return .findingWarn
         case .actionCompleted(let a): return a.ok ? .stepDone : .stepFailed
+        case .doctor(.probeCompleted(let p)): return p.result == .fail ? .findingError : p.result == .warn ? .findingWarn : p.result == .pass ? .stepDone : .text
         default: return .text
         }
     }

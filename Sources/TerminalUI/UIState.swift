@@ -507,7 +507,7 @@ extension FlowEvent {
         case .tokenRequest, .tokenResponse, .tokenExchanged, .flowCompleted, .actionCompleted: return .tokenExchanged
         case .stepWaiting(let w): return FlowStep(key: w.step)
         case .flowFailed(let f): return f.step.flatMap(FlowStep.init(key:))
-        case .finding, .busOverflow: return nil
+        case .finding, .busOverflow, .doctor: return nil
         }
     }
 }
