@@ -13,36 +13,31 @@ public enum DoctorEvent: Sendable, Hashable {
     /// `doctor.completed`: the counts.
     case completed(DoctorCompleted)
 
-    /// The wire types, the ones `FlowEvent` decodes into this payload.
-    public static let types: Set<String> = ["doctor.started", "probe.started", "probe.completed", "doctor.completed"]
-
-    public var type: String {
+    /// The event type and its fields, for the registry (EventTypes.swift).
+    var parts: (kind: FlowEvent.Payload.Kind, fields: any EventPayload) {
         switch self {
-        case .started: return "doctor.started"
-        case .probeStarted: return "probe.started"
-        case .probeCompleted: return "probe.completed"
-        case .completed: return "doctor.completed"
+        case .started(let p): return (.doctorStarted, p)
+        case .probeStarted(let p): return (.probeStarted, p)
+        case .probeCompleted(let p): return (.probeCompleted, p)
+        case .completed(let p): return (.doctorCompleted, p)
         }
     }
+}
 
-    init(type: String, from decoder: any Decoder) throws {
-        switch type {
-        case "doctor.started": self = .started(try DoctorStarted(from: decoder))
-        case "probe.started": self = .probeStarted(try ProbeStarted(from: decoder))
-        case "probe.completed": self = .probeCompleted(try ProbeCompleted(from: decoder))
-        case "doctor.completed": self = .completed(try DoctorCompleted(from: decoder))
-        default: throw FlowEventDecodingError.unknownType(type)
-        }
-    }
+extension DoctorStarted: EventPayload {
+    public func summary(reveal: Bool) -> String { DoctorEvent.started(self).summary }
+}
 
-    func encodeFields(to encoder: any Encoder) throws {
-        switch self {
-        case .started(let p): try p.encode(to: encoder)
-        case .probeStarted(let p): try p.encode(to: encoder)
-        case .probeCompleted(let p): try p.encode(to: encoder)
-        case .completed(let p): try p.encode(to: encoder)
-        }
-    }
+extension ProbeStarted: EventPayload {
+    public func summary(reveal: Bool) -> String { DoctorEvent.probeStarted(self).summary }
+}
+
+extension ProbeCompleted: EventPayload {
+    public func summary(reveal: Bool) -> String { DoctorEvent.probeCompleted(self).summary }
+}
+
+extension DoctorCompleted: EventPayload {
+    public func summary(reveal: Bool) -> String { DoctorEvent.completed(self).summary }
 }
 
 /// `doctor.started`: which probes will run, and how many times the user will be asked to approve (or deny) a

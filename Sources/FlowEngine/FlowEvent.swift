@@ -47,29 +47,8 @@ extension FlowEvent {
         /// `doctor.started`, `probe.started`, `probe.completed`, `doctor.completed` (DoctorEvents.swift).
         case doctor(DoctorEvent)
 
-        public var type: String {
-            switch self {
-            case .flowStarted: return "flow.started"
-            case .listenerStarted: return "listener.started"
-            case .discoveryCompleted: return "discovery.completed"
-            case .httpRequest: return "http.request"
-            case .httpResponse: return "http.response"
-            case .urlBuilt: return "authorization.url_built"
-            case .userRedirected: return "user.redirected"
-            case .callbackReceived: return "callback.received"
-            case .codeReceived: return "code.received"
-            case .tokenRequest: return "token.request"
-            case .tokenResponse: return "token.response"
-            case .tokenExchanged: return "token.exchanged"
-            case .finding: return "finding"
-            case .stepWaiting: return "step.waiting"
-            case .flowCompleted: return "flow.completed"
-            case .flowFailed: return "flow.failed"
-            case .busOverflow: return "bus.overflow"
-            case .actionCompleted: return "action.completed"
-            case .doctor(let d): return d.type
-            }
-        }
+        /// The `type` on the wire, from the registry (`Kind`, EventTypes.swift).
+        public var type: String { kind.rawValue }
     }
 }
 
@@ -94,8 +73,11 @@ public struct FlowStarted: Sendable, Hashable, Codable {
     /// Each setting the flow runs with and where its value came from (`flag`, `env`, `profile`, `preset`,
     /// `default`), secrets redacted.
     public var settings: [SettingOrigin]?
+    /// The grant this flow runs, by `GrantDescription.id`; absent means the authorization code (and is how
+    /// that grant is written, so older recordings read the same).
+    public var grant: String?
 
-    public init(mode: String, provider: String, clientID: String?, redirectURI: String, exchange: String = "auto", stepMode: Bool = false, followUps: [String]? = nil, profile: String? = nil, settings: [SettingOrigin]? = nil) {
+    public init(mode: String, provider: String, clientID: String?, redirectURI: String, exchange: String = "auto", stepMode: Bool = false, followUps: [String]? = nil, profile: String? = nil, settings: [SettingOrigin]? = nil, grant: String? = nil) {
         self.mode = mode
         self.provider = provider
         self.clientID = clientID
@@ -105,10 +87,11 @@ public struct FlowStarted: Sendable, Hashable, Codable {
         self.followUps = followUps
         self.profile = profile
         self.settings = settings
+        self.grant = grant
     }
 
     enum CodingKeys: String, CodingKey {
-        case mode, provider, clientID = "client_id", redirectURI = "redirect_uri", exchange, stepMode = "step_mode", followUps = "follow_ups", profile, settings
+        case mode, provider, clientID = "client_id", redirectURI = "redirect_uri", exchange, stepMode = "step_mode", followUps = "follow_ups", profile, settings, grant
     }
 }
 
