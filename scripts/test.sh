@@ -4,7 +4,9 @@
 #   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, callbacks.sh, providers.sh), what hostile input
 #      can do to the terminal, the disk and the wire (Tests/e2e/boundaries.sh), and surviving a hostile
 #      provider: every hostile fault of the embedded provider, and Ctrl-C while a hop stalls (Tests/e2e/hostile.sh);
-#   3. a flow against oidc-provider-mock, a third-party OIDC server from PyPI (Tests/e2e/interop.sh), and the
+#   3. a flow against oidc-provider-mock, a third-party OIDC server from PyPI (Tests/e2e/interop.sh), the flow
+#      doctor against the embedded provider with each planted weakness and against oidc-provider-mock
+#      (Tests/e2e/doctor.sh), and the
 #      exports checked by readers from PyPI: jsonschema, haralyzer, markdown-it-py (Tests/e2e/export.sh);
 #   4. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh);
 #   5. scripts/install.sh into a temporary prefix, its binary run with a bare environment (Tests/e2e/install.sh;
@@ -33,6 +35,7 @@ if [ -z "$server" ]; then
   server=.build-venv/bin/oidc-provider-mock
 fi
 bash Tests/e2e/interop.sh "$bin" "$server" || failed=1
+bash Tests/e2e/doctor.sh "$bin" "$server" || failed=1
 
 if ! .build-venv/bin/python -c 'import jsonschema, haralyzer, markdown_it' 2>/dev/null; then
   [ -x .build-venv/bin/pip ] || python3 -m venv .build-venv

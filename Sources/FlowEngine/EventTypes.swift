@@ -29,6 +29,10 @@ extension FlowEvent.Payload {
         case flowFailed = "flow.failed"
         case busOverflow = "bus.overflow"
         case actionCompleted = "action.completed"
+        case doctorStarted = "doctor.started"
+        case probeStarted = "probe.started"
+        case probeCompleted = "probe.completed"
+        case doctorCompleted = "doctor.completed"
 
         /// Reads the payload of this type from the event object (the envelope's members are ignored).
         func decode(from decoder: any Decoder) throws -> FlowEvent.Payload {
@@ -51,6 +55,10 @@ extension FlowEvent.Payload {
             case .flowFailed: return .flowFailed(try FlowFailed(from: decoder))
             case .busOverflow: return .busOverflow(try BusOverflow(from: decoder))
             case .actionCompleted: return .actionCompleted(try ActionCompleted(from: decoder))
+            case .doctorStarted: return .doctor(.started(try DoctorStarted(from: decoder)))
+            case .probeStarted: return .doctor(.probeStarted(try ProbeStarted(from: decoder)))
+            case .probeCompleted: return .doctor(.probeCompleted(try ProbeCompleted(from: decoder)))
+            case .doctorCompleted: return .doctor(.completed(try DoctorCompleted(from: decoder)))
             }
         }
     }
@@ -76,6 +84,7 @@ extension FlowEvent.Payload {
         case .flowFailed(let p): return (.flowFailed, p)
         case .busOverflow(let p): return (.busOverflow, p)
         case .actionCompleted(let p): return (.actionCompleted, p)
+        case .doctor(let d): return d.parts
         }
     }
 

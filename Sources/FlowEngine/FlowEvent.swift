@@ -44,6 +44,8 @@ extension FlowEvent {
         case flowFailed(FlowFailed)
         case busOverflow(BusOverflow)
         case actionCompleted(ActionCompleted)
+        /// `doctor.started`, `probe.started`, `probe.completed`, `doctor.completed` (DoctorEvents.swift).
+        case doctor(DoctorEvent)
 
         /// The `type` on the wire, from the registry (`Kind`, EventTypes.swift).
         public var type: String { kind.rawValue }

@@ -194,6 +194,8 @@ public struct FlowState: Sendable {
             note(home, a.ok ? .ok : .fail, "\(a.action): \(a.summary)", event)
         case .busOverflow(let o):
             droppedEvents += o.dropped
+        case .doctor:
+            break
         }
     }
 

@@ -18,7 +18,7 @@ struct OAuthScope: AsyncParsableCommand {
         commandName: "oauthscope",
         abstract: "Run an OAuth 2.0 / OpenID Connect authorization-code flow and watch every step live.",
         version: versionLine,
-        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Export.self, Provider.self, Themes.self]
+        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Export.self, Provider.self, Themes.self, Doctor.self]
     )
 }
 
