@@ -10,7 +10,7 @@ extension DetailView {
         if ui.showingDiagram, ui.inspectedSeq == nil, let arrow = SequenceDiagram.selectedArrow(ui.diagramSelection, in: state) {
             // Secrets follow the `r` choice of the step the hop belongs to.
             var hopUI = ui
-            if let i = state.log.index(ofSeq: arrow.seq), let step = state.log[i].step {
+            if let i = state.log.index(ofSeq: arrow.seq), let step = state.grant.step(of: state.log[i]) {
                 hopUI.selectedStep = step
                 hopUI.followsCurrentStep = false
             }
