@@ -133,6 +133,8 @@ extension FlowEvent: Codable {
         case "flow.failed": payload = .flowFailed(try FlowFailed(from: decoder))
         case "bus.overflow": payload = .busOverflow(try BusOverflow(from: decoder))
         case "action.completed": payload = .actionCompleted(try ActionCompleted(from: decoder))
+        case "lesson.started": payload = .lessonStarted(try LessonStarted(from: decoder))
+        case "lesson.completed": payload = .lessonCompleted(try LessonCompleted(from: decoder))
         default: throw FlowEventDecodingError.unknownType(type)
         }
     }
@@ -196,6 +198,8 @@ private struct PayloadOnly: Encodable {
         case .flowFailed(let p): try p.encode(to: encoder)
         case .busOverflow(let p): try p.encode(to: encoder)
         case .actionCompleted(let p): try p.encode(to: encoder)
+        case .lessonStarted(let p): try p.encode(to: encoder)
+        case .lessonCompleted(let p): try p.encode(to: encoder)
         }
     }
 }

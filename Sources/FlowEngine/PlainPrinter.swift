@@ -73,7 +73,7 @@ public struct PlainPrinter: Sendable {
             stepStart[.codeReceived] = t
             let how: String
             switch r.via {
-            case "simulated": how = "the built-in simulated browser followed the URL and approved"
+            case "simulated": how = "the built-in simulated browser followed the URL, acting as the user"
             case "printed": how = "open the URL above in a browser"
             default: how = "opened with " + (r.command ?? "the browser")
             }
@@ -130,6 +130,15 @@ public struct PlainPrinter: Sendable {
             return ["\(a.ok ? ok : bad) \(a.action.padding(toLength: 16, withPad: " ", startingAt: 0)) \(a.summary)"]
         case .busOverflow(let o):
             return ["  \(warnMark) the printer fell behind and \(o.dropped) events were dropped"]
+        case .lessonStarted(let l):
+            var out = ["Lesson \(l.name): \(l.title)", "  \(l.intro)"]
+            for s in l.staged { out.append("  \(dot) staged: \(s)") }
+            out.append("  \(dot) expected: \(l.expected) (\(l.ref))")
+            return out
+        case .lessonCompleted(let l):
+            let seen = l.error.map { "\(l.outcome), \($0)" } ?? l.outcome
+            return ["\(l.asExpected ? ok : bad) lesson \(l.name): \(seen)" + (l.asExpected ? ", as expected" : ", but the lesson expected \(l.expected)"),
+                    "  What happened, and why: \(l.explanation) (\(l.ref))"]
         }
     }
 }

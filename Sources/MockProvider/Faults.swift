@@ -66,6 +66,9 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
     case slowHeaders = "slow-headers"
     /// The token endpoint answers `302 Found` to `MockFault.redirectTarget`.
     case redirectFromTokenEndpoint = "redirect-from-token-endpoint"
+    /// The user has no session at the provider: an authorization request with `prompt=none` is answered
+    /// `login_required` instead of `consent_required` (OIDC Core §3.1.2.6).
+    case signedOut = "signed-out"
 
     /// The issuer the `wrongIssuerInToken` and `wrongIssParameter` faults put in place of the real one.
     public static let foreignIssuer = "https://issuer.other.example"
@@ -133,6 +136,7 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
         case .deepJSON: return "the token response is \(Self.deepJSONDepth) nested [ (a JSON depth limit)"
         case .slowHeaders: return "the token endpoint's headers trickle in a byte at a time and never end; at a preset's fixed path they never start (one deadline per hop)"
         case .redirectFromTokenEndpoint: return "the token endpoint answers 302 to \(Self.redirectTarget); never followed (RFC 6749 §3.2, RFC 9700 §4.11)"
+        case .signedOut: return "the user has no session at the provider, so prompt=none gets login_required (OIDC Core §3.1.2.6)"
         }
     }
 }

@@ -135,6 +135,10 @@ extension FlowEvent {
             return "\(o.dropped) events dropped before reaching this screen"
         case .actionCompleted(let a):
             return "\(a.action): \(a.summary)"
+        case .lessonStarted(let l):
+            return "\(l.name): \(l.title); expects \(l.expected)"
+        case .lessonCompleted(let l):
+            return "\(l.name): \(l.outcome)" + (l.error.map { " (\($0))" } ?? "") + (l.asExpected ? ", as expected" : ", expected \(l.expected)")
         }
     }
 
@@ -154,6 +158,7 @@ extension FlowEvent {
         case .stepWaiting: return .stepInProgress
         case .busOverflow: return .findingWarn
         case .actionCompleted(let a): return a.ok ? .stepDone : .stepFailed
+        case .lessonCompleted(let l): return l.asExpected ? .stepDone : .stepFailed
         default: return .text
         }
     }

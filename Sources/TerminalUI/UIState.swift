@@ -216,7 +216,7 @@ public struct UIState: Sendable, Hashable {
             searchTarget = focus == .log && inspectedSeq == nil ? .log : .detail
         case .searchNext, .searchPrevious:
             jump(forward: command == .searchNext, state: state)
-        case .refresh, .userinfo, .introspect, .revoke, .checkRotation:
+        case .refresh, .userinfo, .introspect, .revoke, .checkRotation, .replayCode:
             return tokenAction(command, state: state)
         case .nextFlow, .previousFlow:
             notice = "Only one flow is running; [ and ] switch between flows when there are several."
@@ -507,7 +507,7 @@ extension FlowEvent {
         case .tokenRequest, .tokenResponse, .tokenExchanged, .flowCompleted, .actionCompleted: return .tokenExchanged
         case .stepWaiting(let w): return FlowStep(key: w.step)
         case .flowFailed(let f): return f.step.flatMap(FlowStep.init(key:))
-        case .finding, .busOverflow: return nil
+        case .finding, .busOverflow, .lessonStarted, .lessonCompleted: return nil
         }
     }
 }

@@ -24,6 +24,7 @@ struct DetailView {
         var doc = Document()
         header(&doc)
         failure(&doc)
+        lessonNotes(&doc)
         if step == .tokenExchanged {
             lifetimes(&doc)
             followUpSummary(&doc)
@@ -80,6 +81,23 @@ struct DetailView {
         }
         if let e = f.error, let g = Glossary.parameter("error", in: step == .tokenExchanged ? .tokenResponse : .callback) {
             doc.line([Span("  \(e) is an OAuth error code; see \(g.ref).", .muted)], indent: 4)
+        }
+    }
+
+    /// `demo --lesson`: its introduction while the flow runs, then what happened and why.
+    func lessonNotes(_ doc: inout Document) {
+        if let r = state.lessonResult {
+            doc.heading("Lesson \(r.name): what happened, and why")
+            let seen = r.outcome + (r.error.map { ", \($0)" } ?? "")
+            doc.line([Span((r.asExpected ? glyphs.ok : glyphs.fail) + " ", r.asExpected ? .stepDone : .stepFailed),
+                      Span(r.asExpected ? "\(seen), as the lesson expected" : "\(seen), but the lesson expected \(r.expected)", r.asExpected ? .stepDone : .stepFailed)], indent: 2)
+            doc.text(r.explanation, .text)
+            doc.line(Span("See \(r.ref).", .muted))
+        } else if let l = state.lesson {
+            doc.heading("Lesson \(l.name): \(l.title)")
+            doc.text(l.intro, .text)
+            for s in l.staged { doc.line([Span("\(glyphs.info) staged: ", .muted), Span(s, .text)], indent: 10) }
+            doc.line(Span("Expected: \(l.expected) (\(l.ref))", .muted))
         }
     }
 
