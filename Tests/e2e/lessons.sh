@@ -141,4 +141,25 @@ sys.exit(0 if ok else 1)
 PY
 then pass "demo --param prompt=none reaches the request and gets consent_required"; else fail "demo --param prompt=none reaches the request and gets consent_required" "$(tail -2 "$tmp/param.jsonl")"; fi
 
+# The terminal UI shows the lesson's end and its introduction (in tmux, when there is one).
+if command -v tmux >/dev/null; then
+  export TMUX_TMPDIR="$tmp"
+  tmux new-session -d -s lesson -x 120 -y 40 "env LANG=C.UTF-8 TERM=xterm-256color '$bin' demo --lesson deny --redirect-uri http://127.0.0.1:$(free_port)/callback; sleep 30"
+  screen=""
+  for _ in $(seq 1 40); do
+    sleep 0.5
+    screen=$(tmux capture-pane -p -t lesson 2>/dev/null)
+    case "$screen" in *"lesson.completed"*) break ;; esac
+  done
+  tmux send-keys -t lesson g
+  sleep 1
+  screen=$(tmux capture-pane -p -t lesson 2>/dev/null)
+  tmux kill-server 2>/dev/null
+  if [[ "$screen" == *"Lesson deny: what happened"* && "$screen" == *"as the lesson expected"* && "$screen" == *"The lesson:"* ]]; then
+    pass "the terminal UI shows the lesson's introduction and what happened"
+  else
+    fail "the terminal UI shows the lesson's introduction and what happened" "$screen"
+  fi
+fi
+
 summary

@@ -93,12 +93,12 @@ struct DetailView {
                       Span(r.asExpected ? "\(seen), as the lesson expected" : "\(seen), but the lesson expected \(r.expected)", r.asExpected ? .stepDone : .stepFailed)], indent: 2)
             doc.text(r.explanation, .text)
             doc.line(Span("See \(r.ref).", .muted))
-        } else if let l = state.lesson {
-            doc.heading("Lesson \(l.name): \(l.title)")
-            doc.text(l.intro, .text)
-            for s in l.staged { doc.line([Span("\(glyphs.info) staged: ", .muted), Span(s, .text)], indent: 10) }
-            doc.line(Span("Expected: \(l.expected) (\(l.ref))", .muted))
         }
+        guard let l = state.lesson else { return }
+        doc.heading(state.lessonResult == nil ? "Lesson \(l.name): \(l.title)" : "The lesson: \(l.title)")
+        doc.text(l.intro, .text)
+        for s in l.staged { doc.line([Span("\(glyphs.info) staged: ", .muted), Span(s, .text)], indent: 10) }
+        if state.lessonResult == nil { doc.line(Span("Expected: \(l.expected) (\(l.ref))", .muted)) }
     }
 
     func substeps(_ doc: inout Document) {
