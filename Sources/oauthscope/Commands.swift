@@ -304,7 +304,9 @@ struct Replay: AsyncParsableCommand {
             } else {
                 await RecordingReader.replay(events, on: bus, speed: speed)
             }
-            if let last = events.last, case .flowFailed(let f) = last.payload { return .failed(f) }
+            // The flow's end decides, not what follows it (a lesson's closing words).
+            let end = events.last { if case .flowCompleted = $0.payload { return true }; if case .flowFailed = $0.payload { return true }; return false }
+            if let end, case .flowFailed(let f) = end.payload { return .failed(f) }
             return .completed
         }, readsStdinCommands: false)
         await session.finish()

@@ -45,6 +45,10 @@ else
   fail "the usage error names the flag and lists the lessons" "$(cat "$tmp/unknown.err")"
 fi
 
+"$bin" demo --lesson deny --personality github --output jsonl >"$tmp/persona.out" 2>"$tmp/persona.err"
+rc=$?
+check "--lesson with --personality is a usage error (exit 2)" test "$rc" -eq 2
+
 # judge FILE NAME EXPECTATION EXIT: prints why when the events do not show the expected end.
 judge() {
   python3 - "$@" <<'PY'
@@ -120,6 +124,14 @@ done = [e for e in events if e["type"] == "action.completed" and e.get("action")
 sys.exit(0 if done and (done[-1].get("result") or {}).get("active") is False else 1)
 PY
 then pass "after a replayed code, its access token is no longer active"; else fail "after a replayed code, its access token is no longer active" "introspection did not say active=false"; fi
+
+# A recorded lesson replays with the flow's exit status, though lesson.completed comes last.
+timeout 60 "$bin" demo --lesson consent-required --output jsonl --record "$tmp/rec.jsonl" --redirect-uri "http://127.0.0.1:$(free_port)/callback" >/dev/null 2>&1 </dev/null
+timeout 60 "$bin" replay "$tmp/rec.jsonl" --speed 0 --output jsonl >"$tmp/replayed.jsonl" 2>/dev/null
+rc=$?
+check "a replayed lesson whose flow failed exits 1" test "$rc" -eq 1
+if [ "$(tail -1 "$tmp/replayed.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["type"])')" = lesson.completed ]; then
+  pass "the replay ends with lesson.completed"; else fail "the replay ends with lesson.completed" "$(tail -1 "$tmp/replayed.jsonl")"; fi
 
 # The plain output introduces the lesson and closes with what happened and the reference.
 timeout 60 "$bin" demo --lesson deny --output plain --redirect-uri "http://127.0.0.1:$(free_port)/callback" >"$tmp/deny.txt" 2>&1 </dev/null
