@@ -281,7 +281,7 @@ public final class DoctorRunner: Sendable {
         return await send(spec, state: &state)
     }
 
-    private func send(_ spec: HTTPRequestSpec, purpose: String = "token", state: inout RunState) async -> (TokenAttempt) {
+    private func send(_ spec: HTTPRequestSpec, purpose: HopPurpose = .token, state: inout RunState) async -> (TokenAttempt) {
         let answer = await client.send(spec, purpose: purpose, publisher: publisher)
         guard case .response(let status, let headers, let body, _) = answer else { return .noAnswer(answer.failureReason ?? "no answer") }
         switch TokenResponseParser.parse(status: status, headers: headers, body: body) {
