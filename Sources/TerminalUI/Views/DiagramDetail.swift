@@ -51,7 +51,7 @@ extension DetailView {
                 doc.blank()
                 doc.table(params(auth.params, context: .authorizationRequest))
             }
-            doc.line([Span("via  ", .jsonKey), Span(r.via, .jsonString)], indent: 5)
+            doc.line([Span("via  ", .jsonKey), Span(r.via.rawValue, .jsonString)], indent: 5)
             if let c = r.command { doc.line([Span("command  ", .jsonKey), Span(c)], indent: 9) }
         case .callbackReceived(let c):
             doc.heading("Request (arrived at the listener)")
@@ -68,7 +68,7 @@ extension DetailView {
             if let f = c.forwarded { doc.line([Span("forwarded  ", .jsonKey), Span(f)], indent: 11) }
         case .httpRequest(let r), .tokenRequest(let r):
             doc.heading("Request")
-            request(&doc, r, bodyContext: ["token", "refresh", "check-rotation"].contains(r.purpose) ? .tokenRequest : nil)
+            request(&doc, r, bodyContext: [HopPurpose.token, .refresh, .checkRotation].contains(r.purpose) ? .tokenRequest : nil)
             doc.heading("Response")
             if let seq = a.responseSeq, let j = log.index(ofSeq: seq), log[j].seq == seq {
                 switch log[j].payload {

@@ -72,16 +72,13 @@ struct SequenceDiagram {
 
     /// The lane a back-channel request goes to. The userinfo endpoint is an OAuth protected resource (OIDC Core
     /// §5.3), so it is drawn as the API.
-    static func lane(forPurpose purpose: String) -> DiagramLane {
-        switch purpose {
-        case "userinfo", "api", "resource": return .api
-        default: return .server
-        }
+    static func lane(forPurpose purpose: HopPurpose) -> DiagramLane {
+        purpose == .userinfo ? .api : .server
     }
 
     /// Whether the flow talks to an API: the lane is then drawn from the start, so the layout does not jump.
     static func usesAPI(_ state: FlowState) -> Bool {
-        if state.started?.followUps?.contains(where: { lane(forPurpose: $0) == .api }) == true { return true }
+        if state.started?.followUps?.contains(where: { lane(forPurpose: HopPurpose(rawValue: $0)) == .api }) == true { return true }
         return state.hops.contains { lane(forPurpose: $0.request.purpose) == .api }
     }
 
@@ -104,7 +101,7 @@ struct SequenceDiagram {
         case .userRedirected(let r):
             let endpoint = state.authorization.map { Self.path(of: $0.endpoint) } ?? "/authorize"
             return DiagramArrow(seq: event.seq, kind: .redirect, from: .browser, to: .server, name: "authorize", summary: "GET " + endpoint,
-                                status: "via " + r.via, statusRole: .muted, frontChannel: true)
+                                status: "via " + r.via.rawValue, statusRole: .muted, frontChannel: true)
         case .callbackReceived(let c):
             let keys = (c.query.objectValue ?? []).map(\.0)
             // A callback that carries a code or an error is the authorization server's answer, sent back through
@@ -116,7 +113,7 @@ struct SequenceDiagram {
             return DiagramArrow(seq: event.seq, kind: .callback, from: answer ? .server : .browser, to: .client, name: "callback",
                                 summary: c.method + " " + c.path + query, status: status, statusRole: Self.verdictRole(c.verdict), frontChannel: true)
         case .httpRequest(let r), .tokenRequest(let r):
-            var arrow = DiagramArrow(seq: event.seq, kind: .http, from: .client, to: Self.lane(forPurpose: r.purpose), name: r.purpose,
+            var arrow = DiagramArrow(seq: event.seq, kind: .http, from: .client, to: Self.lane(forPurpose: r.purpose), name: r.purpose.rawValue,
                                      summary: r.method + " " + Self.path(of: r.url), status: "…", statusRole: .stepInProgress, frontChannel: false)
             answer(&arrow, purpose: r.purpose, after: index)
             return arrow
@@ -126,7 +123,7 @@ struct SequenceDiagram {
     }
 
     /// Fills in how a back-channel hop went: its response, or that none came.
-    mutating func answer(_ arrow: inout DiagramArrow, purpose: String, after index: Int) {
+    mutating func answer(_ arrow: inout DiagramArrow, purpose: HopPurpose, after index: Int) {
         let count = state.log.count
         var i = index + 1
         let end = min(count, index + 1 + Self.responseSearchLimit)
@@ -145,7 +142,7 @@ struct SequenceDiagram {
                     Self.noAnswer(&arrow)
                     return
                 }
-            case .actionCompleted(let a) where a.action == purpose:
+            case .actionCompleted(let a) where a.action == purpose.rawValue:
                 Self.noAnswer(&arrow)
                 return
             case .flowFailed, .flowCompleted:
