@@ -49,7 +49,7 @@ extension ScreenRenderer {
                 lines.append(("\(glyphs.asciiOnly ? "<" : "←") HTTP \(r.status) (\(r.purpose), \(r.elapsedMs) ms)", ThemeRole.httpStatus(r.status)))
                 if let loc = r.headers.first(where: { $0.name.lowercased() == "location" }) { lines.append(("    Location: " + loc.value.display(reveal: ui.revealByDefault), .muted)) }
                 let b = r.body.display(reveal: ui.revealByDefault)
-                if !b.isEmpty, r.purpose != "authorize" { lines.append(("    " + b, .muted)) }
+                if !b.isEmpty, r.purpose != .authorize { lines.append(("    " + b, .muted)) }
             case .urlBuilt(let u):
                 lines.append(("authorization request: \(u.url)", .text))
             case .callbackReceived(let c):
