@@ -14,11 +14,15 @@ public final class SimulatedBrowser: UserAgent {
     public let decision: String
     /// The redirect URI: reaching it ends the browser's part, since the listener now has the callback.
     public let redirectURI: String
+    /// Before following the provider's redirect back, load the callback with a code and a state of someone
+    /// else's, as an attacker's page can make a browser do (login CSRF, RFC 6749 §10.12).
+    public let forgesCallbackFirst: Bool
     private let maxHops = 10
 
-    public init(redirectURI: String, decision: String = "approve") {
+    public init(redirectURI: String, decision: String = "approve", forgesCallbackFirst: Bool = false) {
         self.redirectURI = redirectURI
         self.decision = decision
+        self.forgesCallbackFirst = forgesCallbackFirst
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(15))))
     }
 
@@ -57,6 +61,9 @@ public final class SimulatedBrowser: UserAgent {
                 method = "GET"
                 body = ""
                 if isCallback(next) {
+                    if forgesCallbackFirst, let forged = Self.forgedCallback(redirectURI) {
+                        _ = try? await http.execute(HTTPClientRequest(url: forged), timeout: .seconds(15))
+                    }
                     _ = try? await http.execute(HTTPClientRequest(url: next.absoluteString), timeout: .seconds(15))
                     return
                 }
@@ -73,6 +80,14 @@ public final class SimulatedBrowser: UserAgent {
                               hint: "It refused the request before redirecting, so it never reached the callback: a provider shows such a page for an unknown client or a redirect_uri it does not accept (RFC 6749 §4.1.2.1 forbids redirecting to an unverified URI).", step: .userRedirected)
         }
         throw FlowFailure("the simulated browser followed \(maxHops) hops without reaching the callback", step: .userRedirected)
+    }
+
+    /// The redirect URI with an attacker's code and state: fresh random values that no flow sent.
+    static func forgedCallback(_ redirectURI: String) -> String? {
+        guard var parts = URLComponents(string: redirectURI) else { return nil }
+        parts.queryItems = (parts.queryItems ?? []) + [URLQueryItem(name: "code", value: "attacker-" + SecureRandom.token(bytes: 12)),
+                                                        URLQueryItem(name: "state", value: "attacker-" + SecureRandom.token(bytes: 12))]
+        return parts.url?.absoluteString
     }
 
     /// The words of an HTML page without its markup, cut to a readable length (each front escapes them).

@@ -33,6 +33,8 @@ extension FlowEvent.Payload {
         case probeStarted = "probe.started"
         case probeCompleted = "probe.completed"
         case doctorCompleted = "doctor.completed"
+        case lessonStarted = "lesson.started"
+        case lessonCompleted = "lesson.completed"
 
         /// Reads the payload of this type from the event object (the envelope's members are ignored).
         func decode(from decoder: any Decoder) throws -> FlowEvent.Payload {
@@ -59,6 +61,8 @@ extension FlowEvent.Payload {
             case .probeStarted: return .doctor(.probeStarted(try ProbeStarted(from: decoder)))
             case .probeCompleted: return .doctor(.probeCompleted(try ProbeCompleted(from: decoder)))
             case .doctorCompleted: return .doctor(.completed(try DoctorCompleted(from: decoder)))
+            case .lessonStarted: return .lessonStarted(try LessonStarted(from: decoder))
+            case .lessonCompleted: return .lessonCompleted(try LessonCompleted(from: decoder))
             }
         }
     }
@@ -85,6 +89,8 @@ extension FlowEvent.Payload {
         case .busOverflow(let p): return (.busOverflow, p)
         case .actionCompleted(let p): return (.actionCompleted, p)
         case .doctor(let d): return d.parts
+        case .lessonStarted(let p): return (.lessonStarted, p)
+        case .lessonCompleted(let p): return (.lessonCompleted, p)
         }
     }
 
@@ -196,4 +202,14 @@ extension BusOverflow: EventPayload {
 
 extension ActionCompleted: EventPayload {
     public func summary(reveal: Bool) -> String { "\(action): \(summary)" }
+}
+
+extension LessonStarted: EventPayload {
+    public func summary(reveal: Bool) -> String { "\(name): \(title); expects \(expected)" }
+}
+
+extension LessonCompleted: EventPayload {
+    public func summary(reveal: Bool) -> String {
+        "\(name): \(outcome)" + (error.map { " (\($0))" } ?? "") + (asExpected ? ", as expected" : ", expected \(expected)")
+    }
 }

@@ -85,7 +85,7 @@ public struct PlainPrinter: Sendable {
         case .userRedirected(let r):
             let how: String
             switch r.via {
-            case .simulated: how = "the built-in simulated browser followed the URL and approved"
+            case .simulated: how = "the built-in simulated browser followed the URL, acting as the user"
             case .printed: how = "open the URL above in a browser"
             default: how = "opened with " + (r.command ?? "the browser")
             }
@@ -142,6 +142,15 @@ public struct PlainPrinter: Sendable {
             return ["  \(warnMark) the printer fell behind and \(o.dropped) events were dropped"]
         case .doctor:
             return []
+        case .lessonStarted(let l):
+            var out = ["Lesson \(l.name): \(l.title)", "  \(l.intro)"]
+            for s in l.staged { out.append("  \(dot) staged: \(s)") }
+            out.append("  \(dot) expected: \(l.expected) (\(l.ref))")
+            return out
+        case .lessonCompleted(let l):
+            let seen = l.error.map { "\(l.outcome), \($0)" } ?? l.outcome
+            return ["\(l.asExpected ? ok : bad) lesson \(l.name): \(seen)" + (l.asExpected ? ", as expected" : ", but the lesson expected \(l.expected)"),
+                    "  What happened, and why: \(l.explanation) (\(l.ref))"]
         }
     }
 }

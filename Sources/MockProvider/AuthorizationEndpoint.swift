@@ -50,6 +50,11 @@ extension ProviderCore {
         case .redirectMismatch(let registered, let state, let message):
             return gitHubRedirectMismatch(registered, state: state, message: message)
         case .valid(let request):
+            // A user without a session cannot be approved silently, not even by a provider that skips consent.
+            if request.prompt.contains("none"), configuration.faults.contains(.signedOut) {
+                return errorRedirect(request.redirectURI, state: request.state, ProtocolError(
+                    .loginRequired, "prompt=none, but the user is not signed in here, and signing in needs a page (OIDC Core §3.1.2.6)"))
+            }
             if configuration.autoApprove { return approve(request) }
             if request.prompt.contains("none") {
                 return errorRedirect(request.redirectURI, state: request.state, ProtocolError(

@@ -66,6 +66,9 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
     case slowHeaders = "slow-headers"
     /// The token endpoint answers `302 Found` to `MockFault.redirectTarget`.
     case redirectFromTokenEndpoint = "redirect-from-token-endpoint"
+    /// The user has no session at the provider: an authorization request with `prompt=none` is answered
+    /// `login_required` instead of `consent_required` (OIDC Core §3.1.2.6).
+    case signedOut = "signed-out"
 
     // Planted weaknesses for `oauthscope doctor`: each makes exactly one probe fail (or warn).
 
@@ -162,6 +165,7 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
         case .refreshNotRotated: return "a refresh keeps the old refresh token valid and returns no new one (doctor probe refresh-rotated, RFC 9700 §4.14.2)"
         case .noClientAuth: return "a confidential client's token request without credentials is accepted (doctor probe client-auth-required, RFC 6749 §3.2.1)"
         case .noStoreMissing: return "token responses lack Cache-Control: no-store (doctor probe token-no-store, RFC 6749 §5.1)"
+        case .signedOut: return "the user has no session at the provider, so prompt=none gets login_required (OIDC Core §3.1.2.6)"
         }
     }
 }

@@ -113,6 +113,7 @@ extension FlowEvent {
         case .busOverflow: return .findingWarn
         case .actionCompleted(let a): return a.ok ? .stepDone : .stepFailed
         case .doctor(.probeCompleted(let p)): return p.result == .fail ? .findingError : p.result == .warn ? .findingWarn : p.result == .pass ? .stepDone : .text
+        case .lessonCompleted(let l): return l.asExpected ? .stepDone : .stepFailed
         default: return .text
         }
     }
