@@ -44,4 +44,37 @@ import json, sys
 events = [json.loads(l) for l in open(sys.argv[1])]
 assert events[-1]["type"] == "flow.completed", events[-1]' "$tmp/bell.jsonl"
 
+# The terminal UI: --bell rings when the callback arrives, and b turns the bell on while the flow waits. tmux
+# marks a window that rang (monitor-bell); the demos run in background windows, where tmux keeps that mark.
+if command -v tmux >/dev/null; then
+  export TMUX_TMPDIR="$tmp"
+  t() { tmux -L teaching "$@"; }
+  t new-session -d -s teach -x 120 -y 40 "sleep 120"
+  t set -g monitor-bell on >/dev/null; t set -g bell-action any >/dev/null
+  bell_flag() { t display -p -t "teach:$1" '#{window_bell_flag}'; }
+  wait_for() { for _ in $(seq 1 100); do t capture-pane -p -t "teach:$1" | grep -q "$2" && return 0; sleep 0.1; done; return 1; }
+  t new-window -d -t teach:1 "env LANG=C.UTF-8 '$bin' demo --bell --redirect-uri $(redirect); sleep 60"
+  t new-window -d -t teach:2 "env LANG=C.UTF-8 '$bin' demo --redirect-uri $(redirect); sleep 60"
+  wait_for 1 "Token exchanged · done"; wait_for 2 "Token exchanged · done"
+  check "teaching: TUI with --bell: the window rang when the callback arrived" test "$(bell_flag 1)" = 1
+  check "teaching: TUI without --bell: no bell" test "$(bell_flag 2)" = 0
+  # b while the flow waits for its callback: a provider that approves at once, a browser that takes 3 s.
+  pport=$(free_port); cb=$(redirect)
+  "$bin" provider serve --port "$pport" --auto-approve --client "app:app-secret" --redirect-uri "$cb" >"$tmp/serve.log" 2>&1 &
+  serve=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$pport/.well-known/openid-configuration" >/dev/null && break; sleep 0.1; done
+  printf '#!/bin/sh\nsleep 3\ncurl -s -L -o /dev/null "$1"\n' >"$tmp/slow-browser"; chmod +x "$tmp/slow-browser"
+  t new-window -d -t teach:3 "env LANG=C.UTF-8 '$bin' flow --issuer http://127.0.0.1:$pport --client-id app --client-secret app-secret --scope openid --redirect-uri $cb --browser '$tmp/slow-browser'; sleep 60"
+  wait_for 3 "User redirected"
+  t send-keys -t teach:3 b
+  wait_for 3 "Bell on"; bell_on=$?
+  wait_for 3 "Token exchanged · done"
+  check "teaching: TUI: b turns the bell on and says so" test "$bell_on" -eq 0
+  check "teaching: TUI: ... and the window rang when the callback arrived" test "$(bell_flag 3)" = 1
+  kill "$serve" 2>/dev/null
+  t kill-server
+else
+  fail "teaching: tmux is installed" "apt-get install tmux"
+fi
+
 summary
