@@ -511,7 +511,7 @@ public final class FlowController: Sendable {
         if let tentative { return tentative }
         if !timedOut { throw FlowFailure("cancelled while waiting for the callback", step: .codeReceived) }
         let seconds = timeout.components.seconds
-        throw FlowFailure("no callback arrived within \(seconds) s", hint: "Did the browser open the URL, and did the provider redirect to \(configuration.redirectURI)? If the provider shows a redirect_uri error, register that exact URI. Use --timeout to wait longer.", step: .codeReceived)
+        throw FlowFailure("no callback arrived within \(seconds) s", hint: "Did the browser open the URL, and did the provider redirect to \(configuration.redirectURI)? If the provider shows a redirect_uri error: \(OAuthErrorHint.redirectAdvice(configuration.redirectRule)) Use --timeout to wait longer.", step: .codeReceived)
     }
 
     private func waitForProceed(_ iterator: inout AsyncStream<FlowCommand>.AsyncIterator?, step: FlowStep, prompt: String) async throws(FlowFailure) {

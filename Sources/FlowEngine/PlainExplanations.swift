@@ -2,7 +2,8 @@ import OAuthCore
 
 extension PlainPrinter {
     /// `--explain`: after the line of a step that has just happened, its "what just happened, and why" text
-    /// (`Glossary.stepExplanation`), indented and wrapped at `width` columns. Nothing for other events.
+    /// (`Glossary.stepExplanation`), indented and wrapped at `width` columns; after a failure with an OAuth error
+    /// code, what the code means and where it is defined. Nothing for other events.
     public static func explanation(for event: FlowEvent, width: Int = 100) -> [String] {
         let step: Glossary.Step
         switch event.payload {
@@ -10,6 +11,10 @@ extension PlainPrinter {
         case .userRedirected: step = .userRedirected
         case .codeReceived: step = .codeReceived
         case .tokenExchanged: step = .tokenExchanged
+        case .flowFailed(let f):
+            // The error code's meaning and section, which the failure line itself does not give.
+            guard let code = f.error, let meaning = Glossary.errorCode(code) else { return [] }
+            return wrap("\(code): \(meaning.purpose) See \(meaning.ref).", width: width, indent: "    ")
         default: return []
         }
         return wrap(Glossary.stepExplanation(step), width: width, indent: "    ")

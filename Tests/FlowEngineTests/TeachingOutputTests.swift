@@ -26,6 +26,9 @@ struct TeachingOutputTests {
             #expect(words == Glossary.stepExplanation(step).split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " "))
         }
         #expect(PlainPrinter.explanation(for: Self.event(.flowCompleted(FlowCompleted(elapsedMs: 3)))).isEmpty)
+        let denied = PlainPrinter.explanation(for: Self.event(.flowFailed(FlowFailed(reason: "refused", error: "access_denied", step: "callback"))))
+        #expect(denied.joined(separator: " ").contains("access_denied: The user or the server refused the request. See RFC 6749 §4.1.2.1."))
+        #expect(PlainPrinter.explanation(for: Self.event(.flowFailed(FlowFailed(reason: "no callback", step: "callback")))).isEmpty)
     }
 
     @Test("a word longer than the line gets a line of its own, never cut")
