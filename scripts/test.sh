@@ -43,6 +43,7 @@ fi
 bash Tests/e2e/export.sh "$bin" .build-venv/bin/python || failed=1
 
 if ! .build-venv/bin/python -c 'import selenium' 2>/dev/null; then
+  [ -x .build-venv/bin/pip ] || python3 -m venv .build-venv
   .build-venv/bin/pip install --quiet selenium || { echo "could not install selenium from PyPI"; exit 1; }
 fi
 bash Tests/e2e/browser.sh "$bin" .build-venv/bin/python || failed=1
