@@ -44,6 +44,11 @@ public enum Glossary {
         return nil
     }
 
+    /// The explanation of `name` in `context` only, without looking in the other contexts.
+    public static func parameter(_ name: String, onlyIn context: Context) -> (purpose: String, ref: String)? {
+        table(context)[name].map { ($0.purpose, $0.ref) }
+    }
+
     /// The explanation of an ID-token claim (`iss`, `sub`, `aud`, `exp`, `iat`, `nonce`, `at_hash`, `azp`, ...).
     public static func claim(_ name: String) -> (purpose: String, ref: String)? {
         idTokenClaims[name].map { ($0.purpose, $0.ref) }

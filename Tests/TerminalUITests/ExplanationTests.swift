@@ -56,6 +56,25 @@ struct ExplanationTests {
         #expect(!text.contains("Not defined by OAuth"))
     }
 
+    @Test("a provider's own member beats the same name elsewhere in the flow: Bitbucket's token response state")
+    func providerMeaningFirst() throws {
+        var s = EventScript()
+        s.add(.flowStarted(FlowStarted(mode: "flow", provider: "Bitbucket Cloud", clientID: "demo-client", redirectURI: Fixture.redirectURI,
+                                       settings: [SettingOrigin(name: "preset", value: "bitbucket", source: "flag")])), after: 0)
+        s.add(Fixture.urlBuilt, after: 1)
+        s.add(.userRedirected(UserRedirected(via: "simulated", command: nil)), after: 3)
+        s.add(Fixture.acceptedCallback, after: 200)
+        s.add(Fixture.codeReceived, after: 1)
+        s.add(Fixture.tokenRequest, after: 2)
+        s.add(Fixture.tokenResponse(status: 200, json: #"{"access_token":"\#(Fixture.accessToken)","scopes":"account","token_type":"bearer","expires_in":7200,"state":"authorization_code"}"#), after: 30)
+        s.add(.tokenExchanged(TokenExchanged(tokenType: "bearer", expiresIn: 7200, scope: nil, accessToken: Sensitive(Secret(Fixture.accessToken)), refreshToken: nil, idToken: nil,
+                                             extra: .object([("scopes", .string("account")), ("state", .string("authorization_code"))]))), after: 2)
+        let text = Self.tokenStep(s.state)
+        let state = try #require(Glossary.providerField("state", preset: "bitbucket"))
+        let line = try #require(text.split(separator: "\n").first { $0.contains(" state ") && $0.contains("authorization_code") }, "\(text)")
+        #expect(line.contains(String(state.purpose.prefix(30))), "\(line)")
+    }
+
     @Test("a failure names its error code's meaning and section")
     func errorCodeMeaning() throws {
         var ui = UIState.test

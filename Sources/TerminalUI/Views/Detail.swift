@@ -100,7 +100,9 @@ struct DetailView {
     func params(_ value: JSONValue, context: Glossary.Context, secretNames: Bool = true) -> ParamTable {
         let members = value.objectValue ?? []
         return ParamTable(rows: members.map { name, v in
-            let g = Glossary.parameter(name, in: context) ?? Glossary.providerField(name, preset: presetName)
+            // The provider's own meaning beats the same name's meaning elsewhere in the flow (Bitbucket's token
+            // response `state` is the grant type, not the callback's state).
+            let g = Glossary.parameter(name, onlyIn: context) ?? Glossary.providerField(name, preset: presetName) ?? Glossary.parameter(name, in: context)
             let text = Format.inline(v)
             let role: ThemeRole = secretNames && Redactor.isSensitive(name: name) ? .secret : .jsonString
             return ParamTable.Row(name: name, value: [Span(text, role)], purpose: g?.purpose ?? "Not defined by OAuth; sent as given.", ref: g?.ref ?? "")
