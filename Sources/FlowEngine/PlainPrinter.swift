@@ -76,12 +76,13 @@ public struct PlainPrinter: Sendable {
             return ["\(ok) \(label(home)) \(took(home, t)) \(pkce); \(u.url)"]
         case .stepWaiting(let w):
             if let step = grant.step(id: w.step) { stepStart[step] = t }
-            return ["  \(dot) waiting: \(w.prompt)"]
+            // The prompt says what going on does; the key is the front's to name (a line on stdin here).
+            return ["  \(dot) waiting: \(w.prompt) (a line on stdin goes on)"]
         case .userRedirected(let r):
             let how: String
             switch r.via {
-            case "simulated": how = "the built-in simulated browser followed the URL and approved"
-            case "printed": how = "open the URL above in a browser"
+            case .simulated: how = "the built-in simulated browser followed the URL and approved"
+            case .printed: how = "open the URL above in a browser"
             default: how = "opened with " + (r.command ?? "the browser")
             }
             return ["\(ok) \(label(home)) \(took(home, t)) \(how)"]
