@@ -9,10 +9,12 @@
 #      doctor against the embedded provider with each planted weakness and against oidc-provider-mock
 #      (Tests/e2e/doctor.sh), and the
 #      exports checked by readers from PyPI: jsonschema, haralyzer, markdown-it-py (Tests/e2e/export.sh);
-#   4. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh);
-#   5. scripts/install.sh into a temporary prefix, its binary run with a bare environment (Tests/e2e/install.sh;
+#   4. the demo in a real browser: headless Chromium driven by selenium from PyPI approves and denies
+#      (Tests/e2e/browser.sh); --explain and --bell in plain output (Tests/e2e/teaching.sh);
+#   5. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh);
+#   6. scripts/install.sh into a temporary prefix, its binary run with a bare environment (Tests/e2e/install.sh;
 #      a release build, several minutes the first time);
-#   6. every libFuzzer target of Fuzz/ for 20 s (scripts/fuzz.sh, SECURITY.md).
+#   7. every libFuzzer target of Fuzz/ for 20 s (scripts/fuzz.sh, SECURITY.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 failed=0
@@ -44,6 +46,13 @@ if ! .build-venv/bin/python -c 'import jsonschema, haralyzer, markdown_it' 2>/de
   .build-venv/bin/pip install --quiet jsonschema haralyzer markdown-it-py || { echo "could not install jsonschema, haralyzer and markdown-it-py from PyPI"; exit 1; }
 fi
 bash Tests/e2e/export.sh "$bin" .build-venv/bin/python || failed=1
+
+if ! .build-venv/bin/python -c 'import selenium' 2>/dev/null; then
+  [ -x .build-venv/bin/pip ] || python3 -m venv .build-venv
+  .build-venv/bin/pip install --quiet selenium || { echo "could not install selenium from PyPI"; exit 1; }
+fi
+bash Tests/e2e/browser.sh "$bin" .build-venv/bin/python || failed=1
+bash Tests/e2e/teaching.sh "$bin" || failed=1
 
 if command -v tmux >/dev/null; then
   bash Tests/e2e/tui.sh "$bin" || failed=1

@@ -245,7 +245,8 @@ public final class CallbackListenerServer: Sendable {
             headers[.location] = forwardTo
             return Response(status: .temporaryRedirect, headers: headers)
         }
-        return CallbackPages.response(for: judgement.event.verdict, success: judgement.success, status: judgement.event.status ?? 200)
+        return CallbackPages.response(for: judgement.event.verdict, success: judgement.success, status: judgement.event.status ?? 200,
+                                      error: judgement.event.verdict == .errorResponse ? judgement.event.query["error"]?.stringValue : nil)
     }
 
     /// The forward URL with the callback's query appended as it came.
@@ -299,8 +300,33 @@ enum CallbackPages {
         """
     }
 
-    static let signedIn = page("Signed in", "oauthscope received the authorization response. You can close this tab and return to the terminal.")
+    static let signedIn = page("Signed in", """
+        The authorization server sent your browser back here with an authorization code, and oauthscope received it. \
+        The code is not shown on this page: oauthscope now exchanges it for tokens directly with the server, without \
+        the browser (RFC 6749 §4.1.3), and the terminal shows how that goes. You can close this tab and return to the terminal.
+        """)
     static let failure = page("Sign-in did not complete", "oauthscope received this response but could not use it. The terminal says why. You can close this tab.")
+
+    /// What an error answer means, for the codes a browser commonly brings back. Only these fixed words are shown:
+    /// the page never echoes the request, so the provider's `error_description` stays in the terminal.
+    static let errorMeanings: [String: String] = [
+        "access_denied": "The authorization server answered access_denied: the request was denied, most likely because Deny was chosen on its consent page (RFC 6749 §4.1.2.1). No code was issued, so there is nothing to exchange.",
+        "consent_required": "The authorization server answered consent_required: it needs the user to approve on a consent page, which prompt=none does not allow (OIDC Core §3.1.2.6).",
+        "login_required": "The authorization server answered login_required: the user has to sign in, which prompt=none does not allow (OIDC Core §3.1.2.6).",
+        "interaction_required": "The authorization server answered interaction_required: it needs the user to do something on its pages, which prompt=none does not allow (OIDC Core §3.1.2.6).",
+        "invalid_scope": "The authorization server answered invalid_scope: it does not know or will not grant a requested scope (RFC 6749 §4.1.2.1).",
+        "invalid_request": "The authorization server answered invalid_request: the authorization request was missing something or malformed (RFC 6749 §4.1.2.1).",
+        "unauthorized_client": "The authorization server answered unauthorized_client: this client may not use this kind of request (RFC 6749 §4.1.2.1).",
+        "unsupported_response_type": "The authorization server answered unsupported_response_type: it does not issue what response_type asked for (RFC 6749 §4.1.2.1).",
+        "server_error": "The authorization server answered server_error: it failed on its side (RFC 6749 §4.1.2.1).",
+        "temporarily_unavailable": "The authorization server answered temporarily_unavailable: it is overloaded or down for maintenance (RFC 6749 §4.1.2.1).",
+        "redirect_uri_mismatch": "The authorization server answered redirect_uri_mismatch: the redirect URI sent is not one registered for this client (GitHub's error).",
+    ]
+
+    /// The page for an error answer: what it means when the code is a known one, the general words otherwise.
+    static func errorPage(_ code: String) -> String? {
+        errorMeanings[code].map { page("Sign-in did not complete", $0 + " The terminal shows the whole answer. You can close this tab.") }
+    }
     static let duplicate = page("Already received", "This flow already received its authorization response; it is not used twice. You can close this tab.")
     static let refused = page("Not a callback", "This is the oauthscope callback listener; this request is not taken as an authorization response.")
     static let notFound = page("Not found", "This is the oauthscope callback listener; nothing is served at this path.")
@@ -314,9 +340,16 @@ enum CallbackPages {
         return headers
     }()
 
-    static func response(for verdict: CallbackVerdict, success: Bool, status: Int) -> Response {
+    private static let errorBodies: [String: ByteBuffer] = Dictionary(uniqueKeysWithValues: errorMeanings.keys.compactMap { code in
+        errorPage(code).map { (code, ByteBuffer(string: $0)) }
+    })
+
+    /// - Parameter error: the `error` of an error answer, which picks its page (only from `errorMeanings`).
+    static func response(for verdict: CallbackVerdict, success: Bool, status: Int, error: String? = nil) -> Response {
         let body: ByteBuffer
         switch verdict {
+        case .errorResponse where error.flatMap({ errorBodies[$0] }) != nil:
+            body = error.flatMap { errorBodies[$0] } ?? bodies.failure
         case .stray where status == 404: body = bodies.notFound
         case .stray: body = bodies.refused
         case .duplicate: body = bodies.duplicate

@@ -116,7 +116,7 @@ extension FlowController {
             }
             return ActionCompleted(action: "refresh", ok: true, summary: summary, rotated: rotated, accessToken: tokens.accessToken.sensitive, refreshToken: tokens.refreshToken?.sensitive, expiresIn: tokens.expiresIn)
         case .error(let e, let st, _):
-            return ActionCompleted(action: "refresh", ok: false, summary: "refused: \(e.error) (HTTP \(st))" + (e.description.map { ": \($0)" } ?? "") + ". " + e.hint, error: e.error)
+            return ActionCompleted(action: "refresh", ok: false, summary: "refused: \(e.error) (HTTP \(st))" + (e.description.map { ": \($0)" } ?? "") + ". " + e.hint(during: .refresh), error: e.error)
         case .invalid(let reason, _, _):
             return ActionCompleted(action: "refresh", ok: false, summary: reason)
         }

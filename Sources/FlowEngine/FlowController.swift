@@ -70,6 +70,8 @@ public struct FlowConfiguration: Sendable {
     public var settings: [SettingOrigin] = []
     /// Leave `redirect_uri` out of the authorization and token requests (`--omit-redirect-uri`).
     public var omitRedirectURI = false
+    /// How the provider matches `redirect_uri` (its preset's rule), so error hints give the fix that works there.
+    public var redirectRule: RedirectRule?
 
     public init(mode: String, providerLabel: String, provider: ProviderSource, clientID: String, clientSecret: Secret?, tokenAuth: ClientAuthMethod, tokenBody: TokenBodyEncoding = .form, scope: String?, redirectURI: String, authorizationParameters: [FormField] = [], tokenParameters: [FormField] = [], tokenHeaders: [FormField] = [], pkce: PKCEMethod? = .s256, exchange: ExchangeMode = .auto, stepMode: Bool = false, callbackTimeout: Duration = .seconds(300), reveal: Bool = false, insecureContinue: Bool = false) {
         self.mode = mode
@@ -321,7 +323,7 @@ public final class FlowController: Sendable {
         case .error(let err, let st, let findings):
             for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
             throw FlowFailure("the token endpoint refused the code: \(err.error) (HTTP \(st))" + (err.description.map { ": \($0)" } ?? ""),
-                              error: err.error, description: err.description, hint: err.hint, step: .tokenExchanged)
+                              error: err.error, description: err.description, hint: err.hint(during: .codeExchange, redirectRule: c.redirectRule), step: .tokenExchanged)
         case .success(let tokens, let findings):
             for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
             let original = try await finishExchange(tokens, code: code, nonce: nonce, issuer: endpoints.issuer, jwksURI: endpoints.jwks, metadata: endpoints.metadata, wantsOIDC: wantsOIDC)
@@ -441,13 +443,13 @@ public final class FlowController: Sendable {
     private func errorFailure(_ err: OAuthErrorResponse, unverified: Bool) -> FlowFailure {
         guard unverified else {
             return FlowFailure("the authorization server answered with error \(err.error)" + (err.description.map { ": \($0)" } ?? ""),
-                               error: err.error, description: err.description, hint: err.hint, step: .codeReceived)
+                               error: err.error, description: err.description, hint: err.hint(during: .authorization, redirectRule: configuration.redirectRule), step: .codeReceived)
         }
         let seconds = configuration.unverifiedErrorGrace.components.seconds
         return FlowFailure("an error redirect without state (\(err.error)) arrived and no callback with this flow's state followed within \(seconds) s"
                            + (err.description.map { "; its unverified description: \(String($0.prefix(300)))" } ?? ""),
                            error: err.error, description: err.description.map { "(unverified) " + $0 },
-                           hint: err.hint + " The error carried no state, so it cannot be proven to come from the provider (RFC 6749 §4.1.2.1, RFC 9700 §4.7).", step: .codeReceived)
+                           hint: err.hint(during: .authorization, redirectRule: configuration.redirectRule) + " The error carried no state, so it cannot be proven to come from the provider (RFC 6749 §4.1.2.1, RFC 9700 §4.7).", step: .codeReceived)
     }
 
     /// What wakes the wait for the callback.
@@ -509,7 +511,7 @@ public final class FlowController: Sendable {
         if let tentative { return tentative }
         if !timedOut { throw FlowFailure("cancelled while waiting for the callback", step: .codeReceived) }
         let seconds = timeout.components.seconds
-        throw FlowFailure("no callback arrived within \(seconds) s", hint: "Did the browser open the URL, and did the provider redirect to \(configuration.redirectURI)? If the provider shows a redirect_uri error, register that exact URI. Use --timeout to wait longer.", step: .codeReceived)
+        throw FlowFailure("no callback arrived within \(seconds) s", hint: "Did the browser open the URL, and did the provider redirect to \(configuration.redirectURI)? If the provider shows a redirect_uri error: \(OAuthErrorHint.redirectAdvice(configuration.redirectRule)) Use --timeout to wait longer.", step: .codeReceived)
     }
 
     private func waitForProceed(_ iterator: inout AsyncStream<FlowCommand>.AsyncIterator?, step: FlowStep, prompt: String) async throws(FlowFailure) {

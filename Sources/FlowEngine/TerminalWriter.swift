@@ -62,6 +62,12 @@ public struct TerminalWriter: Sendable {
         writeAll(Array((rendered + "\n").utf8)[...])
     }
 
+    /// The terminal bell (`--bell`): one BEL byte, the only control character this writer sends unescaped, and
+    /// only through this call.
+    public func bell() {
+        writeAll([CallbackBell.byte][...])
+    }
+
     private func writeAll(_ bytes: ArraySlice<UInt8>) {
         // EPIPE and friends: nobody is reading any more, and losing output must never end a flow.
         _ = FileDescriptor.writeAll(fd, bytes)

@@ -60,10 +60,14 @@ extension ProviderCore {
                 return errorRedirect(request.redirectURI, state: request.state, ProtocolError(
                     .consentRequired, "prompt=none, but the user has to approve this client on the consent page (OIDC Core §3.1.2.6)"))
             }
+            // The form's answer is a redirect to the client, which the page's form-action must allow.
             return .html(HTML.consentPage(
                 clientID: request.client.id, user: user, scopes: request.scopes,
-                parameters: fields.map { ($0.name, $0.value) }, action: context.path
-            ))
+                parameters: fields.map { ($0.name, $0.value) }, action: context.path,
+                server: personality == .oidc
+                    ? "Authorization server: the embedded provider at \(request.issuer)"
+                    : "Authorization server: the embedded imitation of \(personality.displayName) at \(request.issuer)", redirectURI: request.redirectURI
+            ), formActionTargets: [request.redirectURI] + request.client.redirectURIs)
         }
     }
 

@@ -75,16 +75,47 @@ struct HTTPReply: Sendable, Equatable {
     }
 
     /// An HTML page that must not be cached nor framed (the consent page is a clickjacking target).
-    static func html(_ page: String, status: Int = 200) -> HTTPReply {
+    /// - Parameter formActionTargets: the URIs a form on the page may end up at besides this server. Browsers apply
+    ///   `form-action` to the redirects that follow a form post too (CSP Level 3 §6.4.1), so the consent form needs
+    ///   the client's redirect URIs here, or the browser blocks the very answer it was posted for.
+    static func html(_ page: String, status: Int = 200, formActionTargets: [String] = []) -> HTTPReply {
         HTTPReply(
             status: status,
             headers: [
                 Header(name: "Content-Type", value: "text/html; charset=utf-8"),
-                Header(name: "Content-Security-Policy", value: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+                Header(name: "Content-Security-Policy", value: contentSecurityPolicy(formActionTargets: formActionTargets)),
                 Header(name: "X-Frame-Options", value: "DENY"),
             ] + HTTPReply.noStore,
             body: page
         )
+    }
+
+    /// The pages' policy: nothing loads, nothing frames them, forms go only to this server and to `formActionTargets`.
+    static func contentSecurityPolicy(formActionTargets: [String]) -> String {
+        var sources = ["'self'"]
+        for target in formActionTargets {
+            if let source = cspSource(for: target), !sources.contains(source) { sources.append(source) }
+        }
+        return "default-src 'none'; style-src 'unsafe-inline'; form-action \(sources.joined(separator: " ")); frame-ancestors 'none'"
+    }
+
+    /// The CSP source expression that allows exactly `uri`'s origin (CSP Level 3 §2.3.1): `scheme://host:port` for
+    /// a URI with a host, `scheme:` for a private-use scheme (RFC 8252 §7.1). Nil when the URI cannot be written as
+    /// one without allowing more (an IP-literal host, or a character the grammar has no place for): the redirect is
+    /// then blocked by the browser rather than the policy widened.
+    static func cspSource(for uri: String) -> String? {
+        guard let c = URLComponents(string: uri), let scheme = c.scheme?.lowercased(), !scheme.isEmpty,
+              scheme.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || "+-.".unicodeScalars.contains($0) })
+        else { return nil }
+        guard let host = c.host?.lowercased(), !host.isEmpty else {
+            // No authority: a private-use scheme such as com.example.app:/callback.
+            return scheme == "http" || scheme == "https" ? nil : scheme + ":"
+        }
+        guard host.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." }) else { return nil }
+        let port = c.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : nil)
+        guard let port else { return "\(scheme)://\(host)" }
+        guard (1...65535).contains(port) else { return nil }
+        return "\(scheme)://\(host):\(port)"
     }
 
     static func redirect(to location: String) -> HTTPReply {

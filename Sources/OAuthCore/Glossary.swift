@@ -44,9 +44,80 @@ public enum Glossary {
         return nil
     }
 
+    /// The explanation of `name` in `context` only, without looking in the other contexts.
+    public static func parameter(_ name: String, onlyIn context: Context) -> (purpose: String, ref: String)? {
+        table(context)[name].map { ($0.purpose, $0.ref) }
+    }
+
     /// The explanation of an ID-token claim (`iss`, `sub`, `aud`, `exp`, `iat`, `nonce`, `at_hash`, `azp`, ...).
     public static func claim(_ name: String) -> (purpose: String, ref: String)? {
         idTokenClaims[name].map { ($0.purpose, $0.ref) }
+    }
+
+    /// What a standard scope grants (`openid`, `profile`, `email`, `address`, `phone`, `offline_access`), for the
+    /// consent page and the token views. A provider's own scopes are its documentation's to explain.
+    public static func scope(_ name: String) -> (purpose: String, ref: String)? {
+        scopes[name].map { ($0.purpose, $0.ref) }
+    }
+
+    static let scopes: [String: Entry] = [
+        "openid": Entry("sign you in with OpenID Connect: the application gets an ID token saying who you are", "OIDC Core §3.1.2.1"),
+        "profile": Entry("your basic profile: name, nickname, picture, locale and the like", "OIDC Core §5.4"),
+        "email": Entry("your e-mail address and whether it is verified", "OIDC Core §5.4"),
+        "address": Entry("your postal address", "OIDC Core §5.4"),
+        "phone": Entry("your phone number and whether it is verified", "OIDC Core §5.4"),
+        "offline_access": Entry("keep access while you are away: a refresh token that outlives this session", "OIDC Core §11"),
+    ]
+
+    /// What an OAuth error code means and which section defines it: RFC 6749 §4.1.2.1 and §5.2, OIDC Core
+    /// §3.1.2.6, RFC 6750 §3.1, RFC 7009 §2.2.1, RFC 8707 §2, and the codes of providers the presets cover.
+    public static func errorCode(_ code: String) -> (purpose: String, ref: String)? {
+        errorCodes[code].map { ($0.purpose, $0.ref) }
+    }
+
+    /// Every error code explained, for listings and tests.
+    public static var errorCodeNames: [String] { errorCodes.keys.sorted() }
+
+    static let errorCodes: [String: Entry] = [
+        "invalid_request": Entry("A parameter is missing, repeated, unsupported or malformed.", "RFC 6749 §4.1.2.1, §5.2"),
+        "unauthorized_client": Entry("This client may not use this grant or response type.", "RFC 6749 §4.1.2.1, §5.2"),
+        "access_denied": Entry("The user or the server refused the request.", "RFC 6749 §4.1.2.1"),
+        "unsupported_response_type": Entry("The server does not issue what response_type asked for.", "RFC 6749 §4.1.2.1"),
+        "invalid_scope": Entry("A requested scope is unknown, malformed or beyond what may be granted.", "RFC 6749 §4.1.2.1, §5.2"),
+        "server_error": Entry("The server failed on its side (an error redirect stands in for HTTP 500).", "RFC 6749 §4.1.2.1"),
+        "temporarily_unavailable": Entry("The server is overloaded or down for maintenance (stands in for HTTP 503).", "RFC 6749 §4.1.2.1"),
+        "invalid_client": Entry("Client authentication failed: unknown client, wrong secret or wrong method.", "RFC 6749 §5.2"),
+        "invalid_grant": Entry("The code or refresh token is invalid, expired, revoked, used already, or was issued for another client or redirect_uri.", "RFC 6749 §5.2"),
+        "unsupported_grant_type": Entry("The server does not support this grant_type.", "RFC 6749 §5.2"),
+        "interaction_required": Entry("The user must do something on the provider's pages, and prompt=none forbade showing them.", "OIDC Core §3.1.2.6"),
+        "login_required": Entry("The user must sign in, and prompt=none forbade asking.", "OIDC Core §3.1.2.6"),
+        "account_selection_required": Entry("The user must pick one of several accounts, and prompt=none forbade asking.", "OIDC Core §3.1.2.6"),
+        "consent_required": Entry("The user must approve this client, and prompt=none forbade asking.", "OIDC Core §3.1.2.6"),
+        "invalid_request_uri": Entry("The request_uri cannot be fetched or holds an invalid request object.", "OIDC Core §3.1.2.6, RFC 9101 §6.2"),
+        "invalid_request_object": Entry("The request object (the request parameter) is invalid: bad signature, claims or encoding.", "OIDC Core §3.1.2.6, RFC 9101 §6.2"),
+        "request_not_supported": Entry("The server does not take the request parameter (request objects).", "OIDC Core §3.1.2.6"),
+        "request_uri_not_supported": Entry("The server does not take the request_uri parameter.", "OIDC Core §3.1.2.6"),
+        "registration_not_supported": Entry("The server does not take the registration parameter.", "OIDC Core §3.1.2.6"),
+        "invalid_token": Entry("The access token is expired, revoked, malformed or not for this resource.", "RFC 6750 §3.1"),
+        "insufficient_scope": Entry("The access token is valid but lacks the scope this request needs.", "RFC 6750 §3.1"),
+        "invalid_target": Entry("The resource asked for is unknown or not allowed for this client.", "RFC 8707 §2"),
+        "unsupported_token_type": Entry("The server cannot revoke this kind of token.", "RFC 7009 §2.2.1"),
+        "redirect_uri_mismatch": Entry("The redirect_uri does not match the client's registered callback (GitHub's and Google's code).",
+                                       "docs.github.com: Troubleshooting authorization request errors"),
+        "bad_verification_code": Entry("GitHub: the code is wrong, expired or used already (its word for invalid_grant).",
+                                       "docs.github.com: Troubleshooting OAuth app access token request errors"),
+        "incorrect_client_credentials": Entry("GitHub: the client_id or client_secret is wrong (its word for invalid_client).",
+                                              "docs.github.com: Troubleshooting OAuth app access token request errors"),
+    ]
+
+    /// A provider's own member or parameter, from its preset's glossary: `preset` (the flow's preset) when known,
+    /// else the first shipped preset that defines `name`, labelled with its provider. Nil when no preset knows it.
+    public static func providerField(_ name: String, preset: String? = nil) -> (purpose: String, ref: String)? {
+        let candidates = preset.flatMap(ProviderPresets.named).map { [$0] } ?? ProviderPresets.all
+        for p in candidates {
+            if let e = p.glossary[name] { return ("\(p.displayName): \(e.purpose)", e.ref) }
+        }
+        return nil
     }
 
     /// Every name explained in `context`, for listings and tests.
@@ -123,6 +194,13 @@ public enum Glossary {
         "login_hint": Entry("Who the user probably is, to pre-fill the sign-in form.", "OIDC Core §3.1.2.1"),
         "max_age": Entry("How many seconds ago the user may have last signed in; older means sign in again.", "OIDC Core §3.1.2.1"),
         "access_type": Entry("Google: \"offline\" asks for a refresh token.", "provider extension"),
+        "display": Entry("How the provider should show its pages: page, popup, touch or wap.", "OIDC Core §3.1.2.1"),
+        "ui_locales": Entry("The languages the user prefers for the provider's pages, best first (BCP 47 tags).", "OIDC Core §3.1.2.1"),
+        "claims": Entry("A JSON object asking for particular claims in the ID token or from userinfo.", "OIDC Core §5.5"),
+        "acr_values": Entry("The authentication strength asked for (e.g. a second factor), best first; the ID token's acr says what was done.", "OIDC Core §3.1.2.1"),
+        "id_token_hint": Entry("An ID token from before, naming the user the client expects to be signed in.", "OIDC Core §3.1.2.1"),
+        "request": Entry("The whole authorization request as a signed JWT (a request object), so it cannot be tampered with on the way.", "RFC 9101 §5, OIDC Core §6.1"),
+        "request_uri": Entry("Where the provider fetches the request object from, or the handle of a pushed request (PAR).", "RFC 9101 §5, RFC 9126 §4"),
     ]
 
     static let callback: [String: Entry] = [
@@ -145,6 +223,10 @@ public enum Glossary {
         "client_assertion": Entry("A signed JWT authenticating the client instead of a secret.", "RFC 7523 §2.2"),
         "client_assertion_type": Entry("Says what kind of assertion client_assertion is.", "RFC 7523 §2.2"),
         "refresh_token": Entry("The refresh token being redeemed for a new access token.", "RFC 6749 §6"),
+        "token": Entry("The token to revoke or to introspect.", "RFC 7009 §2.1, RFC 7662 §2.1"),
+        "token_type_hint": Entry("Which kind of token `token` is (access_token or refresh_token), to speed up the server's lookup.", "RFC 7009 §2.1, RFC 7662 §2.1"),
+        "scope": Entry("On a refresh: the access wanted, no more than originally granted.", "RFC 6749 §6"),
+        "resource": Entry("The API the new access token is meant for, as a URI.", "RFC 8707 §2.2"),
     ]
 
     static let tokenResponse: [String: Entry] = [
@@ -173,6 +255,9 @@ public enum Glossary {
         "c_hash": Entry("Half of the code's hash, in hybrid flows.", "OIDC Core §3.3.2.11"),
         "email": Entry("The user's e-mail address.", "OIDC Core §5.1"),
         "name": Entry("The user's full name.", "OIDC Core §5.1"),
+        "nbf": Entry("Not before: the token must not be accepted earlier than this time (seconds since 1970).", "RFC 7519 §4.1.5"),
+        "sid": Entry("The session at the provider this token belongs to; logout messages name it.", "OIDC Front-Channel Logout §3, Back-Channel Logout §2.4"),
+        "jti": Entry("A unique identifier of this token, to detect replays.", "RFC 7519 §4.1.7"),
     ]
 
     static let joseHeader: [String: Entry] = [

@@ -173,6 +173,7 @@ public struct ResolvedFlow: Sendable {
         c.settings = m.origins(reveal: reveal)
         c.omitRedirectURI = m.flag(.omitRedirectURI)
         c.allowInsecureHTTP = m.flag(.allowInsecureHTTP)
+        c.redirectRule = m.text(.preset).flatMap(ProviderPresets.named)?.redirectRule
         return c
     }
 }

@@ -115,6 +115,8 @@ public enum UICommand: String, Sendable, Hashable, CaseIterable {
     case replayStep = "replay-step", replayFaster = "replay-faster", replaySlower = "replay-slower"
     /// Show the flow as a sequence diagram in the flow pane, or the steps again.
     case diagram
+    /// Ring the terminal bell when a callback arrives, or stop (`--bell` turns it on at start).
+    case bell
 
     /// The flow controller's name for a token action (`FlowController.actionNames`); nil for the UI's own.
     public var actionName: String? {
@@ -189,6 +191,7 @@ public struct Keymap: Sendable, Hashable {
         Binding(.char("-"), .replaySlower, panes, "Replay: half as fast"),
         Binding(.char("x"), .export, panes, "Export to a file: then h HAR, c curl script, m Markdown"),
         Binding(.char("d"), .diagram, panes, "Sequence diagram of every hop in the flow pane / the steps again"),
+        Binding(.char("b"), .bell, panes, "Bell when a callback arrives: on / off (--bell starts with it on)"),
         Binding(.char("]"), .nextFlow, [.global], "Next flow, when several run at once (1-9 picks one)"),
         Binding(.char("["), .previousFlow, [.global], "Previous flow, when several run at once"),
         Binding(.char("?"), .help, [.global, .help], "Show / hide this help"),

@@ -157,6 +157,9 @@ final class NCursesScreen {
     func enableMouse() { _ = osc_enable_mouse() }
 
     /// Sends bytes to the terminal outside ncurses (an OSC 52 sequence), after the current frame.
+    /// The terminal bell, written like the other raw sequences: BEL, between frames.
+    func bell() { writeRaw([0x07]) }
+
     func writeRaw(_ bytes: [UInt8]) {
         _ = bytes.withUnsafeBufferPointer { buf in
             buf.baseAddress.map { base in

@@ -27,6 +27,8 @@ public struct TerminalUIOptions: Sendable {
     public var exportDirectory: String?
     /// The program's version, for the exports' creator fields.
     public var toolVersion = RecordingHeader.programVersion
+    /// `--bell`: ring the terminal bell when a callback arrives, from the start (`b` toggles it).
+    public var bell = false
 
     /// - Parameters:
     ///   - theme: a theme already chosen; nil chooses one with `ThemeCatalog.select` from `themeFlag`
@@ -200,6 +202,7 @@ public final class TerminalApp: Sendable {
         ui.keymap = options.keymap
         ui.configProblems = options.notices
         ui.replay = options.replay
+        ui.bellOn = options.bell
         if options.replay?.paused == true { ui.notice = "Replay paused: Space plays, . shows one event at a time" }
         if let first = options.notices.first {
             ui.notice = first + (options.notices.count > 1 ? " (+\(options.notices.count - 1) more in ? help)" : "")
@@ -214,6 +217,7 @@ public final class TerminalApp: Sendable {
             if needsDraw, lastFrame.map({ clock.now - $0 >= frameInterval }) ?? true {
                 let session = shared.withLock { $0.session }
                 ui.observe(session)
+                if ui.bellDue(session) { screen.bell() }
                 let (width, height) = screen.size
                 let frame = ScreenRenderer(session: session, ui: ui, theme: options.theme, glyphs: glyphs, now: Date()).render(width: width, height: height)
                 ui.clamp(to: frame.metrics)

@@ -127,6 +127,10 @@ public struct UIState: Sendable, Hashable {
     public var showingDiagram = false
     /// The `seq` of the hop selected in the diagram; nil follows the newest.
     public var diagramSelection: Int?
+    /// Ring the bell when a callback arrives (`--bell`, toggled with `b`).
+    public var bellOn = false
+    /// How many bell-worthy callbacks the session had when the bell was last considered (`bellDue`).
+    public var callbacksHeard = 0
 
     public init(revealByDefault: Bool = false, timeZone: TimeZone = .current) {
         self.revealByDefault = revealByDefault
@@ -238,8 +242,19 @@ public struct UIState: Sendable, Hashable {
             return replayControl(.slower)
         case .diagram:
             toggleDiagram()
+        case .bell:
+            bellOn.toggle()
+            notice = bellOn ? "Bell on: the terminal rings when a callback arrives (b turns it off)" : "Bell off"
         }
         return []
+    }
+
+    /// Called with each new session before drawing: whether a callback arrived since the last call and the bell
+    /// is on. Callbacks that arrived while it was off are heard silently, so turning it on never rings for old ones.
+    public mutating func bellDue(_ session: SessionState) -> Bool {
+        let heard = session.displayed.reduce(0) { $0 + CallbackBell.heard(in: $1) }
+        defer { callbacksHeard = heard }
+        return bellOn && heard > callbacksHeard
     }
 
     /// Whether the follow-up token actions apply now: the token step is on display and the flow completed.

@@ -16,6 +16,12 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "plain output: show every sub-step, not only the main ones.")
     var verbose = false
 
+    @Flag(help: "plain output: after each step, print what just happened and why, with the sections that say so.")
+    var explain = false
+
+    @Flag(help: "Ring the terminal bell when a callback arrives (in the terminal UI, b turns it on and off).")
+    var bell = false
+
     @Option(help: ArgumentHelp("The colour theme: a shipped or user theme's name, or a .toml path (see 'oauthscope themes').", valueName: "NAME|PATH"))
     var theme: String?
 

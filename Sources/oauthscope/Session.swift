@@ -45,18 +45,26 @@ final class Session {
             let batches = bus.subscribeBatches()
             fronts.append(Task { await recorder.record(batches) })
         }
+        let bell = options.bell ? Self.bellWriter(output: output) : nil
         switch output {
         case .jsonl:
             let batches = bus.subscribeBatches()
             let reveal = options.reveal
             fronts.append(Task {
-                while let batch = await batches.next() { StandardOutput.write(jsonLines: batch.map { $0.jsonLine(reveal: reveal) }) }
+                while let batch = await batches.next() {
+                    StandardOutput.write(jsonLines: batch.map { $0.jsonLine(reveal: reveal) })
+                    if batch.contains(where: CallbackBell.rings) { bell?.bell() }
+                }
             })
         case .plain:
             let batches = bus.subscribeBatches()
             var printer = PlainPrinter(reveal: options.reveal, verbose: options.verbose, unicode: Self.localeIsUTF8)
+            let explain = options.explain
             fronts.append(Task {
-                while let batch = await batches.next() { StandardOutput.write(lines: batch.flatMap { printer.lines(for: $0) }) }
+                while let batch = await batches.next() {
+                    StandardOutput.write(lines: batch.flatMap { printer.lines(for: $0) + (explain ? PlainPrinter.explanation(for: $0) : []) })
+                    if batch.contains(where: CallbackBell.rings) { bell?.bell() }
+                }
             })
         case .tui:
             // The config file's theme and [keys] apply to the screen; a broken file is a notice, not a refusal.
@@ -68,8 +76,17 @@ final class Session {
             var uiOptions = TerminalUIOptions(
                 reveal: options.reveal, title: title, themeFlag: options.theme, config: table, configFile: path, notices: notices, environment: env)
             uiOptions.replay = replay
+            uiOptions.bell = options.bell
             terminal = TerminalApp(events: bus.subscribe(), commands: commands, options: uiOptions)
         }
+    }
+
+    /// Where `--bell` rings outside the terminal UI: the terminal the output goes to, never into a file or a pipe,
+    /// and never into JSONL's stdout. Nil when no terminal is there to hear it.
+    static func bellWriter(output: OutputFormat) -> TerminalWriter? {
+        if output == .plain, isatty(STDOUT_FILENO) == 1 { return .standardOutput }
+        if isatty(STDERR_FILENO) == 1 { return .standardError }
+        return nil
     }
 
     static var localeIsUTF8: Bool {

@@ -81,6 +81,23 @@ struct ListenerTests {
         #expect(callbacks(events).first?.remote.hasPrefix("127.0.0.1:") == true)
     }
 
+    @Test("an error answer's page says what the known code means, and never echoes an unknown one")
+    func errorPages() async throws {
+        let h = try await ListenerHarness()
+        let denied = h.registry.expect(flowID: "f1", state: "s-1")
+        _ = h.registry.expect(flowID: "f2", state: "s-2")
+        let deny = try await h.get("/callback?error=access_denied&error_description=Call%20this%20number&state=s-1")
+        for await _ in denied {}
+        let odd = try await h.get("/callback?error=evil_%3Cb%3Eworld&state=s-2")
+        _ = await h.stop()
+        #expect(deny.status == 200)
+        #expect(deny.body.contains("Sign-in did not complete"))
+        #expect(deny.body.contains("access_denied") && deny.body.contains("Deny was chosen"))
+        #expect(!deny.body.contains("Call this number"), "the provider's description stays in the terminal")
+        #expect(odd.body.contains("Sign-in did not complete"))
+        #expect(!odd.body.contains("evil") && !odd.body.contains("world"))
+    }
+
     @Test("another path gets 404 and a stray event, and the flow keeps waiting")
     func stray() async throws {
         let h = try await ListenerHarness()

@@ -106,6 +106,25 @@ struct FlowControllerTests {
         #expect(events.contains { if case .finding(let x) = $0.payload { return x.code == "callback.not_this_flow" } else { return false } })
     }
 
+    @Test("redirect hints follow the preset's rule: Bitbucket's prefix rule on an error redirect and on a timeout")
+    func redirectHintsByRule() async {
+        let r = Run()
+        var c = r.config()
+        c.redirectRule = .prefix
+        let agent = InstantRedirect(registry: r.registry, bus: r.bus) { "error=invalid_request&error_description=redirect_uri+not+registered&state=\($0)" }
+        let (result, _) = await r.run(c, provider: ScriptedProvider { _, _ in okToken }, agent: agent)
+        guard case .failed(let f) = result else { Issue.record("\(result)"); return }
+        #expect(f.hint?.contains("prefix") == true && f.hint?.contains("exact URI") == false, "\(f.hint ?? "")")
+
+        let waiting = Run()
+        var t = waiting.config(timeout: .seconds(1))
+        t.redirectRule = .prefix
+        let (timedOut, _) = await waiting.run(t, provider: ScriptedProvider { _, _ in okToken }, agent: InstantRedirect(registry: waiting.registry, bus: waiting.bus) { _ in "code=x&state=forged" })
+        guard case .failed(let g) = timedOut else { Issue.record("\(timedOut)"); return }
+        #expect(g.reason.contains("no callback arrived"))
+        #expect(g.hint?.contains("prefix") == true && g.hint?.contains("exact URI") == false, "\(g.hint ?? "")")
+    }
+
     @Test("a forged callback then the flow's own: the flow completes with its own code")
     func forgedThenOwn() async {
         let r = Run()

@@ -15,7 +15,7 @@ struct AuthorizationEndpointTests {
             #expect(page.header("cache-control") == "no-store")
             #expect(page.header("content-type")?.hasPrefix("text/html") == true)
             #expect(page.header("location") == nil)
-            #expect(page.body.contains("oauthscope-demo wants: openid profile email"))
+            #expect(page.body.contains("oauthscope-demo asks for access"))
             #expect(page.body.contains("<form method=\"post\" action=\"/authorize\">"))
             for (name, value) in authorization.parameters {
                 #expect(page.body.contains("name=\"\(name)\" value=\"\(value)\""), "hidden input \(name)")
@@ -176,6 +176,61 @@ struct AuthorizationEndpointTests {
             #expect(!page.body.contains("<script>"))
             #expect(page.body.contains("value=\"&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;\""))
         }
+    }
+
+    @Test("the consent page's form-action allows the client's redirect origins, and nothing else is loosened")
+    func consentPolicyAllowsTheRedirect() async throws {
+        let client = MockClient(id: "two-uris", secret: "s", redirectURIs: ["http://127.0.0.1:9000/cb", "com.example.app:/callback"], authMethod: .clientSecretBasic)
+        try await ProviderHarness.with({ $0.clients = [client] }) { h in
+            var authorization = ProviderHarness.Authorization()
+            authorization.client = client
+            authorization.redirectURI = "http://127.0.0.1:9000/cb"
+            let page = try await h.get("/authorize?" + authorization.query)
+            #expect(page.status == 200)
+            let policy = try #require(page.header("content-security-policy"))
+            let directives = Dictionary(uniqueKeysWithValues: policy.split(separator: ";").map { d -> (String, String) in
+                let words = d.split(separator: " ").map(String.init)
+                return (words[0], words.dropFirst().joined(separator: " "))
+            })
+            // Chromium applies form-action to the redirect after the post (CSP Level 3 §6.4.1).
+            #expect(directives["form-action"] == "'self' http://127.0.0.1:9000 com.example.app:")
+            #expect(directives["default-src"] == "'none'")
+            #expect(directives["frame-ancestors"] == "'none'")
+            #expect(page.header("x-frame-options") == "DENY")
+        }
+    }
+
+    @Test("the consent page teaches: at the authorization server, which client asks for what, where the answer goes")
+    func consentPageTeaches() async throws {
+        try await ProviderHarness.with { h in
+            var authorization = ProviderHarness.Authorization()
+            authorization.scope = "openid email"
+            let page = try await h.get("/authorize?" + authorization.query)
+            #expect(page.body.contains("You are now at the <strong>authorization server</strong>"))
+            #expect(page.body.contains("the embedded provider at \(h.base)"))
+            #expect(page.body.contains("<code>oauthscope-demo</code> asks for these scopes"))
+            let openid = try #require(Glossary.scope("openid"))
+            #expect(page.body.contains("<code>openid</code> &mdash; \(openid.purpose)"))
+            #expect(page.status == 200)
+            #expect(page.body.contains("sends your browser back to <code>\(authorization.redirectURI)</code>"))
+            #expect(page.body.contains("error=access_denied"))
+            // A scope no specification defines is said to be the server's own.
+            let custom = HTML.consentPage(clientID: "c", user: "u", scopes: ["repository:write"], parameters: [])
+            #expect(custom.contains("<code>repository:write</code> &mdash; a scope this server defines"))
+        }
+    }
+
+    @Test("form-action sources: an origin per URI, a scheme for private-use schemes, nothing that would widen it")
+    func cspSources() {
+        #expect(HTTPReply.cspSource(for: "http://127.0.0.1:8765/callback?x=1") == "http://127.0.0.1:8765")
+        #expect(HTTPReply.cspSource(for: "https://App.Example.com/cb") == "https://app.example.com:443")
+        #expect(HTTPReply.cspSource(for: "com.example.app:/callback") == "com.example.app:")
+        // CSP has no grammar for IP literals; a quote or a semicolon would end the directive.
+        #expect(HTTPReply.cspSource(for: "http://[::1]:8765/callback") == nil)
+        #expect(HTTPReply.cspSource(for: "http://a;b/cb") == nil)
+        #expect(HTTPReply.cspSource(for: "http:/no-host") == nil)
+        #expect(HTTPReply.contentSecurityPolicy(formActionTargets: ["http://[::1]:1/cb", "http://127.0.0.1:1/a", "http://127.0.0.1:1/b"])
+            == "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http://127.0.0.1:1; frame-ancestors 'none'")
     }
 
     @Test("the redirect keeps the registered URI's own query")

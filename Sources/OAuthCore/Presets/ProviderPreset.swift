@@ -203,6 +203,8 @@ public struct ProviderPreset: Sendable, Hashable {
     public var quirks: Set<PresetQuirk>
     /// How long the provider keeps an authorization code, when that matters for a late exchange.
     public var codeLifetimeHint: String?
+    /// The provider's own members and parameters (not defined by OAuth), each explained with its documentation.
+    public var glossary: [String: Glossary.Entry]
 
     public init(
         name: String, displayName: String, issuer: String? = nil,
@@ -211,7 +213,8 @@ public struct ProviderPreset: Sendable, Hashable {
         tokenAuth: ClientAuthMethod, tokenBody: TokenBodyEncoding = .form, defaultScope: String? = nil,
         authorizationParameters: [FormField] = [], tokenHeaders: [FormField] = [], requiredTokenHeaders: [String] = [],
         pkce: PKCEMethod? = .s256, redirectRule: RedirectRule = .exact, parameters: [PresetParameter] = [],
-        followUps: [PresetFollowUp] = [], notes: [Finding] = [], quirks: Set<PresetQuirk> = [], codeLifetimeHint: String? = nil
+        followUps: [PresetFollowUp] = [], notes: [Finding] = [], quirks: Set<PresetQuirk> = [], codeLifetimeHint: String? = nil,
+        glossary: [String: Glossary.Entry] = [:]
     ) {
         self.name = name
         self.displayName = displayName
@@ -234,6 +237,7 @@ public struct ProviderPreset: Sendable, Hashable {
         self.notes = notes
         self.quirks = quirks
         self.codeLifetimeHint = codeLifetimeHint
+        self.glossary = glossary
     }
 
     /// Every URL the preset holds, labelled, in a fixed order: issuer, the five endpoints, then follow-ups.

@@ -72,7 +72,14 @@ public enum ProviderPresets {
             .noOpenIDConnect,
             .redirectURIOptional,
         ],
-        codeLifetimeHint: "BitBadges keeps authorization codes at least 30 minutes, so a late exchange is legitimate."
+        codeLifetimeHint: "BitBadges keeps authorization codes at least 30 minutes, so a late exchange is legitimate.",
+        glossary: [
+            "address": Glossary.Entry("The user's blockchain address, as signed in (Ethereum 0x..., Cosmos, Solana or Bitcoin form).", "https://docs.bitbadges.io/for-developers/bitbadges-api/sign-in-with-bitbadges/verification/access-tokens"),
+            "chain": Glossary.Entry("Which chain the address belongs to: Ethereum, Cosmos, Solana or Bitcoin.", "https://docs.bitbadges.io/for-developers/bitbadges-api/sign-in-with-bitbadges/verification/access-tokens"),
+            "bitbadgesAddress": Glossary.Entry("The same user as a BitBadges (Cosmos bb1...) address, the same for every chain.", "https://docs.bitbadges.io/for-developers/bitbadges-api/sign-in-with-bitbadges/verification/access-tokens"),
+            "access_token_expires_at": Glossary.Entry("When the access token expires, in milliseconds since 1970 (besides expires_in).", "https://docs.bitbadges.io/for-developers/bitbadges-api/sign-in-with-bitbadges/verification/access-tokens"),
+            "refresh_token_expires_at": Glossary.Entry("When the refresh token expires, in milliseconds since 1970.", "https://docs.bitbadges.io/for-developers/bitbadges-api/sign-in-with-bitbadges/verification/access-tokens"),
+        ]
     )
 
     // MARK: - Bitbucket Cloud
@@ -105,7 +112,13 @@ public enum ProviderPresets {
             FindingCatalogue.presetBitbucketBasicAuth.finding(),
             FindingCatalogue.presetBitbucketScopes.finding(),
         ],
-        quirks: [.noOpenIDConnect, .pkceUndocumented, .redirectURIOptional]
+        quirks: [.noOpenIDConnect, .pkceUndocumented, .redirectURIOptional],
+        glossary: [
+            "scopes": Glossary.Entry("The scopes granted, space-separated, taken from the consumer's permissions (Bitbucket's name; RFC 6749 calls it scope).",
+                                     "https://developer.atlassian.com/cloud/bitbucket/oauth-2/"),
+            "state": Glossary.Entry("In the token response: the grant type that was redeemed, e.g. authorization_code (not the state of the authorization request).",
+                                    "https://developer.atlassian.com/cloud/bitbucket/oauth-2/"),
+        ]
     )
 
     // MARK: - Atlassian (Jira, Confluence) 3LO
@@ -217,6 +230,16 @@ public enum ProviderPresets {
         notes: [
             FindingCatalogue.presetGoogleOffline.finding(),
             FindingCatalogue.presetGoogleClientType.finding(),
+        ],
+        glossary: [
+            "authuser": Glossary.Entry("On the callback: which of the browser's signed-in Google accounts answered (0 is the first).",
+                                       "https://developers.google.com/identity/protocols/oauth2/web-server"),
+            "hd": Glossary.Entry("The Google Workspace domain of the user; as a request parameter, the domain to sign in with.",
+                                 "https://developers.google.com/identity/openid-connect/openid-connect"),
+            "include_granted_scopes": Glossary.Entry("Ask for the scopes already granted to this client too (incremental authorization).",
+                                                     "https://developers.google.com/identity/protocols/oauth2/web-server"),
+            "refresh_token_expires_in": Glossary.Entry("Seconds until the refresh token expires, when Google limits its life.",
+                                                       "https://developers.google.com/identity/protocols/oauth2/web-server"),
         ]
     )
 
@@ -260,7 +283,15 @@ public enum ProviderPresets {
             FindingCatalogue.presetMicrosoftMultiTenantIssuer.finding(),
             FindingCatalogue.presetMicrosoftLoopback.finding(),
         ],
-        quirks: [.expectsStringExpiresIn, .multiTenantIssuerTemplate]
+        quirks: [.expectsStringExpiresIn, .multiTenantIssuerTemplate],
+        glossary: [
+            "ext_expires_in": Glossary.Entry("Seconds the access token stays usable when Microsoft's token service is down (extended lifetime).",
+                                             "https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow"),
+            "tid": Glossary.Entry("The directory (tenant) the user signed in from.", "https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference"),
+            "oid": Glossary.Entry("The user's object id, the same for every application in the tenant.", "https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference"),
+            "domain_hint": Glossary.Entry("Skips the account picker for users of this domain (consumers or organizations).",
+                                          "https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow"),
+        ]
     )
 
     // MARK: - Any OpenID Connect issuer

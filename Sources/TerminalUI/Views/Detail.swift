@@ -79,8 +79,10 @@ struct DetailView {
         for (name, value, role) in rows {
             doc.line([Span("  " + Text.pad(name, to: 18), .jsonKey), Span(value, role)], indent: 20)
         }
-        if let e = f.error, let g = Glossary.parameter("error", in: step.events.contains(.tokenResponse) ? .tokenResponse : .callback) {
-            doc.line([Span("  \(e) is an OAuth error code; see \(g.ref).", .muted)], indent: 4)
+        if let e = f.error, let meaning = Glossary.errorCode(e) {
+            doc.line([Span("  \(e): \(meaning.purpose) See \(meaning.ref).", .muted)], indent: 4)
+        } else if let e = f.error, let g = Glossary.parameter("error", in: step.events.contains(.tokenResponse) ? .tokenResponse : .callback) {
+            doc.line([Span("  \(e) is not a code the specifications define; error codes are listed in \(g.ref).", .muted)], indent: 4)
         }
     }
 
@@ -116,12 +118,17 @@ struct DetailView {
     func params(_ value: JSONValue, context: Glossary.Context, secretNames: Bool = true) -> ParamTable {
         let members = value.objectValue ?? []
         return ParamTable(rows: members.map { name, v in
-            let g = Glossary.parameter(name, in: context)
+            // The provider's own meaning beats the same name's meaning elsewhere in the flow (Bitbucket's token
+            // response `state` is the grant type, not the callback's state).
+            let g = Glossary.parameter(name, onlyIn: context) ?? Glossary.providerField(name, preset: presetName) ?? Glossary.parameter(name, in: context)
             let text = Format.inline(v)
             let role: ThemeRole = secretNames && Redactor.isSensitive(name: name) ? .secret : .jsonString
             return ParamTable.Row(name: name, value: [Span(text, role)], purpose: g?.purpose ?? "Not defined by OAuth; sent as given.", ref: g?.ref ?? "")
         })
     }
+
+    /// The flow's preset (`--preset`, or the demo's personality), whose glossary explains the provider's own fields.
+    var presetName: String? { state.started?.settings?.first { $0.name == "preset" }?.value }
 
     func sensitiveSpan(_ s: Sensitive, _ role: ThemeRole = .jsonString) -> Span {
         Span(s.display(reveal: reveal), s.isRedacted ? .secret : role)
@@ -152,6 +159,12 @@ struct DetailView {
         doc.line([])
         if let json = JSONValue.parse(text) {
             JSONLines.append(json, to: &doc, secretRole: body.isRedacted || reveal)
+            // A JSON token request (Atlassian, BitBadges) is explained field by field, like a form one.
+            if let context = formContext, let members = json.objectValue, !members.isEmpty {
+                doc.blank()
+                doc.line(Span("The body's JSON fields:", .muted))
+                doc.table(params(json, context: context))
+            }
             return
         }
         let role: ThemeRole = body.isRedacted ? .secret : .text

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The demo with a real browser: headless Chromium, driven by selenium (Tests/e2e/chromium_user.py), is the
+# --browser command of `oauthscope demo`. It asks for /favicon.ico on the callback origin (a stray, never the
+# callback), reads the consent page, presses Approve or Deny, and lands back on the loopback callback: the consent
+# page's Content-Security-Policy must let that redirect through (Chromium applies form-action to it).
+# Usage: Tests/e2e/browser.sh PATH/TO/oauthscope [PYTHON-WITH-SELENIUM]
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+bin="$1"
+python="${2:-python3}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+for tool in /usr/bin/chromium /usr/bin/chromedriver; do
+  [ -x "$tool" ] || { fail "browser: $tool is installed" "apt-get install chromium chromium-driver"; summary; exit 1; }
+done
+"$python" -c 'import selenium' 2>/dev/null || { fail "browser: selenium is importable by $python" "pip install selenium"; summary; exit 1; }
+
+# run DECISION: the demo with Chromium as its browser; waits for the driver's report, since oauthscope does not
+# wait for its browser command.
+run() {
+  local decision="$1"
+  rm -f "$tmp/$decision.json"
+  "$bin" demo --browser "$python $here/chromium_user.py --decision $decision --out $tmp/$decision.json" \
+    --redirect-uri "http://127.0.0.1:$(free_port)/callback" --timeout 60 --output jsonl >"$tmp/$decision.jsonl" 2>"$tmp/$decision.err"
+  echo $? >"$tmp/$decision.status"
+  for _ in $(seq 1 600); do [ -e "$tmp/$decision.json" ] && break; sleep 0.1; done
+}
+
+run approve
+check "browser: approve in Chromium completes the demo (exit 0)" test "$(cat "$tmp/approve.status")" -eq 0
+check "browser: approve: flow.completed, the favicon is a stray, the consent page teaches, the landing page shows no code" \
+  python3 - "$tmp/approve.jsonl" "$tmp/approve.json" approve <<'PY'
+import json, sys, urllib.parse
+events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+seen = json.load(open(sys.argv[2]))
+assert "error" not in seen, seen.get("error", "") + "\n" + "\n".join(seen.get("console", []))
+assert events[-1]["type"] == "flow.completed", events[-1]
+callbacks = [e for e in events if e["type"] == "callback.received"]
+favicon = [c for c in callbacks if c["path"] == "/favicon.ico"]
+assert favicon and all(c["verdict"] == "stray" for c in favicon), favicon
+assert [c["verdict"] for c in callbacks if c["path"] == "/callback"] == ["accepted"], callbacks
+redirected = [e for e in events if e["type"] == "user.redirected"]
+assert redirected and redirected[0]["via"] == "browser", redirected
+# The consent page: at the authorization server, which client asks for what, where the answer goes.
+consent = seen["consent"]["text"]
+redirect_uri = urllib.parse.parse_qs(urllib.parse.urlsplit(seen["consent"]["url"]).query)["redirect_uri"][0]
+for words in ["You are now at the authorization server", "oauthscope-demo asks for", "openid", redirect_uri, "access_denied"]:
+    assert words in consent, (words, consent)
+assert "form-action 'self' " + redirect_uri.rsplit("/", 1)[0] in seen["consent_csp"], seen["consent_csp"]
+# The landing page: what happened, and no code (the URL carries it; the page must not).
+landed = seen["landed"]
+code = urllib.parse.parse_qs(urllib.parse.urlsplit(landed["url"]).query)["code"][0]
+assert len(code) >= 20, landed["url"]
+assert landed["title"] == "oauthscope: Signed in", landed["title"]
+assert "authorization code" in landed["text"] and "exchanges it for tokens" in landed["text"], landed["text"]
+assert code not in landed["html"] and code[:8] not in landed["html"], "the landing page shows the code"
+PY
+
+run deny
+check "browser: deny in Chromium fails the demo (exit 1)" test "$(cat "$tmp/deny.status")" -eq 1
+check "browser: deny: flow.failed with access_denied, and the landing page says so" \
+  python3 - "$tmp/deny.jsonl" "$tmp/deny.json" deny <<'PY'
+import json, sys, urllib.parse
+events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+seen = json.load(open(sys.argv[2]))
+assert "error" not in seen, seen.get("error", "") + "\n" + "\n".join(seen.get("console", []))
+last = events[-1]
+assert last["type"] == "flow.failed" and last.get("error") == "access_denied", last
+assert not any(e["type"] == "token.request" for e in events)
+callbacks = [e for e in events if e["type"] == "callback.received"]
+assert [c["verdict"] for c in callbacks if c["path"] == "/callback"] == ["error_response"], callbacks
+assert all(c["verdict"] == "stray" for c in callbacks if c["path"] == "/favicon.ico"), callbacks
+landed = seen["landed"]
+query = urllib.parse.parse_qs(urllib.parse.urlsplit(landed["url"]).query)
+assert query.get("error") == ["access_denied"] and "code" not in query, landed["url"]
+assert "Sign-in did not complete" in landed["text"] and "access_denied" in landed["text"] and "Deny" in landed["text"], landed["text"]
+# The provider's own description stays in the terminal: the page echoes nothing from the request.
+assert query["error_description"][0] not in landed["text"], landed["text"]
+PY
+
+summary

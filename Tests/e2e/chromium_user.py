@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Plays the user in a real, headless Chromium driven by selenium: the browser command of Tests/e2e/browser.sh.
+
+Usage: chromium_user.py --decision approve|deny --out FILE AUTHORIZATION_URL
+
+It asks the callback origin for /favicon.ico first (what a browser does on its own, and must stay a harmless
+stray), then opens the authorization URL, reads the consent page, presses Approve or Deny, waits until the
+browser has landed back on the redirect URI, and writes what it saw to FILE as one JSON object:
+consent (title, text, content-security-policy), landed (url, title, text, html), and error when something went
+wrong. oauthscope does not wait for its browser command, so the test waits for FILE.
+"""
+import argparse
+import json
+import sys
+import tempfile
+import time
+import traceback
+import urllib.parse
+import urllib.request
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--decision", choices=["approve", "deny"], required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromedriver", default="/usr/bin/chromedriver")
+    parser.add_argument("--timeout", type=float, default=20)
+    parser.add_argument("url")
+    args = parser.parse_args()
+
+    result = {"decision": args.decision}
+    try:
+        run(args, result)
+    except Exception:  # the test reads the reason from the file
+        result["error"] = traceback.format_exc()
+    tmp = args.out + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(result, f)
+    # Renamed into place, so the waiting test never reads half a file.
+    import os
+    os.replace(tmp, args.out)
+
+
+def run(args, result):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(args.url).query)
+    redirect = query["redirect_uri"][0]
+    parts = urllib.parse.urlsplit(redirect)
+    callback_origin = f"{parts.scheme}://{parts.netloc}"
+
+    # The consent page's policy as the provider sends it (the browser enforces it; the test reads it).
+    with urllib.request.urlopen(args.url, timeout=args.timeout) as response:
+        result["consent_csp"] = response.headers.get("Content-Security-Policy", "")
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = args.chromium
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+                 f"--user-data-dir={tempfile.mkdtemp(prefix='oauthscope-chromium-')}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=args.chromedriver))
+    try:
+        driver.set_page_load_timeout(args.timeout)
+        driver.get(callback_origin + "/favicon.ico")
+        result["favicon"] = {"url": driver.current_url, "text": driver.find_element(By.TAG_NAME, "body").text}
+
+        driver.get(args.url)
+        result["consent"] = {"url": driver.current_url, "title": driver.title,
+                             "text": driver.find_element(By.TAG_NAME, "body").text}
+        driver.find_element(By.CSS_SELECTOR, f"button[value='{args.decision}']").click()
+        try:
+            WebDriverWait(driver, args.timeout).until(lambda d: d.current_url.startswith(callback_origin + "/"))
+        except Exception:
+            result["console"] = [entry.get("message", "") for entry in driver.get_log("browser")]
+            raise RuntimeError(f"the browser never reached the callback at {callback_origin}; it stayed at {driver.current_url}")
+        # The landing page is static; give it a moment to be parsed whole.
+        deadline = time.monotonic() + args.timeout
+        while time.monotonic() < deadline and driver.execute_script("return document.readyState") != "complete":
+            time.sleep(0.05)
+        result["landed"] = {"url": driver.current_url, "title": driver.title,
+                            "text": driver.find_element(By.TAG_NAME, "body").text,
+                            "html": driver.page_source}
+        result["console"] = [entry.get("message", "") for entry in driver.get_log("browser")]
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
