@@ -53,6 +53,9 @@ public struct PlainPrinter: Sendable {
         }
         for s in grant.steps where s.begins.contains(kind) { stepStart[s] = t }
         let home = grant.step(of: event) ?? grant.steps.first ?? .urlBuilt
+        if case .busOverflow(let o) = event.payload {
+            return ["  \(warnMark) the printer fell behind and \(o.dropped) events were dropped"]
+        }
         switch event.payload {
         case .flowStarted(let s) where s.mode == "listen":
             watching = true
@@ -134,8 +137,11 @@ public struct PlainPrinter: Sendable {
             return out
         case .actionCompleted(let a):
             return ["\(a.ok ? ok : bad) \(a.action.padding(toLength: 16, withPad: " ", startingAt: 0)) \(a.summary)"]
-        case .busOverflow(let o):
-            return ["  \(warnMark) the printer fell behind and \(o.dropped) events were dropped"]
+        default:
+            // An event type without a line of its own: a step line when it finishes a step, else its summary.
+            let summary = event.payload.parts.fields.summary(reveal: reveal)
+            if let s = grant.steps.first(where: { $0.completes.contains(kind) }) { return ["\(ok) \(label(s)) \(took(s, t)) \(summary)"] }
+            return verbose ? ["  \(dot) \(event.type): \(summary)"] : []
         }
     }
 }

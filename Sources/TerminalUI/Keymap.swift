@@ -111,14 +111,6 @@ public enum UICommand: String, Sendable, Hashable, CaseIterable {
     /// `oauthscope replay`: publish one event and stay paused; twice or half as fast. (Space pauses and resumes,
     /// `G` jumps to the end: the keys of `continue` and `bottom`.)
     case replayStep = "replay-step", replayFaster = "replay-faster", replaySlower = "replay-slower"
-
-    /// The flow controller's name for a token action (`FlowController.actionNames`); nil for the UI's own.
-    public var actionName: String? {
-        switch self {
-        case .refresh, .userinfo, .introspect, .revoke, .checkRotation: return rawValue
-        default: return nil
-        }
-    }
 }
 
 /// Where a binding applies: everywhere, in one pane, or while the help overlay is open.
