@@ -61,8 +61,8 @@ enum SequenceDiagram {
     /// The lane a back-channel request goes to. The userinfo endpoint is an OAuth protected resource (OIDC Core
     /// §5.3), so it is drawn as the API.
     static func lane(forPurpose purpose: HopPurpose) -> DiagramLane {
-        switch purpose {
-        case .userinfo, "api", "resource": return .api
+        switch purpose.rawValue {
+        case "userinfo", "api", "resource": return .api
         default: return .server
         }
     }
