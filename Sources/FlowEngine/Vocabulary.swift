@@ -19,6 +19,7 @@ public struct HopPurpose: RawRepresentable, Sendable, Hashable, Codable, Express
     public static let userinfo: HopPurpose = "userinfo"
     public static let introspect: HopPurpose = "introspect"
     public static let revoke: HopPurpose = "revoke"
+    public static let replayCode: HopPurpose = "replay-code"
 }
 
 /// How the user was sent to the authorization URL (`user.redirected.via`). Typed inside, a string on the wire;
@@ -54,7 +55,9 @@ public struct TokenAction: RawRepresentable, Sendable, Hashable, ExpressibleBySt
     public static let revoke: TokenAction = "revoke"
     /// Refresh, then replay the old refresh token to see whether it was revoked (RFC 9700 §4.14.2).
     public static let checkRotation: TokenAction = "check-rotation"
+    /// Send the redeemed code's token request again: a single-use code must be refused (RFC 6749 §4.1.2).
+    public static let replayCode: TokenAction = "replay-code"
 
     /// The actions every flow offers, in the order help lists them.
-    public static let builtIn: [TokenAction] = [.refresh, .userinfo, .introspect, .revoke, .checkRotation]
+    public static let builtIn: [TokenAction] = [.refresh, .userinfo, .introspect, .revoke, .checkRotation, .replayCode]
 }

@@ -223,7 +223,7 @@ public struct UIState: Sendable, Hashable {
             searchTarget = focus == .log && inspectedSeq == nil ? .log : .detail
         case .searchNext, .searchPrevious:
             jump(forward: command == .searchNext, state: state)
-        case .refresh, .userinfo, .introspect, .revoke, .checkRotation:
+        case .refresh, .userinfo, .introspect, .revoke, .checkRotation, .replayCode:
             return tokenAction(command, state: state)
         case .nextFlow, .previousFlow:
             notice = "Only one flow is running; [ and ] switch between flows when there are several."
@@ -522,6 +522,7 @@ extension UICommand {
         case .introspect: return .introspect
         case .revoke: return .revoke
         case .checkRotation: return .checkRotation
+        case .replayCode: return .replayCode
         default: return nil
         }
     }
