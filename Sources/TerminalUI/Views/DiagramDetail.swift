@@ -7,7 +7,8 @@ extension DetailView {
     /// The detail pane's title and text for the current UI: the selected hop while the diagram is on, else the
     /// step or event as always. The screen and the detail search both read it, so they lay out the same lines.
     static func content(state: FlowState, ui: UIState, glyphs: Glyphs, now: Date) -> (title: String, document: Document) {
-        if ui.showingDiagram, ui.inspectedSeq == nil, let arrow = SequenceDiagram.selectedArrow(ui.diagramSelection, in: state) {
+        var reader = SequenceDiagram(state)
+        if ui.showingDiagram, ui.inspectedSeq == nil, let arrow = reader.selectedArrow(ui.diagramSelection) {
             // Secrets follow the `r` choice of the step the hop belongs to.
             var hopUI = ui
             if let i = state.log.index(ofSeq: arrow.seq), let step = state.grant.step(of: state.log[i]) {
