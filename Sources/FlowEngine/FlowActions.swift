@@ -66,24 +66,24 @@ struct TokenSession: Sendable {
 
 extension FlowController {
     /// The follow-up hops a user can ask for after the exchange.
-    public static let actionNames = ["refresh", "userinfo", "introspect", "revoke", "check-rotation", "replay-code"]
+    public static let actionNames = TokenAction.builtIn.map(\.rawValue)
 
     /// Performs one follow-up hop, publishing its raw request and response and an `action.completed` event.
-    func perform(_ action: String, _ session: TokenSession) async -> ActionCompleted {
+    func perform(_ action: TokenAction, _ session: TokenSession) async -> ActionCompleted {
         let result: ActionCompleted
         switch action {
-        case "refresh": result = await refresh(session)
-        case "userinfo": result = await userinfo(session)
-        case "introspect": result = await introspect(session)
-        case "revoke": result = await revoke(session)
-        case "check-rotation": result = await checkRotation(session)
-        case "replay-code": result = await replayCode(session)
+        case .refresh: result = await refresh(session)
+        case .userinfo: result = await userinfo(session)
+        case .introspect: result = await introspect(session)
+        case .revoke: result = await revoke(session)
+        case .checkRotation: result = await checkRotation(session)
+        case .replayCode: result = await replayCode(session)
         default:
-            if let call = configuration.followUps.first(where: { $0.name == action }) {
+            if let call = configuration.followUps.first(where: { $0.name == action.rawValue }) {
                 result = await followUp(call, session)
             } else {
                 let names = Self.actionNames + configuration.followUps.map(\.name)
-                result = ActionCompleted(action: action, ok: false, summary: "unknown action; use one of \(names.joined(separator: ", "))")
+                result = ActionCompleted(action: action.rawValue, ok: false, summary: "unknown action; use one of \(names.joined(separator: ", "))")
             }
         }
         publisher.publish(.actionCompleted(result))
@@ -170,7 +170,7 @@ extension FlowController {
         guard let spec = s.codeRequest else {
             return ActionCompleted(action: "replay-code", ok: false, summary: "no code was redeemed in this flow")
         }
-        let outcome = await client.send(spec, purpose: "replay-code", publisher: publisher)
+        let outcome = await client.send(spec, purpose: .replayCode, publisher: publisher)
         guard case .response(let status, let headers, let body, _) = outcome else {
             return ActionCompleted(action: "replay-code", ok: false, summary: outcome.failureReason ?? "the token endpoint did not answer")
         }

@@ -8,7 +8,7 @@ public enum FlowCommand: Sendable, Hashable {
     case cancel
     /// After the exchange: one follow-up hop by name (`refresh`, `userinfo`, `revoke`, `introspect`, or a
     /// provider's own call such as `accessible-resources`).
-    case action(String)
+    case action(TokenAction)
     /// `oauthscope replay` in the terminal UI: pause, step, speed, jump to the end (`ReplayPlayer`). Flows
     /// ignore it.
     case replay(ReplayControl)

@@ -174,7 +174,7 @@ public final class FlowController: Sendable {
             session = try await runSteps(&commandIterator)
             if let session {
                 for action in configuration.thenActions {
-                    let outcome = await perform(action, session)
+                    let outcome = await perform(TokenAction(rawValue: action), session)
                     if !outcome.ok {
                         throw FlowFailure("--then \(action) failed: \(outcome.summary)", hint: "The tokens were issued; only the follow-up hop failed. Its raw request and response are in the event log.", step: .tokenExchanged)
                     }

@@ -132,6 +132,8 @@ public struct FlowState: Sendable {
         for s in grant.steps where s.completes.contains(kind) { finish(s, at: t) }
         for s in grant.steps where s.begins.contains(kind) { begin(s, at: t) }
         let home = grant.step(of: event) ?? currentStep
+        // A bus message, not part of the flow: counted, never placed in a step.
+        if case .busOverflow(let o) = event.payload { droppedEvents += o.dropped }
         switch event.payload {
         case .flowStarted(let s):
             started = s
@@ -204,10 +206,9 @@ public struct FlowState: Sendable {
             lesson = l
         case .lessonCompleted(let l):
             lessonResult = l
-        case .busOverflow(let o):
-            droppedEvents += o.dropped
-        case .doctor:
-            break
+        default:
+            // An event type with no fold of its own is listed under the step its grant places it in.
+            if let step = grant.step(of: event) { note(step, .info, event.payload.parts.fields.summary(reveal: false), event) }
         }
     }
 

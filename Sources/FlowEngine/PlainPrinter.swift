@@ -57,6 +57,9 @@ public struct PlainPrinter: Sendable {
         }
         for s in grant.steps where s.begins.contains(kind) { stepStart[s] = t }
         let home = grant.step(of: event) ?? grant.steps.first ?? .urlBuilt
+        if case .busOverflow(let o) = event.payload {
+            return ["  \(warnMark) the printer fell behind and \(o.dropped) events were dropped"]
+        }
         switch event.payload {
         case .flowStarted(let s) where s.mode == "listen":
             watching = true
@@ -138,8 +141,6 @@ public struct PlainPrinter: Sendable {
             return out
         case .actionCompleted(let a):
             return ["\(a.ok ? ok : bad) \(a.action.padding(toLength: 16, withPad: " ", startingAt: 0)) \(a.summary)"]
-        case .busOverflow(let o):
-            return ["  \(warnMark) the printer fell behind and \(o.dropped) events were dropped"]
         case .doctor:
             return []
         case .lessonStarted(let l):
@@ -151,6 +152,11 @@ public struct PlainPrinter: Sendable {
             let seen = l.error.map { "\(l.outcome), \($0)" } ?? l.outcome
             return ["\(l.asExpected ? ok : bad) lesson \(l.name): \(seen)" + (l.asExpected ? ", as expected" : ", but the lesson expected \(l.expected)"),
                     "  What happened, and why: \(l.explanation) (\(l.ref))"]
+        default:
+            // An event type without a line of its own: a step line when it finishes a step, else its summary.
+            let summary = event.payload.parts.fields.summary(reveal: reveal)
+            if let s = grant.steps.first(where: { $0.completes.contains(kind) }) { return ["\(ok) \(label(s)) \(took(s, t)) \(summary)"] }
+            return verbose ? ["  \(dot) \(event.type): \(summary)"] : []
         }
     }
 }

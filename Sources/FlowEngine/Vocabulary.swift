@@ -19,6 +19,7 @@ public struct HopPurpose: RawRepresentable, Sendable, Hashable, Codable, Express
     public static let userinfo: HopPurpose = "userinfo"
     public static let introspect: HopPurpose = "introspect"
     public static let revoke: HopPurpose = "revoke"
+    public static let replayCode: HopPurpose = "replay-code"
 }
 
 /// How the user was sent to the authorization URL (`user.redirected.via`). Typed inside, a string on the wire;
@@ -36,4 +37,27 @@ public struct RedirectVia: RawRepresentable, Sendable, Hashable, Codable, Expres
     public static let simulated: RedirectVia = "simulated"
     /// The URL was only shown (`--no-browser`).
     public static let printed: RedirectVia = "printed"
+}
+
+/// A follow-up hop on the tokens after the exchange (`FlowCommand.action`, `--then`, the TUI's token keys).
+/// Typed inside, its name on the wire (`action.completed.action`); open, because a provider's own call
+/// (`accessible-resources`) is an action by its name.
+public struct TokenAction: RawRepresentable, Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public var description: String { rawValue }
+
+    public static let refresh: TokenAction = "refresh"
+    public static let userinfo: TokenAction = "userinfo"
+    public static let introspect: TokenAction = "introspect"
+    public static let revoke: TokenAction = "revoke"
+    /// Refresh, then replay the old refresh token to see whether it was revoked (RFC 9700 §4.14.2).
+    public static let checkRotation: TokenAction = "check-rotation"
+    /// Send the redeemed code's token request again: a single-use code must be refused (RFC 6749 §4.1.2).
+    public static let replayCode: TokenAction = "replay-code"
+
+    /// The actions every flow offers, in the order help lists them.
+    public static let builtIn: [TokenAction] = [.refresh, .userinfo, .introspect, .revoke, .checkRotation, .replayCode]
 }

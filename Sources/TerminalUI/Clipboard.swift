@@ -54,7 +54,7 @@ extension UIState {
                 return []
             }
             what = "the access token"
-            value = state.actions.last(where: { $0.action == "refresh" && $0.ok && $0.accessToken != nil })?.accessToken ?? t.accessToken
+            value = state.actions.last(where: { $0.action == TokenAction.refresh.rawValue && $0.ok && $0.accessToken != nil })?.accessToken ?? t.accessToken
         } else if step.events.contains(.codeReceived) {
             guard let c = state.code else {
                 notice = "Nothing to copy yet: no code has arrived."

@@ -117,14 +117,6 @@ public enum UICommand: String, Sendable, Hashable, CaseIterable {
     case diagram
     /// Ring the terminal bell when a callback arrives, or stop (`--bell` turns it on at start).
     case bell
-
-    /// The flow controller's name for a token action (`FlowController.actionNames`); nil for the UI's own.
-    public var actionName: String? {
-        switch self {
-        case .refresh, .userinfo, .introspect, .revoke, .checkRotation, .replayCode: return rawValue
-        default: return nil
-        }
-    }
 }
 
 /// Where a binding applies: everywhere, in one pane, or while the help overlay is open.

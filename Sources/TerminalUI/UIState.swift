@@ -264,7 +264,8 @@ public struct UIState: Sendable, Hashable {
     }
 
     private mutating func tokenAction(_ command: UICommand, state: FlowState) -> [UIEffect] {
-        guard let name = command.actionName else { return [] }
+        guard let action = command.tokenAction else { return [] }
+        let name = action.rawValue
         guard state.tokens != nil else {
             notice = state.isFinished ? "No tokens were issued, so there is nothing to \(name)." : "\(name) works on the tokens of the exchange; wait for it to finish."
             return []
@@ -278,7 +279,7 @@ public struct UIState: Sendable, Hashable {
             detailScroll = 0
         }
         notice = "\(name): request sent; its answer appears under Follow-up requests"
-        return [.send(.action(name))]
+        return [.send(.action(action))]
     }
 
     // MARK: - Search
@@ -524,6 +525,21 @@ extension BoundedLog where Element == FlowEvent {
             if self[mid].seq < seq { lo = mid + 1 } else { hi = mid }
         }
         return Swift.min(lo, count - 1)
+    }
+}
+
+extension UICommand {
+    /// The token action this command asks the flow controller for; nil for the UI's own commands.
+    public var tokenAction: TokenAction? {
+        switch self {
+        case .refresh: return .refresh
+        case .userinfo: return .userinfo
+        case .introspect: return .introspect
+        case .revoke: return .revoke
+        case .checkRotation: return .checkRotation
+        case .replayCode: return .replayCode
+        default: return nil
+        }
     }
 }
 

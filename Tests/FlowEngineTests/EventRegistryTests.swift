@@ -61,12 +61,12 @@ struct EventRegistryTests {
     @Test("an unknown type is refused by name, and a recording with one still plays the rest")
     func unknownType() throws {
         let good = FlowEvent(seq: 1, time: Date(timeIntervalSince1970: 1_790_000_000), flow: "f1", payload: .flowCompleted(FlowCompleted(elapsedMs: 5)))
-        let unknown = #"{"v":1,"seq":2,"time":"2026-09-21T12:00:00.000Z","flow":"f1","type":"device.poll","status":"pending"}"#
+        let unknown = #"{"v":1,"seq":2,"time":"2026-09-21T12:00:00.000Z","flow":"f1","type":"example.never_registered","status":"pending"}"#
         #expect(throws: FlowEventDecodingError.self) { try FlowEvent.parse(jsonLine: unknown) }
         do {
             _ = try FlowEvent.parse(jsonLine: unknown)
         } catch {
-            #expect(String(describing: error).contains("device.poll"))
+            #expect(String(describing: error).contains("example.never_registered"))
         }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -190,6 +190,11 @@ struct FlowControllerTests {
             // Proceed only once the controller says it is waiting.
             for await e in r.bus.subscribe() where e.type == "step.waiting" {
                 #expect(provider.purposes.isEmpty, "nothing may be sent before the user says go")
+                // The prompt says what going on does; which key does it is the front's to say.
+                if case .stepWaiting(let w) = e.payload {
+                    #expect(w.prompt == "Exchange the code for tokens.")
+                    #expect(w.step == FlowStep.tokenExchanged.id)
+                }
                 commands.send(.proceed)
                 return
             }

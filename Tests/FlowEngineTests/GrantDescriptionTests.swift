@@ -106,4 +106,21 @@ struct GrantDescriptionTests {
         #expect(out.contains { $0.hasPrefix("ok User redirected  1.0 s") })
         #expect(out.contains("FAIL Code received    no callback"))
     }
+
+    @Test("an event type the fold has no case for is listed under the step its grant places it in, by its summary")
+    func genericNote() {
+        let only = FlowStep(id: "only", label: "Only", begins: [.flowStarted], completes: [.flowCompleted], events: [.busOverflow], explanation: "e")
+        var s = FlowState(grant: GrantDescription(id: "test_generic", steps: [only]))
+        for e in events([
+            .flowStarted(FlowStarted(mode: "demo", provider: "p", clientID: "c", redirectURI: "r")),
+            .busOverflow(BusOverflow(dropped: 3)),
+        ]) { s.apply(e) }
+        #expect(s[only].substeps.map(\.text) == ["3 events dropped before reaching this screen"])
+        #expect(s.droppedEvents == 3)
+        // The authorization-code grant places bus messages in no step.
+        var ac = FlowState()
+        for e in events([.flowStarted(FlowStarted(mode: "demo", provider: "p", clientID: "c", redirectURI: "r")), .busOverflow(BusOverflow(dropped: 2))]) { ac.apply(e) }
+        #expect(ac.steps.allSatisfy { $0.substeps.isEmpty })
+        #expect(ac.droppedEvents == 2)
+    }
 }

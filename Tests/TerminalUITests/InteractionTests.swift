@@ -209,16 +209,16 @@ extension Fixture {
         ui.selectedStep = .urlBuilt
         #expect(ui.handle(.char("R"), state: done) == [.send(.action("refresh"))])
         #expect(ui.displayedStep(in: done) == .tokenExchanged, "the step where the answer appears is shown")
-        for (key, name) in [("u", "userinfo"), ("i", "introspect"), ("X", "revoke"), ("o", "check-rotation")] {
-            #expect(ui.handle(.char(Character(key)), state: done) == [.send(.action(name))])
+        for (key, action) in [("u", TokenAction.userinfo), ("i", .introspect), ("X", .revoke), ("o", .checkRotation)] {
+            #expect(ui.handle(.char(Character(key)), state: done) == [.send(.action(action))])
         }
         var waiting = UIState.test
         #expect(waiting.handle(.char("R"), state: Fixture.waiting.state).isEmpty)
         #expect(waiting.notice?.contains("wait for it to finish") == true)
         #expect(waiting.handle(.char("R"), state: Fixture.invalidGrant.state).isEmpty)
         #expect(waiting.notice == "No tokens were issued, so there is nothing to refresh.")
-        for name in FlowController.actionNames {
-            #expect(UICommand.allCases.contains { $0.actionName == name }, "no key for \(name)")
+        for action in TokenAction.builtIn {
+            #expect(UICommand.allCases.contains { $0.tokenAction == action }, "no key for \(action)")
         }
     }
 

@@ -166,6 +166,15 @@ import Testing
         #expect(status.contains("listening 127.0.0.1:8765, [::1]:8765"))
     }
 
+    @Test("the engine's prompt names no key: the status line names the keymap's, so a rebound key is what it says")
+    func waitingNamesTheReboundKey() {
+        var ui = UIState.test
+        ui.keymap = Keymap(bindings: Keymap.standard.bindings.map { $0.command == .proceed && $0.key == .char("c") ? Binding(.char("n"), .proceed, $0.contexts, $0.help) : $0 })
+        let status = render(Fixture.waiting.state, ui, width: 120, height: 40).text.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(status.contains("Open the authorization URL. Press n to continue."))
+        #expect(!status.contains("Press c"))
+    }
+
     @Test func continueHintIsNotSaidTwice() {
         #expect(StatusLine.continueHint(prompt: "Open the URL.", keys: [.char("c")]) == "Open the URL. Press c to continue.")
         #expect(StatusLine.continueHint(prompt: "Press c to exchange the code.", keys: [.char("c"), .char(" ")]) == "Press c to exchange the code.")

@@ -20,7 +20,7 @@ struct TokenLifetimes {
         guard let t = state.tokens else { return }
         var refreshed: (ActionCompleted, Date)?
         for e in state.log.reversed() {
-            if case .actionCompleted(let a) = e.payload, a.action == "refresh", a.ok {
+            if case .actionCompleted(let a) = e.payload, a.action == TokenAction.refresh.rawValue, a.ok {
                 refreshed = (a, e.time)
                 break
             }
