@@ -133,6 +133,7 @@ extension FlowEvent: Codable {
         case "flow.failed": payload = .flowFailed(try FlowFailed(from: decoder))
         case "bus.overflow": payload = .busOverflow(try BusOverflow(from: decoder))
         case "action.completed": payload = .actionCompleted(try ActionCompleted(from: decoder))
+        case "request.edited": payload = .requestEdited(try RequestEdited(from: decoder))
         default: throw FlowEventDecodingError.unknownType(type)
         }
     }
@@ -196,6 +197,7 @@ private struct PayloadOnly: Encodable {
         case .flowFailed(let p): try p.encode(to: encoder)
         case .busOverflow(let p): try p.encode(to: encoder)
         case .actionCompleted(let p): try p.encode(to: encoder)
+        case .requestEdited(let p): try p.encode(to: encoder)
         }
     }
 }

@@ -135,6 +135,13 @@ public struct FlowState: Sendable {
         let t = event.time
         switch event.payload {
         case .flowStarted(let s):
+            if started != nil {
+                // The same flow run again (`a` after it ended): its steps start afresh; the raw hops and the
+                // event log keep the earlier run's.
+                var fresh = FlowState(flowID: flowID)
+                (fresh.log, fresh.hops, fresh.lastEventAt, fresh.listenerAddresses, fresh.droppedEvents) = (log, hops, lastEventAt, listenerAddresses, droppedEvents)
+                self = fresh
+            }
             started = s
             startedAt = t
             begin(.urlBuilt, at: t)
@@ -144,6 +151,7 @@ public struct FlowState: Sendable {
             discovery = d
             note(.urlBuilt, .ok, "discovery: \(d.issuer) (\(d.elapsedMs) ms)", event)
         case .httpRequest(let r):
+            waiting = nil
             hops.append(HTTPHop(request: r, response: nil, time: t))
             let step: FlowStep = (r.purpose == "discovery") ? .urlBuilt : .tokenExchanged
             note(step, .info, "\(r.purpose): \(r.method) \(r.url)", event)
@@ -214,6 +222,10 @@ public struct FlowState: Sendable {
         case .actionCompleted(let a):
             actions.append(a)
             note(.tokenExchanged, a.ok ? .ok : .fail, "\(a.action): \(a.summary)", event)
+        case .requestEdited(let e):
+            if e.ok, let r = e.request, waiting?.hop == e.hop { waiting?.request = r }
+            let step = waiting.flatMap { FlowStep(key: $0.step) } ?? currentStep
+            note(step, e.ok ? .info : .warn, e.ok ? "edited \(e.hop): \(e.edit.display(reveal: false))" : "edit refused: \(e.error ?? "")", event)
         }
     }
 

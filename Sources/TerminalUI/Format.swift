@@ -135,6 +135,8 @@ extension FlowEvent {
             return "\(o.dropped) events dropped before reaching this screen"
         case .actionCompleted(let a):
             return "\(a.action): \(a.summary)"
+        case .requestEdited(let e):
+            return e.ok ? "\(e.hop): \(e.edit.display(reveal: reveal))" : "\(e.hop): refused: \(e.error ?? "")"
         }
     }
 
@@ -154,6 +156,7 @@ extension FlowEvent {
         case .stepWaiting: return .stepInProgress
         case .busOverflow: return .findingWarn
         case .actionCompleted(let a): return a.ok ? .stepDone : .stepFailed
+        case .requestEdited(let e): return e.ok ? .stepInProgress : .findingWarn
         default: return .text
         }
     }

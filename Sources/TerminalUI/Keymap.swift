@@ -111,6 +111,8 @@ public enum UICommand: String, Sendable, Hashable, CaseIterable {
     /// `oauthscope replay`: publish one event and stay paused; twice or half as fast. (Space pauses and resumes,
     /// `G` jumps to the end: the keys of `continue` and `bottom`.)
     case replayStep = "replay-step", replayFaster = "replay-faster", replaySlower = "replay-slower"
+    /// Step mode: edit the request a pause is holding; send the last hop again, or rerun an ended flow.
+    case edit, again
 
     /// The flow controller's name for a token action (`FlowController.actionNames`); nil for the UI's own.
     public var actionName: String? {
@@ -179,6 +181,8 @@ public struct Keymap: Sendable, Hashable {
         Binding(.char("o"), .checkRotation, panes, "Tokens: does the replaced refresh token fail? (RFC 9700 §4.14.2)"),
         Binding(.char("c"), .proceed, panes, "Continue a waiting flow (step mode, manual exchange); pause a replay"),
         Binding(.char(" "), .proceed, panes, "Continue a waiting flow (step mode, manual exchange); pause a replay"),
+        Binding(.char("e"), .edit, panes, "Step mode: edit the paused request (Tab picks a parameter, field or header)"),
+        Binding(.char("a"), .again, panes, "Again: at a pause, resend the last hop; after the flow, rerun it keeping the edits"),
         Binding(.char("."), .replayStep, panes, "Replay: one event at a time (pauses)"),
         Binding(.char("+"), .replayFaster, panes, "Replay: twice as fast"),
         Binding(.char("-"), .replaySlower, panes, "Replay: half as fast"),
@@ -263,6 +267,7 @@ public struct Keymap: Sendable, Hashable {
         out.append((first(.switchPane, letter: false), "pane"))
         out.append((first(.reveal), "reveal"))
         if waiting { out.append((first(.proceed), "continue")) }
+        if waiting { out.append((first(.edit), "edit")) }
         out.append((first(.help), "help"))
         out.append((first(.back), "quit"))
         return out.filter { !$0.0.isEmpty }

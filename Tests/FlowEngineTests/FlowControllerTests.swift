@@ -15,7 +15,10 @@ final class ScriptedProvider: ProviderClient {
         throw FlowFailure("no discovery in this test")
     }
 
-    func send(_ request: HTTPRequestSpec, purpose: String, publisher: FlowPublisher) async -> HTTPOutcome {
+    func send(_ given: HTTPRequestSpec, purpose: String, publisher: FlowPublisher) async -> HTTPOutcome {
+        // As the HTTP client does: the flow's gate (step mode, a manual exchange) sees each hop before it leaves.
+        let request: HTTPRequestSpec
+        do throws(FlowFailure) { request = try await publisher.beforeSend(given, hop: purpose) } catch { return .failure(reason: error.failed.reason, hint: "") }
         sent.withLock { $0.append((purpose, request)) }
         return answers(purpose, request)
     }

@@ -28,8 +28,12 @@ struct DetailView {
             lifetimes(&doc)
             followUpSummary(&doc)
         }
-        doc.heading(state[step].status == .waiting ? "What will happen" : "What just happened, and why")
-        doc.text(Glossary.stepExplanation(key: step.key) ?? "", .text)
+        // A step's words say what is about to happen until it has: the token step has happened once the token
+        // request left, every other step once it is done (or failed).
+        let status = state[step].status
+        let happened = status == .done || status == .failed || (step == .tokenExchanged && state.tokenRequest != nil)
+        doc.heading(happened ? "What just happened, and why" : "What will happen")
+        doc.text((happened ? Glossary.stepExplanation(key: step.key) : Glossary.stepPreview(key: step.key)) ?? "", .text)
         switch step {
         case .urlBuilt: urlBuilt(&doc)
         case .userRedirected: redirected(&doc)
@@ -62,6 +66,14 @@ struct DetailView {
         if let w = state.waiting, FlowStep(key: w.step) == step {
             doc.blank()
             doc.line([Span("\(glyphs.paused) Waiting for you: " + StatusLine.continueHint(prompt: w.prompt, keys: ui.keymap.keys(for: .proceed, in: .timeline)), .stepInProgress)], indent: 2)
+            if let r = w.request {
+                let edit = ui.keymap.keys(for: .edit, in: .timeline).first?.label ?? "e"
+                doc.line([Span("The request, exactly as it will be sent (\(edit) edits it):", .muted)], indent: 2)
+                doc.line([Span(r.method + " ", .httpMethod), Span(r.url, .text)], indent: 4)
+                headers(&doc, r.headers)
+                let body = r.body.display(reveal: reveal)
+                if !body.isEmpty { doc.line([Span(body, .text)], indent: 4) }
+            }
         }
     }
 
