@@ -46,29 +46,8 @@ extension FlowEvent {
         case actionCompleted(ActionCompleted)
         case requestEdited(RequestEdited)
 
-        public var type: String {
-            switch self {
-            case .flowStarted: return "flow.started"
-            case .listenerStarted: return "listener.started"
-            case .discoveryCompleted: return "discovery.completed"
-            case .httpRequest: return "http.request"
-            case .httpResponse: return "http.response"
-            case .urlBuilt: return "authorization.url_built"
-            case .userRedirected: return "user.redirected"
-            case .callbackReceived: return "callback.received"
-            case .codeReceived: return "code.received"
-            case .tokenRequest: return "token.request"
-            case .tokenResponse: return "token.response"
-            case .tokenExchanged: return "token.exchanged"
-            case .finding: return "finding"
-            case .stepWaiting: return "step.waiting"
-            case .flowCompleted: return "flow.completed"
-            case .flowFailed: return "flow.failed"
-            case .busOverflow: return "bus.overflow"
-            case .actionCompleted: return "action.completed"
-            case .requestEdited: return "request.edited"
-            }
-        }
+        /// The `type` on the wire, from the registry (`Kind`, EventTypes.swift).
+        public var type: String { kind.rawValue }
     }
 }
 

@@ -114,28 +114,8 @@ extension FlowEvent: Codable {
         time = t
         flow = try c.decode(String.self, forKey: .flow)
         let type = try c.decode(String.self, forKey: .type)
-        switch type {
-        case "flow.started": payload = .flowStarted(try FlowStarted(from: decoder))
-        case "listener.started": payload = .listenerStarted(try ListenerStarted(from: decoder))
-        case "discovery.completed": payload = .discoveryCompleted(try DiscoveryCompleted(from: decoder))
-        case "http.request": payload = .httpRequest(try HTTPRequestCapture(from: decoder))
-        case "http.response": payload = .httpResponse(try HTTPResponseCapture(from: decoder))
-        case "authorization.url_built": payload = .urlBuilt(try AuthorizationURLBuilt(from: decoder))
-        case "user.redirected": payload = .userRedirected(try UserRedirected(from: decoder))
-        case "callback.received": payload = .callbackReceived(try CallbackReceived(from: decoder))
-        case "code.received": payload = .codeReceived(try CodeReceived(from: decoder))
-        case "token.request": payload = .tokenRequest(try HTTPRequestCapture(from: decoder))
-        case "token.response": payload = .tokenResponse(try HTTPResponseCapture(from: decoder))
-        case "token.exchanged": payload = .tokenExchanged(try TokenExchanged(from: decoder))
-        case "finding": payload = .finding(try Finding(from: decoder))
-        case "step.waiting": payload = .stepWaiting(try StepWaiting(from: decoder))
-        case "flow.completed": payload = .flowCompleted(try FlowCompleted(from: decoder))
-        case "flow.failed": payload = .flowFailed(try FlowFailed(from: decoder))
-        case "bus.overflow": payload = .busOverflow(try BusOverflow(from: decoder))
-        case "action.completed": payload = .actionCompleted(try ActionCompleted(from: decoder))
-        case "request.edited": payload = .requestEdited(try RequestEdited(from: decoder))
-        default: throw FlowEventDecodingError.unknownType(type)
-        }
+        guard let kind = FlowEvent.Payload.Kind(rawValue: type) else { throw FlowEventDecodingError.unknownType(type) }
+        payload = try kind.decode(from: decoder)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -178,27 +158,7 @@ extension FlowEvent: Codable {
 private struct PayloadOnly: Encodable {
     let payload: FlowEvent.Payload
     func encode(to encoder: any Encoder) throws {
-        switch payload {
-        case .flowStarted(let p): try p.encode(to: encoder)
-        case .listenerStarted(let p): try p.encode(to: encoder)
-        case .discoveryCompleted(let p): try p.encode(to: encoder)
-        case .httpRequest(let p): try p.encode(to: encoder)
-        case .httpResponse(let p): try p.encode(to: encoder)
-        case .urlBuilt(let p): try p.encode(to: encoder)
-        case .userRedirected(let p): try p.encode(to: encoder)
-        case .callbackReceived(let p): try p.encode(to: encoder)
-        case .codeReceived(let p): try p.encode(to: encoder)
-        case .tokenRequest(let p): try p.encode(to: encoder)
-        case .tokenResponse(let p): try p.encode(to: encoder)
-        case .tokenExchanged(let p): try p.encode(to: encoder)
-        case .finding(let p): try p.encode(to: encoder)
-        case .stepWaiting(let p): try p.encode(to: encoder)
-        case .flowCompleted(let p): try p.encode(to: encoder)
-        case .flowFailed(let p): try p.encode(to: encoder)
-        case .busOverflow(let p): try p.encode(to: encoder)
-        case .actionCompleted(let p): try p.encode(to: encoder)
-        case .requestEdited(let p): try p.encode(to: encoder)
-        }
+        try payload.parts.fields.encode(to: encoder)
     }
 }
 

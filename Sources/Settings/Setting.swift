@@ -133,7 +133,7 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
         case .omitRedirectURI:
             return d(.flag, flowAndDemo, "Leave redirect_uri out of the authorization and token requests, so the provider sends the user to the callback registered for the client (Bitbucket, GitHub; RFC 6749 §3.1.2.3).")
         case .params:
-            return d(.pairs(caseInsensitive: false), provider, "An extra authorization request parameter (repeatable).", value: "K=V", flag: "--param")
+            return d(.pairs(caseInsensitive: false), [.flow, .listen, .demo], "An extra authorization request parameter, e.g. prompt=none (repeatable).", value: "K=V", flag: "--param")
         case .tokenParams:
             return d(.pairs(caseInsensitive: false), provider, "An extra token request body field (repeatable).", value: "K=V", flag: "--token-param")
         case .tokenHeaders:

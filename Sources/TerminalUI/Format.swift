@@ -86,57 +86,13 @@ extension FlowEvent {
     /// One line saying what the event was, for the event log.
     func summary(reveal: Bool) -> String {
         switch payload {
-        case .flowStarted(let s):
-            var t = "\(s.mode) flow with \(s.provider)"
-            if let c = s.clientID { t += ", client \(c)" }
-            t += ", exchange \(s.exchange)"
-            if s.stepMode { t += ", step mode" }
-            return t
-        case .listenerStarted(let l):
-            return "listening on \(l.addresses.joined(separator: ", ")) for \(l.redirectURI)"
-        case .discoveryCompleted(let d):
-            return "\(d.issuer) in \(d.elapsedMs) ms"
-        case .httpRequest(let r):
-            return "\(r.purpose): \(r.method) \(r.url)"
-        case .httpResponse(let r):
-            return "\(r.purpose): HTTP \(r.status) in \(r.elapsedMs) ms"
-        case .urlBuilt(let u):
-            let n = u.params.objectValue?.count ?? 0
-            return "\(u.endpoint) with \(n) parameters" + (u.pkce.map { ", PKCE \($0.method)" } ?? ", no PKCE")
-        case .userRedirected(let r):
-            return "via \(r.via)" + (r.command.map { ": \($0)" } ?? "")
-        case .callbackReceived(let c):
-            var t = "\(c.method) \(c.path) from \(c.remote): \(c.verdict.rawValue)"
-            if let d = c.detail { t += " (\(d))" }
-            return t
-        case .codeReceived(let c):
-            let passed = c.checks.filter(\.ok).count
-            return "code \(c.code.display(reveal: reveal)), \(passed)/\(c.checks.count) checks passed"
+        // The token endpoint's hop is the step itself, so its purpose goes without saying.
         case .tokenRequest(let r):
             return "\(r.method) \(r.url)"
         case .tokenResponse(let r):
             return "HTTP \(r.status) in \(r.elapsedMs) ms"
-        case .tokenExchanged(let x):
-            var t = x.tokenType
-            if let e = x.expiresIn { t += ", expires in \(e) s" }
-            if let s = x.scope { t += ", scope \(s)" }
-            if x.refreshToken != nil { t += ", refresh token" }
-            if x.idToken != nil { t += ", id_token" }
-            return t
-        case .finding(let f):
-            return "\(f.severity.rawValue) \(f.code): \(f.message)"
-        case .stepWaiting(let w):
-            return "\(w.step): \(w.prompt)"
-        case .flowCompleted(let c):
-            return "in \(c.elapsedMs) ms"
-        case .flowFailed(let f):
-            return f.reason + (f.error.map { " (\($0))" } ?? "")
-        case .busOverflow(let o):
-            return "\(o.dropped) events dropped before reaching this screen"
-        case .actionCompleted(let a):
-            return "\(a.action): \(a.summary)"
-        case .requestEdited(let e):
-            return e.ok ? "\(e.hop): \(e.edit.display(reveal: reveal))" : "\(e.hop): refused: \(e.error ?? "")"
+        default:
+            return payload.parts.fields.summary(reveal: reveal)
         }
     }
 

@@ -86,6 +86,9 @@ struct Demo: AsyncParsableCommand {
     @Option(name: .customLong("scope"), help: Setting.scope.description.argumentHelp)
     var scope: String?
 
+    @Option(name: .customLong("param"), help: Setting.params.description.argumentHelp)
+    var params: [String] = []
+
     @Option(help: "Sign ID tokens with ES256 or RS256.")
     var alg: SigningAlgorithm = .es256
 
@@ -103,6 +106,9 @@ struct Demo: AsyncParsableCommand {
         var flags = [try tuning.layer(), redirect.layer(), try http.layer()]
         var scopeFlag = SettingsLayer(.flag)
         scopeFlag.set(.scope, scope)
+        var extra: [FormField] = []
+        for kv in params { extra.append(try parseKeyValue(kv, flag: "--param")) }
+        scopeFlag.set(.params, pairs: extra)
         flags.append(scopeFlag)
         let envLayer = try SettingsLayer.environment(env, for: .demo)
         var defaults = SettingsLayer.defaults(for: .demo)

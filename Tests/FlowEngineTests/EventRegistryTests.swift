@@ -1,0 +1,84 @@
+import FlowEngine
+import Foundation
+import OAuthCore
+import Testing
+
+@Suite("Event-type registry")
+struct EventRegistryTests {
+    /// One payload of each kind. The switch is exhaustive: a kind added to the registry without a sample here
+    /// does not compile, so every registered type is round-tripped below.
+    static func sample(_ kind: FlowEvent.Payload.Kind) -> FlowEvent.Payload {
+        let request = HTTPRequestCapture(purpose: "userinfo", method: "GET", url: "https://p.example/userinfo", headers: [HeaderField("Accept", "application/json")], body: "")
+        let response = HTTPResponseCapture(purpose: "userinfo", status: 200, headers: [HeaderField("Content-Type", "application/json")], body: "{}", elapsedMs: 12)
+        switch kind {
+        case .flowStarted: return .flowStarted(FlowStarted(mode: "demo", provider: "embedded", clientID: "c1", redirectURI: "http://127.0.0.1:8765/callback", followUps: ["userinfo"], profile: "work"))
+        case .listenerStarted: return .listenerStarted(ListenerStarted(addresses: ["127.0.0.1:8765"], redirectURI: "http://127.0.0.1:8765/callback"))
+        case .discoveryCompleted: return .discoveryCompleted(DiscoveryCompleted(issuer: "https://p.example", url: "https://p.example/.well-known/openid-configuration", authorizationEndpoint: "https://p.example/authorize", tokenEndpoint: "https://p.example/token", jwksURI: nil, userinfoEndpoint: "https://p.example/userinfo", metadata: .object([("issuer", .string("https://p.example"))]), elapsedMs: 7))
+        case .httpRequest: return .httpRequest(request)
+        case .httpResponse: return .httpResponse(response)
+        case .urlBuilt: return .urlBuilt(AuthorizationURLBuilt(url: "https://p.example/authorize?client_id=c1", params: .object([("client_id", .string("c1"))]), pkce: .init(method: "S256", challenge: "abc"), endpoint: "https://p.example/authorize"))
+        case .userRedirected: return .userRedirected(UserRedirected(via: "simulated", command: nil))
+        case .callbackReceived: return .callbackReceived(CallbackReceived(method: "GET", path: "/callback", query: .object([("state", .string("s"))]), remote: "127.0.0.1:50000", verdict: .duplicate, detail: "seen before", status: 400))
+        case .codeReceived: return .codeReceived(CodeReceived(code: "abc…(20)", checks: [Check("state", ok: true, "matches")]))
+        case .tokenRequest: return .tokenRequest(HTTPRequestCapture(purpose: "token", method: "POST", url: "https://p.example/token", headers: [HeaderField("Accept", "a"), HeaderField("Accept", "b")], body: "grant_type=authorization_code"))
+        case .tokenResponse: return .tokenResponse(HTTPResponseCapture(purpose: "token", status: 400, headers: [], body: "{\"error\":\"invalid_grant\"}", elapsedMs: 30))
+        case .tokenExchanged: return .tokenExchanged(TokenExchanged(tokenType: "Bearer", expiresIn: 3600, scope: "openid", accessToken: "eyJh…(812)", refreshToken: nil, idToken: IDTokenSummary(header: .object([("alg", .string("RS256"))]), claims: .object([("sub", .string("u"))]), checks: [Check("iss", ok: false, "wrong issuer")]), extra: nil))
+        case .finding: return .finding(Finding(.warn, "token.expires_in_string", "expires_in is a string", ref: "RFC 6749 §5.1", step: "exchange"))
+        case .stepWaiting: return .stepWaiting(StepWaiting(step: "exchange", prompt: "exchange the code", hop: "userinfo", request: request))
+        case .flowCompleted: return .flowCompleted(FlowCompleted(elapsedMs: 1234))
+        case .flowFailed: return .flowFailed(FlowFailed(reason: "the provider refused the code", error: "invalid_grant", hint: "codes are single-use", step: "exchange"))
+        case .busOverflow: return .busOverflow(BusOverflow(dropped: 3))
+        case .actionCompleted: return .actionCompleted(ActionCompleted(action: "refresh", ok: true, summary: "the refresh token rotated", rotated: true))
+        case .requestEdited: return .requestEdited(RequestEdited(hop: "userinfo", edit: "set scope=openid", ok: true, request: request))
+        }
+    }
+
+    @Test("every registered type round-trips encode → decode, and keeps its wire name", arguments: FlowEvent.Payload.Kind.allCases)
+    func roundTrip(kind: FlowEvent.Payload.Kind) throws {
+        let payload = Self.sample(kind)
+        #expect(payload.kind == kind)
+        let event = FlowEvent(seq: 7, time: Date(timeIntervalSince1970: 1_790_000_000), flow: "f1", payload: payload)
+        let line = event.jsonLine()
+        #expect(line.contains("\"type\":\"\(kind.rawValue)\""))
+        let back = try FlowEvent.parse(jsonLine: line)
+        #expect(back == event)
+        // Written again, the line is the same bytes.
+        #expect(back.jsonLine() == line)
+    }
+
+    @Test("wire names are unique and lower-case dotted")
+    func names() {
+        let names = FlowEvent.Payload.Kind.allCases.map(\.rawValue)
+        #expect(Set(names).count == names.count)
+        #expect(names.allSatisfy { $0.allSatisfy { $0.isLowercase || $0 == "." || $0 == "_" } })
+    }
+
+    @Test("an unknown type is refused by name, and a recording with one still plays the rest")
+    func unknownType() throws {
+        let good = FlowEvent(seq: 1, time: Date(timeIntervalSince1970: 1_790_000_000), flow: "f1", payload: .flowCompleted(FlowCompleted(elapsedMs: 5)))
+        let unknown = #"{"v":1,"seq":2,"time":"2026-09-21T12:00:00.000Z","flow":"f1","type":"device.poll","status":"pending"}"#
+        #expect(throws: FlowEventDecodingError.self) { try FlowEvent.parse(jsonLine: unknown) }
+        do {
+            _ = try FlowEvent.parse(jsonLine: unknown)
+        } catch {
+            #expect(String(describing: error).contains("device.poll"))
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try (good.jsonLine() + "\n" + unknown + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let read = try RecordingReader.read(path: path)
+        #expect(read.events == [good])
+        #expect(read.problems.count == 1)
+        #expect(read.problems.first.map { String(describing: $0).contains(":2:") } == true)
+    }
+
+    @Test("an event type without a summary of its own still gets a readable line, secrets redacted")
+    func genericSummary() {
+        struct Probe: EventPayload {
+            var target: String
+            var secret: Sensitive
+        }
+        let line = Probe(target: "https://p.example", secret: Sensitive(clear: "s3cret-value", redacted: "s3c…(12)")).summary(reveal: false)
+        #expect(line == "target=https://p.example secret=s3c…(12)")
+    }
+}
