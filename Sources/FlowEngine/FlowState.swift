@@ -224,8 +224,7 @@ public struct FlowState: Sendable {
             note(.tokenExchanged, a.ok ? .ok : .fail, "\(a.action): \(a.summary)", event)
         case .requestEdited(let e):
             if e.ok, let r = e.request, waiting?.hop == e.hop { waiting?.request = r }
-            let step = waiting.flatMap { FlowStep(key: $0.step) } ?? currentStep
-            note(step, e.ok ? .info : .warn, e.ok ? "edited \(e.hop): \(e.edit.display(reveal: false))" : "edit refused: \(e.error ?? "")", event)
+            note(FlowStep(hop: e.hop), e.ok ? .info : .warn, e.ok ? "edited \(e.hop): \(e.edit.display(reveal: false))" : "edit refused: \(e.error ?? "")", event)
         }
     }
 

@@ -142,13 +142,7 @@ actor StepGate: HopGate {
     }
 
     /// The step of the flow a hop belongs to.
-    static func step(of hop: String) -> FlowStep {
-        switch hop {
-        case "discovery": return .urlBuilt
-        case "redirect": return .userRedirected
-        default: return .tokenExchanged
-        }
-    }
+    static func step(of hop: String) -> FlowStep { FlowStep(hop: hop) }
 
     /// What is about to happen, in words; the front says which key (or line) sends it.
     static func prompt(hop: String, request: HTTPRequestSpec) -> String {
@@ -164,6 +158,18 @@ actor StepGate: HopGate {
         case "revoke": return "About to revoke a token at the revocation endpoint: \(target)"
         case "check-rotation": return "About to send the replaced refresh token again, to see whether rotation retired it: \(target)"
         default: return "About to call \(hop): \(target)"
+        }
+    }
+}
+
+extension FlowStep {
+    /// The step a hop belongs to: discovery to the URL, the redirect to sending the user, every back-channel hop
+    /// after the callback (token, JWKS, the follow-ups) to the exchange.
+    public init(hop: String) {
+        switch hop {
+        case "discovery": self = .urlBuilt
+        case "redirect": self = .userRedirected
+        default: self = .tokenExchanged
         }
     }
 }

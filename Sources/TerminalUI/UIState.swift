@@ -571,7 +571,7 @@ extension FlowEvent {
         case .callbackReceived, .codeReceived: return .codeReceived
         case .tokenRequest, .tokenResponse, .tokenExchanged, .flowCompleted, .actionCompleted: return .tokenExchanged
         case .stepWaiting(let w): return FlowStep(key: w.step)
-        case .requestEdited(let e): return e.hop == "discovery" ? .urlBuilt : e.hop == "redirect" ? .userRedirected : .tokenExchanged
+        case .requestEdited(let e): return FlowStep(hop: e.hop)
         case .flowFailed(let f): return f.step.flatMap(FlowStep.init(key:))
         case .finding, .busOverflow: return nil
         }

@@ -114,4 +114,51 @@ for hop in ("discovery", "redirect", "token", "jwks"):
 assert "    POST http://127.0.0.1:" in text and "set NAME=VALUE" in text, text
 PY
 
+# 6. The terminal UI in tmux: e edits the paused token request (Tab picks a name), the provider refuses the wrong
+#    verifier, then a runs the flow again and the edit is made again before the same refusal.
+if command -v tmux >/dev/null; then
+  sock="oauthscope-step-$$"
+  t() { tmux -L "$sock" "$@"; }
+  trap 't kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+  wait_for() { # wait_for PATTERN [SECONDS]: until the pane shows PATTERN
+    local deadline=$((SECONDS + ${2:-20}))
+    while [ $SECONDS -lt $deadline ]; do
+      t capture-pane -p -t ui >"$tmp/screen" 2>/dev/null
+      grep -q -- "$1" "$tmp/screen" && return 0
+      sleep 0.2
+    done
+    return 1
+  }
+  t new-session -d -s ui -x 120 -y 40 "env LANG=C.UTF-8 TERM=xterm-256color '$bin' demo --step --redirect-uri http://127.0.0.1:$(free_port)/callback; echo \"EXIT=\$?\"; sleep 60"
+  check "tui step: pauses before discovery, showing the request" wait_for "BEFORE DISCOVERY" && grep -q "GET http://127.0.0.1:.*/.well-known/openid-configuration" "$tmp/screen"
+  t send-keys -t ui c
+  check "tui step: pauses before the redirect" wait_for "BEFORE REDIRECT"
+  t send-keys -t ui c
+  check "tui step: pauses before the token request, which has not happened yet" wait_for "BEFORE TOKEN" && grep -q "What will happen" "$tmp/screen" && grep -q "No token request has been sent yet" "$tmp/screen"
+  t send-keys -t ui e
+  check "tui step: e opens the edit line" wait_for "Edit token: "
+  t send-keys -t ui Tab Tab Tab Tab
+  check "tui step: Tab picks the body fields in turn" wait_for "Edit token: set code_verifier=" 5
+  t send-keys -t ui -l "wrong-verifier-wrong-verifier-wrong-verifier-123"
+  t send-keys -t ui Enter
+  check "tui step: the edit is an event, shown on the hop and in the pending request" wait_for "request.edited .*token: set code_verifier=wron…(48)" 5 && grep -q "edited token: set code_verifier=wr" "$tmp/screen" && grep -q "&code_verifier=wron…(48)" "$tmp/screen"
+  t send-keys -t ui c
+  check "tui step: the provider refuses the edited verifier" wait_for "failed: invalid_grant" && grep -q "code_verifier does not match the code_challenge" "$tmp/screen"
+  check "tui step: the status line offers a to run it again" grep -q "a runs it again" "$tmp/screen"
+  t send-keys -t ui a
+  check "tui step: a reruns the flow from discovery" wait_for "BEFORE DISCOVERY"
+  t send-keys -t ui c
+  wait_for "BEFORE REDIRECT" >/dev/null
+  t send-keys -t ui c
+  check "tui step: the rerun makes the edit again before the token pause" wait_for "BEFORE TOKEN" && grep -q "edited token: set code_verifier=wr" "$tmp/screen" && grep -q "&code_verifier=wron…(48)" "$tmp/screen"
+  t send-keys -t ui c
+  check "tui step: and fails the same way" wait_for "failed: invalid_grant"
+  t send-keys -t ui q
+  sleep 0.3
+  t send-keys -t ui q
+  check "tui step: q exits 1 after the failed flow" wait_for "EXIT=1" 10
+else
+  fail "tui step" "tmux is not installed (apt-get install tmux)"
+fi
+
 summary

@@ -137,6 +137,9 @@ struct StatusLine {
         if !state.listenerAddresses.isEmpty, !tokenActions { facts.append("listening " + state.listenerAddresses.joined(separator: ", ")) }
         if let e = elapsed, state.outcome == .running { facts.append(Format.elapsed(e)) }
         if let e = elapsed, case .failed = state.outcome { facts.append("after " + Format.duration(e)) }
+        if case .failed = state.outcome, ui.replay == nil, let again = ui.keymap.keys(for: .again, in: ui.focus.context).first {
+            facts.insert("\(again.label) runs it again", at: 0)
+        }
         if let replay = ui.replay { facts.insert(replay.summary, at: 0) }
         if let n = ui.notice { facts.insert(n, at: 0) }
         let sep = " \(glyphs.separator) "
