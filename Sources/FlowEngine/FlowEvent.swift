@@ -72,8 +72,11 @@ public struct FlowStarted: Sendable, Hashable, Codable {
     /// Each setting the flow runs with and where its value came from (`flag`, `env`, `profile`, `preset`,
     /// `default`), secrets redacted.
     public var settings: [SettingOrigin]?
+    /// The grant this flow runs, by `GrantDescription.id`; absent means the authorization code (and is how
+    /// that grant is written, so older recordings read the same).
+    public var grant: String?
 
-    public init(mode: String, provider: String, clientID: String?, redirectURI: String, exchange: String = "auto", stepMode: Bool = false, followUps: [String]? = nil, profile: String? = nil, settings: [SettingOrigin]? = nil) {
+    public init(mode: String, provider: String, clientID: String?, redirectURI: String, exchange: String = "auto", stepMode: Bool = false, followUps: [String]? = nil, profile: String? = nil, settings: [SettingOrigin]? = nil, grant: String? = nil) {
         self.mode = mode
         self.provider = provider
         self.clientID = clientID
@@ -83,10 +86,11 @@ public struct FlowStarted: Sendable, Hashable, Codable {
         self.followUps = followUps
         self.profile = profile
         self.settings = settings
+        self.grant = grant
     }
 
     enum CodingKeys: String, CodingKey {
-        case mode, provider, clientID = "client_id", redirectURI = "redirect_uri", exchange, stepMode = "step_mode", followUps = "follow_ups", profile, settings
+        case mode, provider, clientID = "client_id", redirectURI = "redirect_uri", exchange, stepMode = "step_mode", followUps = "follow_ups", profile, settings, grant
     }
 }
 

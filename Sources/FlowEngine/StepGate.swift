@@ -142,7 +142,7 @@ actor StepGate: HopGate {
     }
 
     /// The step of the flow a hop belongs to.
-    static func step(of hop: String) -> FlowStep { FlowStep(hop: hop) }
+    static func step(of hop: String) -> FlowStep { GrantDescription.authorizationCode.step(forPurpose: hop) ?? .tokenExchanged }
 
     /// What is about to happen, in words; the front says which key (or line) sends it.
     static func prompt(hop: String, request: HTTPRequestSpec) -> String {
@@ -162,14 +162,3 @@ actor StepGate: HopGate {
     }
 }
 
-extension FlowStep {
-    /// The step a hop belongs to: discovery to the URL, the redirect to sending the user, every back-channel hop
-    /// after the callback (token, JWKS, the follow-ups) to the exchange.
-    public init(hop: String) {
-        switch hop {
-        case "discovery": self = .urlBuilt
-        case "redirect": self = .userRedirected
-        default: self = .tokenExchanged
-        }
-    }
-}

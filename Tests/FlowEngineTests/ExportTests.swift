@@ -273,7 +273,7 @@ struct RecordingFormatTests {
             Issue.record("the recorded flow did not complete: \(state.outcome)")
             return
         }
-        #expect(FlowStep.allCases.allSatisfy { state[$0].status == .done })
+        #expect(GrantDescription.authorizationCode.steps.allSatisfy { state[$0].status == .done })
         let har = try #require(JSONValue.parse(ExportFormat.har.render(rec.events, reveal: false)))
         let hops = rec.events.filter { $0.type == "http.request" || $0.type == "token.request" || $0.type == "callback.received" }.count
         #expect(har["log"]?["entries"]?.arrayValue?.count == hops)

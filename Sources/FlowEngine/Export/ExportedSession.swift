@@ -140,7 +140,7 @@ public struct ExportedFlow: Sendable {
         case .running: return "did not finish (the recording ends before the flow did)"
         case .completed(let ms): return "completed in \(PlainPrinter.duration(Double(ms) / 1000))"
         case .failed(let f):
-            let step = f.step.flatMap(FlowStep.init(key:)).map { " at \($0.label)" } ?? ""
+            let step = f.step.flatMap { state.grant.step(id: $0) }.map { " at \($0.label)" } ?? ""
             return "failed\(step): \(f.reason)"
         }
     }

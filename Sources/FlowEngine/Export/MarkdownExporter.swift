@@ -47,7 +47,7 @@ public struct MarkdownExporter: Sendable {
         case .completed(let ms):
             out.append("| Outcome | **completed** in \(PlainPrinter.duration(Double(ms) / 1000)) |")
         case .failed(let f):
-            let step = f.step.flatMap(FlowStep.init(key:))
+            let step = f.step.flatMap { flow.state.grant.step(id: $0) }
             out.append("| Outcome | **failed**\(step.map { " at step *\($0.label)*" } ?? "") |")
             out.append("| Why | \(Self.cell(Self.text(f.reason))) |")
             if let e = f.error {

@@ -16,7 +16,8 @@ struct DetailView {
     var title: String {
         if let e = ui.inspectedEvent(in: state) { return "Event #\(e.seq) \(glyphs.separator) \(e.type)" }
         let s = state[step]
-        return "\(step.rawValue + 1)/4 \(step.label) \(glyphs.separator) \(s.status.words)"
+        let position = state.grant.index(of: step).map { "\($0 + 1)/\(state.grant.steps.count) " } ?? ""
+        return "\(position)\(step.label) \(glyphs.separator) \(s.status.words)"
     }
 
     func document() -> Document {
@@ -24,7 +25,7 @@ struct DetailView {
         var doc = Document()
         header(&doc)
         failure(&doc)
-        if step == .tokenExchanged {
+        if step.completes.contains(.tokenExchanged) {
             lifetimes(&doc)
             followUpSummary(&doc)
         }
@@ -33,13 +34,12 @@ struct DetailView {
         let status = state[step].status
         let happened = status == .done || status == .failed || (step == .tokenExchanged && state.tokenRequest != nil)
         doc.heading(happened ? "What just happened, and why" : "What will happen")
-        doc.text((happened ? Glossary.stepExplanation(key: step.key) : Glossary.stepPreview(key: step.key)) ?? "", .text)
-        switch step {
-        case .urlBuilt: urlBuilt(&doc)
-        case .userRedirected: redirected(&doc)
-        case .codeReceived: codeReceived(&doc)
-        case .tokenExchanged: tokenExchanged(&doc)
-        }
+        doc.text(happened ? step.explanation : (Glossary.stepPreview(key: step.id) ?? step.explanation), .text)
+        // Each part shows what one event type holds, for whichever step of the grant holds that type.
+        if step.events.contains(.urlBuilt) { urlBuilt(&doc) }
+        if step.events.contains(.userRedirected) { redirected(&doc) }
+        if step.events.contains(.codeReceived) { codeReceived(&doc) }
+        if step.events.contains(.tokenExchanged) { tokenExchanged(&doc) }
         substeps(&doc)
         return doc
     }
@@ -60,10 +60,10 @@ struct DetailView {
             if let d = s.duration(now: now) { spans.append(Span(" \(glyphs.separator) took \(Format.duration(d))", .muted)) }
         }
         doc.line(spans)
-        if step == .codeReceived || step == .tokenExchanged {
+        if step.carriesSecrets {
             doc.line(Span("Secrets ", .muted), Span(reveal ? "shown in clear" : "hidden", .secret), Span(" \(glyphs.separator) r \(reveal ? "hides" : "reveals") them", .muted))
         }
-        if let w = state.waiting, FlowStep(key: w.step) == step {
+        if let w = state.waiting, state.grant.step(id: w.step) == step {
             doc.blank()
             doc.line([Span("\(glyphs.paused) Waiting for you: " + StatusLine.continueHint(prompt: w.prompt, keys: ui.keymap.keys(for: .proceed, in: .timeline)), .stepInProgress)], indent: 2)
             if let r = w.request {
@@ -79,7 +79,7 @@ struct DetailView {
 
     func failure(_ doc: inout Document) {
         guard case .failed(let f) = state.outcome else { return }
-        let failedStep = f.step.flatMap(FlowStep.init(key:)) ?? state.steps.first(where: { $0.status == .failed })?.step
+        let failedStep = f.step.flatMap { state.grant.step(id: $0) } ?? state.steps.first(where: { $0.status == .failed })?.step
         guard failedStep == step else { return }
         doc.blank()
         doc.line([Span("\(glyphs.failed) The flow failed here: ", .stepFailed), Span(f.reason, .stepFailed)], indent: 2)
@@ -90,7 +90,7 @@ struct DetailView {
         for (name, value, role) in rows {
             doc.line([Span("  " + Text.pad(name, to: 18), .jsonKey), Span(value, role)], indent: 20)
         }
-        if let e = f.error, let g = Glossary.parameter("error", in: step == .tokenExchanged ? .tokenResponse : .callback) {
+        if let e = f.error, let g = Glossary.parameter("error", in: step.events.contains(.tokenResponse) ? .tokenResponse : .callback) {
             doc.line([Span("  \(e) is an OAuth error code; see \(g.ref).", .muted)], indent: 4)
         }
     }
@@ -390,7 +390,7 @@ struct DetailView {
 
     func eventDocument(_ e: FlowEvent) -> Document {
         var doc = Document()
-        let reveal = e.step.map(ui.isRevealed) ?? ui.revealByDefault
+        let reveal = state.grant.step(of: e).map(ui.isRevealed) ?? ui.revealByDefault
         doc.line(Span("#\(e.seq) ", .muted), Span(e.type, e.role), Span(" at \(Format.clock(e.time, zone: ui.timeZone))", .muted))
         doc.line(Span("As written to the JSONL stream (q goes back; r \(reveal ? "hides" : "reveals") secrets):", .muted))
         doc.blank()

@@ -35,7 +35,7 @@ struct EventLogView {
         for (row, i) in (start..<end).enumerated() {
             let event = log[i]
             let y = r.y + row
-            let reveal = event.step.map(ui.isRevealed) ?? ui.revealByDefault
+            let reveal = state.grant.step(of: event).map(ui.isRevealed) ?? ui.revealByDefault
             var x = grid.write(" " + Format.clock(event.time, zone: ui.timeZone) + " ", x: r.x, y: y, role: .muted, limit: r.maxX)
             x = grid.write(Text.pad(event.type, to: typeWidth) + " ", x: x, y: y, role: event.role, limit: r.maxX)
             grid.write(Text.truncate(event.summary(reveal: reveal), to: r.maxX - x - 1, ellipsis: glyphs.ellipsis, asciiOnly: glyphs.asciiOnly), x: x, y: y, role: .text, limit: r.maxX)
