@@ -41,7 +41,7 @@ public final class HTTPProviderClient: ProviderClient {
         try? await http.shutdown()
     }
 
-    public func send(_ given: HTTPRequestSpec, purpose: String, publisher: FlowPublisher) async -> HTTPOutcome {
+    public func send(_ given: HTTPRequestSpec, purpose: HopPurpose, publisher: FlowPublisher) async -> HTTPOutcome {
         // Every hop passes here, so this is where step mode pauses and where the user's edits are made.
         let request: HTTPRequestSpec
         do throws(FlowFailure) {
@@ -50,9 +50,9 @@ public final class HTTPProviderClient: ProviderClient {
             return .failure(reason: error.failed.reason, hint: "Nothing was sent to the \(Self.endpointName(purpose)).")
         }
         let capture = HTTPRequestCapture(spec: request, purpose: purpose)
-        publisher.publish(purpose == "token" ? .tokenRequest(capture) : .httpRequest(capture))
+        publisher.publish(purpose == .token ? .tokenRequest(capture) : .httpRequest(capture))
         let (outcome, response) = await perform(request, purpose: purpose)
-        if let response { publisher.publish(purpose == "token" ? .tokenResponse(response) : .httpResponse(response)) }
+        if let response { publisher.publish(purpose == .token ? .tokenResponse(response) : .httpResponse(response)) }
         if case .response(let status, let headers, _, _) = outcome, (300..<400).contains(status) {
             let (finding, failure) = Self.redirectRefused(status: status, headers: headers, url: request.url, purpose: purpose)
             publisher.publish(.finding(finding))
@@ -63,18 +63,18 @@ public final class HTTPProviderClient: ProviderClient {
 
     /// A back-channel request is never redirected: following would send the code, the verifier and the client's
     /// credentials to wherever the `Location` points. The answer is a finding, and the hop fails.
-    static func redirectRefused(status: Int, headers: [FormField], url: URL, purpose: String) -> (Finding, HTTPOutcome) {
+    static func redirectRefused(status: Int, headers: [FormField], url: URL, purpose: HopPurpose) -> (Finding, HTTPOutcome) {
         let what = endpointName(purpose)
         let location = headers.first { $0.name.lowercased() == "location" }?.value
         let target = location.map { "to \($0)" } ?? "without a Location"
-        let finding = FindingCatalogue.httpRedirectRefused.finding(what, status, target, step: purpose == "token" ? "exchange" : nil)
+        let finding = FindingCatalogue.httpRedirectRefused.finding(what, status, target, step: purpose == .token ? FlowStep.tokenExchanged.id : nil)
         return (finding, .failure(
             reason: "the \(what) at \(hostPort(url)) answered HTTP \(status) \(target); back-channel redirects are not followed",
             hint: "Give the endpoint's final URL (the one that answers without a redirect), or ask the provider why it redirects."))
     }
 
     /// Sends without publishing (discovery publishes its own summary too).
-    func perform(_ request: HTTPRequestSpec, purpose: String) async -> (HTTPOutcome, HTTPResponseCapture?) {
+    func perform(_ request: HTTPRequestSpec, purpose: HopPurpose) async -> (HTTPOutcome, HTTPResponseCapture?) {
         var req = HTTPClientRequest(url: request.url.absoluteString)
         req.method = HTTPMethod(rawValue: request.method)
         for h in request.headers { req.headers.add(name: h.name, value: h.value) }
@@ -169,7 +169,7 @@ public final class HTTPProviderClient: ProviderClient {
         var lastProblem = ""
         for url in ProviderMetadata.discoveryURLs(issuer: issuer) {
             let spec = HTTPRequestSpec(method: "GET", url: url, headers: [FormField("Accept", "application/json")], body: "")
-            let outcome = await send(spec, purpose: "discovery", publisher: publisher)
+            let outcome = await send(spec, purpose: .discovery, publisher: publisher)
             switch outcome {
             case .failure(let reason, let hint):
                 throw FlowFailure("discovery failed: \(reason)", hint: hint, step: .urlBuilt)
@@ -225,7 +225,7 @@ public final class HTTPProviderClient: ProviderClient {
 
     private func fetchJWKS(_ url: URL, publisher: FlowPublisher) async -> Result<String, JWKSFailure> {
         let spec = HTTPRequestSpec(method: "GET", url: url, headers: [FormField("Accept", "application/json")], body: "")
-        switch await send(spec, purpose: "jwks", publisher: publisher) {
+        switch await send(spec, purpose: .jwks, publisher: publisher) {
         case .response(200, _, let body, _):
             await jwksCache.set(url, body)
             return .success(body)
@@ -260,12 +260,12 @@ public final class HTTPProviderClient: ProviderClient {
     }
 
     /// The endpoint a hop of this purpose goes to, as the messages name it.
-    static func endpointName(_ purpose: String) -> String {
+    static func endpointName(_ purpose: HopPurpose) -> String {
         switch purpose {
-        case "token", "refresh", "check-rotation": return "token endpoint"
-        case "introspect": return "introspection endpoint"
-        case "revoke": return "revocation endpoint"
-        case "jwks": return "JWKS endpoint"
+        case .token, .refresh, .checkRotation: return "token endpoint"
+        case .introspect: return "introspection endpoint"
+        case .revoke: return "revocation endpoint"
+        case .jwks: return "JWKS endpoint"
         default: return "\(purpose) endpoint"
         }
     }
@@ -283,7 +283,7 @@ public final class HTTPProviderClient: ProviderClient {
         return bytes(n)
     }
 
-    static func failure(_ problem: HopProblem, progress: HopProgress.Snapshot, url: URL, purpose: String, limit: Duration, maxBody: Int) -> HTTPOutcome {
+    static func failure(_ problem: HopProblem, progress: HopProgress.Snapshot, url: URL, purpose: HopPurpose, limit: Duration, maxBody: Int) -> HTTPOutcome {
         let what = endpointName(purpose)
         let host = hostPort(url)
         switch problem {

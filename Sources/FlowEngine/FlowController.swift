@@ -107,7 +107,7 @@ public protocol ProviderClient: Sendable {
     func discover(issuer: String, publisher: FlowPublisher) async throws(FlowFailure) -> ProviderMetadata
     /// Sends one request and publishes `token.request`/`token.response` (purpose `token`) or
     /// `http.request`/`http.response` (any other purpose). Never retries.
-    func send(_ request: HTTPRequestSpec, purpose: String, publisher: FlowPublisher) async -> HTTPOutcome
+    func send(_ request: HTTPRequestSpec, purpose: HopPurpose, publisher: FlowPublisher) async -> HTTPOutcome
     /// Verifies an ID token's signature against the JWKS at `jwksURI`; nil when it cannot be checked here.
     func verifySignature(of token: String, jwksURI: URL?, allowedAlgorithms: [String], publisher: FlowPublisher) async -> Check?
 }
@@ -162,7 +162,7 @@ public final class FlowController: Sendable {
             let step = configuration.stepMode
             let plain = publisher.ungated
             let gate = StepGate(publisher: plain, reader: reader,
-                                pauses: { hop in step || hop == "token" },
+                                pauses: { hop in step || hop == .token },
                                 sendAgain: { spec, hop in await Self.sendAgain(spec, hop: hop, client: client, publisher: plain) })
             self.publisher = publisher.gated(by: gate)
         } else {
@@ -176,7 +176,7 @@ public final class FlowController: Sendable {
 
     /// `a` at a pause: a hop already sent, sent once more exactly as it was (a code sent twice shows the
     /// provider's `invalid_grant`, RFC 6749 §4.1.2), its answer summed up in `action.completed`.
-    static func sendAgain(_ spec: HTTPRequestSpec, hop: String, client: any ProviderClient, publisher: FlowPublisher) async {
+    static func sendAgain(_ spec: HTTPRequestSpec, hop: HopPurpose, client: any ProviderClient, publisher: FlowPublisher) async {
         let outcome = await client.send(spec, purpose: hop, publisher: publisher)
         let result: ActionCompleted
         switch outcome {
@@ -186,7 +186,7 @@ public final class FlowController: Sendable {
             var summary = "\(hop) sent again: HTTP \(status)"
             if let json = JSONValue.parse(body), let error = json["error"]?.stringValue {
                 summary += " " + error + (json["error_description"]?.stringValue.map { ": \(String($0.prefix(300)))" } ?? "")
-                if error == "invalid_grant", hop == "token" { summary += " (a code is single-use: RFC 6749 §4.1.2)" }
+                if error == "invalid_grant", hop == .token { summary += " (a code is single-use: RFC 6749 §4.1.2)" }
             }
             result = ActionCompleted(action: "again", ok: (200..<300).contains(status), summary: summary)
         }
@@ -272,7 +272,7 @@ public final class FlowController: Sendable {
         // 2. Send the user. Register first: a provider may redirect back before `open` returns.
         let callbacks = registry.expect(flowID: publisher.flowID, state: request.state)
         // Sending the user is a hop too: step mode pauses before it, and an edit changes the URL the browser gets.
-        let sent = try await publisher.beforeSend(HTTPRequestSpec(method: "GET", url: request.url, headers: [], body: ""), hop: "redirect")
+        let sent = try await publisher.beforeSend(HTTPRequestSpec(method: "GET", url: request.url, headers: [], body: ""), hop: .redirect)
         let publisher = self.publisher
         try await userAgent.open(sent.url) { publisher.publish(.userRedirected($0)) }
 
@@ -343,7 +343,7 @@ public final class FlowController: Sendable {
         let c = configuration
         let builder = TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth), bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
         let spec = builder.authorizationCode(code: code, redirectURI: c.omitRedirectURI ? nil : c.redirectURI, codeVerifier: codeVerifier)
-        let answer = await client.send(spec, purpose: "token", publisher: publisher)
+        let answer = await client.send(spec, purpose: .token, publisher: publisher)
         guard case .response(let status, let headers, let body, _) = answer else {
             if case .failure(let reason, let hint) = answer { throw FlowFailure(reason, hint: hint, step: .tokenExchanged) }
             throw FlowFailure("no answer from the token endpoint", step: .tokenExchanged)

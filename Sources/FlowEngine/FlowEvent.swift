@@ -171,13 +171,13 @@ public struct HeaderField: Sendable, Hashable {
 /// An HTTP request exactly as sent (`token.request`, `http.request`).
 public struct HTTPRequestCapture: Sendable, Hashable {
     /// Why it was sent: `token`, `discovery`, `jwks`, `refresh`, `userinfo`, `revoke`, `introspect`, ...
-    public var purpose: String
+    public var purpose: HopPurpose
     public var method: String
     public var url: String
     public var headers: [HeaderField]
     public var body: Sensitive
 
-    public init(purpose: String, method: String, url: String, headers: [HeaderField], body: Sensitive) {
+    public init(purpose: HopPurpose, method: String, url: String, headers: [HeaderField], body: Sensitive) {
         self.purpose = purpose
         self.method = method
         self.url = url
@@ -188,7 +188,7 @@ public struct HTTPRequestCapture: Sendable, Hashable {
 
 extension HTTPRequestCapture {
     /// The capture of a request about to be sent: secret headers and body fields redacted (shown with `--reveal`).
-    public init(spec: HTTPRequestSpec, purpose: String) {
+    public init(spec: HTTPRequestSpec, purpose: HopPurpose) {
         let contentType = spec.headers.first { $0.name.lowercased() == "content-type" }?.value.lowercased() ?? ""
         let body: Sensitive
         if contentType.contains("json") {
@@ -204,13 +204,13 @@ extension HTTPRequestCapture {
 
 /// An HTTP response exactly as received (`token.response`, `http.response`).
 public struct HTTPResponseCapture: Sendable, Hashable {
-    public var purpose: String
+    public var purpose: HopPurpose
     public var status: Int
     public var headers: [HeaderField]
     public var body: Sensitive
     public var elapsedMs: Int
 
-    public init(purpose: String, status: Int, headers: [HeaderField], body: Sensitive, elapsedMs: Int) {
+    public init(purpose: HopPurpose, status: Int, headers: [HeaderField], body: Sensitive, elapsedMs: Int) {
         self.purpose = purpose
         self.status = status
         self.headers = headers
@@ -248,11 +248,11 @@ public struct AuthorizationURLBuilt: Sendable, Hashable, Codable {
 /// `user.redirected`: how the user was sent to the authorization URL.
 public struct UserRedirected: Sendable, Hashable, Codable {
     /// `browser`, `simulated` or `printed`.
-    public var via: String
+    public var via: RedirectVia
     /// The command that was run, when a browser was launched.
     public var command: String?
 
-    public init(via: String, command: String?) {
+    public init(via: RedirectVia, command: String?) {
         self.via = via
         self.command = command
     }

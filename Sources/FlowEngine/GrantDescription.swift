@@ -19,13 +19,13 @@ public struct FlowStep: Sendable, Hashable {
     public let events: Set<FlowEvent.Payload.Kind>
     /// The `purpose` of side hops (`http.request`) shown under this step; hops of any other purpose go under the
     /// grant's last step.
-    public let purposes: Set<String>
+    public let purposes: Set<HopPurpose>
     /// Whether the step's events carry secrets (codes, tokens), so its detail says whether they are revealed.
     public let carriesSecrets: Bool
     /// What the step did and why the protocol does it, with the sections that say so.
     public let explanation: String
 
-    public init(id: String, label: String, begins: Set<FlowEvent.Payload.Kind>, completes: Set<FlowEvent.Payload.Kind>, events: Set<FlowEvent.Payload.Kind>, purposes: Set<String> = [], carriesSecrets: Bool = false, explanation: String) {
+    public init(id: String, label: String, begins: Set<FlowEvent.Payload.Kind>, completes: Set<FlowEvent.Payload.Kind>, events: Set<FlowEvent.Payload.Kind>, purposes: Set<HopPurpose> = [], carriesSecrets: Bool = false, explanation: String) {
         self.id = id
         self.label = label
         self.begins = begins
@@ -61,7 +61,7 @@ public struct GrantDescription: Sendable, Hashable {
     public func index(of step: FlowStep) -> Int? { steps.firstIndex(of: step) }
 
     /// The step a side hop of this purpose belongs under.
-    public func step(forPurpose purpose: String) -> FlowStep? {
+    public func step(forPurpose purpose: HopPurpose) -> FlowStep? {
         steps.first { $0.purposes.contains(purpose) } ?? steps.last
     }
 
@@ -72,7 +72,7 @@ public struct GrantDescription: Sendable, Hashable {
         case .httpRequest(let r): return step(forPurpose: r.purpose)
         case .httpResponse(let r): return step(forPurpose: r.purpose)
         case .stepWaiting(let w): return step(id: w.step)
-        case .requestEdited(let e): return step(forPurpose: e.hop)
+        case .requestEdited(let e): return step(forPurpose: HopPurpose(rawValue: e.hop))
         case .flowFailed(let f): return f.step.flatMap { step(id: $0) }
         case .finding(let f): return f.step.flatMap { step(id: $0) }
         default:
@@ -103,7 +103,7 @@ extension FlowStep {
     public static let urlBuilt = FlowStep(
         id: "url", label: "URL built",
         begins: [.flowStarted], completes: [.urlBuilt],
-        events: [.flowStarted, .listenerStarted, .discoveryCompleted], purposes: ["discovery"],
+        events: [.flowStarted, .listenerStarted, .discoveryCompleted], purposes: [.discovery],
         explanation: Glossary.stepExplanation(.urlBuilt))
 
     public static let userRedirected = FlowStep(

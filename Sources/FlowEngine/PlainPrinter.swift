@@ -95,8 +95,8 @@ public struct PlainPrinter: Sendable {
         case .userRedirected(let r):
             let how: String
             switch r.via {
-            case "simulated": how = "the built-in simulated browser followed the URL and approved"
-            case "printed": how = "open the URL above in a browser"
+            case .simulated: how = "the built-in simulated browser followed the URL and approved"
+            case .printed: how = "open the URL above in a browser"
             default: how = "opened with " + (r.command ?? "the browser")
             }
             return ["\(ok) \(label(home)) \(took(home, t)) \(how)"]

@@ -6,7 +6,7 @@ import OAuthCore
 /// JWKS included, and the controller for sending the user to the authorization URL), so no hop escapes it.
 public protocol HopGate: Sendable {
     /// The request to send for `hop`, edited as the user asked, or a failure when the user gave up at the pause.
-    func beforeSend(_ request: HTTPRequestSpec, hop: String) async throws(FlowFailure) -> HTTPRequestSpec
+    func beforeSend(_ request: HTTPRequestSpec, hop: HopPurpose) async throws(FlowFailure) -> HTTPRequestSpec
 }
 
 extension FlowPublisher {
@@ -26,7 +26,7 @@ extension FlowPublisher {
 
     /// What a `ProviderClient` calls before it sends `request` for `hop` (its purpose): the request to send,
     /// unchanged when nothing gates the flow.
-    public func beforeSend(_ request: HTTPRequestSpec, hop: String) async throws(FlowFailure) -> HTTPRequestSpec {
+    public func beforeSend(_ request: HTTPRequestSpec, hop: HopPurpose) async throws(FlowFailure) -> HTTPRequestSpec {
         guard let gate else { return request }
         return try await gate.beforeSend(request, hop: hop)
     }
@@ -59,23 +59,23 @@ actor FlowCommandReader {
 actor StepGate: HopGate {
     private let publisher: FlowPublisher
     private let reader: FlowCommandReader
-    private let pauses: @Sendable (String) -> Bool
-    private let sendAgain: @Sendable (HTTPRequestSpec, String) async -> Void
-    private var edits: [String: [RequestEdit]] = [:]
-    private var lastSent: (request: HTTPRequestSpec, hop: String)?
+    private let pauses: @Sendable (HopPurpose) -> Bool
+    private let sendAgain: @Sendable (HTTPRequestSpec, HopPurpose) async -> Void
+    private var edits: [HopPurpose: [RequestEdit]] = [:]
+    private var lastSent: (request: HTTPRequestSpec, hop: HopPurpose)?
 
     /// - Parameters:
     ///   - publisher: the flow's publisher, without a gate.
     ///   - pauses: whether the flow stops before `hop`.
     ///   - sendAgain: sends a hop once more, exactly as it was sent, and publishes what came back.
-    init(publisher: FlowPublisher, reader: FlowCommandReader, pauses: @escaping @Sendable (String) -> Bool, sendAgain: @escaping @Sendable (HTTPRequestSpec, String) async -> Void) {
+    init(publisher: FlowPublisher, reader: FlowCommandReader, pauses: @escaping @Sendable (HopPurpose) -> Bool, sendAgain: @escaping @Sendable (HTTPRequestSpec, HopPurpose) async -> Void) {
         self.publisher = publisher.ungated
         self.reader = reader
         self.pauses = pauses
         self.sendAgain = sendAgain
     }
 
-    func beforeSend(_ request: HTTPRequestSpec, hop: String) async throws(FlowFailure) -> HTTPRequestSpec {
+    func beforeSend(_ request: HTTPRequestSpec, hop: HopPurpose) async throws(FlowFailure) -> HTTPRequestSpec {
         var pending = request
         // A rerun makes the edits of the run before again, each shown as it is made.
         for edit in edits[hop] ?? [] {
@@ -124,11 +124,11 @@ actor StepGate: HopGate {
         }
     }
 
-    private func publishWaiting(_ request: HTTPRequestSpec, hop: String) {
-        publisher.publish(.stepWaiting(StepWaiting(step: Self.step(of: hop).key, prompt: Self.prompt(hop: hop, request: request), hop: hop, request: HTTPRequestCapture(spec: request, purpose: hop))))
+    private func publishWaiting(_ request: HTTPRequestSpec, hop: HopPurpose) {
+        publisher.publish(.stepWaiting(StepWaiting(step: Self.step(of: hop).key, prompt: Self.prompt(hop: hop, request: request), hop: hop.rawValue, request: HTTPRequestCapture(spec: request, purpose: hop))))
     }
 
-    private func publish(edit: RequestEdit?, hop: String, line: String, request: HTTPRequestSpec?, error: String?) {
+    private func publish(edit: RequestEdit?, hop: HopPurpose, line: String, request: HTTPRequestSpec?, error: String?) {
         var shown = Sensitive(public: line)
         if let edit, Redactor.isSensitive(name: edit.name) || Redactor.sensitiveHeaders.contains(edit.name.lowercased()) {
             let value: String
@@ -138,16 +138,16 @@ actor StepGate: HopGate {
             }
             shown = Sensitive(clear: line, redacted: edit.withValue(Secret.redact(value)).description)
         }
-        publisher.publish(.requestEdited(RequestEdited(hop: hop, edit: shown, ok: error == nil, error: error, request: request.map { HTTPRequestCapture(spec: $0, purpose: hop) })))
+        publisher.publish(.requestEdited(RequestEdited(hop: hop.rawValue, edit: shown, ok: error == nil, error: error, request: request.map { HTTPRequestCapture(spec: $0, purpose: hop) })))
     }
 
     /// The step of the flow a hop belongs to.
-    static func step(of hop: String) -> FlowStep { GrantDescription.authorizationCode.step(forPurpose: hop) ?? .tokenExchanged }
+    static func step(of hop: HopPurpose) -> FlowStep { GrantDescription.authorizationCode.step(forPurpose: hop) ?? .tokenExchanged }
 
     /// What is about to happen, in words; the front says which key (or line) sends it.
-    static func prompt(hop: String, request: HTTPRequestSpec) -> String {
+    static func prompt(hop: HopPurpose, request: HTTPRequestSpec) -> String {
         let target = request.method + " " + request.url.absoluteString
-        switch hop {
+        switch hop.rawValue {
         case "discovery": return "About to fetch the provider's metadata (discovery): \(target)"
         case "redirect": return "About to send the user's browser to the authorization endpoint with the URL just built"
         case "token": return "About to exchange the code for tokens: a back-channel \(target) with the code, the code_verifier and the client's credentials"

@@ -26,6 +26,9 @@ public struct PaneMetrics: Sendable, Hashable {
     var listRowSeqs: [Int: Int] = [:]
     public var listRows = 10
     public internal(set) var listRowsVisited = 0
+    /// The sequence diagram: how many arrows it had room for, and the arrow (`seq`) on each of its rows.
+    public var diagramRows = 5
+    var diagramRowSeqs: [Int: Int] = [:]
 
     public init() {}
 }
@@ -125,6 +128,10 @@ public struct UIState: Sendable, Hashable {
     public var editInput: String?
     /// Which of the pending request's names Tab offered last.
     public var editCandidate = -1
+    /// `d`: the flow pane shows the sequence diagram instead of the steps.
+    public var showingDiagram = false
+    /// The `seq` of the hop selected in the diagram; nil follows the newest.
+    public var diagramSelection: Int?
 
     public init(revealByDefault: Bool = false, timeZone: TimeZone = .current) {
         self.revealByDefault = revealByDefault
@@ -256,6 +263,8 @@ public struct UIState: Sendable, Hashable {
             return replayControl(.faster)
         case .replaySlower:
             return replayControl(.slower)
+        case .diagram:
+            toggleDiagram()
         }
         return []
     }
@@ -346,7 +355,7 @@ public struct UIState: Sendable, Hashable {
     public func detailMatches(_ query: String, state: FlowState) -> [Int] {
         let glyphs: Glyphs = metrics.asciiOnly ? .ascii : .unicode
         let now = state.lastEventAt ?? state.startedAt ?? Date(timeIntervalSince1970: 0)
-        let lines = DetailView(state: state, ui: self, glyphs: glyphs, now: now).document().layout(width: max(1, metrics.detailWidth), asciiOnly: metrics.asciiOnly)
+        let lines = DetailView.content(state: state, ui: self, glyphs: glyphs, now: now).document.layout(width: max(1, metrics.detailWidth), asciiOnly: metrics.asciiOnly)
         let q = query.lowercased()
         return lines.indices.filter { lines[$0].spans.map(\.text).joined().lowercased().contains(q) }
     }
@@ -428,6 +437,10 @@ public struct UIState: Sendable, Hashable {
         case .press:
             focus = pane
             switch pane {
+            case .timeline where showingDiagram:
+                guard let seq = metrics.diagramRowSeqs[m.y] else { return }
+                if seq != diagramSelection { detailScroll = 0 }
+                diagramSelection = seq
             case .timeline:
                 guard let step = metrics.timelineRowSteps[m.y] else { return }
                 if step != displayedStep(in: state) { detailScroll = 0 }
@@ -471,6 +484,8 @@ public struct UIState: Sendable, Hashable {
             return
         }
         switch focus {
+        case .timeline where showingDiagram:
+            moveInDiagram(command, state: state)
         case .timeline:
             if command == .pageUp || command == .pageDown {
                 // Paging in the timeline pages the detail beside it, so a step can be read without leaving the list.

@@ -17,7 +17,7 @@ struct StepModeTests {
                 switch e.payload {
                 case .stepWaiting(let w):
                     seen.append(w)
-                    if let provider, let sentAtPause { sentAtPause.hops.withLock { $0[w.hop ?? ""] = provider.purposes } }
+                    if let provider, let sentAtPause { sentAtPause.hops.withLock { $0[w.hop ?? ""] = provider.purposes.map(\.rawValue) } }
                     let hop = w.hop ?? ""
                     for c in left[hop] ?? [] { commands.send(c) }
                     left[hop] = nil

@@ -122,7 +122,7 @@ public struct ExportedFlow: Sendable {
             }
         case .tokenExchanged(let x):
             let checks = (x.idToken?.checks ?? []) + (x.accessTokenJWT?.checks.map { Check("access_token " + $0.name, ok: $0.ok, $0.detail) } ?? [])
-            if let i = exchanges.lastIndex(where: { if case .client(let h) = $0 { return h.request.purpose == "token" } else { return false } }),
+            if let i = exchanges.lastIndex(where: { if case .client(let h) = $0 { return h.request.purpose == .token } else { return false } }),
                case .client(var h) = exchanges[i] {
                 h.checks = checks
                 exchanges[i] = .client(h)

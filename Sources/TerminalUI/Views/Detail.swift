@@ -190,7 +190,7 @@ struct DetailView {
             if let j = d.jwksURI { doc.line([Span("jwks_uri                ", .jsonKey), Span(j)], indent: 24) }
             if let u = d.userinfoEndpoint { doc.line([Span("userinfo_endpoint       ", .jsonKey), Span(u)], indent: 24) }
         }
-        for hop in state.hops where hop.request.purpose == "discovery" {
+        for hop in state.hops where hop.request.purpose == .discovery {
             hopDocument(&doc, hop)
         }
         guard let a = state.authorization else {
@@ -221,12 +221,12 @@ struct DetailView {
         if let r = state.redirect {
             let how: String
             switch r.via {
-            case "simulated": how = "oauthscope's built-in browser followed the URL, approved the request as the demo user, and followed the redirect back. A real flow opens your browser instead."
-            case "browser": how = "Your browser was launched with the authorization URL."
-            case "printed": how = "The URL was shown for you to open in a browser of your choice."
+            case .simulated: how = "oauthscope's built-in browser followed the URL, approved the request as the demo user, and followed the redirect back. A real flow opens your browser instead."
+            case .browser: how = "Your browser was launched with the authorization URL."
+            case .printed: how = "The URL was shown for you to open in a browser of your choice."
             default: how = "Sent via \(r.via)."
             }
-            doc.line([Span("via  ", .jsonKey), Span(r.via, .jsonString)], indent: 5)
+            doc.line([Span("via  ", .jsonKey), Span(r.via.rawValue, .jsonString)], indent: 5)
             if let c = r.command { doc.line([Span("command  ", .jsonKey), Span(c)], indent: 9) }
             doc.line([Span(how, .text)])
         } else {
@@ -367,7 +367,7 @@ struct DetailView {
         }
         followUpDetails(&doc)
         let actions = Set(FlowController.actionNames)
-        let other = state.hops.filter { $0.request.purpose != "discovery" && !actions.contains($0.request.purpose) }
+        let other = state.hops.filter { $0.request.purpose != .discovery && !actions.contains($0.request.purpose.rawValue) }
         if !other.isEmpty {
             doc.heading("Other requests (\(other.count))")
             for hop in other { hopDocument(&doc, hop) }

@@ -152,7 +152,7 @@ struct StatusLine {
         // and "q quit" always stay.
         let keep = state.waiting == nil ? 2 : 0
         func fitted(compact: Bool) -> [(keys: String, action: String)] {
-            var shown = ui.keymap.hints(for: ui.context, waiting: state.waiting != nil, tokenActions: tokenActions, compact: compact, replay: ui.replay)
+            var shown = ui.keymap.hints(for: ui.context, waiting: state.waiting != nil, tokenActions: tokenActions, compact: compact, replay: ui.replay, diagram: ui.showingDiagram)
             while shown.count > keep, (x - r.x) + CellGrid.columns(factsText) + width(shown) + 1 > r.width {
                 shown.remove(at: max(0, shown.count - 3))
             }
