@@ -41,11 +41,15 @@ public final class HTTPProviderClient: ProviderClient {
         try? await http.shutdown()
     }
 
-    public func send(_ request: HTTPRequestSpec, purpose: HopPurpose, publisher: FlowPublisher) async -> HTTPOutcome {
-        let capture = HTTPRequestCapture(
-            purpose: purpose, method: request.method, url: request.url.absoluteString,
-            headers: request.headers.map { HeaderField(captured: $0.name, $0.value) },
-            body: Self.redactedBody(request.body, contentType: request.headers.first { $0.name.lowercased() == "content-type" }?.value))
+    public func send(_ given: HTTPRequestSpec, purpose: HopPurpose, publisher: FlowPublisher) async -> HTTPOutcome {
+        // Every hop passes here, so this is where step mode pauses and where the user's edits are made.
+        let request: HTTPRequestSpec
+        do throws(FlowFailure) {
+            request = try await publisher.beforeSend(given, hop: purpose)
+        } catch {
+            return .failure(reason: error.failed.reason, hint: "Nothing was sent to the \(Self.endpointName(purpose)).")
+        }
+        let capture = HTTPRequestCapture(spec: request, purpose: purpose)
         publisher.publish(purpose == .token ? .tokenRequest(capture) : .httpRequest(capture))
         let (outcome, response) = await perform(request, purpose: purpose)
         if let response { publisher.publish(purpose == .token ? .tokenResponse(response) : .httpResponse(response)) }

@@ -118,6 +118,8 @@ public final class EventBus: Sendable {
 public struct FlowPublisher: Sendable {
     public let bus: EventBus
     public let flowID: String
+    /// Asked before each hop of the flow leaves (step mode, a manual exchange); nil sends at once.
+    public var gate: (any HopGate)?
 
     public init(bus: EventBus, flowID: String) {
         self.bus = bus

@@ -35,6 +35,7 @@ extension FlowEvent.Payload {
         case doctorCompleted = "doctor.completed"
         case lessonStarted = "lesson.started"
         case lessonCompleted = "lesson.completed"
+        case requestEdited = "request.edited"
 
         /// Reads the payload of this type from the event object (the envelope's members are ignored).
         func decode(from decoder: any Decoder) throws -> FlowEvent.Payload {
@@ -63,6 +64,7 @@ extension FlowEvent.Payload {
             case .doctorCompleted: return .doctor(.completed(try DoctorCompleted(from: decoder)))
             case .lessonStarted: return .lessonStarted(try LessonStarted(from: decoder))
             case .lessonCompleted: return .lessonCompleted(try LessonCompleted(from: decoder))
+            case .requestEdited: return .requestEdited(try RequestEdited(from: decoder))
             }
         }
     }
@@ -91,6 +93,7 @@ extension FlowEvent.Payload {
         case .doctor(let d): return d.parts
         case .lessonStarted(let p): return (.lessonStarted, p)
         case .lessonCompleted(let p): return (.lessonCompleted, p)
+        case .requestEdited(let p): return (.requestEdited, p)
         }
     }
 
@@ -212,4 +215,8 @@ extension LessonCompleted: EventPayload {
     public func summary(reveal: Bool) -> String {
         "\(name): \(outcome)" + (error.map { " (\($0))" } ?? "") + (asExpected ? ", as expected" : ", expected \(expected)")
     }
+}
+
+extension RequestEdited: EventPayload {
+    public func summary(reveal: Bool) -> String { ok ? "\(hop): \(edit.display(reveal: reveal))" : "\(hop): refused: \(error ?? "")" }
 }

@@ -12,6 +12,12 @@ public enum FlowCommand: Sendable, Hashable {
     /// `oauthscope replay` in the terminal UI: pause, step, speed, jump to the end (`ReplayPlayer`). Flows
     /// ignore it.
     case replay(ReplayControl)
+    /// At a step-mode pause: one edit of the pending request, as typed (`set NAME=VALUE`, `header NAME: VALUE`,
+    /// `unset NAME`; `RequestEdit.parse` judges it).
+    case edit(String)
+    /// At a pause: send the last hop again, exactly as it was sent. After the flow ended: run it again, keeping
+    /// the edits.
+    case again
 }
 
 /// What the replay keys ask of a replay.

@@ -151,27 +151,75 @@ public final class FlowController: Sendable {
     private let registry: CallbackRegistry
     let client: any ProviderClient
     private let userAgent: any UserAgent
-    private let commands: CommandChannel?
+    private let reader: FlowCommandReader
     private let clock: @Sendable () -> Date
 
+    /// In step mode (and for a manual exchange) `publisher` is wrapped in the step gate, so that every hop made
+    /// through it pauses first.
     public init(configuration: FlowConfiguration, publisher: FlowPublisher, registry: CallbackRegistry, client: any ProviderClient, userAgent: any UserAgent, commands: CommandChannel? = nil, clock: @escaping @Sendable () -> Date = Date.init) {
         self.configuration = configuration
-        self.publisher = publisher
+        let reader = FlowCommandReader(commands?.commands(for: publisher.flowID))
+        self.reader = reader
+        if configuration.stepMode || configuration.exchange == .manual {
+            let step = configuration.stepMode
+            let plain = publisher.ungated
+            let gate = StepGate(publisher: plain, reader: reader,
+                                pauses: { hop in step || hop == .token },
+                                sendAgain: { spec, hop in await Self.sendAgain(spec, hop: hop, client: client, publisher: plain) })
+            self.publisher = publisher.gated(by: gate)
+        } else {
+            self.publisher = publisher
+        }
         self.registry = registry
         self.client = client
         self.userAgent = userAgent
-        self.commands = commands
         self.clock = clock
+    }
+
+    /// `a` at a pause: a hop already sent, sent once more exactly as it was (a code sent twice shows the
+    /// provider's `invalid_grant`, RFC 6749 §4.1.2), its answer summed up in `action.completed`.
+    static func sendAgain(_ spec: HTTPRequestSpec, hop: HopPurpose, client: any ProviderClient, publisher: FlowPublisher) async {
+        let outcome = await client.send(spec, purpose: hop, publisher: publisher)
+        let result: ActionCompleted
+        switch outcome {
+        case .failure(let reason, _):
+            result = ActionCompleted(action: "again", ok: false, summary: "\(hop) sent again: \(reason)")
+        case .response(let status, _, let body, _):
+            var summary = "\(hop) sent again: HTTP \(status)"
+            if let json = JSONValue.parse(body), let error = json["error"]?.stringValue {
+                summary += " " + error + (json["error_description"]?.stringValue.map { ": \(String($0.prefix(300)))" } ?? "")
+                if error == "invalid_grant", hop == .token { summary += " (a code is single-use: RFC 6749 §4.1.2)" }
+            }
+            result = ActionCompleted(action: "again", ok: (200..<300).contains(status), summary: summary)
+        }
+        publisher.publish(.actionCompleted(result))
     }
 
     /// Runs the flow to its end and returns how it ended; the last event published is `flow.completed` or
     /// `flow.failed`. Cancelling the task fails the flow with "cancelled".
     public func run() async -> FlowResult {
+        var (result, session) = await runOnce()
+        guard configuration.serveActions else { return result }
+        // The front may ask for more hops (keys on the token step), or to run the flow again, until it quits.
+        while let command = await reader.next() {
+            switch command {
+            case .action(let name):
+                if let session { _ = await perform(name, session) }
+            case .again:
+                (result, session) = await runOnce()
+            case .cancel: return result
+            case .proceed, .replay, .edit: continue
+            }
+        }
+        return result
+    }
+
+    /// One run of the flow, to `flow.completed` or `flow.failed`; the session when tokens were issued.
+    private func runOnce() async -> (FlowResult, TokenSession?) {
         let start = clock()
-        var commandIterator = commands?.commands(for: publisher.flowID).makeAsyncIterator()
         let session: TokenSession?
         do throws(FlowFailure) {
-            session = try await runSteps(&commandIterator)
+            session = try await runSteps()
             if let session {
                 for action in configuration.thenActions {
                     let outcome = await perform(TokenAction(rawValue: action), session)
@@ -184,22 +232,12 @@ public final class FlowController: Sendable {
         } catch {
             registry.cancel(flowID: publisher.flowID)
             publisher.publish(.flowFailed(error.failed))
-            return .failed(error.failed)
+            return (.failed(error.failed), nil)
         }
-        if configuration.serveActions, let session {
-            // The front may ask for more hops (keys on the token step) until it quits.
-            while let command = await commandIterator?.next() {
-                switch command {
-                case .action(let name): _ = await perform(name, session)
-                case .cancel: return .completed
-                case .proceed, .replay: continue
-                }
-            }
-        }
-        return .completed
+        return (.completed, session)
     }
 
-    private func runSteps(_ commandIterator: inout AsyncStream<FlowCommand>.AsyncIterator?) async throws(FlowFailure) -> TokenSession? {
+    private func runSteps() async throws(FlowFailure) -> TokenSession? {
         let c = configuration
         publisher.publish(.flowStarted(FlowStarted(mode: c.mode, provider: c.providerLabel, clientID: c.clientID, redirectURI: c.redirectURI, exchange: c.exchange.rawValue, stepMode: c.stepMode,
                                                    followUps: c.followUps.isEmpty ? nil : c.followUps.map(\.name), profile: c.profile,
@@ -235,11 +273,10 @@ public final class FlowController: Sendable {
 
         // 2. Send the user. Register first: a provider may redirect back before `open` returns.
         let callbacks = registry.expect(flowID: publisher.flowID, state: request.state)
-        if c.stepMode {
-            try await waitForProceed(&commandIterator, step: .userRedirected, prompt: "Send the user to the authorization URL.")
-        }
+        // Sending the user is a hop too: step mode pauses before it, and an edit changes the URL the browser gets.
+        let sent = try await publisher.beforeSend(HTTPRequestSpec(method: "GET", url: request.url, headers: [], body: ""), hop: .redirect)
         let publisher = self.publisher
-        try await userAgent.open(request.url) { publisher.publish(.userRedirected($0)) }
+        try await userAgent.open(sent.url) { publisher.publish(.userRedirected($0)) }
 
         // 3. Wait for the callback.
         let outcome = try await waitForCallback(callbacks)
@@ -274,12 +311,9 @@ public final class FlowController: Sendable {
         case .never:
             publisher.publish(.finding(FindingCatalogue.exchangeSkipped.finding(step: FlowStep.codeReceived.key)))
             return nil
-        case .manual:
-            try await waitForProceed(&commandIterator, step: .tokenExchanged, prompt: "Exchange the code for tokens.")
-        case .auto:
-            if c.stepMode {
-                try await waitForProceed(&commandIterator, step: .tokenExchanged, prompt: "Exchange the code for tokens.")
-            }
+        case .manual, .auto:
+            // A manual exchange, like step mode, pauses in the gate before the token request leaves.
+            break
         }
         return try await exchange(code: code, codeVerifier: pkce?.verifier.value, nonce: request.nonce, endpoints: endpoints, wantsOIDC: wantsOIDC)
     }
@@ -512,19 +546,6 @@ public final class FlowController: Sendable {
         if !timedOut { throw FlowFailure("cancelled while waiting for the callback", step: .codeReceived) }
         let seconds = timeout.components.seconds
         throw FlowFailure("no callback arrived within \(seconds) s", hint: "Did the browser open the URL, and did the provider redirect to \(configuration.redirectURI)? If the provider shows a redirect_uri error: \(OAuthErrorHint.redirectAdvice(configuration.redirectRule)) Use --timeout to wait longer.", step: .codeReceived)
-    }
-
-    private func waitForProceed(_ iterator: inout AsyncStream<FlowCommand>.AsyncIterator?, step: FlowStep, prompt: String) async throws(FlowFailure) {
-        publisher.publish(.stepWaiting(StepWaiting(step: step.key, prompt: prompt)))
-        guard iterator != nil else { return }
-        while true {
-            let next = await iterator?.next()
-            switch next {
-            case .proceed?: return
-            case .cancel?, nil: throw FlowFailure("cancelled by the user", step: step)
-            case .action?, .replay?: continue
-            }
-        }
     }
 
     static func ms(since start: Date, now: Date) -> Int { max(0, Int((now.timeIntervalSince(start) * 1000).rounded())) }

@@ -48,6 +48,7 @@ extension FlowEvent {
         case doctor(DoctorEvent)
         case lessonStarted(LessonStarted)
         case lessonCompleted(LessonCompleted)
+        case requestEdited(RequestEdited)
 
         /// The `type` on the wire, from the registry (`Kind`, EventTypes.swift).
         public var type: String { kind.rawValue }
@@ -186,6 +187,22 @@ public struct HTTPRequestCapture: Sendable, Hashable {
         self.url = url
         self.headers = headers
         self.body = body
+    }
+}
+
+extension HTTPRequestCapture {
+    /// The capture of a request about to be sent: secret headers and body fields redacted (shown with `--reveal`).
+    public init(spec: HTTPRequestSpec, purpose: HopPurpose) {
+        let contentType = spec.headers.first { $0.name.lowercased() == "content-type" }?.value.lowercased() ?? ""
+        let body: Sensitive
+        if contentType.contains("json") {
+            body = Redactor.jsonBody(spec.body)
+        } else if contentType.contains("x-www-form-urlencoded") {
+            body = Redactor.formBody(spec.body)
+        } else {
+            body = Redactor.body(spec.body)
+        }
+        self.init(purpose: purpose, method: spec.method, url: spec.url.absoluteString, headers: spec.headers.map { HeaderField(captured: $0.name, $0.value) }, body: body)
     }
 }
 
@@ -341,13 +358,43 @@ public struct TokenExchanged: Sendable, Hashable, Codable {
 
 /// `step.waiting`: step mode paused before a hop.
 public struct StepWaiting: Sendable, Hashable, Codable {
-    /// The hop about to happen: `redirect`, `exchange`.
+    /// The step the paused hop belongs to: `url`, `redirect`, `exchange`.
     public var step: String
+    /// What is about to happen, in words.
     public var prompt: String
+    /// The hop about to be made: `discovery`, `redirect`, `token`, `jwks`, `refresh`, `userinfo`, `introspect`,
+    /// `revoke`, `check-rotation`, or a provider's own follow-up call.
+    public var hop: String?
+    /// The request exactly as it will be sent (secrets redacted unless `--reveal`); for `redirect`, the GET of
+    /// the authorization URL the browser is sent to.
+    public var request: HTTPRequestCapture?
 
-    public init(step: String, prompt: String) {
+    public init(step: String, prompt: String, hop: String? = nil, request: HTTPRequestCapture? = nil) {
         self.step = step
         self.prompt = prompt
+        self.hop = hop
+        self.request = request
+    }
+}
+
+/// `request.edited`: an edit typed at a step-mode pause, made to the pending request or refused.
+public struct RequestEdited: Sendable, Hashable, Codable {
+    /// The hop whose request was edited (`token`, `redirect`, ...).
+    public var hop: String
+    /// The edit as typed, its value redacted when it names a secret (unless `--reveal`).
+    public var edit: Sensitive
+    public var ok: Bool
+    /// Why the edit was refused; the pause goes on.
+    public var error: String?
+    /// The request as it now stands, when the edit was made.
+    public var request: HTTPRequestCapture?
+
+    public init(hop: String, edit: Sensitive, ok: Bool, error: String? = nil, request: HTTPRequestCapture? = nil) {
+        self.hop = hop
+        self.edit = edit
+        self.ok = ok
+        self.error = error
+        self.request = request
     }
 }
 

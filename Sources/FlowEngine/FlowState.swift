@@ -136,6 +136,13 @@ public struct FlowState: Sendable {
         if case .busOverflow(let o) = event.payload { droppedEvents += o.dropped }
         switch event.payload {
         case .flowStarted(let s):
+            if started != nil {
+                // The same flow run again (`a` after it ended): its steps start afresh; the raw hops and the
+                // event log keep the earlier run's.
+                var fresh = FlowState(flowID: flowID)
+                (fresh.log, fresh.hops, fresh.lastEventAt, fresh.listenerAddresses, fresh.droppedEvents) = (log, hops, lastEventAt, listenerAddresses, droppedEvents)
+                self = fresh
+            }
             started = s
             startedAt = t
         case .listenerStarted(let l):
@@ -144,6 +151,7 @@ public struct FlowState: Sendable {
             discovery = d
             note(home, .ok, "discovery: \(d.issuer) (\(d.elapsedMs) ms)", event)
         case .httpRequest(let r):
+            waiting = nil
             hops.append(HTTPHop(request: r, response: nil, time: t))
             note(home, .info, "\(r.purpose): \(r.method) \(r.url)", event)
         case .httpResponse(let r):
@@ -202,6 +210,9 @@ public struct FlowState: Sendable {
         case .actionCompleted(let a):
             actions.append(a)
             note(home, a.ok ? .ok : .fail, "\(a.action): \(a.summary)", event)
+        case .requestEdited(let e):
+            if e.ok, let r = e.request, waiting?.hop == e.hop { waiting?.request = r }
+            note(home, e.ok ? .info : .warn, e.ok ? "edited \(e.hop): \(e.edit.display(reveal: false))" : "edit refused: \(e.error ?? "")", event)
         case .lessonStarted(let l):
             lesson = l
         case .lessonCompleted(let l):

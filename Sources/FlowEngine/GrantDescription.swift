@@ -72,6 +72,7 @@ public struct GrantDescription: Sendable, Hashable {
         case .httpRequest(let r): return step(forPurpose: r.purpose)
         case .httpResponse(let r): return step(forPurpose: r.purpose)
         case .stepWaiting(let w): return step(id: w.step)
+        case .requestEdited(let e): return step(forPurpose: HopPurpose(rawValue: e.hop))
         case .flowFailed(let f): return f.step.flatMap { step(id: $0) }
         case .finding(let f): return f.step.flatMap { step(id: $0) }
         default:
@@ -107,7 +108,7 @@ extension FlowStep {
 
     public static let userRedirected = FlowStep(
         id: "redirect", label: "User redirected",
-        begins: [.urlBuilt], completes: [.userRedirected], events: [],
+        begins: [.urlBuilt], completes: [.userRedirected], events: [], purposes: ["redirect"],
         explanation: Glossary.stepExplanation(.userRedirected))
 
     public static let codeReceived = FlowStep(

@@ -44,6 +44,15 @@ public struct PlainPrinter: Sendable {
         return "\(whole / 60) min \(whole % 60) s"
     }
 
+    /// A pending request as it will be sent: the request line, the headers, the body.
+    private func requestLines(_ r: HTTPRequestCapture) -> [String] {
+        var out = ["    \(r.method) \(r.url)"]
+        for h in r.headers { out.append("    \(h.name): \(h.value.display(reveal: reveal))") }
+        let body = r.body.display(reveal: reveal)
+        if !body.isEmpty { out.append("    " + body) }
+        return out
+    }
+
     /// The lines for one event (often none).
     public mutating func lines(for event: FlowEvent) -> [String] {
         let t = event.time
@@ -83,8 +92,13 @@ public struct PlainPrinter: Sendable {
             return ["\(ok) \(label(home)) \(took(home, t)) \(pkce); \(u.url)"]
         case .stepWaiting(let w):
             if let step = grant.step(id: w.step) { stepStart[step] = t }
-            // The prompt says what going on does; the key is the front's to name (a line on stdin here).
-            return ["  \(dot) waiting: \(w.prompt) (a line on stdin goes on)"]
+            var out = ["  \(dot) waiting" + (w.hop.map { " before \($0)" } ?? "") + ": \(w.prompt)"]
+            if let r = w.request { out += requestLines(r) }
+            if w.hop != nil { out.append("    Enter sends it; set NAME=VALUE, header NAME: VALUE or unset NAME edits it; again resends the last hop; q quits") }
+            return out
+        case .requestEdited(let e):
+            guard e.ok else { return ["  \(bad) edit refused (\(e.hop)): \(e.error ?? "")"] }
+            return ["  \(dot) edited \(e.hop): \(e.edit.display(reveal: reveal))"] + (e.request.map(requestLines) ?? [])
         case .userRedirected(let r):
             let how: String
             switch r.via {

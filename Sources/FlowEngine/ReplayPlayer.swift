@@ -79,7 +79,7 @@ public enum ReplayPlayer {
                 switch c {
                 case .replay(let r): wake.yield(.control(r))
                 case .cancel: wake.yield(.stop)
-                case .proceed, .action: break
+                case .proceed, .action, .edit, .again: break
                 }
             }
         }

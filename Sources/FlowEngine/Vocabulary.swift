@@ -20,6 +20,9 @@ public struct HopPurpose: RawRepresentable, Sendable, Hashable, Codable, Express
     public static let introspect: HopPurpose = "introspect"
     public static let revoke: HopPurpose = "revoke"
     public static let replayCode: HopPurpose = "replay-code"
+    /// Sending the user to the authorization URL: not an HTTP request of the client, but a hop step mode pauses
+    /// before like the others.
+    public static let redirect: HopPurpose = "redirect"
 }
 
 /// How the user was sent to the authorization URL (`user.redirected.via`). Typed inside, a string on the wire;

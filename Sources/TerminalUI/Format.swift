@@ -114,6 +114,7 @@ extension FlowEvent {
         case .actionCompleted(let a): return a.ok ? .stepDone : .stepFailed
         case .doctor(.probeCompleted(let p)): return p.result == .fail ? .findingError : p.result == .warn ? .findingWarn : p.result == .pass ? .stepDone : .text
         case .lessonCompleted(let l): return l.asExpected ? .stepDone : .stepFailed
+        case .requestEdited(let e): return e.ok ? .stepInProgress : .findingWarn
         default: return .text
         }
     }

@@ -113,6 +113,8 @@ public enum UICommand: String, Sendable, Hashable, CaseIterable {
     /// `oauthscope replay`: publish one event and stay paused; twice or half as fast. (Space pauses and resumes,
     /// `G` jumps to the end: the keys of `continue` and `bottom`.)
     case replayStep = "replay-step", replayFaster = "replay-faster", replaySlower = "replay-slower"
+    /// Step mode: edit the request a pause is holding; send the last hop again, or rerun an ended flow.
+    case edit, again
     /// Show the flow as a sequence diagram in the flow pane, or the steps again.
     case diagram
     /// Ring the terminal bell when a callback arrives, or stop (`--bell` turns it on at start).
@@ -178,6 +180,8 @@ public struct Keymap: Sendable, Hashable {
         Binding(.char("C"), .replayCode, panes, "Tokens: send the code again; it must be refused (RFC 6749 §4.1.2)"),
         Binding(.char("c"), .proceed, panes, "Continue a waiting flow (step mode, manual exchange); pause a replay"),
         Binding(.char(" "), .proceed, panes, "Continue a waiting flow (step mode, manual exchange); pause a replay"),
+        Binding(.char("e"), .edit, panes, "Step mode: edit the paused request (Tab picks a parameter, field or header)"),
+        Binding(.char("a"), .again, panes, "Again: at a pause, resend the last hop; after the flow, rerun it keeping the edits"),
         Binding(.char("."), .replayStep, panes, "Replay: one event at a time (pauses)"),
         Binding(.char("+"), .replayFaster, panes, "Replay: twice as fast"),
         Binding(.char("-"), .replaySlower, panes, "Replay: half as fast"),
@@ -268,6 +272,7 @@ public struct Keymap: Sendable, Hashable {
         out.append((first(.switchPane, letter: false), "pane"))
         out.append((first(.reveal), "reveal"))
         if waiting { out.append((first(.proceed), "continue")) }
+        if waiting { out.append((first(.edit), "edit")) }
         out.append((first(.help), "help"))
         out.append((first(.back), "quit"))
         return out.filter { !$0.0.isEmpty }

@@ -1,5 +1,6 @@
 import FlowEngine
 import Foundation
+import OAuthCore
 
 /// What the last frame learned about the panes' sizes, so that paging and clamping need no terminal.
 public struct PaneMetrics: Sendable, Hashable {
@@ -123,6 +124,10 @@ public struct UIState: Sendable, Hashable {
     public var replay: ReplayStatus?
     /// After `x`: the next key picks the export format.
     public var choosingExport = false
+    /// The edit being typed after `e` at a step-mode pause (`set NAME=VALUE`, ...); nil when not typing one.
+    public var editInput: String?
+    /// Which of the pending request's names Tab offered last.
+    public var editCandidate = -1
     /// `d`: the flow pane shows the sequence diagram instead of the steps.
     public var showingDiagram = false
     /// The `seq` of the hop selected in the diagram; nil follows the newest.
@@ -165,6 +170,7 @@ public struct UIState: Sendable, Hashable {
         if choosingExport { return chooseExport(key) }
         if state.isListening, let effects = handleListen(key, state: state) { return effects }
         if searchInput != nil { return typeSearch(key, state: state) }
+        if editInput != nil { return typeEdit(key, state: state) }
         notice = nil
         if case .mouse(let m) = key {
             mouse(m, state: state)
@@ -234,6 +240,27 @@ public struct UIState: Sendable, Hashable {
         case .export:
             choosingExport = true
             notice = "Export the session as: h HAR, c curl script, m Markdown report (any other key cancels)"
+        case .edit:
+            guard let w = state.waiting, w.request != nil else {
+                notice = "Nothing to edit: e edits the request a step-mode pause is holding (run with --step)."
+                return []
+            }
+            editInput = ""
+            editCandidate = -1
+            notice = "Edit the \(w.hop ?? w.step) request: Tab picks a parameter, field or header"
+        case .again:
+            if state.waiting != nil {
+                notice = "Sending the last hop again, exactly as it was sent"
+                return [.send(.again)]
+            }
+            guard state.isFinished else {
+                notice = "The flow is running; a sends a hop again at a pause, or reruns the flow once it has ended."
+                return []
+            }
+            notice = "Running the flow again, keeping the edits"
+            followsCurrentStep = true
+            inspectedSeq = nil
+            return [.send(.again)]
         case .replayStep:
             return replayControl(.step)
         case .replayFaster:
@@ -280,6 +307,44 @@ public struct UIState: Sendable, Hashable {
         }
         notice = "\(name): request sent; its answer appears under Follow-up requests"
         return [.send(.action(action))]
+    }
+
+    // MARK: - Editing a paused request
+
+    /// The lines Tab offers at the pause: `set NAME=` for each query parameter and body field, `header NAME: `
+    /// for each header of the pending request.
+    public static func editCandidates(_ request: HTTPRequestCapture) -> [String] {
+        guard let url = URL(string: request.url) else { return [] }
+        let spec = HTTPRequestSpec(method: request.method, url: url, headers: request.headers.map { FormField($0.name, $0.value.display(reveal: false)) }, body: request.body.display(reveal: false))
+        return RequestEdit.candidates(in: spec)
+    }
+
+    private mutating func typeEdit(_ key: Key, state: FlowState) -> [UIEffect] {
+        if key == .tab || key == .backTab, let r = state.waiting?.request {
+            let all = Self.editCandidates(r)
+            guard !all.isEmpty else { return [] }
+            editCandidate = (editCandidate + (key == .tab ? 1 : all.count - 1) + (editCandidate < 0 && key == .backTab ? 1 : 0)) % all.count
+            editInput = all[editCandidate]
+            return []
+        }
+        switch LineInput.edit(&editInput, with: key) {
+        case .editing, .cancelled:
+            break
+        case .submitted(let line):
+            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else {
+                notice = "No edit typed; c sends the request as it is"
+                return []
+            }
+            guard state.waiting != nil else {
+                notice = "The pause is over; the edit was not sent"
+                return []
+            }
+            notice = "Edit sent: \(line)"
+            return [.send(.edit(line))]
+        case .interrupted:
+            return [.quit(.interrupted)]
+        }
+        return []
     }
 
     // MARK: - Search

@@ -117,13 +117,19 @@ final class Session {
         return await flowTask.value
     }
 
-    /// In plain and jsonl modes, each line on stdin means "go on" (step mode, manual exchange).
+    /// In plain and jsonl modes, stdin carries the pause commands (step mode, manual exchange): an empty line
+    /// sends the paused request, `set NAME=VALUE`, `header NAME: VALUE` and `unset NAME` edit it, `again`
+    /// resends the last hop, `q` quits.
     private func startStdinCommands() {
         let commands = self.commands
         Thread.detachNewThread {
             while let line = readLine() {
-                let word = line.trimmingCharacters(in: .whitespaces).lowercased()
-                commands.send(word == "q" || word == "quit" ? .cancel : .proceed)
+                switch PauseInput.read(line) {
+                case .send: commands.send(.proceed)
+                case .quit: commands.send(.cancel)
+                case .again: commands.send(.again)
+                case .edit(let text): commands.send(.edit(text))
+                }
             }
         }
     }

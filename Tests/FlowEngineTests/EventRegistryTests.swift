@@ -24,7 +24,7 @@ struct EventRegistryTests {
         case .tokenResponse: return .tokenResponse(HTTPResponseCapture(purpose: "token", status: 400, headers: [], body: "{\"error\":\"invalid_grant\"}", elapsedMs: 30))
         case .tokenExchanged: return .tokenExchanged(TokenExchanged(tokenType: "Bearer", expiresIn: 3600, scope: "openid", accessToken: "eyJh…(812)", refreshToken: nil, idToken: IDTokenSummary(header: .object([("alg", .string("RS256"))]), claims: .object([("sub", .string("u"))]), checks: [Check("iss", ok: false, "wrong issuer")]), extra: nil))
         case .finding: return .finding(Finding(.warn, "token.expires_in_string", "expires_in is a string", ref: "RFC 6749 §5.1", step: "exchange"))
-        case .stepWaiting: return .stepWaiting(StepWaiting(step: "exchange", prompt: "exchange the code"))
+        case .stepWaiting: return .stepWaiting(StepWaiting(step: "exchange", prompt: "exchange the code", hop: "userinfo", request: request))
         case .flowCompleted: return .flowCompleted(FlowCompleted(elapsedMs: 1234))
         case .flowFailed: return .flowFailed(FlowFailed(reason: "the provider refused the code", error: "invalid_grant", hint: "codes are single-use", step: "exchange"))
         case .busOverflow: return .busOverflow(BusOverflow(dropped: 3))
@@ -35,6 +35,7 @@ struct EventRegistryTests {
         case .doctorCompleted: return .doctor(.completed(DoctorCompleted(counts: ProbeCounts(pass: 2, skip: 1), elapsedMs: 9)))
         case .lessonStarted: return .lessonStarted(LessonStarted(name: "deny", title: "The user refuses", intro: "i", staged: ["the simulated user clicks Deny"], expected: "access_denied", ref: "RFC 6749 §4.1.2.1"))
         case .lessonCompleted: return .lessonCompleted(LessonCompleted(name: "deny", outcome: "failed", error: "access_denied", expected: "access_denied", asExpected: true, explanation: "e", ref: "RFC 6749 §4.1.2.1"))
+        case .requestEdited: return .requestEdited(RequestEdited(hop: "userinfo", edit: "set scope=openid", ok: true, request: request))
         }
     }
 

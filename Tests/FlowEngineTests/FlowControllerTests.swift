@@ -15,7 +15,10 @@ final class ScriptedProvider: ProviderClient {
         throw FlowFailure("no discovery in this test")
     }
 
-    func send(_ request: HTTPRequestSpec, purpose: HopPurpose, publisher: FlowPublisher) async -> HTTPOutcome {
+    func send(_ given: HTTPRequestSpec, purpose: HopPurpose, publisher: FlowPublisher) async -> HTTPOutcome {
+        // As the HTTP client does: the flow's gate (step mode, a manual exchange) sees each hop before it leaves.
+        let request: HTTPRequestSpec
+        do throws(FlowFailure) { request = try await publisher.beforeSend(given, hop: purpose) } catch { return .failure(reason: error.failed.reason, hint: "") }
         sent.withLock { $0.append((purpose, request)) }
         return answers(purpose.rawValue, request)
     }
@@ -192,7 +195,8 @@ struct FlowControllerTests {
                 #expect(provider.purposes.isEmpty, "nothing may be sent before the user says go")
                 // The prompt says what going on does; which key does it is the front's to say.
                 if case .stepWaiting(let w) = e.payload {
-                    #expect(w.prompt == "Exchange the code for tokens.")
+                    #expect(w.prompt.hasPrefix("About to exchange the code for tokens"))
+                    #expect(!w.prompt.contains("Press"), "the key is the front's to name")
                     #expect(w.step == FlowStep.tokenExchanged.id)
                 }
                 commands.send(.proceed)

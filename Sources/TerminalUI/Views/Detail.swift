@@ -30,8 +30,12 @@ struct DetailView {
             lifetimes(&doc)
             followUpSummary(&doc)
         }
-        doc.heading(state[step].status == .waiting ? "What will happen" : "What just happened, and why")
-        doc.text(step.explanation, .text)
+        // A step's words say what is about to happen until it has: the token step has happened once the token
+        // request left, every other step once it is done (or failed).
+        let status = state[step].status
+        let happened = status == .done || status == .failed || (step == .tokenExchanged && state.tokenRequest != nil)
+        doc.heading(happened ? "What just happened, and why" : "What will happen")
+        doc.text(happened ? step.explanation : (Glossary.stepPreview(key: step.id) ?? step.explanation), .text)
         // Each part shows what one event type holds, for whichever step of the grant holds that type.
         if step.events.contains(.urlBuilt) { urlBuilt(&doc) }
         if step.events.contains(.userRedirected) { redirected(&doc) }
@@ -63,6 +67,14 @@ struct DetailView {
         if let w = state.waiting, state.grant.step(id: w.step) == step {
             doc.blank()
             doc.line([Span("\(glyphs.paused) Waiting for you: " + StatusLine.continueHint(prompt: w.prompt, keys: ui.keymap.keys(for: .proceed, in: .timeline)), .stepInProgress)], indent: 2)
+            if let r = w.request {
+                let edit = ui.keymap.keys(for: .edit, in: .timeline).first?.label ?? "e"
+                doc.line([Span("The request, exactly as it will be sent (\(edit) edits it):", .muted)], indent: 2)
+                doc.line([Span(r.method + " ", .httpMethod), Span(r.url, .text)], indent: 4)
+                headers(&doc, r.headers)
+                let body = r.body.display(reveal: reveal)
+                if !body.isEmpty { doc.line([Span(body, .text)], indent: 4) }
+            }
         }
     }
 

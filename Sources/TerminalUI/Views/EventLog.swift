@@ -88,7 +88,21 @@ struct StatusLine {
             grid.write(hints, x: limit - CellGrid.columns(hints, asciiOnly: glyphs.asciiOnly), y: r.y, role: .muted, limit: limit)
             return
         }
-        if let w = state.waiting {
+        if let input = ui.editInput {
+            let hints = " Tab pick \(glyphs.separator) Enter apply \(glyphs.separator) Esc cancel "
+            x = grid.write(" Edit \(state.waiting?.hop ?? "request"): ", x: x, y: r.y, role: .keyHint, limit: limit)
+            x = grid.write(input, x: x, y: r.y, role: .text, limit: limit - CellGrid.columns(hints))
+            grid.write(glyphs.asciiOnly ? "_" : "▏", x: x, y: r.y, role: .keyHint, limit: limit)
+            grid.write(hints, x: limit - CellGrid.columns(hints, asciiOnly: glyphs.asciiOnly), y: r.y, role: .muted, limit: limit)
+            return
+        }
+        if let w = state.waiting, let hop = w.hop {
+            let send = ui.keymap.keys(for: .proceed, in: ui.focus.context).first?.label ?? "c"
+            let edit = ui.keymap.keys(for: .edit, in: ui.focus.context).first?.label ?? "e"
+            let again = ui.keymap.keys(for: .again, in: ui.focus.context).first?.label ?? "a"
+            x = grid.write(" \(glyphs.paused) BEFORE \(hop.uppercased()): \(send) send \(glyphs.separator) \(edit) edit \(glyphs.separator) \(again) resend last \(glyphs.separator) " + w.prompt, x: x, y: r.y, role: .selection, limit: limit)
+            x = grid.write(" ", x: x, y: r.y, role: .selection, limit: limit)
+        } else if let w = state.waiting {
             let keys = ui.keymap.keys(for: .proceed, in: ui.focus.context)
             x = grid.write(" \(glyphs.paused) WAITING: " + Self.continueHint(prompt: w.prompt, keys: Array(keys.prefix(1))), x: x, y: r.y, role: .selection, limit: limit)
             x = grid.write(" ", x: x, y: r.y, role: .selection, limit: limit)
@@ -123,6 +137,9 @@ struct StatusLine {
         if !state.listenerAddresses.isEmpty, !tokenActions { facts.append("listening " + state.listenerAddresses.joined(separator: ", ")) }
         if let e = elapsed, state.outcome == .running { facts.append(Format.elapsed(e)) }
         if let e = elapsed, case .failed = state.outcome { facts.append("after " + Format.duration(e)) }
+        if case .failed = state.outcome, ui.replay == nil, let again = ui.keymap.keys(for: .again, in: ui.focus.context).first {
+            facts.insert("\(again.label) runs it again", at: 0)
+        }
         if let replay = ui.replay { facts.insert(replay.summary, at: 0) }
         if let n = ui.notice { facts.insert(n, at: 0) }
         let sep = " \(glyphs.separator) "
