@@ -41,14 +41,14 @@ public final class HTTPProviderClient: ProviderClient {
         try? await http.shutdown()
     }
 
-    public func send(_ request: HTTPRequestSpec, purpose: String, publisher: FlowPublisher) async -> HTTPOutcome {
+    public func send(_ request: HTTPRequestSpec, purpose: HopPurpose, publisher: FlowPublisher) async -> HTTPOutcome {
         let capture = HTTPRequestCapture(
             purpose: purpose, method: request.method, url: request.url.absoluteString,
             headers: request.headers.map { HeaderField(captured: $0.name, $0.value) },
             body: Self.redactedBody(request.body, contentType: request.headers.first { $0.name.lowercased() == "content-type" }?.value))
-        publisher.publish(purpose == "token" ? .tokenRequest(capture) : .httpRequest(capture))
+        publisher.publish(purpose == .token ? .tokenRequest(capture) : .httpRequest(capture))
         let (outcome, response) = await perform(request, purpose: purpose)
-        if let response { publisher.publish(purpose == "token" ? .tokenResponse(response) : .httpResponse(response)) }
+        if let response { publisher.publish(purpose == .token ? .tokenResponse(response) : .httpResponse(response)) }
         if case .response(let status, let headers, _, _) = outcome, (300..<400).contains(status) {
             let (finding, failure) = Self.redirectRefused(status: status, headers: headers, url: request.url, purpose: purpose)
             publisher.publish(.finding(finding))
@@ -59,18 +59,18 @@ public final class HTTPProviderClient: ProviderClient {
 
     /// A back-channel request is never redirected: following would send the code, the verifier and the client's
     /// credentials to wherever the `Location` points. The answer is a finding, and the hop fails.
-    static func redirectRefused(status: Int, headers: [FormField], url: URL, purpose: String) -> (Finding, HTTPOutcome) {
+    static func redirectRefused(status: Int, headers: [FormField], url: URL, purpose: HopPurpose) -> (Finding, HTTPOutcome) {
         let what = endpointName(purpose)
         let location = headers.first { $0.name.lowercased() == "location" }?.value
         let target = location.map { "to \($0)" } ?? "without a Location"
-        let finding = FindingCatalogue.httpRedirectRefused.finding(what, status, target, step: purpose == "token" ? "exchange" : nil)
+        let finding = FindingCatalogue.httpRedirectRefused.finding(what, status, target, step: purpose == .token ? FlowStep.tokenExchanged.id : nil)
         return (finding, .failure(
             reason: "the \(what) at \(hostPort(url)) answered HTTP \(status) \(target); back-channel redirects are not followed",
             hint: "Give the endpoint's final URL (the one that answers without a redirect), or ask the provider why it redirects."))
     }
 
     /// Sends without publishing (discovery publishes its own summary too).
-    func perform(_ request: HTTPRequestSpec, purpose: String) async -> (HTTPOutcome, HTTPResponseCapture?) {
+    func perform(_ request: HTTPRequestSpec, purpose: HopPurpose) async -> (HTTPOutcome, HTTPResponseCapture?) {
         var req = HTTPClientRequest(url: request.url.absoluteString)
         req.method = HTTPMethod(rawValue: request.method)
         for h in request.headers { req.headers.add(name: h.name, value: h.value) }
@@ -165,7 +165,7 @@ public final class HTTPProviderClient: ProviderClient {
         var lastProblem = ""
         for url in ProviderMetadata.discoveryURLs(issuer: issuer) {
             let spec = HTTPRequestSpec(method: "GET", url: url, headers: [FormField("Accept", "application/json")], body: "")
-            let outcome = await send(spec, purpose: "discovery", publisher: publisher)
+            let outcome = await send(spec, purpose: .discovery, publisher: publisher)
             switch outcome {
             case .failure(let reason, let hint):
                 throw FlowFailure("discovery failed: \(reason)", hint: hint, step: .urlBuilt)
@@ -221,7 +221,7 @@ public final class HTTPProviderClient: ProviderClient {
 
     private func fetchJWKS(_ url: URL, publisher: FlowPublisher) async -> Result<String, JWKSFailure> {
         let spec = HTTPRequestSpec(method: "GET", url: url, headers: [FormField("Accept", "application/json")], body: "")
-        switch await send(spec, purpose: "jwks", publisher: publisher) {
+        switch await send(spec, purpose: .jwks, publisher: publisher) {
         case .response(200, _, let body, _):
             await jwksCache.set(url, body)
             return .success(body)
@@ -256,12 +256,12 @@ public final class HTTPProviderClient: ProviderClient {
     }
 
     /// The endpoint a hop of this purpose goes to, as the messages name it.
-    static func endpointName(_ purpose: String) -> String {
+    static func endpointName(_ purpose: HopPurpose) -> String {
         switch purpose {
-        case "token", "refresh", "check-rotation": return "token endpoint"
-        case "introspect": return "introspection endpoint"
-        case "revoke": return "revocation endpoint"
-        case "jwks": return "JWKS endpoint"
+        case .token, .refresh, .checkRotation: return "token endpoint"
+        case .introspect: return "introspection endpoint"
+        case .revoke: return "revocation endpoint"
+        case .jwks: return "JWKS endpoint"
         default: return "\(purpose) endpoint"
         }
     }
@@ -279,7 +279,7 @@ public final class HTTPProviderClient: ProviderClient {
         return bytes(n)
     }
 
-    static func failure(_ problem: HopProblem, progress: HopProgress.Snapshot, url: URL, purpose: String, limit: Duration, maxBody: Int) -> HTTPOutcome {
+    static func failure(_ problem: HopProblem, progress: HopProgress.Snapshot, url: URL, purpose: HopPurpose, limit: Duration, maxBody: Int) -> HTTPOutcome {
         let what = endpointName(purpose)
         let host = hostPort(url)
         switch problem {

@@ -25,7 +25,7 @@ public final class SimulatedBrowser: UserAgent {
     public func shutdown() async { try? await http.shutdown() }
 
     public func open(_ url: URL, redirected: @Sendable (UserRedirected) -> Void) async throws(FlowFailure) {
-        redirected(UserRedirected(via: "simulated", command: nil))
+        redirected(UserRedirected(via: .simulated, command: nil))
         // Follow redirects and consent forms the way a browser with a patient user would.
         var current = url
         var method = "GET"

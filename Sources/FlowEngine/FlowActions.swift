@@ -92,7 +92,7 @@ extension FlowController {
             return ActionCompleted(action: "refresh", ok: false, summary: "there is no refresh token (ask for offline_access or the provider's equivalent scope)")
         }
         let spec = s.builder.refresh(refreshToken: refreshToken.value)
-        let outcome = await client.send(spec, purpose: "refresh", publisher: publisher)
+        let outcome = await client.send(spec, purpose: .refresh, publisher: publisher)
         guard case .response(let status, let headers, let body, _) = outcome else {
             return ActionCompleted(action: "refresh", ok: false, summary: outcome.failureReason ?? "the token endpoint did not answer")
         }
@@ -144,7 +144,7 @@ extension FlowController {
             return ActionCompleted(action: "check-rotation", ok: false, summary: "no rotated refresh token to check; run refresh first (and the provider must rotate)")
         }
         let spec = s.builder.refresh(refreshToken: old.value)
-        let outcome = await client.send(spec, purpose: "check-rotation", publisher: publisher)
+        let outcome = await client.send(spec, purpose: .checkRotation, publisher: publisher)
         guard case .response(let status, let headers, let body, _) = outcome else {
             return ActionCompleted(action: "check-rotation", ok: false, summary: outcome.failureReason ?? "the token endpoint did not answer")
         }
@@ -168,7 +168,7 @@ extension FlowController {
         guard mayUse(url, as: .userinfo, issuer: s.issuer) else { return Self.refused("userinfo", url) }
         let access = await s.tokens.current
         let spec = HTTPRequestSpec(method: "GET", url: url, headers: [FormField("Authorization", "\(Self.bearerScheme(access.tokenType)) \(access.accessToken.value)"), FormField("Accept", "application/json")], body: "")
-        let outcome = await client.send(spec, purpose: "userinfo", publisher: publisher)
+        let outcome = await client.send(spec, purpose: .userinfo, publisher: publisher)
         guard case .response(let status, _, let body, _) = outcome else {
             return ActionCompleted(action: "userinfo", ok: false, summary: outcome.failureReason ?? "the userinfo endpoint did not answer")
         }
@@ -190,7 +190,7 @@ extension FlowController {
         guard mayUse(url, as: .introspection, issuer: s.issuer) else { return Self.refused("introspect", url) }
         let token = await s.tokens.current.accessToken
         let spec = s.builder.tokenOperation(endpoint: url, token: token.value, hint: "access_token")
-        let outcome = await client.send(spec, purpose: "introspect", publisher: publisher)
+        let outcome = await client.send(spec, purpose: .introspect, publisher: publisher)
         guard case .response(let status, _, let body, _) = outcome else {
             return ActionCompleted(action: "introspect", ok: false, summary: outcome.failureReason ?? "the introspection endpoint did not answer")
         }
@@ -211,7 +211,7 @@ extension FlowController {
         // RFC 7009 §2.1: revoking the refresh token also ends the access tokens of the same grant.
         let (token, hint) = current.refreshToken.map { ($0, "refresh_token") } ?? (current.accessToken, "access_token")
         let spec = s.builder.tokenOperation(endpoint: url, token: token.value, hint: hint)
-        let outcome = await client.send(spec, purpose: "revoke", publisher: publisher)
+        let outcome = await client.send(spec, purpose: .revoke, publisher: publisher)
         guard case .response(let status, _, let body, _) = outcome else {
             return ActionCompleted(action: "revoke", ok: false, summary: outcome.failureReason ?? "the revocation endpoint did not answer")
         }
@@ -229,7 +229,7 @@ extension FlowController {
         headers = headers.filter { h in !call.headers.contains { $0.name.lowercased() == h.name.lowercased() } } + call.headers
         if call.body != nil, !headers.contains(where: { $0.name.lowercased() == "content-type" }) { headers.append(FormField("Content-Type", "application/json")) }
         let spec = HTTPRequestSpec(method: call.method, url: call.url, headers: headers, body: call.body ?? "")
-        let outcome = await client.send(spec, purpose: call.name, publisher: publisher)
+        let outcome = await client.send(spec, purpose: HopPurpose(rawValue: call.name), publisher: publisher)
         guard case .response(let status, _, let body, _) = outcome else {
             return ActionCompleted(action: call.name, ok: false, summary: outcome.failureReason ?? "\(call.url.host ?? "the API") did not answer")
         }

@@ -107,7 +107,7 @@ public protocol ProviderClient: Sendable {
     func discover(issuer: String, publisher: FlowPublisher) async throws(FlowFailure) -> ProviderMetadata
     /// Sends one request and publishes `token.request`/`token.response` (purpose `token`) or
     /// `http.request`/`http.response` (any other purpose). Never retries.
-    func send(_ request: HTTPRequestSpec, purpose: String, publisher: FlowPublisher) async -> HTTPOutcome
+    func send(_ request: HTTPRequestSpec, purpose: HopPurpose, publisher: FlowPublisher) async -> HTTPOutcome
     /// Verifies an ID token's signature against the JWKS at `jwksURI`; nil when it cannot be checked here.
     func verifySignature(of token: String, jwksURI: URL?, allowedAlgorithms: [String], publisher: FlowPublisher) async -> Check?
 }
@@ -234,7 +234,7 @@ public final class FlowController: Sendable {
         // 2. Send the user. Register first: a provider may redirect back before `open` returns.
         let callbacks = registry.expect(flowID: publisher.flowID, state: request.state)
         if c.stepMode {
-            try await waitForProceed(&commandIterator, step: .userRedirected, prompt: "Press c to send the user to the authorization URL.")
+            try await waitForProceed(&commandIterator, step: .userRedirected, prompt: "Send the user to the authorization URL.")
         }
         let publisher = self.publisher
         try await userAgent.open(request.url) { publisher.publish(.userRedirected($0)) }
@@ -273,10 +273,10 @@ public final class FlowController: Sendable {
             publisher.publish(.finding(FindingCatalogue.exchangeSkipped.finding(step: FlowStep.codeReceived.key)))
             return nil
         case .manual:
-            try await waitForProceed(&commandIterator, step: .tokenExchanged, prompt: "Press c (or Enter on stdin) to exchange the code for tokens.")
+            try await waitForProceed(&commandIterator, step: .tokenExchanged, prompt: "Exchange the code for tokens.")
         case .auto:
             if c.stepMode {
-                try await waitForProceed(&commandIterator, step: .tokenExchanged, prompt: "Press c to exchange the code for tokens.")
+                try await waitForProceed(&commandIterator, step: .tokenExchanged, prompt: "Exchange the code for tokens.")
             }
         }
         return try await exchange(code: code, codeVerifier: pkce?.verifier.value, nonce: request.nonce, endpoints: endpoints, wantsOIDC: wantsOIDC)
@@ -309,7 +309,7 @@ public final class FlowController: Sendable {
         let c = configuration
         let builder = TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth), bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
         let spec = builder.authorizationCode(code: code, redirectURI: c.omitRedirectURI ? nil : c.redirectURI, codeVerifier: codeVerifier)
-        let answer = await client.send(spec, purpose: "token", publisher: publisher)
+        let answer = await client.send(spec, purpose: .token, publisher: publisher)
         guard case .response(let status, let headers, let body, _) = answer else {
             if case .failure(let reason, let hint) = answer { throw FlowFailure(reason, hint: hint, step: .tokenExchanged) }
             throw FlowFailure("no answer from the token endpoint", step: .tokenExchanged)

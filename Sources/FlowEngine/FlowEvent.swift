@@ -71,8 +71,11 @@ public struct FlowStarted: Sendable, Hashable, Codable {
     /// Each setting the flow runs with and where its value came from (`flag`, `env`, `profile`, `preset`,
     /// `default`), secrets redacted.
     public var settings: [SettingOrigin]?
+    /// The grant this flow runs, by `GrantDescription.id`; absent means the authorization code (and is how
+    /// that grant is written, so older recordings read the same).
+    public var grant: String?
 
-    public init(mode: String, provider: String, clientID: String?, redirectURI: String, exchange: String = "auto", stepMode: Bool = false, followUps: [String]? = nil, profile: String? = nil, settings: [SettingOrigin]? = nil) {
+    public init(mode: String, provider: String, clientID: String?, redirectURI: String, exchange: String = "auto", stepMode: Bool = false, followUps: [String]? = nil, profile: String? = nil, settings: [SettingOrigin]? = nil, grant: String? = nil) {
         self.mode = mode
         self.provider = provider
         self.clientID = clientID
@@ -82,10 +85,11 @@ public struct FlowStarted: Sendable, Hashable, Codable {
         self.followUps = followUps
         self.profile = profile
         self.settings = settings
+        self.grant = grant
     }
 
     enum CodingKeys: String, CodingKey {
-        case mode, provider, clientID = "client_id", redirectURI = "redirect_uri", exchange, stepMode = "step_mode", followUps = "follow_ups", profile, settings
+        case mode, provider, clientID = "client_id", redirectURI = "redirect_uri", exchange, stepMode = "step_mode", followUps = "follow_ups", profile, settings, grant
     }
 }
 
@@ -166,13 +170,13 @@ public struct HeaderField: Sendable, Hashable {
 /// An HTTP request exactly as sent (`token.request`, `http.request`).
 public struct HTTPRequestCapture: Sendable, Hashable {
     /// Why it was sent: `token`, `discovery`, `jwks`, `refresh`, `userinfo`, `revoke`, `introspect`, ...
-    public var purpose: String
+    public var purpose: HopPurpose
     public var method: String
     public var url: String
     public var headers: [HeaderField]
     public var body: Sensitive
 
-    public init(purpose: String, method: String, url: String, headers: [HeaderField], body: Sensitive) {
+    public init(purpose: HopPurpose, method: String, url: String, headers: [HeaderField], body: Sensitive) {
         self.purpose = purpose
         self.method = method
         self.url = url
@@ -183,13 +187,13 @@ public struct HTTPRequestCapture: Sendable, Hashable {
 
 /// An HTTP response exactly as received (`token.response`, `http.response`).
 public struct HTTPResponseCapture: Sendable, Hashable {
-    public var purpose: String
+    public var purpose: HopPurpose
     public var status: Int
     public var headers: [HeaderField]
     public var body: Sensitive
     public var elapsedMs: Int
 
-    public init(purpose: String, status: Int, headers: [HeaderField], body: Sensitive, elapsedMs: Int) {
+    public init(purpose: HopPurpose, status: Int, headers: [HeaderField], body: Sensitive, elapsedMs: Int) {
         self.purpose = purpose
         self.status = status
         self.headers = headers
@@ -227,11 +231,11 @@ public struct AuthorizationURLBuilt: Sendable, Hashable, Codable {
 /// `user.redirected`: how the user was sent to the authorization URL.
 public struct UserRedirected: Sendable, Hashable, Codable {
     /// `browser`, `simulated` or `printed`.
-    public var via: String
+    public var via: RedirectVia
     /// The command that was run, when a browser was launched.
     public var command: String?
 
-    public init(via: String, command: String?) {
+    public init(via: RedirectVia, command: String?) {
         self.via = via
         self.command = command
     }

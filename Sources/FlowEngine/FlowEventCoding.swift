@@ -6,7 +6,7 @@ extension HTTPRequestCapture: Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        purpose = try c.decodeIfPresent(String.self, forKey: .purpose) ?? "token"
+        purpose = try c.decodeIfPresent(HopPurpose.self, forKey: .purpose) ?? .token
         method = try c.decode(String.self, forKey: .method)
         url = try c.decode(String.self, forKey: .url)
         headers = try HeaderField.decodeList(c.decodeIfPresent(JSONValue.self, forKey: .headers))
@@ -28,7 +28,7 @@ extension HTTPResponseCapture: Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        purpose = try c.decodeIfPresent(String.self, forKey: .purpose) ?? "token"
+        purpose = try c.decodeIfPresent(HopPurpose.self, forKey: .purpose) ?? .token
         status = try c.decode(Int.self, forKey: .status)
         headers = try HeaderField.decodeList(c.decodeIfPresent(JSONValue.self, forKey: .headers))
         body = try c.decodeIfPresent(Sensitive.self, forKey: .body) ?? ""

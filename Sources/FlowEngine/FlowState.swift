@@ -1,36 +1,6 @@
 import Foundation
 import OAuthCore
 
-/// The four canonical steps of an authorization-code flow, in order.
-public enum FlowStep: Int, Sendable, Hashable, CaseIterable, Codable {
-    case urlBuilt, userRedirected, codeReceived, tokenExchanged
-
-    /// The label the screen shows; these exact words are part of the product.
-    public var label: String {
-        switch self {
-        case .urlBuilt: return "URL built"
-        case .userRedirected: return "User redirected"
-        case .codeReceived: return "Code received"
-        case .tokenExchanged: return "Token exchanged"
-        }
-    }
-
-    /// The name used in `flow.failed.step` and `step.waiting.step`.
-    public var key: String {
-        switch self {
-        case .urlBuilt: return "url"
-        case .userRedirected: return "redirect"
-        case .codeReceived: return "callback"
-        case .tokenExchanged: return "exchange"
-        }
-    }
-
-    public init?(key: String) {
-        guard let s = FlowStep.allCases.first(where: { $0.key == key }) else { return nil }
-        self = s
-    }
-}
-
 public enum StepStatus: String, Sendable, Hashable, Codable {
     case waiting, inProgress = "in_progress", done, failed
 }
@@ -89,7 +59,9 @@ public struct FlowState: Sendable {
     public var started: FlowStarted?
     public var startedAt: Date?
     public var lastEventAt: Date?
-    public var steps: [StepState] = FlowStep.allCases.map(StepState.init)
+    /// The grant this flow runs (`flow.started.grant`), whose steps `steps` follows.
+    public var grant: GrantDescription = .authorizationCode
+    public var steps: [StepState] = GrantDescription.authorizationCode.steps.map(StepState.init)
     public var listenerAddresses: [String] = []
     public var discovery: DiscoveryCompleted?
     public var authorization: AuthorizationURLBuilt?
@@ -113,17 +85,26 @@ public struct FlowState: Sendable {
     /// Events a subscriber's buffer dropped before they reached this fold.
     public var droppedEvents = 0
 
-    public init(flowID: String = "") { self.flowID = flowID }
+    /// A fold for `grant`; a `flow.started` naming another grant this build knows switches to it.
+    public init(flowID: String = "", grant: GrantDescription = .authorizationCode) {
+        self.flowID = flowID
+        self.grant = grant
+        steps = grant.steps.map(StepState.init)
+    }
 
+    /// The state of `step`; a step this grant does not have reads as waiting and ignores writes.
     public subscript(step: FlowStep) -> StepState {
-        get { steps[step.rawValue] }
-        set { steps[step.rawValue] = newValue }
+        get { steps.first { $0.step == step } ?? StepState(step: step) }
+        set {
+            guard let i = steps.firstIndex(where: { $0.step == step }) else { return }
+            steps[i] = newValue
+        }
     }
 
     /// The step that is happening now, or the last one that finished.
     public var currentStep: FlowStep {
         if let s = steps.last(where: { $0.status == .inProgress || $0.status == .failed }) { return s.step }
-        return steps.last(where: { $0.status == .done })?.step ?? .urlBuilt
+        return steps.last(where: { $0.status == .done })?.step ?? steps.first?.step ?? FlowStep.urlBuilt
     }
 
     public var isFinished: Bool { outcome != .running }
@@ -133,39 +114,42 @@ public struct FlowState: Sendable {
         log.append(event)
         lastEventAt = event.time
         let t = event.time
+        // Absent, the grant is the one this fold was made for (the authorization code unless told otherwise).
+        if case .flowStarted(let s) = event.payload, startedAt == nil, let id = s.grant, let g = GrantDescription.named(id), g != grant {
+            grant = g
+            steps = g.steps.map(StepState.init)
+        }
+        // Step progress comes from the grant's description: which event types start and finish each step.
+        let kind = event.payload.kind
+        for s in grant.steps where s.completes.contains(kind) { finish(s, at: t) }
+        for s in grant.steps where s.begins.contains(kind) { begin(s, at: t) }
+        let home = grant.step(of: event) ?? currentStep
         switch event.payload {
         case .flowStarted(let s):
             started = s
             startedAt = t
-            begin(.urlBuilt, at: t)
         case .listenerStarted(let l):
             listenerAddresses = l.addresses
         case .discoveryCompleted(let d):
             discovery = d
-            note(.urlBuilt, .ok, "discovery: \(d.issuer) (\(d.elapsedMs) ms)", event)
+            note(home, .ok, "discovery: \(d.issuer) (\(d.elapsedMs) ms)", event)
         case .httpRequest(let r):
             hops.append(HTTPHop(request: r, response: nil, time: t))
-            let step: FlowStep = (r.purpose == "discovery") ? .urlBuilt : .tokenExchanged
-            note(step, .info, "\(r.purpose): \(r.method) \(r.url)", event)
+            note(home, .info, "\(r.purpose): \(r.method) \(r.url)", event)
         case .httpResponse(let r):
             hops.updateLast { if $0.request.purpose == r.purpose { $0.response = r } }
-            let step: FlowStep = (r.purpose == "discovery") ? .urlBuilt : .tokenExchanged
-            note(step, (200..<300).contains(r.status) ? .ok : .fail, "\(r.purpose): HTTP \(r.status) in \(r.elapsedMs) ms", event)
+            note(home, (200..<300).contains(r.status) ? .ok : .fail, "\(r.purpose): HTTP \(r.status) in \(r.elapsedMs) ms", event)
         case .urlBuilt(let u):
             authorization = u
-            finish(.urlBuilt, at: t)
-            begin(.userRedirected, at: t)
         case .stepWaiting(let w):
             waiting = w
-            if let step = FlowStep(key: w.step) {
+            if let step = grant.step(id: w.step) {
                 begin(step, at: t)
                 note(step, .info, w.prompt, event)
             }
         case .userRedirected(let r):
             redirect = r
             waiting = nil
-            finish(.userRedirected, at: t)
-            begin(.codeReceived, at: t)
         case .callbackReceived(let c):
             callbacks.append(CallbackRecord(seq: event.seq, time: t, callback: c))
             callbackCounts[c.verdict, default: 0] += 1
@@ -177,43 +161,39 @@ public struct FlowState: Sendable {
             }
             var text = "callback \(c.method) \(c.path): \(c.verdict.rawValue)"
             if let d = c.detail { text += " — " + d }
-            note(.codeReceived, kind, text, event)
+            note(home, kind, text, event)
         case .codeReceived(let c):
             code = c
-            for check in c.checks { note(.codeReceived, check.ok ? .ok : .fail, "\(check.name): \(check.detail)", event) }
-            finish(.codeReceived, at: t)
+            for check in c.checks { note(home, check.ok ? .ok : .fail, "\(check.name): \(check.detail)", event) }
         case .tokenRequest(let r):
             waiting = nil
             tokenRequest = r
-            begin(.tokenExchanged, at: t)
-            note(.tokenExchanged, .info, "\(r.method) \(r.url)", event)
+            note(home, .info, "\(r.method) \(r.url)", event)
         case .tokenResponse(let r):
             tokenResponse = r
-            note(.tokenExchanged, (200..<300).contains(r.status) ? .ok : .fail, "HTTP \(r.status) in \(r.elapsedMs) ms", event)
+            note(home, (200..<300).contains(r.status) ? .ok : .fail, "HTTP \(r.status) in \(r.elapsedMs) ms", event)
         case .tokenExchanged(let x):
             tokens = x
             tokensAt = t
-            for check in x.idToken?.checks ?? [] { note(.tokenExchanged, check.ok ? .ok : .fail, "id_token \(check.name): \(check.detail)", event) }
-            finish(.tokenExchanged, at: t)
+            for check in x.idToken?.checks ?? [] { note(home, check.ok ? .ok : .fail, "id_token \(check.name): \(check.detail)", event) }
         case .finding(let f):
             findings.append(f)
             let kind: SubStep.Kind = f.severity == .error ? .fail : f.severity == .warn ? .warn : .info
-            note(f.step.flatMap(FlowStep.init(key:)) ?? currentStep, kind, f.message + (f.ref.map { " (\($0))" } ?? ""), event)
+            note(home, kind, f.message + (f.ref.map { " (\($0))" } ?? ""), event)
         case .flowCompleted(let c):
             outcome = .completed(elapsedMs: c.elapsedMs)
             waiting = nil
         case .flowFailed(let f):
             outcome = .failed(f)
             waiting = nil
-            let step = f.step.flatMap(FlowStep.init(key:)) ?? currentStep
-            self[step].status = .failed
-            self[step].finishedAt = t
-            if self[step].startedAt == nil { self[step].startedAt = t }
-        case .busOverflow(let o):
-            droppedEvents += o.dropped
+            self[home].status = .failed
+            self[home].finishedAt = t
+            if self[home].startedAt == nil { self[home].startedAt = t }
         case .actionCompleted(let a):
             actions.append(a)
-            note(.tokenExchanged, a.ok ? .ok : .fail, "\(a.action): \(a.summary)", event)
+            note(home, a.ok ? .ok : .fail, "\(a.action): \(a.summary)", event)
+        case .busOverflow(let o):
+            droppedEvents += o.dropped
         }
     }
 

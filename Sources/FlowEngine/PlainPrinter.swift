@@ -8,6 +8,8 @@ public struct PlainPrinter: Sendable {
     /// Show every sub-step (callbacks, findings of info severity, side hops); off shows only what matters.
     public var verbose: Bool
     private var stepStart: [FlowStep: Date] = [:]
+    /// The grant being printed (`flow.started.grant`): its steps name the step lines.
+    private var grant = GrantDescription.authorizationCode
     private var flowStart: Date?
     private var unicode: Bool
     /// `oauthscope listen`: every callback is the news, so each gets a full line.
@@ -43,13 +45,20 @@ public struct PlainPrinter: Sendable {
     /// The lines for one event (often none).
     public mutating func lines(for event: FlowEvent) -> [String] {
         let t = event.time
+        if case .flowStarted(let s) = event.payload, let id = s.grant, let g = GrantDescription.named(id) { grant = g }
+        // A step's time runs from the end of the step before it, or from the event that starts it.
+        let kind = event.payload.kind
+        for s in grant.steps where s.completes.contains(kind) {
+            if let next = grant.step(after: s) { stepStart[next] = t }
+        }
+        for s in grant.steps where s.begins.contains(kind) { stepStart[s] = t }
+        let home = grant.step(of: event) ?? grant.steps.first ?? .urlBuilt
         switch event.payload {
         case .flowStarted(let s) where s.mode == "listen":
             watching = true
             return ["oauthscope listen: watching \(s.redirectURI)"]
         case .flowStarted(let s):
             flowStart = t
-            stepStart[.urlBuilt] = t
             var line = "oauthscope \(s.mode): \(s.provider)"
             if let id = s.clientID { line += ", client \(id)" }
             line += ", redirect \(s.redirectURI)"
@@ -63,21 +72,20 @@ public struct PlainPrinter: Sendable {
         case .httpResponse(let r):
             return verbose || !(200..<300).contains(r.status) ? ["  \(dot) \(r.purpose): HTTP \(r.status) in \(r.elapsedMs) ms"] : []
         case .urlBuilt(let u):
-            stepStart[.userRedirected] = t
             let pkce = u.pkce.map { "PKCE \($0.method)" } ?? "no PKCE"
-            return ["\(ok) \(label(.urlBuilt)) \(took(.urlBuilt, t)) \(pkce); \(u.url)"]
+            return ["\(ok) \(label(home)) \(took(home, t)) \(pkce); \(u.url)"]
         case .stepWaiting(let w):
-            if let step = FlowStep(key: w.step) { stepStart[step] = t }
-            return ["  \(dot) waiting: \(w.prompt)"]
+            if let step = grant.step(id: w.step) { stepStart[step] = t }
+            // The prompt says what going on does; the key is the front's to name (a line on stdin here).
+            return ["  \(dot) waiting: \(w.prompt) (a line on stdin goes on)"]
         case .userRedirected(let r):
-            stepStart[.codeReceived] = t
             let how: String
             switch r.via {
-            case "simulated": how = "the built-in simulated browser followed the URL and approved"
-            case "printed": how = "open the URL above in a browser"
+            case .simulated: how = "the built-in simulated browser followed the URL and approved"
+            case .printed: how = "open the URL above in a browser"
             default: how = "opened with " + (r.command ?? "the browser")
             }
-            return ["\(ok) \(label(.userRedirected)) \(took(.userRedirected, t)) \(how)"]
+            return ["\(ok) \(label(home)) \(took(home, t)) \(how)"]
         case .callbackReceived(let c) where watching:
             let mark = c.verdict == .accepted ? ok : (c.verdict == .stray || c.verdict == .duplicate) ? dot : bad
             let params = (c.query.objectValue ?? []).map { k, v in "\(k)=\(v.stringValue ?? v.serialized())" }.joined(separator: " ")
@@ -91,11 +99,9 @@ public struct PlainPrinter: Sendable {
             let detail = c.detail.map { ": " + $0 } ?? ""
             return ["  \(dot) callback \(c.method) \(c.path) from \(c.remote): \(c.verdict.rawValue)\(detail)"]
         case .codeReceived(let c):
-            stepStart[.tokenExchanged] = t
             let checks = c.checks.map { "\($0.name) \($0.ok ? "ok" : "FAILED")" }.joined(separator: ", ")
-            return ["\(ok) \(label(.codeReceived)) \(took(.codeReceived, t)) code \(c.code.display(reveal: reveal)); \(checks)"]
+            return ["\(ok) \(label(home)) \(took(home, t)) code \(c.code.display(reveal: reveal)); \(checks)"]
         case .tokenRequest(let r):
-            stepStart[.tokenExchanged] = t
             return verbose ? ["  \(dot) \(r.method) \(r.url)"] : []
         case .tokenResponse(let r):
             return ["  \(dot) token endpoint answered HTTP \(r.status) in \(r.elapsedMs) ms"]
@@ -107,7 +113,7 @@ public struct PlainPrinter: Sendable {
             if let r = x.refreshToken { parts.append("refresh_token \(r.display(reveal: reveal))") }
             // Tokens that fail their checks were received but must not be trusted: no tick for them.
             let trusted = x.idToken?.checks.allSatisfy(\.ok) ?? true
-            var out = ["\(trusted ? ok : warnMark) \(label(.tokenExchanged)) \(took(.tokenExchanged, t)) " + parts.joined(separator: ", ")]
+            var out = ["\(trusted ? ok : warnMark) \(label(home)) \(took(home, t)) " + parts.joined(separator: ", ")]
             if let id = x.idToken {
                 let checks = id.checks.map { "\($0.name) \($0.ok ? "ok" : "FAILED")" }.joined(separator: ", ")
                 out.append("  \(dot) id_token: \(checks)")
@@ -121,7 +127,7 @@ public struct PlainPrinter: Sendable {
         case .flowCompleted(let c):
             return ["\(ok) flow completed in \(Self.duration(Double(c.elapsedMs) / 1000))"]
         case .flowFailed(let f):
-            let step = f.step.flatMap(FlowStep.init(key:))
+            let step = f.step.flatMap { grant.step(id: $0) }
             var out = ["\(bad) \(step.map { label($0) + " " } ?? "")\(f.reason)"]
             if let h = f.hint { out.append("  hint: \(h)") }
             out.append("\(bad) flow failed")

@@ -38,7 +38,7 @@ extension UIState {
             event = nil
         }
         if let e = event {
-            let reveal = e.step.map(isRevealed) ?? revealByDefault
+            let reveal = state.grant.step(of: e).map(isRevealed) ?? revealByDefault
             // JSON escapes every control character, so nothing needs removing.
             let line = OSC52.clipboardText(e.jsonLine(reveal: reveal)).text
             notice = "Copied event #\(e.seq) (\(e.type)) as JSON to the clipboard (OSC 52)"
@@ -47,28 +47,28 @@ extension UIState {
         let step = displayedStep(in: state)
         let what: String
         let value: Sensitive
-        switch step {
-        case .urlBuilt, .userRedirected:
-            guard let a = state.authorization else {
-                notice = "Nothing to copy yet: the authorization URL has not been built."
-                return []
-            }
-            what = "the authorization URL"
-            value = Sensitive(public: a.url)
-        case .codeReceived:
-            guard let c = state.code else {
-                notice = "Nothing to copy yet: no code has arrived."
-                return []
-            }
-            what = "the authorization code"
-            value = c.code
-        case .tokenExchanged:
+        // What a step holds decides what `y` copies: its tokens, its code, or else the authorization URL.
+        if step.events.contains(.tokenExchanged) {
             guard let t = state.tokens else {
                 notice = "Nothing to copy yet: no tokens were issued."
                 return []
             }
             what = "the access token"
             value = state.actions.last(where: { $0.action == "refresh" && $0.ok && $0.accessToken != nil })?.accessToken ?? t.accessToken
+        } else if step.events.contains(.codeReceived) {
+            guard let c = state.code else {
+                notice = "Nothing to copy yet: no code has arrived."
+                return []
+            }
+            what = "the authorization code"
+            value = c.code
+        } else {
+            guard let a = state.authorization else {
+                notice = "Nothing to copy yet: the authorization URL has not been built."
+                return []
+            }
+            what = "the authorization URL"
+            value = Sensitive(public: a.url)
         }
         if value.isRedacted, !isRevealed(step) {
             notice = "\(what.capitalizedFirst) is hidden: press r to show it, then y copies it."

@@ -111,6 +111,8 @@ public enum UICommand: String, Sendable, Hashable, CaseIterable {
     /// `oauthscope replay`: publish one event and stay paused; twice or half as fast. (Space pauses and resumes,
     /// `G` jumps to the end: the keys of `continue` and `bottom`.)
     case replayStep = "replay-step", replayFaster = "replay-faster", replaySlower = "replay-slower"
+    /// Show the flow as a sequence diagram in the flow pane, or the steps again.
+    case diagram
 
     /// The flow controller's name for a token action (`FlowController.actionNames`); nil for the UI's own.
     public var actionName: String? {
@@ -183,6 +185,7 @@ public struct Keymap: Sendable, Hashable {
         Binding(.char("+"), .replayFaster, panes, "Replay: twice as fast"),
         Binding(.char("-"), .replaySlower, panes, "Replay: half as fast"),
         Binding(.char("x"), .export, panes, "Export to a file: then h HAR, c curl script, m Markdown"),
+        Binding(.char("d"), .diagram, panes, "Sequence diagram of every hop in the flow pane / the steps again"),
         Binding(.char("]"), .nextFlow, [.global], "Next flow, when several run at once (1-9 picks one)"),
         Binding(.char("["), .previousFlow, [.global], "Previous flow, when several run at once"),
         Binding(.char("?"), .help, [.global, .help], "Show / hide this help"),
@@ -228,7 +231,9 @@ public struct Keymap: Sendable, Hashable {
     /// as one `R/u/i/X/o tokens` hint when `compact`.
     ///
     /// With `replay` (`oauthscope replay`), the replay keys are listed: pause or play, step, speed, end.
-    public func hints(for context: KeyContext, waiting: Bool, tokenActions: Bool = false, compact: Bool = false, replay: ReplayStatus? = nil) -> [(keys: String, action: String)] {
+    ///
+    /// With `diagram` (the sequence diagram is in the flow pane) the moves pick a hop, and `d` goes back to steps.
+    public func hints(for context: KeyContext, waiting: Bool, tokenActions: Bool = false, compact: Bool = false, replay: ReplayStatus? = nil, diagram: Bool = false) -> [(keys: String, action: String)] {
         func first(_ c: UICommand, letter: Bool = true) -> String {
             let ks = keys(for: c, in: context)
             let pick = letter ? (ks.first { if case .char = $0 { return true } else { return false } } ?? ks.first) : ks.first
@@ -237,7 +242,8 @@ public struct Keymap: Sendable, Hashable {
         let move = [first(.moveDown), first(.moveUp)].filter { !$0.isEmpty }.joined(separator: "/")
         var out: [(String, String)] = []
         switch context {
-        case .timeline: out = [(move, "step"), (first(.open, letter: false), "open")]
+        // In the diagram the way back to the steps comes before everything else there is to do.
+        case .timeline: out = [(move, diagram ? "hop" : "step"), (first(.open, letter: false), "open")] + (diagram ? [(first(.diagram), "steps")] : [])
         case .detail: out = [(move, "scroll"), (first(.pageDown, letter: false), "page")]
         case .log: out = [(move, "event"), (first(.open, letter: false), "inspect"), (first(.bottom), "follow")]
         case .help: return [(move, "scroll"), (first(.back), "close")].filter { !$0.0.isEmpty }
@@ -253,6 +259,7 @@ public struct Keymap: Sendable, Hashable {
                 out += actions
             }
         }
+        if context == .timeline, !diagram { out.append((first(.diagram), "diagram")) }
         if let replay, context != .help {
             let pause = keys(for: .proceed, in: context).contains(.char(" ")) ? "Space" : first(.proceed)
             out.append((pause, replay.paused ? "play" : "pause"))

@@ -301,7 +301,7 @@ public final class TerminalApp: Sendable {
             let st = s.session.flow(at: ui.selectedFlow)
             if st.isListening { return (false, nil) }
             if let running = s.session.displayed.first(where: { $0.outcome == .running }), let start = running.startedAt { return (true, start) }
-            if ui.displayedStep(in: st) == .tokenExchanged, ui.inspectedSeq == nil {
+            if ui.displayedStep(in: st).completes.contains(.tokenExchanged), ui.inspectedSeq == nil {
                 let now = Date()
                 if let live = TokenLifetimes(state: st).entries.first(where: { $0.expiresAt > now }) { return (true, live.expiresAt) }
             }

@@ -25,6 +25,9 @@ public struct PaneMetrics: Sendable, Hashable {
     var listRowSeqs: [Int: Int] = [:]
     public var listRows = 10
     public internal(set) var listRowsVisited = 0
+    /// The sequence diagram: how many arrows it had room for, and the arrow (`seq`) on each of its rows.
+    public var diagramRows = 5
+    var diagramRowSeqs: [Int: Int] = [:]
 
     public init() {}
 }
@@ -120,6 +123,10 @@ public struct UIState: Sendable, Hashable {
     public var replay: ReplayStatus?
     /// After `x`: the next key picks the export format.
     public var choosingExport = false
+    /// `d`: the flow pane shows the sequence diagram instead of the steps.
+    public var showingDiagram = false
+    /// The `seq` of the hop selected in the diagram; nil follows the newest.
+    public var diagramSelection: Int?
 
     public init(revealByDefault: Bool = false, timeZone: TimeZone = .current) {
         self.revealByDefault = revealByDefault
@@ -194,7 +201,7 @@ public struct UIState: Sendable, Hashable {
             }
             notice = state.isFinished ? "The flow has finished; nothing to continue." : "Nothing is waiting; the flow goes on by itself."
         case .reveal:
-            let step = inspectedEvent(in: state).flatMap(\.step) ?? displayedStep(in: state)
+            let step = inspectedEvent(in: state).flatMap { state.grant.step(of: $0) } ?? displayedStep(in: state)
             let now = !isRevealed(step)
             revealOverrides[step] = now
             notice = now ? "Secrets of \(step.label) shown in clear (r hides them)" : "Secrets of \(step.label) hidden"
@@ -229,6 +236,8 @@ public struct UIState: Sendable, Hashable {
             return replayControl(.faster)
         case .replaySlower:
             return replayControl(.slower)
+        case .diagram:
+            toggleDiagram()
         }
         return []
     }
@@ -236,7 +245,7 @@ public struct UIState: Sendable, Hashable {
     /// Whether the follow-up token actions apply now: the token step is on display and the flow completed.
     public func tokenActionsAvailable(in state: FlowState) -> Bool {
         guard state.tokens != nil, case .completed = state.outcome else { return false }
-        return displayedStep(in: state) == .tokenExchanged && inspectedSeq == nil
+        return displayedStep(in: state).completes.contains(.tokenExchanged) && inspectedSeq == nil
     }
 
     private mutating func tokenAction(_ command: UICommand, state: FlowState) -> [UIEffect] {
@@ -245,9 +254,10 @@ public struct UIState: Sendable, Hashable {
             notice = state.isFinished ? "No tokens were issued, so there is nothing to \(name)." : "\(name) works on the tokens of the exchange; wait for it to finish."
             return []
         }
-        if displayedStep(in: state) != .tokenExchanged || inspectedSeq != nil {
+        let tokenStep = state.grant.steps.first { $0.completes.contains(.tokenExchanged) } ?? displayedStep(in: state)
+        if displayedStep(in: state) != tokenStep || inspectedSeq != nil {
             // Show the step where the request and its answer will appear.
-            selectedStep = .tokenExchanged
+            selectedStep = tokenStep
             followsCurrentStep = false
             inspectedSeq = nil
             detailScroll = 0
@@ -280,7 +290,7 @@ public struct UIState: Sendable, Hashable {
     public func detailMatches(_ query: String, state: FlowState) -> [Int] {
         let glyphs: Glyphs = metrics.asciiOnly ? .ascii : .unicode
         let now = state.lastEventAt ?? state.startedAt ?? Date(timeIntervalSince1970: 0)
-        let lines = DetailView(state: state, ui: self, glyphs: glyphs, now: now).document().layout(width: max(1, metrics.detailWidth), asciiOnly: metrics.asciiOnly)
+        let lines = DetailView.content(state: state, ui: self, glyphs: glyphs, now: now).document.layout(width: max(1, metrics.detailWidth), asciiOnly: metrics.asciiOnly)
         let q = query.lowercased()
         return lines.indices.filter { lines[$0].spans.map(\.text).joined().lowercased().contains(q) }
     }
@@ -289,7 +299,7 @@ public struct UIState: Sendable, Hashable {
     public func logMatches(_ query: String, state: FlowState) -> [Int] {
         let q = query.lowercased()
         return state.log.filter { e in
-            let reveal = e.step.map(isRevealed) ?? revealByDefault
+            let reveal = state.grant.step(of: e).map(isRevealed) ?? revealByDefault
             return (e.type + " " + e.summary(reveal: reveal)).lowercased().contains(q)
         }.map(\.seq)
     }
@@ -362,6 +372,10 @@ public struct UIState: Sendable, Hashable {
         case .press:
             focus = pane
             switch pane {
+            case .timeline where showingDiagram:
+                guard let seq = metrics.diagramRowSeqs[m.y] else { return }
+                if seq != diagramSelection { detailScroll = 0 }
+                diagramSelection = seq
             case .timeline:
                 guard let step = metrics.timelineRowSteps[m.y] else { return }
                 if step != displayedStep(in: state) { detailScroll = 0 }
@@ -387,7 +401,7 @@ public struct UIState: Sendable, Hashable {
             guard let i = logIndex(in: state) else { return }
             let event = state.log[i]
             inspectedSeq = event.seq
-            if let step = event.step {
+            if let step = state.grant.step(of: event) {
                 selectedStep = step
                 followsCurrentStep = false
             }
@@ -405,14 +419,17 @@ public struct UIState: Sendable, Hashable {
             return
         }
         switch focus {
+        case .timeline where showingDiagram:
+            moveInDiagram(command, state: state)
         case .timeline:
             if command == .pageUp || command == .pageDown {
                 // Paging in the timeline pages the detail beside it, so a step can be read without leaving the list.
                 detailScroll = Self.scrolled(detailScroll, command, page: metrics.detailRows, max: maxDetailScroll)
                 return
             }
-            let current = displayedStep(in: state).rawValue
-            let last = FlowStep.allCases.count - 1
+            let steps = state.grant.steps
+            let current = steps.firstIndex(of: displayedStep(in: state)) ?? 0
+            let last = max(0, steps.count - 1)
             let next: Int
             switch command {
             case .moveUp: next = max(0, current - 1)
@@ -420,7 +437,7 @@ public struct UIState: Sendable, Hashable {
             case .top: next = 0
             default: next = last
             }
-            selectedStep = FlowStep(rawValue: next) ?? selectedStep
+            selectedStep = steps.indices.contains(next) ? steps[next] : selectedStep
             followsCurrentStep = false
             inspectedSeq = nil
             if next != current { detailScroll = 0 }
@@ -492,23 +509,6 @@ extension BoundedLog where Element == FlowEvent {
             if self[mid].seq < seq { lo = mid + 1 } else { hi = mid }
         }
         return Swift.min(lo, count - 1)
-    }
-}
-
-extension FlowEvent {
-    /// The step an event belongs to, when it belongs to one.
-    public var step: FlowStep? {
-        switch payload {
-        case .flowStarted, .listenerStarted, .discoveryCompleted, .urlBuilt: return .urlBuilt
-        case .httpRequest(let r): return r.purpose == "discovery" ? .urlBuilt : .tokenExchanged
-        case .httpResponse(let r): return r.purpose == "discovery" ? .urlBuilt : .tokenExchanged
-        case .userRedirected: return .userRedirected
-        case .callbackReceived, .codeReceived: return .codeReceived
-        case .tokenRequest, .tokenResponse, .tokenExchanged, .flowCompleted, .actionCompleted: return .tokenExchanged
-        case .stepWaiting(let w): return FlowStep(key: w.step)
-        case .flowFailed(let f): return f.step.flatMap(FlowStep.init(key:))
-        case .finding, .busOverflow: return nil
-        }
     }
 }
 

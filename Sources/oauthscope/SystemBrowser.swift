@@ -44,13 +44,13 @@ struct SystemBrowser: UserAgent {
         } catch {
             throw FlowFailure("could not run the browser command \"\(command)\": \(error.localizedDescription)", hint: hint, step: .userRedirected)
         }
-        redirected(UserRedirected(via: "browser", command: command))
+        redirected(UserRedirected(via: .browser, command: command))
     }
 }
 
 /// `--no-browser`: the URL is shown and the user opens it.
 struct PrintedURL: UserAgent {
     func open(_ url: URL, redirected: @Sendable (UserRedirected) -> Void) async throws(FlowFailure) {
-        redirected(UserRedirected(via: "printed", command: nil))
+        redirected(UserRedirected(via: .printed, command: nil))
     }
 }

@@ -14,7 +14,7 @@ final class SigningScriptedProvider: ProviderClient {
     func discover(issuer: String, publisher: FlowPublisher) async throws(FlowFailure) -> ProviderMetadata {
         try await inner.discover(issuer: issuer, publisher: publisher)
     }
-    func send(_ request: HTTPRequestSpec, purpose: String, publisher: FlowPublisher) async -> HTTPOutcome {
+    func send(_ request: HTTPRequestSpec, purpose: HopPurpose, publisher: FlowPublisher) async -> HTTPOutcome {
         await inner.send(request, purpose: purpose, publisher: publisher)
     }
     func verifySignature(of token: String, jwksURI: URL?, allowedAlgorithms: [String], publisher: FlowPublisher) async -> Check? {

@@ -80,4 +80,24 @@ struct EventRegistryTests {
         let line = Probe(target: "https://p.example", secret: Sensitive(clear: "s3cret-value", redacted: "s3c…(12)")).summary(reveal: false)
         #expect(line == "target=https://p.example secret=s3c…(12)")
     }
+
+    @Test("purpose and via are typed inside and plain strings on the wire; values this build does not know still read")
+    func vocabulary() throws {
+        let known = FlowEvent(seq: 1, time: Date(timeIntervalSince1970: 1_790_000_000), flow: "f", payload: .userRedirected(UserRedirected(via: .printed, command: nil)))
+        #expect(known.jsonLine().contains(#""via":"printed""#))
+        let odd = #"{"v":1,"seq":2,"time":"2026-09-21T12:00:00.000Z","flow":"f","type":"user.redirected","via":"carrier-pigeon"}"#
+        guard case .userRedirected(let r) = try FlowEvent.parse(jsonLine: odd).payload else { Issue.record("not user.redirected"); return }
+        #expect(r.via == RedirectVia(rawValue: "carrier-pigeon"))
+        #expect(r.via != .browser)
+
+        let call = #"{"v":1,"seq":3,"time":"2026-09-21T12:00:00.000Z","flow":"f","type":"http.request","purpose":"accessible-resources","method":"GET","url":"https://api.example/x"}"#
+        guard case .httpRequest(let req) = try FlowEvent.parse(jsonLine: call).payload else { Issue.record("not http.request"); return }
+        #expect(req.purpose.rawValue == "accessible-resources")
+        #expect(GrantDescription.authorizationCode.step(forPurpose: req.purpose) == .tokenExchanged)
+        #expect(GrantDescription.authorizationCode.step(forPurpose: .discovery) == .urlBuilt)
+        // A token request written before `purpose` existed is the code exchange.
+        let old = #"{"v":1,"seq":4,"time":"2026-09-21T12:00:00.000Z","flow":"f","type":"token.request","method":"POST","url":"https://p.example/token"}"#
+        guard case .tokenRequest(let t) = try FlowEvent.parse(jsonLine: old).payload else { Issue.record("not token.request"); return }
+        #expect(t.purpose == .token)
+    }
 }

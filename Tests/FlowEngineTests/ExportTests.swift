@@ -12,7 +12,7 @@ enum ExportFixture {
     static let basic = "Basic " + Data("oauthscope-demo:demo-client-secret-value".utf8).base64EncodedString()
     static let issuer = "http://127.0.0.1:9400"
 
-    static func events(provider: String = "embedded provider", path: String = "/callback", failed: FlowFailed? = nil, tokenURL: String = issuer + "/token", purpose: String = "token") -> [FlowEvent] {
+    static func events(provider: String = "embedded provider", path: String = "/callback", failed: FlowFailed? = nil, tokenURL: String = issuer + "/token", purpose: HopPurpose = "token") -> [FlowEvent] {
         let t0 = Date(timeIntervalSince1970: 1_796_378_854)
         let payloads: [FlowEvent.Payload] = [
             .flowStarted(FlowStarted(mode: "demo", provider: provider, clientID: "oauthscope-demo", redirectURI: "http://127.0.0.1:8765/callback")),
@@ -133,7 +133,7 @@ struct CurlExportTests {
     @Test("bash parses the script, and a crafted recording runs no command of its own")
     func hostile() throws {
         let nasty = "x'\"; touch pwned-$(id -u) `touch pwned2`\ntouch pwned3 #\u{1b}]2;owned\u{07}\u{202e}"
-        let events = ExportFixture.events(provider: nasty, path: "/cb\n touch pwned4", tokenURL: "http://127.0.0.1:1/t?a='$(touch pwned5)'", purpose: "tok\nen; touch pwned6" + nasty)
+        let events = ExportFixture.events(provider: nasty, path: "/cb\n touch pwned4", tokenURL: "http://127.0.0.1:1/t?a='$(touch pwned5)'", purpose: HopPurpose(rawValue: "tok\nen; touch pwned6" + nasty))
         let script = ExportFormat.curl.render(events, reveal: false)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("curl-export-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -273,7 +273,7 @@ struct RecordingFormatTests {
             Issue.record("the recorded flow did not complete: \(state.outcome)")
             return
         }
-        #expect(FlowStep.allCases.allSatisfy { state[$0].status == .done })
+        #expect(GrantDescription.authorizationCode.steps.allSatisfy { state[$0].status == .done })
         let har = try #require(JSONValue.parse(ExportFormat.har.render(rec.events, reveal: false)))
         let hops = rec.events.filter { $0.type == "http.request" || $0.type == "token.request" || $0.type == "callback.received" }.count
         #expect(har["log"]?["entries"]?.arrayValue?.count == hops)

@@ -6,7 +6,7 @@ import Testing
 
 /// A provider that answers from a script and records what it was sent.
 final class ScriptedProvider: ProviderClient {
-    let sent = Mutex<[(purpose: String, spec: HTTPRequestSpec)]>([])
+    let sent = Mutex<[(purpose: HopPurpose, spec: HTTPRequestSpec)]>([])
     let answers: @Sendable (String, HTTPRequestSpec) -> HTTPOutcome
 
     init(_ answers: @escaping @Sendable (String, HTTPRequestSpec) -> HTTPOutcome) { self.answers = answers }
@@ -15,12 +15,12 @@ final class ScriptedProvider: ProviderClient {
         throw FlowFailure("no discovery in this test")
     }
 
-    func send(_ request: HTTPRequestSpec, purpose: String, publisher: FlowPublisher) async -> HTTPOutcome {
+    func send(_ request: HTTPRequestSpec, purpose: HopPurpose, publisher: FlowPublisher) async -> HTTPOutcome {
         sent.withLock { $0.append((purpose, request)) }
-        return answers(purpose, request)
+        return answers(purpose.rawValue, request)
     }
 
-    var purposes: [String] { sent.withLock { $0.map(\.purpose) } }
+    var purposes: [HopPurpose] { sent.withLock { $0.map(\.purpose) } }
 
     static func json(_ body: String, status: Int = 200) -> HTTPOutcome {
         .response(status: status, headers: [FormField("Content-Type", "application/json"), FormField("Cache-Control", "no-store")], body: body, elapsedMs: 1)

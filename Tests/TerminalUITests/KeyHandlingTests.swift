@@ -194,7 +194,7 @@ import Testing
     }
 
     @Test func everyStepIsExplainedWithReferences() {
-        for step in FlowStep.allCases {
+        for step in GrantDescription.authorizationCode.steps {
             let text = Glossary.stepExplanation(key: step.key) ?? ""
             #expect(text.contains("RFC"), "\(step) explanation cites no RFC")
             #expect(text.count > 200)

@@ -9,7 +9,7 @@ import Testing
     @Test(arguments: [(80, 24), (120, 40), (200, 60)])
     func everyStepLabelAppears(size: (Int, Int)) {
         let text = render(Fixture.success.state, width: size.0, height: size.1).text
-        for step in FlowStep.allCases {
+        for step in GrantDescription.authorizationCode.steps {
             #expect(text.contains(step.label), "\(step.label) missing at \(size)")
         }
     }
@@ -101,7 +101,7 @@ import Testing
     @Test func hostileTextNeverReachesTheGrid() {
         let state = Fixture.hostileFlow.state
         var grids: [CellGrid] = []
-        for step in FlowStep.allCases {
+        for step in GrantDescription.authorizationCode.steps {
             var ui = UIState.test
             ui.followsCurrentStep = false
             ui.selectedStep = step

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The real ncurses front, driven in tmux as a person would: `oauthscope demo` in a 120x40 terminal, all four
 # steps reach done, `?` shows help, `q` exits 0 and leaves the terminal usable; a hostile callback cannot retitle
-# the terminal. Usage: Tests/e2e/tui.sh PATH/TO/oauthscope
+# the terminal; `d` draws the sequence diagram (120x40, 80x24, ASCII). Usage: Tests/e2e/tui.sh PATH/TO/oauthscope
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -76,5 +76,51 @@ t new-session -d -s badtheme -x 120 -y 40 "env LANG=C.UTF-8 '$bin' demo --theme 
 for _ in $(seq 1 100); do t capture-pane -p -t badtheme | grep -q "completed in" && break; sleep 0.2; done
 check "themes: a bad theme still starts, on the default theme" bash -c "tmux -L '$sock' capture-pane -p -t badtheme | grep -q 'completed in'"
 t send-keys -t badtheme Q
+
+# The sequence diagram: `d` swaps the steps for one arrow per hop between the lanes, at 120x40 and (lanes
+# compressed) at 80x24; `k` picks an earlier hop and its raw HTTP shows in the detail pane; `d` again is the steps.
+diagram() { # diagram SESSION COLUMNS ROWS: run the demo with userinfo (the API lane), press d, capture the pane
+  local port; port=$(free_port)
+  t new-session -d -s "$1" -x "$2" -y "$3" "env LANG=C.UTF-8 TERM=xterm-256color '$bin' demo --then userinfo --redirect-uri http://127.0.0.1:$port/callback; sleep 60"
+  for _ in $(seq 1 100); do t capture-pane -p -t "$1" | grep -q "completed in" && break; sleep 0.2; done
+  t send-keys -t "$1" d
+  sleep 0.5
+  t capture-pane -p -t "$1" >"$tmp/$1"
+}
+diagram diag120 120 40
+for lane in "User/Browser" "oauthscope (client)" "Authorization" "API"; do
+  check "diagram 120x40: lane '$lane'" grep -q -- "$lane" "$tmp/diag120"
+done
+for hop in "discovery 200" "authorize via simulated" "callback accepted 200" "token 200" "jwks 200" "userinfo 200"; do
+  check "diagram 120x40: arrow '$hop'" grep -q -- "$hop" "$tmp/diag120"
+done
+check "diagram 120x40: arrows drawn both ways" bash -c "grep -q '─▶│' '$tmp/diag120' && grep -q '│◀╌' '$tmp/diag120'"
+check "diagram 120x40: the newest hop's HTTP is in the detail pane" grep -q "Hop · userinfo · 200" "$tmp/diag120"
+t send-keys -t diag120 k
+sleep 0.3
+t send-keys -t diag120 k
+sleep 0.5
+t capture-pane -p -t diag120 >"$tmp/diag120k"
+check "diagram 120x40: k k picks the token hop and shows its request" bash -c "grep -q 'Hop · token · 200' '$tmp/diag120k' && grep -q 'POST http://127.0.0.1:' '$tmp/diag120k'"
+t send-keys -t diag120 d
+sleep 0.5
+t capture-pane -p -t diag120 >"$tmp/diag120d"
+check "diagram 120x40: d again shows the steps" grep -q "✓ Token exchanged" "$tmp/diag120d"
+t send-keys -t diag120 Q
+diagram diag80 80 24
+for lane in "Browser" "oauthscope" "server" "API"; do
+  check "diagram 80x24: lane '$lane'" grep -q -- "$lane" "$tmp/diag80"
+done
+check "diagram 80x24: arrows drawn" bash -c "grep -q '─▶│' '$tmp/diag80' && grep -q 'userinfo 200' '$tmp/diag80'"
+check "diagram 80x24: the key line offers the way back" grep -q "d steps" "$tmp/diag80"
+t send-keys -t diag80 Q
+port=$(free_port)
+t new-session -d -s diagascii -x 80 -y 24 "env LANG=C LC_ALL=C TERM=xterm '$bin' demo --redirect-uri http://127.0.0.1:$port/callback; sleep 60"
+for _ in $(seq 1 100); do t capture-pane -p -t diagascii | grep -q "completed in" && break; sleep 0.2; done
+t send-keys -t diagascii d
+sleep 0.5
+t capture-pane -p -t diagascii >"$tmp/diagascii"
+check "diagram ASCII: arrows in ASCII" bash -c "grep -q -- '--->|' '$tmp/diagascii' && grep -q -- '|< -' '$tmp/diagascii' && ! grep -q '▶' '$tmp/diagascii'"
+t send-keys -t diagascii Q
 
 summary

@@ -122,7 +122,7 @@ public struct ExportedFlow: Sendable {
             }
         case .tokenExchanged(let x):
             let checks = (x.idToken?.checks ?? []) + (x.accessTokenJWT?.checks.map { Check("access_token " + $0.name, ok: $0.ok, $0.detail) } ?? [])
-            if let i = exchanges.lastIndex(where: { if case .client(let h) = $0 { return h.request.purpose == "token" } else { return false } }),
+            if let i = exchanges.lastIndex(where: { if case .client(let h) = $0 { return h.request.purpose == .token } else { return false } }),
                case .client(var h) = exchanges[i] {
                 h.checks = checks
                 exchanges[i] = .client(h)
@@ -140,7 +140,7 @@ public struct ExportedFlow: Sendable {
         case .running: return "did not finish (the recording ends before the flow did)"
         case .completed(let ms): return "completed in \(PlainPrinter.duration(Double(ms) / 1000))"
         case .failed(let f):
-            let step = f.step.flatMap(FlowStep.init(key:)).map { " at \($0.label)" } ?? ""
+            let step = f.step.flatMap { state.grant.step(id: $0) }.map { " at \($0.label)" } ?? ""
             return "failed\(step): \(f.reason)"
         }
     }

@@ -129,7 +129,7 @@ public struct HARExporter: Sendable {
             ("pageref", .string(flow.id)), ("startedDateTime", .string(EventTime.format(hop.time))), ("time", .number(Double(elapsed))),
             ("request", .object(request)), ("response", response), ("cache", .object([])),
             ("timings", .object([("send", .number(0)), ("wait", .number(Double(elapsed))), ("receive", .number(0))])),
-            ("_oauthscope_purpose", .string(r.purpose)), ("_oauthscope_seq", .number(Double(hop.seq))),
+            ("_oauthscope_purpose", .string(r.purpose.rawValue)), ("_oauthscope_seq", .number(Double(hop.seq))),
             ("_oauthscope_checks", checks(hop.checks)),
         ])
     }

@@ -47,7 +47,7 @@ public struct MarkdownExporter: Sendable {
         case .completed(let ms):
             out.append("| Outcome | **completed** in \(PlainPrinter.duration(Double(ms) / 1000)) |")
         case .failed(let f):
-            let step = f.step.flatMap(FlowStep.init(key:))
+            let step = f.step.flatMap { flow.state.grant.step(id: $0) }
             out.append("| Outcome | **failed**\(step.map { " at step *\($0.label)*" } ?? "") |")
             out.append("| Why | \(Self.cell(Self.text(f.reason))) |")
             if let e = f.error {
@@ -131,7 +131,7 @@ public struct MarkdownExporter: Sendable {
                 body.append("    O->>B: \(Self.mermaid("authorization URL built (" + (u.pkce.map { "PKCE " + $0.method } ?? "no PKCE") + ")"))")
                 body.append("    B->>\(p): \(Self.mermaid("GET " + Self.path(of: u.endpoint.isEmpty ? u.url : u.endpoint)))")
             case .userRedirected(let r):
-                body.append("    Note over B: \(Self.mermaid("user sent there via " + r.via))")
+                body.append("    Note over B: \(Self.mermaid("user sent there via " + r.via.rawValue))")
             case .callbackReceived(let c):
                 body.append("    B->>L: \(Self.mermaid("\(c.method) \(c.path) (\(c.verdict.rawValue))"))")
             case .httpRequest(let r), .tokenRequest(let r):
@@ -189,7 +189,7 @@ public struct MarkdownExporter: Sendable {
     private func hopSection(_ hop: ClientHop, number: Int, level: Int) -> [String] {
         let r = hop.request
         let h = String(repeating: "#", count: min(level, 6))
-        var out = ["\(h) \(number). \(Self.text(r.purpose)): \(Self.text(r.method)) \(Self.code(redaction.url(r.url)))", ""]
+        var out = ["\(h) \(number). \(Self.text(r.purpose.rawValue)): \(Self.text(r.method)) \(Self.code(redaction.url(r.url)))", ""]
         var request = "\(r.method) \(redaction.url(r.url))\n"
         for f in r.headers { request += "\(f.name): \(redaction.header(name: f.name, value: f.value))\n" }
         let body = redaction.body(r.body)

@@ -16,7 +16,8 @@ struct DetailView {
     var title: String {
         if let e = ui.inspectedEvent(in: state) { return "Event #\(e.seq) \(glyphs.separator) \(e.type)" }
         let s = state[step]
-        return "\(step.rawValue + 1)/4 \(step.label) \(glyphs.separator) \(s.status.words)"
+        let position = state.grant.index(of: step).map { "\($0 + 1)/\(state.grant.steps.count) " } ?? ""
+        return "\(position)\(step.label) \(glyphs.separator) \(s.status.words)"
     }
 
     func document() -> Document {
@@ -24,18 +25,17 @@ struct DetailView {
         var doc = Document()
         header(&doc)
         failure(&doc)
-        if step == .tokenExchanged {
+        if step.completes.contains(.tokenExchanged) {
             lifetimes(&doc)
             followUpSummary(&doc)
         }
         doc.heading(state[step].status == .waiting ? "What will happen" : "What just happened, and why")
-        doc.text(Glossary.stepExplanation(key: step.key) ?? "", .text)
-        switch step {
-        case .urlBuilt: urlBuilt(&doc)
-        case .userRedirected: redirected(&doc)
-        case .codeReceived: codeReceived(&doc)
-        case .tokenExchanged: tokenExchanged(&doc)
-        }
+        doc.text(step.explanation, .text)
+        // Each part shows what one event type holds, for whichever step of the grant holds that type.
+        if step.events.contains(.urlBuilt) { urlBuilt(&doc) }
+        if step.events.contains(.userRedirected) { redirected(&doc) }
+        if step.events.contains(.codeReceived) { codeReceived(&doc) }
+        if step.events.contains(.tokenExchanged) { tokenExchanged(&doc) }
         substeps(&doc)
         return doc
     }
@@ -56,10 +56,10 @@ struct DetailView {
             if let d = s.duration(now: now) { spans.append(Span(" \(glyphs.separator) took \(Format.duration(d))", .muted)) }
         }
         doc.line(spans)
-        if step == .codeReceived || step == .tokenExchanged {
+        if step.carriesSecrets {
             doc.line(Span("Secrets ", .muted), Span(reveal ? "shown in clear" : "hidden", .secret), Span(" \(glyphs.separator) r \(reveal ? "hides" : "reveals") them", .muted))
         }
-        if let w = state.waiting, FlowStep(key: w.step) == step {
+        if let w = state.waiting, state.grant.step(id: w.step) == step {
             doc.blank()
             doc.line([Span("\(glyphs.paused) Waiting for you: " + StatusLine.continueHint(prompt: w.prompt, keys: ui.keymap.keys(for: .proceed, in: .timeline)), .stepInProgress)], indent: 2)
         }
@@ -67,7 +67,7 @@ struct DetailView {
 
     func failure(_ doc: inout Document) {
         guard case .failed(let f) = state.outcome else { return }
-        let failedStep = f.step.flatMap(FlowStep.init(key:)) ?? state.steps.first(where: { $0.status == .failed })?.step
+        let failedStep = f.step.flatMap { state.grant.step(id: $0) } ?? state.steps.first(where: { $0.status == .failed })?.step
         guard failedStep == step else { return }
         doc.blank()
         doc.line([Span("\(glyphs.failed) The flow failed here: ", .stepFailed), Span(f.reason, .stepFailed)], indent: 2)
@@ -78,7 +78,7 @@ struct DetailView {
         for (name, value, role) in rows {
             doc.line([Span("  " + Text.pad(name, to: 18), .jsonKey), Span(value, role)], indent: 20)
         }
-        if let e = f.error, let g = Glossary.parameter("error", in: step == .tokenExchanged ? .tokenResponse : .callback) {
+        if let e = f.error, let g = Glossary.parameter("error", in: step.events.contains(.tokenResponse) ? .tokenResponse : .callback) {
             doc.line([Span("  \(e) is an OAuth error code; see \(g.ref).", .muted)], indent: 4)
         }
     }
@@ -178,7 +178,7 @@ struct DetailView {
             if let j = d.jwksURI { doc.line([Span("jwks_uri                ", .jsonKey), Span(j)], indent: 24) }
             if let u = d.userinfoEndpoint { doc.line([Span("userinfo_endpoint       ", .jsonKey), Span(u)], indent: 24) }
         }
-        for hop in state.hops where hop.request.purpose == "discovery" {
+        for hop in state.hops where hop.request.purpose == .discovery {
             hopDocument(&doc, hop)
         }
         guard let a = state.authorization else {
@@ -209,12 +209,12 @@ struct DetailView {
         if let r = state.redirect {
             let how: String
             switch r.via {
-            case "simulated": how = "oauthscope's built-in browser followed the URL, approved the request as the demo user, and followed the redirect back. A real flow opens your browser instead."
-            case "browser": how = "Your browser was launched with the authorization URL."
-            case "printed": how = "The URL was shown for you to open in a browser of your choice."
+            case .simulated: how = "oauthscope's built-in browser followed the URL, approved the request as the demo user, and followed the redirect back. A real flow opens your browser instead."
+            case .browser: how = "Your browser was launched with the authorization URL."
+            case .printed: how = "The URL was shown for you to open in a browser of your choice."
             default: how = "Sent via \(r.via)."
             }
-            doc.line([Span("via  ", .jsonKey), Span(r.via, .jsonString)], indent: 5)
+            doc.line([Span("via  ", .jsonKey), Span(r.via.rawValue, .jsonString)], indent: 5)
             if let c = r.command { doc.line([Span("command  ", .jsonKey), Span(c)], indent: 9) }
             doc.line([Span(how, .text)])
         } else {
@@ -355,7 +355,7 @@ struct DetailView {
         }
         followUpDetails(&doc)
         let actions = Set(FlowController.actionNames)
-        let other = state.hops.filter { $0.request.purpose != "discovery" && !actions.contains($0.request.purpose) }
+        let other = state.hops.filter { $0.request.purpose != .discovery && !actions.contains($0.request.purpose.rawValue) }
         if !other.isEmpty {
             doc.heading("Other requests (\(other.count))")
             for hop in other { hopDocument(&doc, hop) }
@@ -378,7 +378,7 @@ struct DetailView {
 
     func eventDocument(_ e: FlowEvent) -> Document {
         var doc = Document()
-        let reveal = e.step.map(ui.isRevealed) ?? ui.revealByDefault
+        let reveal = state.grant.step(of: e).map(ui.isRevealed) ?? ui.revealByDefault
         doc.line(Span("#\(e.seq) ", .muted), Span(e.type, e.role), Span(" at \(Format.clock(e.time, zone: ui.timeZone))", .muted))
         doc.line(Span("As written to the JSONL stream (q goes back; r \(reveal ? "hides" : "reveals") secrets):", .muted))
         doc.blank()

@@ -35,7 +35,7 @@ struct EventLogView {
         for (row, i) in (start..<end).enumerated() {
             let event = log[i]
             let y = r.y + row
-            let reveal = event.step.map(ui.isRevealed) ?? ui.revealByDefault
+            let reveal = state.grant.step(of: event).map(ui.isRevealed) ?? ui.revealByDefault
             var x = grid.write(" " + Format.clock(event.time, zone: ui.timeZone) + " ", x: r.x, y: y, role: .muted, limit: r.maxX)
             x = grid.write(Text.pad(event.type, to: typeWidth) + " ", x: x, y: y, role: event.role, limit: r.maxX)
             grid.write(Text.truncate(event.summary(reveal: reveal), to: r.maxX - x - 1, ellipsis: glyphs.ellipsis, asciiOnly: glyphs.asciiOnly), x: x, y: y, role: .text, limit: r.maxX)
@@ -135,7 +135,7 @@ struct StatusLine {
         // and "q quit" always stay.
         let keep = state.waiting == nil ? 2 : 0
         func fitted(compact: Bool) -> [(keys: String, action: String)] {
-            var shown = ui.keymap.hints(for: ui.context, waiting: state.waiting != nil, tokenActions: tokenActions, compact: compact, replay: ui.replay)
+            var shown = ui.keymap.hints(for: ui.context, waiting: state.waiting != nil, tokenActions: tokenActions, compact: compact, replay: ui.replay, diagram: ui.showingDiagram)
             while shown.count > keep, (x - r.x) + CellGrid.columns(factsText) + width(shown) + 1 > r.width {
                 shown.remove(at: max(0, shown.count - 3))
             }

@@ -35,10 +35,12 @@ struct Rect: Hashable {
 struct ScreenLayout {
     var timeline, detail, log: Rect
 
-    init(body: Rect, screenHeight height: Int) {
+    /// With `diagram` the flow pane holds the sequence diagram, which needs more width than the steps.
+    init(body: Rect, screenHeight height: Int, diagram: Bool = false) {
         let logHeight = height >= 40 ? 10 : height >= 30 ? 8 : 7
         let mainHeight = body.height - logHeight
-        let timelineWidth = body.width >= 120 ? 42 : body.width >= 100 ? 38 : 34
+        var timelineWidth = body.width >= 120 ? 42 : body.width >= 100 ? 38 : 34
+        if diagram { timelineWidth = max(timelineWidth, body.width * 11 / 20) }
         timeline = Rect(x: body.x, y: body.y, width: timelineWidth, height: mainHeight)
         detail = Rect(x: body.x + timelineWidth, y: body.y, width: body.width - timelineWidth, height: mainHeight)
         log = Rect(x: body.x, y: body.y + mainHeight, width: body.width, height: logHeight)
@@ -128,7 +130,7 @@ struct ScreenRenderer {
             drawListenBody(&grid, body, state: state, listeners: session.listenerStarts(at: position), ui: ui, active: active, screenHeight: screenHeight, metrics: &metrics)
             return
         }
-        let layout = ScreenLayout(body: body, screenHeight: screenHeight)
+        let layout = ScreenLayout(body: body, screenHeight: screenHeight, diagram: ui.showingDiagram)
         let focusOn = active && !ui.showingHelp
         let now = clock(for: state)
 
@@ -140,11 +142,18 @@ struct ScreenRenderer {
             boxTitle = "Flow \(position + 1)/\(count) \(glyphs.separator) \(state.shortLabel)"
             if active, body.width < grid.width { boxTitle = glyphs.selected + " " + boxTitle }
         }
+        if ui.showingDiagram { boxTitle += " \(glyphs.separator) sequence diagram" }
         drawBox(&grid, layout.timeline, title: boxTitle, focused: focusOn && ui.focus == .timeline)
-        let rowSteps = timeline.draw(into: &grid, layout.timeline.inner)
+        var rowSteps: [Int: FlowStep] = [:]
+        var diagramRows: (rowSeqs: [Int: Int], arrowRows: Int) = ([:], 0)
+        if ui.showingDiagram {
+            diagramRows = DiagramView(state: state, ui: ui, glyphs: glyphs).draw(into: &grid, layout.timeline.inner)
+        } else {
+            rowSteps = timeline.draw(into: &grid, layout.timeline.inner)
+        }
 
-        let detail = DetailView(state: state, ui: ui, glyphs: glyphs, now: now)
-        let lines = detail.document().layout(width: max(1, layout.detail.inner.width - 1), asciiOnly: glyphs.asciiOnly)
+        let detail = DetailView.content(state: state, ui: ui, glyphs: glyphs, now: now)
+        let lines = detail.document.layout(width: max(1, layout.detail.inner.width - 1), asciiOnly: glyphs.asciiOnly)
         let rows = layout.detail.inner.height
         let maxScroll = max(0, lines.count - rows)
         let scroll = min(ui.detailScroll, maxScroll)
@@ -169,6 +178,8 @@ struct ScreenRenderer {
 
         guard active else { return }
         metrics.timelineRowSteps = rowSteps
+        metrics.diagramRowSeqs = diagramRows.rowSeqs
+        metrics.diagramRows = diagramRows.arrowRows
         metrics.timelineRows = layout.timeline.inner.height
         metrics.timelineRect = layout.timeline
         metrics.detailRect = layout.detail

@@ -1,7 +1,7 @@
 import FlowEngine
 import Foundation
 
-/// The four steps with their state glyph, time and duration, and under each its sub-steps (the newest that fit;
+/// The grant's steps with their state glyph, time and duration, and under each its sub-steps (the newest that fit;
 /// a line says how many earlier ones the detail pane holds).
 struct TimelineView {
     var state: FlowState
@@ -31,7 +31,7 @@ struct TimelineView {
             }
             open.removeAll { satisfiable.contains($0) }
         }
-        let shown = ui.displayedStep(in: state).rawValue
+        let shown = state.steps.firstIndex { $0.step == ui.displayedStep(in: state) } ?? 0
         for i in [shown] + needs.indices.filter({ $0 != shown }) where room > 0 {
             let more = min(room, needs[i] - give[i])
             give[i] += more
@@ -49,12 +49,12 @@ struct TimelineView {
         let shown = ui.displayedStep(in: state)
         var y = r.y
         let showMillis = r.width >= 38
-        for s in state.steps {
+        for (index, s) in state.steps.enumerated() {
             guard y < r.y + r.height else { break }
             drawStepLine(&grid, s, x: r.x, y: y, width: r.width, selected: s.step == shown, millis: showMillis)
             rows[y] = s.step
             y += 1
-            let allowance = give[s.step.rawValue]
+            let allowance = give[index]
             let subs = s.substeps
             guard allowance > 0, !subs.isEmpty else { continue }
             let hiddenHere = subs.count + (subs.dropped > 0 ? 1 : 0) > allowance

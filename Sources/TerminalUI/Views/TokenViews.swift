@@ -55,11 +55,11 @@ struct FollowUp {
         let names = Set(FlowController.actionNames)
         for e in state.log {
             switch e.payload {
-            case .httpRequest(let r) where names.contains(r.purpose):
-                blocks.append(FollowUp(action: r.purpose, time: e.time, request: r))
-                open[r.purpose] = blocks.count - 1
-            case .httpResponse(let r) where names.contains(r.purpose):
-                if let i = open[r.purpose] { blocks[i].response = r }
+            case .httpRequest(let r) where names.contains(r.purpose.rawValue):
+                blocks.append(FollowUp(action: r.purpose.rawValue, time: e.time, request: r))
+                open[r.purpose.rawValue] = blocks.count - 1
+            case .httpResponse(let r) where names.contains(r.purpose.rawValue):
+                if let i = open[r.purpose.rawValue] { blocks[i].response = r }
             case .actionCompleted(let a):
                 if let i = open[a.action] {
                     blocks[i].completed = a
