@@ -10,7 +10,7 @@ extension DetailView {
         if ui.showingDiagram, ui.inspectedSeq == nil, let arrow = SequenceDiagram.selectedArrow(ui.diagramSelection, in: state) {
             // Secrets follow the `r` choice of the step the hop belongs to.
             var hopUI = ui
-            if let i = state.log.index(ofSeq: arrow.seq), let step = state.log[i].step {
+            if let i = state.log.index(ofSeq: arrow.seq), let step = state.grant.step(of: state.log[i]) {
                 hopUI.selectedStep = step
                 hopUI.followsCurrentStep = false
             }
@@ -50,7 +50,7 @@ extension DetailView {
                 doc.blank()
                 doc.table(params(auth.params, context: .authorizationRequest))
             }
-            doc.line([Span("via  ", .jsonKey), Span(r.via, .jsonString)], indent: 5)
+            doc.line([Span("via  ", .jsonKey), Span(r.via.rawValue, .jsonString)], indent: 5)
             if let c = r.command { doc.line([Span("command  ", .jsonKey), Span(c)], indent: 9) }
         case .callbackReceived(let c):
             doc.heading("Request (arrived at the listener)")

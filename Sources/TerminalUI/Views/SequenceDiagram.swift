@@ -60,8 +60,8 @@ enum SequenceDiagram {
 
     /// The lane a back-channel request goes to. The userinfo endpoint is an OAuth protected resource (OIDC Core
     /// §5.3), so it is drawn as the API.
-    static func lane(forPurpose purpose: String) -> DiagramLane {
-        switch purpose {
+    static func lane(forPurpose purpose: HopPurpose) -> DiagramLane {
+        switch purpose.rawValue {
         case "userinfo", "api", "resource": return .api
         default: return .server
         }
@@ -69,7 +69,7 @@ enum SequenceDiagram {
 
     /// Whether the flow talks to an API: the lane is then drawn from the start, so the layout does not jump.
     static func usesAPI(_ state: FlowState) -> Bool {
-        if state.started?.followUps?.contains(where: { lane(forPurpose: $0) == .api }) == true { return true }
+        if state.started?.followUps?.contains(where: { lane(forPurpose: HopPurpose(rawValue: $0)) == .api }) == true { return true }
         return state.hops.contains { lane(forPurpose: $0.request.purpose) == .api }
     }
 
@@ -93,7 +93,7 @@ enum SequenceDiagram {
         case .userRedirected(let r):
             let endpoint = state.authorization.map { path(of: $0.endpoint) } ?? "/authorize"
             return DiagramArrow(seq: event.seq, kind: .redirect, from: .browser, to: .server, name: "authorize", summary: "GET " + endpoint,
-                                status: "via " + r.via, statusRole: .muted, frontChannel: true)
+                                status: "via " + r.via.rawValue, statusRole: .muted, frontChannel: true)
         case .callbackReceived(let c):
             let keys = (c.query.objectValue ?? []).map(\.0)
             // A callback that carries a code or an error is the authorization server's answer, sent back through
@@ -105,7 +105,7 @@ enum SequenceDiagram {
             return DiagramArrow(seq: event.seq, kind: .callback, from: answer ? .server : .browser, to: .client, name: "callback",
                                 summary: c.method + " " + c.path + query, status: status, statusRole: verdictRole(c.verdict), frontChannel: true)
         case .httpRequest(let r), .tokenRequest(let r):
-            var arrow = DiagramArrow(seq: event.seq, kind: .http, from: .client, to: lane(forPurpose: r.purpose), name: r.purpose,
+            var arrow = DiagramArrow(seq: event.seq, kind: .http, from: .client, to: lane(forPurpose: r.purpose), name: r.purpose.rawValue,
                                      summary: r.method + " " + path(of: r.url), status: "…", statusRole: .stepInProgress, frontChannel: false)
             answer(&arrow, purpose: r.purpose, after: index, in: state)
             return arrow
@@ -115,7 +115,7 @@ enum SequenceDiagram {
     }
 
     /// Fills in how a back-channel hop went: its response, or that none came.
-    static func answer(_ arrow: inout DiagramArrow, purpose: String, after index: Int, in state: FlowState) {
+    static func answer(_ arrow: inout DiagramArrow, purpose: HopPurpose, after index: Int, in state: FlowState) {
         let log = state.log
         var i = index + 1
         let end = min(log.count, index + 1 + responseSearchLimit)
@@ -134,7 +134,7 @@ enum SequenceDiagram {
                     noAnswer(&arrow)
                     return
                 }
-            case .actionCompleted(let a) where a.action == purpose:
+            case .actionCompleted(let a) where a.action == purpose.rawValue:
                 noAnswer(&arrow)
                 return
             case .flowFailed, .flowCompleted:
