@@ -58,12 +58,14 @@ let package = Package(
             name: "Settings",
             dependencies: ["OAuthCore", "FlowEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The lessons of `demo --lesson`: data that stages a failure on the embedded provider and judges the flow.
+        .target(name: "Lessons", dependencies: ["OAuthCore", "FlowEngine", "MockProvider"]),
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),
         .target(name: "TerminalUI", dependencies: ["OAuthCore", "FlowEngine", "CNCursesW"]),
         .executableTarget(
             name: "oauthscope",
             dependencies: [
-                "OAuthCore", "FlowEngine", "Settings", "CallbackListener", "ExchangeEngine", "MockProvider", "TerminalUI",
+                "OAuthCore", "FlowEngine", "Settings", "CallbackListener", "ExchangeEngine", "MockProvider", "TerminalUI", "Lessons",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -96,7 +98,7 @@ let package = Package(
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "FlowEngine", "OAuthCore"], exclude: ["Snapshots"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "FlowEngine", "OAuthCore"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "OAuthCore", "FlowEngine", "CallbackListener", "ExchangeEngine", "MockProvider",
+            "OAuthCore", "FlowEngine", "CallbackListener", "ExchangeEngine", "MockProvider", "Lessons",
         ]),
     ]
 )

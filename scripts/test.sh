@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The test command of the README. Runs, in order, and reports every part even when one fails:
 #   1. swift test: unit, view-snapshot and in-process integration tests;
-#   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, callbacks.sh, providers.sh), what hostile input
+#   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, callbacks.sh, providers.sh), every lesson of
+#      `demo --lesson` ending as it teaches (Tests/e2e/lessons.sh), what hostile input
 #      can do to the terminal, the disk and the wire (Tests/e2e/boundaries.sh), and surviving a hostile
 #      provider: every hostile fault of the embedded provider, and Ctrl-C while a hop stalls (Tests/e2e/hostile.sh);
-#   3. a flow against oidc-provider-mock, a third-party OIDC server from PyPI (Tests/e2e/interop.sh), and the
+#   3. a flow against oidc-provider-mock, a third-party OIDC server from PyPI (Tests/e2e/interop.sh), the flow
+#      doctor against the embedded provider with each planted weakness and against oidc-provider-mock
+#      (Tests/e2e/doctor.sh), and the
 #      exports checked by readers from PyPI: jsonschema, haralyzer, markdown-it-py (Tests/e2e/export.sh);
 #   4. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh);
 #   5. scripts/install.sh into a temporary prefix, its binary run with a bare environment (Tests/e2e/install.sh;
@@ -24,6 +27,7 @@ bash Tests/e2e/callbacks.sh "$bin" || failed=1
 bash Tests/e2e/providers.sh "$bin" || failed=1
 bash Tests/e2e/boundaries.sh "$bin" || failed=1
 bash Tests/e2e/hostile.sh "$bin" || failed=1
+bash Tests/e2e/lessons.sh "$bin" || failed=1
 
 server=$(command -v oidc-provider-mock || true)
 if [ -z "$server" ]; then
@@ -33,6 +37,7 @@ if [ -z "$server" ]; then
   server=.build-venv/bin/oidc-provider-mock
 fi
 bash Tests/e2e/interop.sh "$bin" "$server" || failed=1
+bash Tests/e2e/doctor.sh "$bin" "$server" || failed=1
 
 if ! .build-venv/bin/python -c 'import jsonschema, haralyzer, markdown_it' 2>/dev/null; then
   [ -x .build-venv/bin/pip ] || python3 -m venv .build-venv

@@ -14,11 +14,15 @@ public final class SimulatedBrowser: UserAgent {
     public let decision: String
     /// The redirect URI: reaching it ends the browser's part, since the listener now has the callback.
     public let redirectURI: String
+    /// Before following the provider's redirect back, load the callback with a code and a state of someone
+    /// else's, as an attacker's page can make a browser do (login CSRF, RFC 6749 §10.12).
+    public let forgesCallbackFirst: Bool
     private let maxHops = 10
 
-    public init(redirectURI: String, decision: String = "approve") {
+    public init(redirectURI: String, decision: String = "approve", forgesCallbackFirst: Bool = false) {
         self.redirectURI = redirectURI
         self.decision = decision
+        self.forgesCallbackFirst = forgesCallbackFirst
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(15))))
     }
 
@@ -57,6 +61,9 @@ public final class SimulatedBrowser: UserAgent {
                 method = "GET"
                 body = ""
                 if isCallback(next) {
+                    if forgesCallbackFirst, let forged = Self.forgedCallback(redirectURI) {
+                        _ = try? await http.execute(HTTPClientRequest(url: forged), timeout: .seconds(15))
+                    }
                     _ = try? await http.execute(HTTPClientRequest(url: next.absoluteString), timeout: .seconds(15))
                     return
                 }
@@ -73,6 +80,14 @@ public final class SimulatedBrowser: UserAgent {
                               hint: "It refused the request before redirecting, so it never reached the callback: a provider shows such a page for an unknown client or a redirect_uri it does not accept (RFC 6749 §4.1.2.1 forbids redirecting to an unverified URI).", step: .userRedirected)
         }
         throw FlowFailure("the simulated browser followed \(maxHops) hops without reaching the callback", step: .userRedirected)
+    }
+
+    /// The redirect URI with an attacker's code and state: fresh random values that no flow sent.
+    static func forgedCallback(_ redirectURI: String) -> String? {
+        guard var parts = URLComponents(string: redirectURI) else { return nil }
+        parts.queryItems = (parts.queryItems ?? []) + [URLQueryItem(name: "code", value: "attacker-" + SecureRandom.token(bytes: 12)),
+                                                        URLQueryItem(name: "state", value: "attacker-" + SecureRandom.token(bytes: 12))]
+        return parts.url?.absoluteString
     }
 
     /// The words of an HTML page without its markup, cut to a readable length (each front escapes them).
@@ -138,5 +153,76 @@ struct ConsentForm {
             out = out.replacingOccurrences(of: entity, with: char)
         }
         return out
+    }
+}
+
+extension SimulatedBrowser: ProbeUserAgent {
+    public var kind: String { "simulated" }
+    public var seesEveryRedirect: Bool { true }
+
+    /// For the doctor: loads the authorization URL, answers the consent page with `choice`, and stops at the first
+    /// redirect that leaves the authorization server, without following it: where it points is the answer, even a
+    /// host that is not loopback. Each hop is published (`http.request`/`http.response`, purpose `authorize`).
+    public func authorize(_ url: URL, choice: UserChoice, state: String, publisher: FlowPublisher) async -> AuthorizationAnswer {
+        publisher.publish(.userRedirected(UserRedirected(via: "simulated", command: nil)))
+        guard let origin = url.host.map({ ($0.lowercased(), url.port, url.scheme?.lowercased()) }) else { return .failed("the authorization URL has no host") }
+        var current = url
+        var method = "GET"
+        var body = ""
+        for _ in 0..<maxHops {
+            guard let host = current.host, RedirectURI.isLoopback(host: host) else {
+                return .failed("the simulated browser only visits loopback hosts; \(current.host ?? current.absoluteString) is not one")
+            }
+            var req = HTTPClientRequest(url: current.absoluteString)
+            req.method = HTTPMethod(rawValue: method)
+            var headers = [FormField("User-Agent", "oauthscope-simulated-browser")]
+            if method == "POST" {
+                headers.append(FormField("Content-Type", "application/x-www-form-urlencoded"))
+                req.body = .bytes(ByteBuffer(string: body))
+            }
+            for h in headers { req.headers.add(name: h.name, value: h.value) }
+            publisher.publish(.httpRequest(HTTPRequestCapture(purpose: "authorize", method: method, url: current.absoluteString, headers: headers.map { HeaderField(captured: $0.name, $0.value) }, body: Sensitive(public: body))))
+            let started = ContinuousClock.now
+            let status: Int
+            let location: String?
+            let page: String
+            do {
+                let response = try await http.execute(req, timeout: .seconds(15))
+                status = Int(response.status.code)
+                location = response.headers.first(name: "location")
+                page = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                let elapsed = started.duration(to: .now).components
+                publisher.publish(.httpResponse(HTTPResponseCapture(purpose: "authorize", status: status, headers: response.headers.map { Self.captured($0.name, $0.value) },
+                                                                    body: Sensitive(public: String(page.prefix(4096))), elapsedMs: Int(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000))))
+            } catch {
+                return .failed("the simulated browser could not load \(current.absoluteString): \(error)")
+            }
+            if (300..<400).contains(status), let location, let next = URL(string: location, relativeTo: current)?.absoluteURL {
+                let leaves = next.host?.lowercased() != origin.0 || next.port != origin.1 || next.scheme?.lowercased() != origin.2
+                if leaves || isCallback(next) {
+                    let query = URLComponents(url: next, resolvingAgainstBaseURL: true)?.percentEncodedQuery ?? ""
+                    return .redirected(location: next.absoluteString, parameters: CallbackParameters(query: query))
+                }
+                current = next
+                method = "GET"
+                body = ""
+                continue
+            }
+            if status == 200, let form = ConsentForm.parse(html: page, base: current) {
+                current = form.action
+                method = "POST"
+                body = FormURLEncoded.encode(form.fields + [FormField("decision", choice.rawValue)])
+                continue
+            }
+            return .stayed(status: status, text: Self.visibleText(page, limit: 300))
+        }
+        return .failed("the simulated browser followed \(maxHops) hops without leaving the authorization server")
+    }
+
+    /// A response header as captured: a `Location` carrying a code keeps it redacted, like every other secret.
+    static func captured(_ name: String, _ value: String) -> HeaderField {
+        guard name.lowercased() == "location", let q = value.firstIndex(of: "?") else { return HeaderField(captured: name, value) }
+        let query = Redactor.formBody(String(value[value.index(after: q)...]))
+        return HeaderField(name, Sensitive(clear: value, redacted: String(value[...q]) + query.display(reveal: false)))
     }
 }

@@ -29,6 +29,12 @@ extension FlowEvent.Payload {
         case flowFailed = "flow.failed"
         case busOverflow = "bus.overflow"
         case actionCompleted = "action.completed"
+        case doctorStarted = "doctor.started"
+        case probeStarted = "probe.started"
+        case probeCompleted = "probe.completed"
+        case doctorCompleted = "doctor.completed"
+        case lessonStarted = "lesson.started"
+        case lessonCompleted = "lesson.completed"
 
         /// Reads the payload of this type from the event object (the envelope's members are ignored).
         func decode(from decoder: any Decoder) throws -> FlowEvent.Payload {
@@ -51,6 +57,12 @@ extension FlowEvent.Payload {
             case .flowFailed: return .flowFailed(try FlowFailed(from: decoder))
             case .busOverflow: return .busOverflow(try BusOverflow(from: decoder))
             case .actionCompleted: return .actionCompleted(try ActionCompleted(from: decoder))
+            case .doctorStarted: return .doctor(.started(try DoctorStarted(from: decoder)))
+            case .probeStarted: return .doctor(.probeStarted(try ProbeStarted(from: decoder)))
+            case .probeCompleted: return .doctor(.probeCompleted(try ProbeCompleted(from: decoder)))
+            case .doctorCompleted: return .doctor(.completed(try DoctorCompleted(from: decoder)))
+            case .lessonStarted: return .lessonStarted(try LessonStarted(from: decoder))
+            case .lessonCompleted: return .lessonCompleted(try LessonCompleted(from: decoder))
             }
         }
     }
@@ -76,6 +88,9 @@ extension FlowEvent.Payload {
         case .flowFailed(let p): return (.flowFailed, p)
         case .busOverflow(let p): return (.busOverflow, p)
         case .actionCompleted(let p): return (.actionCompleted, p)
+        case .doctor(let d): return d.parts
+        case .lessonStarted(let p): return (.lessonStarted, p)
+        case .lessonCompleted(let p): return (.lessonCompleted, p)
         }
     }
 
@@ -187,4 +202,14 @@ extension BusOverflow: EventPayload {
 
 extension ActionCompleted: EventPayload {
     public func summary(reveal: Bool) -> String { "\(action): \(summary)" }
+}
+
+extension LessonStarted: EventPayload {
+    public func summary(reveal: Bool) -> String { "\(name): \(title); expects \(expected)" }
+}
+
+extension LessonCompleted: EventPayload {
+    public func summary(reveal: Bool) -> String {
+        "\(name): \(outcome)" + (error.map { " (\($0))" } ?? "") + (asExpected ? ", as expected" : ", expected \(expected)")
+    }
 }

@@ -60,11 +60,13 @@ struct TokenSession: Sendable {
     let userinfo: URL?
     let revocation: URL?
     let introspection: URL?
+    /// The token request that redeemed the code, for `replay-code`.
+    var codeRequest: HTTPRequestSpec?
 }
 
 extension FlowController {
     /// The follow-up hops a user can ask for after the exchange.
-    public static let actionNames = ["refresh", "userinfo", "introspect", "revoke", "check-rotation"]
+    public static let actionNames = ["refresh", "userinfo", "introspect", "revoke", "check-rotation", "replay-code"]
 
     /// Performs one follow-up hop, publishing its raw request and response and an `action.completed` event.
     func perform(_ action: String, _ session: TokenSession) async -> ActionCompleted {
@@ -75,6 +77,7 @@ extension FlowController {
         case "introspect": result = await introspect(session)
         case "revoke": result = await revoke(session)
         case "check-rotation": result = await checkRotation(session)
+        case "replay-code": result = await replayCode(session)
         default:
             if let call = configuration.followUps.first(where: { $0.name == action }) {
                 result = await followUp(call, session)
@@ -113,7 +116,7 @@ extension FlowController {
             }
             return ActionCompleted(action: "refresh", ok: true, summary: summary, rotated: rotated, accessToken: tokens.accessToken.sensitive, refreshToken: tokens.refreshToken?.sensitive, expiresIn: tokens.expiresIn)
         case .error(let e, let st, _):
-            return ActionCompleted(action: "refresh", ok: false, summary: "refused: \(e.error) (HTTP \(st))" + (e.description.map { ": \($0)" } ?? "") + ". " + e.hint)
+            return ActionCompleted(action: "refresh", ok: false, summary: "refused: \(e.error) (HTTP \(st))" + (e.description.map { ": \($0)" } ?? "") + ". " + e.hint, error: e.error)
         case .invalid(let reason, _, _):
             return ActionCompleted(action: "refresh", ok: false, summary: reason)
         }
@@ -150,14 +153,34 @@ extension FlowController {
         }
         switch TokenResponseParser.parse(status: status, headers: headers, body: body) {
         case .error(let e, _, _) where e.error == "invalid_grant":
-            return ActionCompleted(action: "check-rotation", ok: true, summary: "the old refresh token is rejected (invalid_grant), as rotation requires. A provider with replay detection may now also have revoked the newer one (RFC 9700 §4.14.2)")
+            return ActionCompleted(action: "check-rotation", ok: true, summary: "the old refresh token is rejected (invalid_grant), as rotation requires. A provider with replay detection may now also have revoked the newer one (RFC 9700 §4.14.2)", error: e.error)
         case .success:
             publisher.publish(.finding(FindingCatalogue.refreshOldTokenAccepted.finding(step: FlowStep.tokenExchanged.key)))
             return ActionCompleted(action: "check-rotation", ok: false, summary: "the old refresh token was ACCEPTED after rotation")
         case .error(let e, let st, _):
-            return ActionCompleted(action: "check-rotation", ok: true, summary: "the old refresh token is rejected (\(e.error), HTTP \(st))")
+            return ActionCompleted(action: "check-rotation", ok: true, summary: "the old refresh token is rejected (\(e.error), HTTP \(st))", error: e.error)
         case .invalid(let reason, _, _):
             return ActionCompleted(action: "check-rotation", ok: false, summary: reason)
+        }
+    }
+
+    /// Sends the token request that redeemed the code once more, as a retry or a thief would. A code is single-use:
+    /// the provider must refuse it, and should revoke the tokens issued from it (RFC 6749 §4.1.2).
+    private func replayCode(_ s: TokenSession) async -> ActionCompleted {
+        guard let spec = s.codeRequest else {
+            return ActionCompleted(action: "replay-code", ok: false, summary: "no code was redeemed in this flow")
+        }
+        let outcome = await client.send(spec, purpose: "replay-code", publisher: publisher)
+        guard case .response(let status, let headers, let body, _) = outcome else {
+            return ActionCompleted(action: "replay-code", ok: false, summary: outcome.failureReason ?? "the token endpoint did not answer")
+        }
+        switch TokenResponseParser.parse(status: status, headers: headers, body: body) {
+        case .error(let e, let st, _):
+            return ActionCompleted(action: "replay-code", ok: true, summary: "the code was refused the second time (\(e.error), HTTP \(st)), as a single-use code must be; the tokens issued from it should now be revoked (RFC 6749 §4.1.2)", error: e.error)
+        case .success:
+            return ActionCompleted(action: "replay-code", ok: false, summary: "the provider ACCEPTED the code a second time: a code must be single-use (RFC 6749 §4.1.2)")
+        case .invalid(let reason, _, _):
+            return ActionCompleted(action: "replay-code", ok: false, summary: reason)
         }
     }
 

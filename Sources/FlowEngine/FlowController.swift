@@ -330,7 +330,7 @@ public final class FlowController: Sendable {
                 allowedAlgorithms: Self.allowedAlgorithms(endpoints.metadata), originalIDToken: original,
                 userinfo: c.userinfoURL ?? endpoints.metadata?.userinfoEndpoint,
                 revocation: c.revocationURL ?? endpoints.metadata?.revocationEndpoint,
-                introspection: c.introspectionURL ?? endpoints.metadata?.introspectionEndpoint)
+                introspection: c.introspectionURL ?? endpoints.metadata?.introspectionEndpoint, codeRequest: spec)
         }
     }
 

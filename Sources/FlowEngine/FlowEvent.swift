@@ -44,6 +44,10 @@ extension FlowEvent {
         case flowFailed(FlowFailed)
         case busOverflow(BusOverflow)
         case actionCompleted(ActionCompleted)
+        /// `doctor.started`, `probe.started`, `probe.completed`, `doctor.completed` (DoctorEvents.swift).
+        case doctor(DoctorEvent)
+        case lessonStarted(LessonStarted)
+        case lessonCompleted(LessonCompleted)
 
         /// The `type` on the wire, from the registry (`Kind`, EventTypes.swift).
         public var type: String { kind.rawValue }
@@ -390,8 +394,10 @@ public struct ActionCompleted: Sendable, Hashable, Codable {
     public var accessToken: Sensitive?
     public var refreshToken: Sensitive?
     public var expiresIn: Int?
+    /// The OAuth error code the provider answered with, when it refused the hop (`invalid_grant`, ...).
+    public var error: String?
 
-    public init(action: String, ok: Bool, summary: String, result: JSONValue? = nil, rotated: Bool? = nil, accessToken: Sensitive? = nil, refreshToken: Sensitive? = nil, expiresIn: Int? = nil) {
+    public init(action: String, ok: Bool, summary: String, result: JSONValue? = nil, rotated: Bool? = nil, accessToken: Sensitive? = nil, refreshToken: Sensitive? = nil, expiresIn: Int? = nil, error: String? = nil) {
         self.action = action
         self.ok = ok
         self.summary = summary
@@ -400,10 +406,67 @@ public struct ActionCompleted: Sendable, Hashable, Codable {
         self.accessToken = accessToken
         self.refreshToken = refreshToken
         self.expiresIn = expiresIn
+        self.error = error
     }
 
     enum CodingKeys: String, CodingKey {
-        case action, ok, summary, result, rotated, accessToken = "access_token", refreshToken = "refresh_token", expiresIn = "expires_in"
+        case action, ok, summary, result, rotated, accessToken = "access_token", refreshToken = "refresh_token", expiresIn = "expires_in", error
+    }
+}
+
+/// `lesson.started`: `demo --lesson NAME` begins a lesson: what it shows, what is staged on purpose, and what the
+/// lesson expects to see at the end. Published before `flow.started`.
+public struct LessonStarted: Sendable, Hashable, Codable {
+    public var name: String
+    public var title: String
+    /// A short introduction for a person.
+    public var intro: String
+    /// What the embedded provider or the simulated browser does on purpose, one line each.
+    public var staged: [String]
+    /// The end the lesson expects: an OAuth error code (`access_denied`), a failed check (`signature`), a
+    /// callback verdict (`state_mismatch`) or `flow.completed`.
+    public var expected: String
+    /// Where the rule is written, e.g. "RFC 6749 §4.1.2.1".
+    public var ref: String
+
+    public init(name: String, title: String, intro: String, staged: [String], expected: String, ref: String) {
+        self.name = name
+        self.title = title
+        self.intro = intro
+        self.staged = staged
+        self.expected = expected
+        self.ref = ref
+    }
+}
+
+/// `lesson.completed`: the lesson's flow ended; what happened and why. Published after `flow.completed` or
+/// `flow.failed`.
+public struct LessonCompleted: Sendable, Hashable, Codable {
+    public var name: String
+    /// How the flow ended: `completed` or `failed`.
+    public var outcome: String
+    /// The OAuth error code, failed check or callback verdict the flow showed (nil for a plain completion).
+    public var error: String?
+    /// The end the lesson expected (as in `lesson.started`).
+    public var expected: String
+    /// Whether the flow ended the way the lesson expected.
+    public var asExpected: Bool
+    /// What happened and why, for a person.
+    public var explanation: String
+    public var ref: String
+
+    public init(name: String, outcome: String, error: String?, expected: String, asExpected: Bool, explanation: String, ref: String) {
+        self.name = name
+        self.outcome = outcome
+        self.error = error
+        self.expected = expected
+        self.asExpected = asExpected
+        self.explanation = explanation
+        self.ref = ref
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, outcome, error, expected, asExpected = "as_expected", explanation, ref
     }
 }
 

@@ -84,6 +84,9 @@ public struct FlowState: Sendable {
     public var log = BoundedLog<FlowEvent>(capacity: 5_000)
     /// Events a subscriber's buffer dropped before they reached this fold.
     public var droppedEvents = 0
+    /// The lesson this flow teaches (`demo --lesson NAME`), and once the flow ended, what it showed.
+    public var lesson: LessonStarted?
+    public var lessonResult: LessonCompleted?
 
     /// A fold for `grant`; a `flow.started` naming another grant this build knows switches to it.
     public init(flowID: String = "", grant: GrantDescription = .authorizationCode) {
@@ -192,8 +195,14 @@ public struct FlowState: Sendable {
         case .actionCompleted(let a):
             actions.append(a)
             note(home, a.ok ? .ok : .fail, "\(a.action): \(a.summary)", event)
+        case .lessonStarted(let l):
+            lesson = l
+        case .lessonCompleted(let l):
+            lessonResult = l
         case .busOverflow(let o):
             droppedEvents += o.dropped
+        case .doctor:
+            break
         }
     }
 

@@ -14,6 +14,8 @@ public struct PlainPrinter: Sendable {
     private var unicode: Bool
     /// `oauthscope listen`: every callback is the news, so each gets a full line.
     private var watching = false
+    /// `oauthscope doctor`: the report card is the news; hops show only with `verbose`.
+    var doctoring = false
 
     public init(reveal: Bool = false, verbose: Bool = false, unicode: Bool = true) {
         self.reveal = reveal
@@ -21,10 +23,10 @@ public struct PlainPrinter: Sendable {
         self.unicode = unicode
     }
 
-    private var ok: String { unicode ? "✓" : "ok" }
-    private var bad: String { unicode ? "✗" : "FAIL" }
-    private var dot: String { unicode ? "·" : "-" }
-    private var warnMark: String { unicode ? "!" : "!" }
+    var ok: String { unicode ? "✓" : "ok" }
+    var bad: String { unicode ? "✗" : "FAIL" }
+    var dot: String { unicode ? "·" : "-" }
+    var warnMark: String { unicode ? "!" : "!" }
 
     private func label(_ step: FlowStep) -> String { step.label.padding(toLength: 16, withPad: " ", startingAt: 0) }
 
@@ -45,6 +47,8 @@ public struct PlainPrinter: Sendable {
     /// The lines for one event (often none).
     public mutating func lines(for event: FlowEvent) -> [String] {
         let t = event.time
+        if case .doctor(let d) = event.payload { return doctorLines(d) }
+        if doctoring, !verbose { return [] }
         if case .flowStarted(let s) = event.payload, let id = s.grant, let g = GrantDescription.named(id) { grant = g }
         // A step's time runs from the end of the step before it, or from the event that starts it.
         let kind = event.payload.kind
@@ -81,7 +85,7 @@ public struct PlainPrinter: Sendable {
         case .userRedirected(let r):
             let how: String
             switch r.via {
-            case .simulated: how = "the built-in simulated browser followed the URL and approved"
+            case .simulated: how = "the built-in simulated browser followed the URL, acting as the user"
             case .printed: how = "open the URL above in a browser"
             default: how = "opened with " + (r.command ?? "the browser")
             }
@@ -136,6 +140,17 @@ public struct PlainPrinter: Sendable {
             return ["\(a.ok ? ok : bad) \(a.action.padding(toLength: 16, withPad: " ", startingAt: 0)) \(a.summary)"]
         case .busOverflow(let o):
             return ["  \(warnMark) the printer fell behind and \(o.dropped) events were dropped"]
+        case .doctor:
+            return []
+        case .lessonStarted(let l):
+            var out = ["Lesson \(l.name): \(l.title)", "  \(l.intro)"]
+            for s in l.staged { out.append("  \(dot) staged: \(s)") }
+            out.append("  \(dot) expected: \(l.expected) (\(l.ref))")
+            return out
+        case .lessonCompleted(let l):
+            let seen = l.error.map { "\(l.outcome), \($0)" } ?? l.outcome
+            return ["\(l.asExpected ? ok : bad) lesson \(l.name): \(seen)" + (l.asExpected ? ", as expected" : ", but the lesson expected \(l.expected)"),
+                    "  What happened, and why: \(l.explanation) (\(l.ref))"]
         }
     }
 }

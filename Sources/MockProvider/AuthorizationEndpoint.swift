@@ -50,6 +50,11 @@ extension ProviderCore {
         case .redirectMismatch(let registered, let state, let message):
             return gitHubRedirectMismatch(registered, state: state, message: message)
         case .valid(let request):
+            // A user without a session cannot be approved silently, not even by a provider that skips consent.
+            if request.prompt.contains("none"), configuration.faults.contains(.signedOut) {
+                return errorRedirect(request.redirectURI, state: request.state, ProtocolError(
+                    .loginRequired, "prompt=none, but the user is not signed in here, and signing in needs a page (OIDC Core §3.1.2.6)"))
+            }
             if configuration.autoApprove { return approve(request) }
             if request.prompt.contains("none") {
                 return errorRedirect(request.redirectURI, state: request.state, ProtocolError(
@@ -135,7 +140,7 @@ extension ProviderCore {
     /// An error response through the redirect URI, with `state` and `iss` (RFC 6749 §4.1.2.1, RFC 9207).
     func errorRedirect(_ redirectURI: String, state: String?, _ error: ProtocolError) -> HTTPReply {
         var params = [("error", error.code.rawValue), ("error_description", error.description)]
-        if let state { params.append(("state", state)) }
+        if let state, !configuration.faults.contains(.noStateOnError) { params.append(("state", state)) }
         if let iss = callbackIssuer { params.append(("iss", iss)) }
         return .redirect(to: RedirectURIMatching.location(base: redirectURI, parameters: params))
     }
@@ -179,7 +184,8 @@ extension ProviderCore {
             if let problem = RedirectURIMatching.problem(with: redirectURI) {
                 return .refuse(title: "Invalid redirect_uri", message: "\(problem): \(redirectURI)")
             }
-            guard client.redirectURIs.contains(where: { rules.redirectRule.accepts(redirectURI, registered: $0) }) else {
+            let lenient = configuration.faults.contains(.redirectURILenient)
+            guard client.redirectURIs.contains(where: { rules.redirectRule.accepts(redirectURI, registered: $0) || (lenient && redirectURI.hasPrefix($0)) }) else {
                 let message = RedirectURIMatching.mismatchExplanation(
                     requested: redirectURI, registered: client.redirectURIs, clientID: clientID, rule: rules.redirectRule, provider: personality.displayName)
                 if personality == .github, let registered = client.redirectURIs.first {

@@ -66,6 +66,31 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
     case slowHeaders = "slow-headers"
     /// The token endpoint answers `302 Found` to `MockFault.redirectTarget`.
     case redirectFromTokenEndpoint = "redirect-from-token-endpoint"
+    /// The user has no session at the provider: an authorization request with `prompt=none` is answered
+    /// `login_required` instead of `consent_required` (OIDC Core §3.1.2.6).
+    case signedOut = "signed-out"
+
+    // Planted weaknesses for `oauthscope doctor`: each makes exactly one probe fail (or warn).
+
+    /// A wrong `code_verifier` is accepted (a missing one is still refused), like the PyPI oidc-provider-mock
+    /// (probe `pkce-verifier-checked`, RFC 7636 §4.6).
+    case pkceNotEnforced = "pkce-not-enforced"
+    /// Codes are never spent: a code can be redeemed again and again (probe `code-single-use`, RFC 6749 §4.1.2).
+    case codeReusable = "code-reusable"
+    /// A redirect URI that starts with a registered one is accepted: extra path segments and query parameters pass
+    /// (probe `redirect-uri-exact`, RFC 9700 §4.1.3).
+    case redirectURILenient = "redirect-uri-lenient"
+    /// Error redirects leave `state` out (probe `error-has-state`, RFC 6749 §4.1.2.1).
+    case noStateOnError = "no-state-on-error"
+    /// A refresh keeps the refresh token: no new one, the old one stays valid (probe `refresh-rotated`,
+    /// RFC 9700 §4.14.2).
+    case refreshNotRotated = "refresh-not-rotated"
+    /// A token request with `client_id` alone is accepted for a confidential client (probe `client-auth-required`,
+    /// RFC 6749 §3.2.1).
+    case noClientAuth = "no-client-auth"
+    /// Token responses come without `Cache-Control: no-store` and `Pragma: no-cache` (probe `token-no-store`,
+    /// RFC 6749 §5.1).
+    case noStoreMissing = "no-store-missing"
 
     /// The issuer the `wrongIssuerInToken` and `wrongIssParameter` faults put in place of the real one.
     public static let foreignIssuer = "https://issuer.other.example"
@@ -133,6 +158,14 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
         case .deepJSON: return "the token response is \(Self.deepJSONDepth) nested [ (a JSON depth limit)"
         case .slowHeaders: return "the token endpoint's headers trickle in a byte at a time and never end; at a preset's fixed path they never start (one deadline per hop)"
         case .redirectFromTokenEndpoint: return "the token endpoint answers 302 to \(Self.redirectTarget); never followed (RFC 6749 §3.2, RFC 9700 §4.11)"
+        case .pkceNotEnforced: return "a wrong code_verifier is accepted (doctor probe pkce-verifier-checked, RFC 7636 §4.6)"
+        case .codeReusable: return "authorization codes can be redeemed more than once (doctor probe code-single-use, RFC 6749 §4.1.2)"
+        case .redirectURILenient: return "a redirect_uri that merely starts with a registered one is accepted (doctor probe redirect-uri-exact, RFC 9700 §4.1.3)"
+        case .noStateOnError: return "error redirects carry no state (doctor probe error-has-state, RFC 6749 §4.1.2.1)"
+        case .refreshNotRotated: return "a refresh keeps the old refresh token valid and returns no new one (doctor probe refresh-rotated, RFC 9700 §4.14.2)"
+        case .noClientAuth: return "a confidential client's token request without credentials is accepted (doctor probe client-auth-required, RFC 6749 §3.2.1)"
+        case .noStoreMissing: return "token responses lack Cache-Control: no-store (doctor probe token-no-store, RFC 6749 §5.1)"
+        case .signedOut: return "the user has no session at the provider, so prompt=none gets login_required (OIDC Core §3.1.2.6)"
         }
     }
 }

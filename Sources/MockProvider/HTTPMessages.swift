@@ -108,6 +108,7 @@ enum OAuthErrorCode: String, Sendable {
     case invalidScope = "invalid_scope"
     case accessDenied = "access_denied"
     case consentRequired = "consent_required"
+    case loginRequired = "login_required"
     case invalidToken = "invalid_token"
     case insufficientScope = "insufficient_scope"
     case serverError = "server_error"

@@ -221,6 +221,7 @@ final class ProviderCore: Sendable {
         guard let client = clients[clientID] else {
             return fail("unknown client \(clientID)")
         }
+        if configuration.faults.contains(.noClientAuth), basic == nil, (bodySecret ?? "").isEmpty { return .success(client) }
         func checkSecret(_ presented: String) -> Result<MockClient, ClientAuthenticationFailure> {
             guard let secret = client.secret, constantTimeEquals(presented, secret) else {
                 return fail("wrong client secret for \(clientID)")

@@ -34,7 +34,11 @@ extension ProviderCore {
             await stopSignal.hold()
             return Self.serverErrorPage
         }
-        return applyTokenResponseFaults(tokenReply(await tokenOutcome(request), request: request))
+        var reply = applyTokenResponseFaults(tokenReply(await tokenOutcome(request), request: request))
+        if configuration.faults.contains(.noStoreMissing) {
+            reply.headers.removeAll { ["cache-control", "pragma"].contains($0.name.lowercased()) }
+        }
+        return reply
     }
 
     func tokenOutcome(_ request: IncomingRequest) async -> TokenOutcome {
@@ -95,17 +99,19 @@ extension ProviderCore {
         let accessLifetime = configuration.accessTokenLifetime.timeInterval
         let codeLifetime = Int(rules.codeLifetime)
         let prefixes = tokenPrefixes
+        let reusable = configuration.faults.contains(.codeReusable)
+        let checksVerifier = !configuration.faults.contains(.pkceNotEnforced)
         return store.withLock { store -> Issuance in
             defer { store.sweep(now: now) }
             func invalid(_ description: String) -> Issuance { .failure(ProtocolError(.invalidGrant, description)) }
             guard var record = store.codes[code] else {
                 return invalid("the authorization code is unknown, or expired long ago")
             }
-            if record.used {
+            if record.used, !reusable {
                 let revoked = store.revokeGrant(record.grantID)
                 return invalid("the authorization code was already used; a code is single-use, so the \(revoked) token(s) issued from it are now revoked (RFC 6749 §4.1.2)")
             }
-            record.used = true
+            record.used = !reusable
             store.codes[code] = record
             if record.expiresAt <= now {
                 return invalid("the authorization code expired; codes live \(codeLifetime) s here (RFC 6749 §4.1.2)")
@@ -131,7 +137,7 @@ extension ProviderCore {
                 } catch {
                     return invalid("\(error)")
                 }
-                guard PKCE.verify(verifier: verifier, challenge: challenge, method: method) else {
+                guard PKCE.verify(verifier: verifier, challenge: challenge, method: method) || !checksVerifier else {
                     return invalid("code_verifier does not match the code_challenge: BASE64URL(SHA256(code_verifier)) must equal it (RFC 7636 §4.6)")
                 }
             } else if verifier != nil {
@@ -158,7 +164,7 @@ extension ProviderCore {
         let requestedScopes = params.first("scope").map { $0.split(whereSeparator: { separators.contains($0) }).map(String.init) }
         let now = self.now()
         let accessLifetime = configuration.accessTokenLifetime.timeInterval
-        let rotates = rules.rotatesRefreshTokens
+        let rotates = rules.rotatesRefreshTokens && !configuration.faults.contains(.refreshNotRotated)
         let prefixes = tokenPrefixes
         return store.withLock { store -> Issuance in
             defer { store.sweep(now: now) }

@@ -91,6 +91,13 @@ public enum FindingCatalogue {
         "demo.fault", .info, ref: nil,
         "--fault {{f}}: {{summary}}")
 
+    // MARK: - doctor
+
+    /// A probe of `oauthscope doctor` that failed (error) or warned; its ref is the probe's own rule.
+    public static let doctorProbe = FindingKind(
+        "doctor_probe.{{probe}}", .error, ref: "RFC 9700",
+        "{{probe}}: {{detail}}")
+
     // MARK: - discovery
 
     public static let discoveryIssuerTemplate = FindingKind(
@@ -336,7 +343,7 @@ public enum FindingCatalogue {
     /// The whole table, for the documentation and the tests.
     public static let all: [FindingKind] = [
         browserExitStatus, callbackNotThisFlow, callbackUnverifiedError, clientPublic,
-        demoFault, discoveryIssuerTemplate, discoveryIssuerTrailingSlash, discoveryNoS256,
+        demoFault, doctorProbe, discoveryIssuerTemplate, discoveryIssuerTrailingSlash, discoveryNoS256,
         discoveryPkceUnadvertised, discoveryRfc8414, endpointHttpFromHttpsIssuer, endpointInsecureHttp,
         exchangeSkipped, httpRedirectRefused, idToken, listenExchangeAny,
         listenNoVerifier, listenerNonLoopback, oidcNoIdToken, oidcNoNonce,

@@ -150,7 +150,7 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
             // Up to a week, so the deadline always fits the clock.
             return d(.number(1...604_800), flowAndDemo, "Seconds to wait for the callback (up to a week).", value: "SECONDS", default: .number(300))
         case .then:
-            return d(.list, flowAndDemo, "After the exchange: follow-up hops, comma-separated, in order (refresh, userinfo, introspect, revoke, check-rotation, or a preset's own).", value: "LIST")
+            return d(.list, flowAndDemo, "After the exchange: follow-up hops, comma-separated, in order (refresh, userinfo, introspect, revoke, check-rotation, replay-code, or a preset's own).", value: "LIST")
         case .unverifiedErrorGrace:
             return d(.number(0...3600), flowAndDemo, "Seconds an error redirect without state waits for the flow's own callback before it ends the flow (anyone can send one).", value: "SECONDS", default: .number(10))
         case .exchangeAny:

@@ -112,6 +112,8 @@ extension FlowEvent {
         case .stepWaiting: return .stepInProgress
         case .busOverflow: return .findingWarn
         case .actionCompleted(let a): return a.ok ? .stepDone : .stepFailed
+        case .doctor(.probeCompleted(let p)): return p.result == .fail ? .findingError : p.result == .warn ? .findingWarn : p.result == .pass ? .stepDone : .text
+        case .lessonCompleted(let l): return l.asExpected ? .stepDone : .stepFailed
         default: return .text
         }
     }

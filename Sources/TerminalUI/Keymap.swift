@@ -104,6 +104,8 @@ public enum UICommand: String, Sendable, Hashable, CaseIterable {
     case search, searchNext = "search-next", searchPrevious = "search-previous"
     /// Follow-up hops on the tokens, once the flow has completed (`FlowCommand.action`).
     case refresh, userinfo, introspect, revoke, checkRotation = "check-rotation"
+    /// Send the code's token request again: a replayed code must be refused.
+    case replayCode = "replay-code"
     /// With several flows on one listener: show the next or the previous one (the number keys pick one).
     case nextFlow = "next-flow", previousFlow = "previous-flow"
     /// Export the session to a file; the next key picks the format (`h` HAR, `c` curl, `m` Markdown).
@@ -117,7 +119,7 @@ public enum UICommand: String, Sendable, Hashable, CaseIterable {
     /// The flow controller's name for a token action (`FlowController.actionNames`); nil for the UI's own.
     public var actionName: String? {
         switch self {
-        case .refresh, .userinfo, .introspect, .revoke, .checkRotation: return rawValue
+        case .refresh, .userinfo, .introspect, .revoke, .checkRotation, .replayCode: return rawValue
         default: return nil
         }
     }
@@ -179,6 +181,7 @@ public struct Keymap: Sendable, Hashable {
         Binding(.char("i"), .introspect, panes, "Tokens: introspect the access token (RFC 7662)"),
         Binding(.char("X"), .revoke, panes, "Tokens: revoke the refresh token, else the access token (RFC 7009)"),
         Binding(.char("o"), .checkRotation, panes, "Tokens: does the replaced refresh token fail? (RFC 9700 §4.14.2)"),
+        Binding(.char("C"), .replayCode, panes, "Tokens: send the code again; it must be refused (RFC 6749 §4.1.2)"),
         Binding(.char("c"), .proceed, panes, "Continue a waiting flow (step mode, manual exchange); pause a replay"),
         Binding(.char(" "), .proceed, panes, "Continue a waiting flow (step mode, manual exchange); pause a replay"),
         Binding(.char("."), .replayStep, panes, "Replay: one event at a time (pauses)"),

@@ -16,6 +16,8 @@ public struct SessionState: Sendable {
     /// order they came, by the index in `flows`.
     public private(set) var listeners: [[ListenerStarted]] = []
     private var index: [String: Int] = [:]
+    /// `lesson.started` comes before its flow's `flow.started`: kept here until the flow opens (a few at most).
+    private var lessonIntros: [String: FlowEvent] = [:]
 
     /// A session before any event.
     public init() {}
@@ -66,8 +68,13 @@ public struct SessionState: Sendable {
             if case .listenerStarted(let l) = event.payload { remember(l, at: i) }
             return
         }
+        if case .lessonStarted = event.payload, lessonIntros.count < 16 {
+            lessonIntros[event.flow] = event
+            return
+        }
         if case .flowStarted = event.payload {
             var state = FlowState(flowID: event.flow)
+            if let intro = lessonIntros.removeValue(forKey: event.flow) { state.apply(intro) }
             state.apply(event)
             index[event.flow] = flows.count
             flows.append(state)

@@ -223,7 +223,7 @@ public struct UIState: Sendable, Hashable {
             searchTarget = focus == .log && inspectedSeq == nil ? .log : .detail
         case .searchNext, .searchPrevious:
             jump(forward: command == .searchNext, state: state)
-        case .refresh, .userinfo, .introspect, .revoke, .checkRotation:
+        case .refresh, .userinfo, .introspect, .revoke, .checkRotation, .replayCode:
             return tokenAction(command, state: state)
         case .nextFlow, .previousFlow:
             notice = "Only one flow is running; [ and ] switch between flows when there are several."

@@ -3,6 +3,7 @@ import CallbackListener
 import ExchangeEngine
 import FlowEngine
 import Foundation
+import Lessons
 import MockProvider
 import OAuthCore
 import Settings
@@ -18,7 +19,7 @@ struct OAuthScope: AsyncParsableCommand {
         commandName: "oauthscope",
         abstract: "Run an OAuth 2.0 / OpenID Connect authorization-code flow and watch every step live.",
         version: versionLine,
-        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Export.self, Provider.self, Themes.self]
+        subcommands: [Demo.self, Flow.self, Listen.self, Replay.self, Export.self, Provider.self, Themes.self, Doctor.self, LessonList.self]
     )
 }
 
@@ -29,6 +30,8 @@ struct FlowRunner {
     var listenerConfiguration: ListenerConfiguration
     /// The deadline of each HTTP hop (`--http-timeout`).
     var httpTimeout: Duration = HTTPProviderClient.defaultTimeout
+    /// Runs once the flows have ended, before the fronts are closed (a lesson's closing words).
+    var beforeFinish: (@Sendable () async -> Void)?
 
     /// - Parameter makeFlow: given the flow's index, the effective redirect URI and the bound addresses, returns
     ///   that flow's configuration, its user agent, and what to tidy up afterwards.
@@ -69,6 +72,7 @@ struct FlowRunner {
         await listener.stop()
         await client.shutdown()
         for c in cleanups { await c() }
+        await beforeFinish?()
         await session.finish()
         return result.exitCode
     }
@@ -98,10 +102,22 @@ struct Demo: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Have the embedded provider imitate a real one and run its preset against it.", valueName: "NAME"))
     var personality: MockPersonality?
 
+    @Option(help: ArgumentHelp("Run a lesson: a classic failure staged on purpose, introduced before and explained after (list them with 'oauthscope lessons').", valueName: "NAME"))
+    var lesson: String?
+
     /// The demo's own defaults: the embedded provider's client, and the scopes it knows.
     static let defaultScope = "openid email profile"
 
     func run() async throws {
+        var chosenLesson: Lesson?
+        if let name = self.lesson {
+            guard let found = Lesson.named(name) else {
+                throw UsageError("--lesson \(name): no such lesson; choose one of \(Lesson.all.map(\.name).joined(separator: ", ")) (see 'oauthscope lessons')")
+            }
+            if personality != nil { throw UsageError("--lesson runs against the embedded OpenID Connect provider; leave out --personality") }
+            chosenLesson = found
+        }
+        let lesson = chosenLesson
         let env = ProcessInfo.processInfo.environment
         var flags = [try tuning.layer(), redirect.layer(), try http.layer()]
         var scopeFlag = SettingsLayer(.flag)
@@ -120,10 +136,15 @@ struct Demo: AsyncParsableCommand {
         if !merged.givenByUser(.redirectURI), !PortProbe.isFree(host: "127.0.0.1", port: 8765) {
             listenerRedirect = "http://127.0.0.1:0/callback"
         }
-        let faults = Set(fault)
-        let session = try Session(options: output, title: "oauthscope demo")
+        let faults = Set(fault).union(lesson?.staging.faults ?? [])
+        let session = try Session(options: output, title: lesson.map { "oauthscope demo: lesson \($0.name)" } ?? "oauthscope demo")
         let listenerConfig = ListenerConfiguration(redirectURI: listenerRedirect, reveal: output.reveal)
-        let runner = FlowRunner(session: session, listenerConfiguration: listenerConfig, httpTimeout: merged.httpTimeout ?? HTTPProviderClient.defaultTimeout)
+        var runner = FlowRunner(session: session, listenerConfiguration: listenerConfig, httpTimeout: merged.httpTimeout ?? HTTPProviderClient.defaultTimeout)
+        if let lesson {
+            // Subscribed before the flow starts, it says how the lesson ended once the flow has.
+            let narrator = LessonNarrator(lesson: lesson, bus: session.bus)
+            runner.beforeFinish = { await narrator.finished() }
+        }
         let personality = self.personality
         let signing = alg
         let output = self.output
@@ -137,6 +158,7 @@ struct Demo: AsyncParsableCommand {
             let presetAuth = ProviderPresets.named(persona.rawValue)?.tokenAuth ?? .clientSecretBasic
             providerConfig.clients = [MockClient(id: MockClient.demo.id, secret: MockClient.demo.secret, redirectURIs: [merged.text(.registeredRedirectURI) ?? redirect],
                                                  authMethod: personality == nil ? .clientSecretBasic : presetAuth)]
+            lesson?.staging.apply(to: &providerConfig)
             let provider = MockProviderServer(configuration: providerConfig)
             let base: URL
             do { base = try await provider.start() } catch { throw UsageError("the embedded provider could not start: \(error)") }
@@ -161,6 +183,10 @@ struct Demo: AsyncParsableCommand {
             for f in faults.sorted(by: { $0.rawValue < $1.rawValue }) {
                 config.startFindings.append(FindingCatalogue.demoFault.finding(f.rawValue, f.summary, step: "url"))
             }
+            if let lesson {
+                lesson.staging.apply(to: &config)
+                publisher.publish(.lessonStarted(lesson.started))
+            }
             config.listenerAddresses = addresses
             let agent: any UserAgent
             var cleanup: () async -> Void = { await provider.stop() }
@@ -169,7 +195,8 @@ struct Demo: AsyncParsableCommand {
             } else if let command = resolved.browser {
                 agent = SystemBrowser(command: command, publisher: publisher)
             } else {
-                let simulated = SimulatedBrowser(redirectURI: redirect)
+                let simulated = SimulatedBrowser(redirectURI: redirect, decision: lesson?.staging.decision ?? "approve",
+                                                 forgesCallbackFirst: lesson?.staging.forgedCallback ?? false)
                 agent = simulated
                 cleanup = {
                     await simulated.shutdown()
@@ -179,6 +206,17 @@ struct Demo: AsyncParsableCommand {
             return (config, agent, cleanup)
         }
         throw ExitCode(code)
+    }
+}
+
+/// `oauthscope lessons`: the lessons `demo --lesson NAME` runs, one line each.
+struct LessonList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lessons", abstract: "List the lessons: classic failures staged on purpose, run with 'oauthscope demo --lesson NAME'.")
+
+    func run() throws {
+        let width = (Lesson.all.map(\.name.count).max() ?? 0) + 2
+        StandardOutput.write(lines: Lesson.all.map { $0.name.padding(toLength: width, withPad: " ", startingAt: 0) + $0.summary })
     }
 }
 
@@ -266,7 +304,9 @@ struct Replay: AsyncParsableCommand {
             } else {
                 await RecordingReader.replay(events, on: bus, speed: speed)
             }
-            if let last = events.last, case .flowFailed(let f) = last.payload { return .failed(f) }
+            // The flow's end decides, not what follows it (a lesson's closing words).
+            let end = events.last { if case .flowCompleted = $0.payload { return true }; if case .flowFailed = $0.payload { return true }; return false }
+            if let end, case .flowFailed(let f) = end.payload { return .failed(f) }
             return .completed
         }, readsStdinCommands: false)
         await session.finish()

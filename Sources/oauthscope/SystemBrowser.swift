@@ -9,6 +9,9 @@ import OAuthCore
 struct SystemBrowser: UserAgent {
     let command: String
     let publisher: FlowPublisher
+    /// Added to the command's environment (the doctor tells a scripted user what to choose:
+    /// `OAUTHSCOPE_DOCTOR_CHOICE=approve|deny`).
+    var environment: [String: String] = [:]
 
     /// The command to use, in the order of DESIGN.md.
     static func resolve(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -29,6 +32,7 @@ struct SystemBrowser: UserAgent {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = Array(argv.dropFirst())
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

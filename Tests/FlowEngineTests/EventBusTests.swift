@@ -73,6 +73,9 @@ struct FlowEventCodingTests {
         .flowFailed(FlowFailed(reason: "r", error: "invalid_grant", errorDescription: "d", hint: "h", step: "exchange")),
         .flowCompleted(FlowCompleted(elapsedMs: 40)),
         .actionCompleted(ActionCompleted(action: "refresh", ok: true, summary: "rotated", rotated: true)),
+        .actionCompleted(ActionCompleted(action: "replay-code", ok: true, summary: "refused", error: "invalid_grant")),
+        .lessonStarted(LessonStarted(name: "deny", title: "t", intro: "i", staged: ["the simulated user clicks Deny"], expected: "access_denied", ref: "RFC 6749 §4.1.2.1")),
+        .lessonCompleted(LessonCompleted(name: "deny", outcome: "failed", error: "access_denied", expected: "access_denied", asExpected: true, explanation: "e", ref: "RFC 6749 §4.1.2.1")),
     ]
 
     @Test("every event type round-trips through its JSONL line with the envelope first", arguments: samples)

@@ -29,6 +29,12 @@ struct EventRegistryTests {
         case .flowFailed: return .flowFailed(FlowFailed(reason: "the provider refused the code", error: "invalid_grant", hint: "codes are single-use", step: "exchange"))
         case .busOverflow: return .busOverflow(BusOverflow(dropped: 3))
         case .actionCompleted: return .actionCompleted(ActionCompleted(action: "refresh", ok: true, summary: "the refresh token rotated", rotated: true))
+        case .doctorStarted: return .doctor(.started(DoctorStarted(provider: "embedded", probes: ["state-echoed"], approvals: 1, user: "simulated")))
+        case .probeStarted: return .doctor(.probeStarted(ProbeStarted(probe: "state-echoed", asks: "is state echoed?", ref: "RFC 6749 §4.1.2")))
+        case .probeCompleted: return .doctor(.probeCompleted(ProbeCompleted(probe: "state-echoed", result: .warn, detail: "d", ref: "RFC 6749 §4.1.2", fix: "f")))
+        case .doctorCompleted: return .doctor(.completed(DoctorCompleted(counts: ProbeCounts(pass: 2, skip: 1), elapsedMs: 9)))
+        case .lessonStarted: return .lessonStarted(LessonStarted(name: "deny", title: "The user refuses", intro: "i", staged: ["the simulated user clicks Deny"], expected: "access_denied", ref: "RFC 6749 §4.1.2.1"))
+        case .lessonCompleted: return .lessonCompleted(LessonCompleted(name: "deny", outcome: "failed", error: "access_denied", expected: "access_denied", asExpected: true, explanation: "e", ref: "RFC 6749 §4.1.2.1"))
         }
     }
 

@@ -45,6 +45,23 @@ struct AuthorizationEndpointTests {
         }
     }
 
+    @Test("prompt=none is answered at once: consent_required for a signed-in user, login_required without a session, even when consent is skipped",
+          arguments: [(false, false, "consent_required"), (true, false, "login_required"), (true, true, "login_required"), (false, true, nil)])
+    func promptNone(signedOut: Bool, autoApprove: Bool, error: String?) async throws {
+        try await ProviderHarness.with({
+            if signedOut { $0.faults.insert(.signedOut) }
+            $0.autoApprove = autoApprove
+        }) { h in
+            let authorization = ProviderHarness.Authorization()
+            let reply = try await h.get("/authorize?" + authorization.query + "&prompt=none")
+            #expect(reply.status == 302, "never a page: prompt=none forbids one")
+            let query = reply.locationQuery
+            #expect(query.first("error") == error)
+            #expect(query.first("state") == authorization.state)
+            #expect((query.first("code") == nil) == (error != nil))
+        }
+    }
+
     @Test("deny redirects with access_denied, the state and the issuer")
     func denyIsAccessDenied() async throws {
         try await ProviderHarness.with { h in

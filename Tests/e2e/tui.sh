@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The real ncurses front, driven in tmux as a person would: `oauthscope demo` in a 120x40 terminal, all four
 # steps reach done, `?` shows help, `q` exits 0 and leaves the terminal usable; a hostile callback cannot retitle
-# the terminal; `d` draws the sequence diagram (120x40, 80x24, ASCII). Usage: Tests/e2e/tui.sh PATH/TO/oauthscope
+# the terminal; `d` draws the sequence diagram (120x40, 80x24, ASCII, a replay). Usage: Tests/e2e/tui.sh PATH/TO/oauthscope
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -114,6 +114,14 @@ done
 check "diagram 80x24: arrows drawn" bash -c "grep -q '─▶│' '$tmp/diag80' && grep -q 'userinfo 200' '$tmp/diag80'"
 check "diagram 80x24: the key line offers the way back" grep -q "d steps" "$tmp/diag80"
 t send-keys -t diag80 Q
+# A replay feeds the same bus, so the recorded demo draws the same diagram.
+t new-session -d -s diagreplay -x 120 -y 40 "env LANG=C.UTF-8 TERM=xterm-256color '$bin' replay '$here/../Fixtures/recordings/demo-2026-12-04.jsonl'; sleep 60"
+for _ in $(seq 1 100); do t capture-pane -p -t diagreplay | grep -q "completed in" && break; sleep 0.2; done
+t send-keys -t diagreplay d
+sleep 0.5
+t capture-pane -p -t diagreplay >"$tmp/diagreplay"
+check "diagram of a replay: every recorded hop" bash -c "grep -q 'User/Browser' '$tmp/diagreplay' && grep -q 'token 200' '$tmp/diagreplay' && grep -q 'userinfo 200' '$tmp/diagreplay' && grep -q 'refresh 200' '$tmp/diagreplay'"
+t send-keys -t diagreplay Q
 port=$(free_port)
 t new-session -d -s diagascii -x 80 -y 24 "env LANG=C LC_ALL=C TERM=xterm '$bin' demo --redirect-uri http://127.0.0.1:$port/callback; sleep 60"
 for _ in $(seq 1 100); do t capture-pane -p -t diagascii | grep -q "completed in" && break; sleep 0.2; done

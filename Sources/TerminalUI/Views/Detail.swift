@@ -25,6 +25,7 @@ struct DetailView {
         var doc = Document()
         header(&doc)
         failure(&doc)
+        lessonNotes(&doc)
         if step.completes.contains(.tokenExchanged) {
             lifetimes(&doc)
             followUpSummary(&doc)
@@ -81,6 +82,23 @@ struct DetailView {
         if let e = f.error, let g = Glossary.parameter("error", in: step.events.contains(.tokenResponse) ? .tokenResponse : .callback) {
             doc.line([Span("  \(e) is an OAuth error code; see \(g.ref).", .muted)], indent: 4)
         }
+    }
+
+    /// `demo --lesson`: its introduction while the flow runs, then what happened and why.
+    func lessonNotes(_ doc: inout Document) {
+        if let r = state.lessonResult {
+            doc.heading("Lesson \(r.name): what happened, and why")
+            let seen = r.outcome + (r.error.map { ", \($0)" } ?? "")
+            doc.line([Span((r.asExpected ? glyphs.ok : glyphs.fail) + " ", r.asExpected ? .stepDone : .stepFailed),
+                      Span(r.asExpected ? "\(seen), as the lesson expected" : "\(seen), but the lesson expected \(r.expected)", r.asExpected ? .stepDone : .stepFailed)], indent: 2)
+            doc.text(r.explanation, .text)
+            doc.line(Span("See \(r.ref).", .muted))
+        }
+        guard let l = state.lesson else { return }
+        doc.heading(state.lessonResult == nil ? "Lesson \(l.name): \(l.title)" : "The lesson: \(l.title)")
+        doc.text(l.intro, .text)
+        for s in l.staged { doc.line([Span("\(glyphs.info) staged: ", .muted), Span(s, .text)], indent: 10) }
+        if state.lessonResult == nil { doc.line(Span("Expected: \(l.expected) (\(l.ref))", .muted)) }
     }
 
     func substeps(_ doc: inout Document) {

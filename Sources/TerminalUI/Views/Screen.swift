@@ -307,6 +307,8 @@ struct ScreenRenderer {
         } else {
             doc.heading("Reading the screen")
             doc.text("Left: the four steps of the authorization-code flow, live. Right: what the selected step sent and received, with every parameter explained and the RFC section that defines it. Bottom: every event, newest last. Secrets are shown as a prefix and their length until r reveals them for the selected step.", .text)
+            doc.heading("The sequence diagram (d)")
+            doc.text("The flow pane can show the flow as a sequence diagram instead: lanes for the user's browser, oauthscope (the client), the authorization server and, once userinfo is called, the API. Each hop is one arrow with its status, dashed when it goes through the browser (the redirect to the authorization endpoint, the redirect back with the code), solid on the back channel. Up and down pick a hop; its raw request and response show on the right.", .text)
         }
         if session.displayed.count > 1 {
             doc.heading("Several flows")
