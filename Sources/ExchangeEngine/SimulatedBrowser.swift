@@ -181,7 +181,7 @@ extension SimulatedBrowser: ProbeUserAgent {
                 req.body = .bytes(ByteBuffer(string: body))
             }
             for h in headers { req.headers.add(name: h.name, value: h.value) }
-            publisher.publish(.httpRequest(HTTPRequestCapture(purpose: "authorize", method: method, url: current.absoluteString, headers: headers.map { HeaderField(captured: $0.name, $0.value) }, body: Sensitive(public: body))))
+            publisher.publish(.httpRequest(HTTPRequestCapture(purpose: .authorize, method: method, url: current.absoluteString, headers: headers.map { HeaderField(captured: $0.name, $0.value) }, body: Sensitive(public: body))))
             let started = ContinuousClock.now
             let status: Int
             let location: String?
@@ -192,7 +192,7 @@ extension SimulatedBrowser: ProbeUserAgent {
                 location = response.headers.first(name: "location")
                 page = String(buffer: try await response.body.collect(upTo: 1 << 20))
                 let elapsed = started.duration(to: .now).components
-                publisher.publish(.httpResponse(HTTPResponseCapture(purpose: "authorize", status: status, headers: response.headers.map { Self.captured($0.name, $0.value) },
+                publisher.publish(.httpResponse(HTTPResponseCapture(purpose: .authorize, status: status, headers: response.headers.map { Self.captured($0.name, $0.value) },
                                                                     body: Sensitive(public: String(page.prefix(4096))), elapsedMs: Int(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000))))
             } catch {
                 return .failed("the simulated browser could not load \(current.absoluteString): \(error)")

@@ -112,7 +112,12 @@ public struct FlowState: Sendable {
 
     public var isFinished: Bool { outcome != .running }
 
+    /// `oauthscope doctor`: the report card, from `doctor.started` on.
+    public var doctor: DoctorReport?
+
     public mutating func apply(_ event: FlowEvent) {
+        if case .doctor(.started) = event.payload { doctor = DoctorReport() }
+        doctor?.apply(event)
         if flowID.isEmpty { flowID = event.flow }
         log.append(event)
         lastEventAt = event.time

@@ -123,7 +123,7 @@ public final class DoctorRunner: Sendable {
             var verdict = ProbeVerdicts.codeSingleUse(first: first, replay: replay)
             if first.isAccepted, !replay.isAccepted, let access = firstAccess, let userinfo = c.userinfoURL ?? state.metadata?.userinfoEndpoint {
                 // RFC 6749 §4.1.2: the tokens of the first redemption SHOULD now be revoked; userinfo shows whether.
-                let answer = await self.client.send(HTTPRequestSpec(method: "GET", url: userinfo, headers: [FormField("Authorization", "Bearer " + access)], body: ""), purpose: "userinfo", publisher: self.publisher)
+                let answer = await self.client.send(HTTPRequestSpec(method: "GET", url: userinfo, headers: [FormField("Authorization", "Bearer " + access)], body: ""), purpose: .userinfo, publisher: self.publisher)
                 if case .response(let status, _, _, _) = answer {
                     verdict = ProbeVerdicts.firstTokensAfterReplay(verdict, userinfoStatus: status)
                 }
@@ -234,7 +234,7 @@ public final class DoctorRunner: Sendable {
     }
 
     private func jwksLook(_ url: URL) async -> ProbeVerdicts.JWKSLook {
-        let answer = await client.send(HTTPRequestSpec(method: "GET", url: url, headers: [FormField("Accept", "application/json")], body: ""), purpose: "jwks", publisher: publisher)
+        let answer = await client.send(HTTPRequestSpec(method: "GET", url: url, headers: [FormField("Accept", "application/json")], body: ""), purpose: .jwks, publisher: publisher)
         guard case .response(let status, _, let body, _) = answer else { return .unreachable(answer.failureReason ?? "no answer") }
         guard (200..<300).contains(status) else { return .unreachable("HTTP \(status)") }
         guard let keys = JSONValue.parse(body)?["keys"]?.arrayValue else { return .unreachable("the body is not a JWK set (no keys array)") }
@@ -288,7 +288,7 @@ public final class DoctorRunner: Sendable {
         case .success(let tokens, _):
             state.cacheControl.append(headers.first { $0.name.lowercased() == "cache-control" }?.value)
             if let id = tokens.idToken, state.idTokenAlg == nil { state.idTokenAlg = (try? DecodedJWT(id.value))?.header["alg"]?.stringValue }
-            if state.refreshToken == nil, purpose == "token" { state.refreshToken = tokens.refreshToken?.value }
+            if state.refreshToken == nil, purpose == .token { state.refreshToken = tokens.refreshToken?.value }
             lastTokens.withLock { $0 = tokens }
             return .accepted(status: status)
         case .error(let err, let st, _):
@@ -307,7 +307,7 @@ public final class DoctorRunner: Sendable {
         let builder = TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth), bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
         lastTokens.withLock { $0 = nil }
         var old = firstRefresh
-        var refresh = await send(builder.refresh(refreshToken: old), purpose: "refresh", state: &state)
+        var refresh = await send(builder.refresh(refreshToken: old), purpose: .refresh, state: &state)
         if case .refused(_, "invalid_grant") = refresh, state.replayRefused {
             // The replay of its code revoked that grant (as it should): a fresh grant for the refresh.
             let got = await authorize(endpoints, state: AuthorizationRequest.newState())
@@ -317,12 +317,12 @@ public final class DoctorRunner: Sendable {
             guard let fresh = state.refreshToken else { return ProbeVerdicts.refreshRotated(hadRefreshToken: false, refresh: nil, rotated: false, oldReplay: nil, publicClient: c.clientSecret == nil) }
             old = fresh
             lastTokens.withLock { $0 = nil }
-            refresh = await send(builder.refresh(refreshToken: old), purpose: "refresh", state: &state)
+            refresh = await send(builder.refresh(refreshToken: old), purpose: .refresh, state: &state)
         }
         let new = lastTokens.withLock { $0 }?.refreshToken?.value
         let rotated = new != nil && new != old
         var replay: TokenAttempt?
-        if refresh.isAccepted, rotated { replay = await send(builder.refresh(refreshToken: old), purpose: "refresh", state: &state) }
+        if refresh.isAccepted, rotated { replay = await send(builder.refresh(refreshToken: old), purpose: .refresh, state: &state) }
         return ProbeVerdicts.refreshRotated(hadRefreshToken: true, refresh: refresh, rotated: rotated, oldReplay: replay, publicClient: c.clientSecret == nil)
     }
 
@@ -383,3 +383,9 @@ public final class DoctorRunner: Sendable {
     }
 }
 
+
+extension HopPurpose {
+    /// A hop of the doctor's simulated browser at the authorization endpoint (the request, the consent form, the
+    /// redirect it stops at).
+    public static let authorize: HopPurpose = "authorize"
+}

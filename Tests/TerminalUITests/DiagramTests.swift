@@ -30,6 +30,11 @@ extension Fixture {
 
 /// The sequence diagram (`d`): arrows derived from the events, drawn into the flow pane, a hop's HTTP on the right.
 @Suite struct DiagramTests {
+    func diagramWindow(_ state: FlowState, selection: Int?, rows: Int) -> (arrows: [DiagramArrow], selected: Int?) {
+        var reader = SequenceDiagram(state)
+        return reader.window(selection: selection, rows: rows)
+    }
+
     func diagramUI() -> UIState {
         var ui = UIState.test
         _ = ui.handle(.char("d"), state: Fixture.success.state)
@@ -38,7 +43,7 @@ extension Fixture {
 
     @Test func arrowsFollowTheHopsInOrder() {
         let state = Fixture.successWithFollowUps.state
-        let (arrows, selected) = SequenceDiagram.window(selection: nil, rows: 20, in: state)
+        let (arrows, selected) = diagramWindow(state, selection: nil, rows: 20)
         #expect(arrows.map(\.name) == ["discovery", "authorize", "callback", "token", "jwks", "userinfo", "refresh"])
         #expect(arrows.map(\.from) == [.client, .browser, .server, .client, .client, .client, .client])
         #expect(arrows.map(\.to) == [.server, .server, .client, .server, .server, .api, .server])
@@ -57,7 +62,7 @@ extension Fixture {
         script.add(Fixture.acceptedCallback, after: 10)
         script.add(Fixture.codeReceived, after: 1)
         script.add(Fixture.tokenRequest, after: 2)
-        let (arrows, _) = SequenceDiagram.window(selection: nil, rows: 10, in: script.state)
+        let (arrows, _) = diagramWindow(script.state, selection: nil, rows: 10)
         let stray = arrows.first { $0.summary == "GET /favicon.ico" }
         #expect(stray?.from == .browser)
         #expect(stray?.status == "stray 404")
@@ -66,21 +71,40 @@ extension Fixture {
         #expect(arrows.last?.name == "token")
         #expect(arrows.last?.status == "…")
         // Once the flow gives up, it had no answer.
-        #expect(SequenceDiagram.window(selection: nil, rows: 10, in: Fixture.unreachable.state).arrows.last?.status == "no answer")
+        #expect(diagramWindow(Fixture.unreachable.state, selection: nil, rows: 10).arrows.last?.status == "no answer")
     }
 
     @Test func theWindowHoldsOnlyWhatFitsAroundTheSelection() {
         let state = Fixture.flood.state
-        let (arrows, selected) = SequenceDiagram.window(selection: nil, rows: 6, in: state)
+        let (arrows, selected) = diagramWindow(state, selection: nil, rows: 6)
         #expect(arrows.count == 6)
         #expect(arrows.last?.status == "accepted 200")
         #expect(selected == 5)
         // A selection far back is shown in the middle of its neighbours.
         let seq = arrows[0].seq - 40
-        let around = SequenceDiagram.window(selection: seq, rows: 7, in: state)
+        let around = diagramWindow(state, selection: seq, rows: 7)
         #expect(around.arrows.count == 7)
         #expect(around.selected == 3)
         #expect(around.arrows[3].seq == seq)
+    }
+
+    /// Ten thousand strays: a frame reads the events it shows and a few around them, never the history.
+    @Test func aFrameReadsWhatItShowsNotTheHistory() {
+        let state = Fixture.flood.state
+        #expect(state.log.count == state.log.capacity, "the log is full")
+        for rows in [5, 12] {
+            var reader = SequenceDiagram(state)
+            let (arrows, _) = reader.window(selection: nil, rows: rows)
+            #expect(arrows.count == rows)
+            #expect(reader.reads <= 3 * rows + 4, "\(reader.reads) events read for \(rows) rows")
+            // Scrolled far back, the same.
+            var back = SequenceDiagram(state)
+            _ = back.window(selection: state.log[100].seq, rows: rows)
+            #expect(back.reads <= 3 * rows + 4, "\(back.reads) events read for \(rows) rows, scrolled back")
+        }
+        var detail = SequenceDiagram(state)
+        #expect(detail.selectedArrow(nil)?.status == "accepted 200")
+        #expect(detail.reads <= 4)
     }
 
     @Test func dSwitchesTheFlowPaneAndBack() {

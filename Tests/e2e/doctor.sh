@@ -80,6 +80,28 @@ check "plain: one line per probe" test "$(grep -cE '^(✓|✗|!|·|ok|FAIL) +(PA
 check "--fault without --demo is bad usage (exit 2)" test "$status" -eq 2
 check "the usage error names the flag" grep -q -- "--fault" "$tmp/usage.err"
 
+# The terminal UI's report card, in tmux at 120x40 and 80x24: the rows, the failed probe shown with its evidence,
+# what it means and the rule.
+if command -v tmux >/dev/null; then
+  sock="$tmp/tmux.sock"
+  tmux -S "$sock" new-session -d -s wide -x 120 -y 40 "$bin doctor --demo --fault pkce-not-enforced --output tui"
+  for _ in $(seq 1 100); do tmux -S "$sock" capture-pane -p -t wide >"$tmp/wide.txt" 2>/dev/null; grep -q "doctor finished" "$tmp/wide.txt" && break; sleep 0.1; done
+  check "tui 120x40: the report card with a row per probe and the counts" \
+    bash -c "grep -q 'Doctor report card' '$tmp/wide.txt' && grep -q '13 probes: 12 pass, 1 fail' '$tmp/wide.txt' && [ \$(grep -cE '(✓|✗) [a-z0-9]+-[a-z0-9-]+ ' '$tmp/wide.txt') -eq 13 ]"
+  check "tui 120x40: the failed probe is shown with its hop, what it means and its rule" \
+    bash -c "grep -q '▸✗ pkce-verifier-checked' '$tmp/wide.txt' && grep -q 'Evidence · pkce-verifier-checked' '$tmp/wide.txt' && grep -q 'HTTP 200 (token' '$tmp/wide.txt' && grep -q 'What this means, how to fix it' '$tmp/wide.txt' && grep -q 'RFC 7636 §4.6' '$tmp/wide.txt'"
+  check "tui: no secret in clear on screen" bash -c "! grep -q 'oauthscope-demo-secret' '$tmp/wide.txt'"
+  tmux -S "$sock" send-keys -t wide q
+  sock="$tmp/tmux2.sock"
+  tmux -S "$sock" new-session -d -s narrow -x 80 -y 24 "$bin doctor --demo --output tui"
+  for _ in $(seq 1 100); do tmux -S "$sock" capture-pane -p -t narrow >"$tmp/narrow.txt" 2>/dev/null; grep -q "doctor finished" "$tmp/narrow.txt" && break; sleep 0.1; done
+  check "tui 80x24: the report card, the shown probe's evidence and its meaning fit" \
+    bash -c "grep -q 'Doctor report card' '$tmp/narrow.txt' && grep -q 'Evidence' '$tmp/narrow.txt' && grep -q 'What this means' '$tmp/narrow.txt' && grep -q '13 pass, 0 fail' '$tmp/narrow.txt'"
+  tmux -S "$sock" send-keys -t narrow q
+  sleep 0.5
+  tmux -S "$sock" kill-server 2>/dev/null
+fi
+
 if [ -n "$server" ]; then
   as_port=$(free_port)
   "$server" --port "$as_port" --require-registration >"$tmp/server.log" 2>&1 &

@@ -7,7 +7,8 @@ extension DetailView {
     /// The detail pane's title and text for the current UI: the selected hop while the diagram is on, else the
     /// step or event as always. The screen and the detail search both read it, so they lay out the same lines.
     static func content(state: FlowState, ui: UIState, glyphs: Glyphs, now: Date) -> (title: String, document: Document) {
-        if ui.showingDiagram, ui.inspectedSeq == nil, let arrow = SequenceDiagram.selectedArrow(ui.diagramSelection, in: state) {
+        var reader = SequenceDiagram(state)
+        if ui.showingDiagram, ui.inspectedSeq == nil, let arrow = reader.selectedArrow(ui.diagramSelection) {
             // Secrets follow the `r` choice of the step the hop belongs to.
             var hopUI = ui
             if let i = state.log.index(ofSeq: arrow.seq), let step = state.grant.step(of: state.log[i]) {
@@ -67,7 +68,7 @@ extension DetailView {
             if let f = c.forwarded { doc.line([Span("forwarded  ", .jsonKey), Span(f)], indent: 11) }
         case .httpRequest(let r), .tokenRequest(let r):
             doc.heading("Request")
-            request(&doc, r, bodyContext: ["token", "refresh", "check-rotation"].contains(r.purpose) ? .tokenRequest : nil)
+            request(&doc, r, bodyContext: [HopPurpose.token, .refresh, .checkRotation].contains(r.purpose) ? .tokenRequest : nil)
             doc.heading("Response")
             if let seq = a.responseSeq, let j = log.index(ofSeq: seq), log[j].seq == seq {
                 switch log[j].payload {

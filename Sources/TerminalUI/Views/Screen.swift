@@ -99,7 +99,9 @@ struct ScreenRenderer {
             drawFlowBody(&grid, body, position: selected, ui: ui, active: true, screenHeight: height, metrics: &metrics)
         }
         let status = Rect(x: 0, y: height - 1, width: width, height: 1)
-        if state.isListening {
+        if let report = state.doctor {
+            drawDoctorStatus(&grid, status, report: report)
+        } else if state.isListening {
             ListenStatusLine(state: state, listeners: session.listenerStarts(at: selected), ui: ui, glyphs: glyphs).draw(into: &grid, status)
         } else {
             StatusLine(state: state, ui: ui, glyphs: glyphs, now: clockNow, flows: flows.count > 1 ? flows : []).draw(into: &grid, status)
@@ -126,6 +128,10 @@ struct ScreenRenderer {
     /// shows focus and reports its metrics.
     func drawFlowBody(_ grid: inout CellGrid, _ body: Rect, position: Int, ui: UIState, active: Bool, screenHeight: Int, metrics: inout PaneMetrics) {
         let state = session.flow(at: position)
+        if let report = state.doctor {
+            drawDoctorBody(&grid, body, report: report)
+            return
+        }
         if state.isListening {
             drawListenBody(&grid, body, state: state, listeners: session.listenerStarts(at: position), ui: ui, active: active, screenHeight: screenHeight, metrics: &metrics)
             return

@@ -45,7 +45,19 @@ struct DiagramArrow: Sendable, Hashable {
 
 /// The arrows of a flow, read from its event log. Only the part of the log around what is on screen is read, so a
 /// frame costs the arrows it shows (plus the events between them), never the whole history.
-enum SequenceDiagram {
+struct SequenceDiagram {
+    let state: FlowState
+    /// How many events of the log this reader has read: what a frame costs, bounded by what it shows.
+    private(set) var reads = 0
+
+    init(_ state: FlowState) { self.state = state }
+
+    /// The event at `index` of the log, counted.
+    mutating func event(_ index: Int) -> FlowEvent {
+        reads += 1
+        return state.log[index]
+    }
+
     /// How far past a request its answer is looked for; beyond this the hop shows as unknown rather than costing
     /// a long scan on every frame.
     static let responseSearchLimit = 4_096
@@ -61,10 +73,7 @@ enum SequenceDiagram {
     /// The lane a back-channel request goes to. The userinfo endpoint is an OAuth protected resource (OIDC Core
     /// §5.3), so it is drawn as the API.
     static func lane(forPurpose purpose: HopPurpose) -> DiagramLane {
-        switch purpose.rawValue {
-        case "userinfo", "api", "resource": return .api
-        default: return .server
-        }
+        purpose == .userinfo ? .api : .server
     }
 
     /// Whether the flow talks to an API: the lane is then drawn from the start, so the layout does not jump.
@@ -85,13 +94,12 @@ enum SequenceDiagram {
     }
 
     /// The arrow that `log[index]` starts; nil when that event starts none.
-    static func arrow(at index: Int, in state: FlowState) -> DiagramArrow? {
-        let log = state.log
-        guard index >= 0, index < log.count else { return nil }
-        let event = log[index]
+    mutating func arrow(at index: Int) -> DiagramArrow? {
+        guard index >= 0, index < state.log.count else { return nil }
+        let event = self.event(index)
         switch event.payload {
         case .userRedirected(let r):
-            let endpoint = state.authorization.map { path(of: $0.endpoint) } ?? "/authorize"
+            let endpoint = state.authorization.map { Self.path(of: $0.endpoint) } ?? "/authorize"
             return DiagramArrow(seq: event.seq, kind: .redirect, from: .browser, to: .server, name: "authorize", summary: "GET " + endpoint,
                                 status: "via " + r.via.rawValue, statusRole: .muted, frontChannel: true)
         case .callbackReceived(let c):
@@ -103,11 +111,11 @@ enum SequenceDiagram {
             var status = c.verdict.rawValue
             if let s = c.status { status += " \(s)" }
             return DiagramArrow(seq: event.seq, kind: .callback, from: answer ? .server : .browser, to: .client, name: "callback",
-                                summary: c.method + " " + c.path + query, status: status, statusRole: verdictRole(c.verdict), frontChannel: true)
+                                summary: c.method + " " + c.path + query, status: status, statusRole: Self.verdictRole(c.verdict), frontChannel: true)
         case .httpRequest(let r), .tokenRequest(let r):
-            var arrow = DiagramArrow(seq: event.seq, kind: .http, from: .client, to: lane(forPurpose: r.purpose), name: r.purpose.rawValue,
-                                     summary: r.method + " " + path(of: r.url), status: "…", statusRole: .stepInProgress, frontChannel: false)
-            answer(&arrow, purpose: r.purpose, after: index, in: state)
+            var arrow = DiagramArrow(seq: event.seq, kind: .http, from: .client, to: Self.lane(forPurpose: r.purpose), name: r.purpose.rawValue,
+                                     summary: r.method + " " + Self.path(of: r.url), status: "…", statusRole: .stepInProgress, frontChannel: false)
+            answer(&arrow, purpose: r.purpose, after: index)
             return arrow
         default:
             return nil
@@ -115,12 +123,12 @@ enum SequenceDiagram {
     }
 
     /// Fills in how a back-channel hop went: its response, or that none came.
-    static func answer(_ arrow: inout DiagramArrow, purpose: HopPurpose, after index: Int, in state: FlowState) {
-        let log = state.log
+    mutating func answer(_ arrow: inout DiagramArrow, purpose: HopPurpose, after index: Int) {
+        let count = state.log.count
         var i = index + 1
-        let end = min(log.count, index + 1 + responseSearchLimit)
+        let end = min(count, index + 1 + Self.responseSearchLimit)
         while i < end {
-            let event = log[i]
+            let event = self.event(i)
             switch event.payload {
             case .httpResponse(let r), .tokenResponse(let r):
                 if r.purpose == purpose {
@@ -131,25 +139,25 @@ enum SequenceDiagram {
                 }
             case .httpRequest(let r), .tokenRequest(let r):
                 if r.purpose == purpose {
-                    noAnswer(&arrow)
+                    Self.noAnswer(&arrow)
                     return
                 }
             case .actionCompleted(let a) where a.action == purpose.rawValue:
-                noAnswer(&arrow)
+                Self.noAnswer(&arrow)
                 return
             case .flowFailed, .flowCompleted:
-                noAnswer(&arrow)
+                Self.noAnswer(&arrow)
                 return
             default:
                 break
             }
             i += 1
         }
-        if end < log.count {
+        if end < count {
             arrow.status = "?"
             arrow.statusRole = .muted
         } else if state.isFinished {
-            noAnswer(&arrow)
+            Self.noAnswer(&arrow)
         }
     }
 
@@ -168,59 +176,59 @@ enum SequenceDiagram {
 
     /// The log index of the arrow `seq`, or of the nearest arrow after it (the log may have dropped it), or
     /// else the newest arrow before it.
-    static func index(ofArrow seq: Int, in state: FlowState) -> Int? {
-        let log = state.log
-        guard let i = log.index(ofSeq: seq) else { return nil }
+    mutating func index(ofArrow seq: Int) -> Int? {
+        guard let i = state.log.index(ofSeq: seq) else { return nil }
         var j = i
-        while j < log.count {
-            if startsArrow(log[j]) { return j }
+        while j < state.log.count {
+            if Self.startsArrow(event(j)) { return j }
             j += 1
         }
-        return previousArrow(before: i, in: state)
+        return previousArrow(before: i)
     }
 
-    static func previousArrow(before index: Int, in state: FlowState) -> Int? {
+    mutating func previousArrow(before index: Int) -> Int? {
         var j = min(index, state.log.count) - 1
         while j >= 0 {
-            if startsArrow(state.log[j]) { return j }
+            if Self.startsArrow(event(j)) { return j }
             j -= 1
         }
         return nil
     }
 
-    static func nextArrow(after index: Int, in state: FlowState) -> Int? {
+    mutating func nextArrow(after index: Int) -> Int? {
         var j = max(-1, index) + 1
         while j < state.log.count {
-            if startsArrow(state.log[j]) { return j }
+            if Self.startsArrow(event(j)) { return j }
             j += 1
         }
         return nil
     }
 
     /// The log index of the selected arrow: `selection`'s, or the newest when following.
-    static func selectedIndex(_ selection: Int?, in state: FlowState) -> Int? {
-        if let seq = selection { return index(ofArrow: seq, in: state) }
-        return previousArrow(before: state.log.count, in: state)
+    mutating func selectedIndex(_ selection: Int?) -> Int? {
+        if let seq = selection { return index(ofArrow: seq) }
+        return previousArrow(before: state.log.count)
     }
 
     /// The selected arrow (the newest when `selection` is nil).
-    static func selectedArrow(_ selection: Int?, in state: FlowState) -> DiagramArrow? {
-        selectedIndex(selection, in: state).flatMap { arrow(at: $0, in: state) }
+    mutating func selectedArrow(_ selection: Int?) -> DiagramArrow? {
+        guard let i = selectedIndex(selection) else { return nil }
+        return arrow(at: i)
     }
 
     /// At most `rows` arrows around the selected one, oldest first, and where the selection is among them. The
     /// selection sits in the middle once there is history on both sides, at the bottom while following.
-    static func window(selection: Int?, rows: Int, in state: FlowState) -> (arrows: [DiagramArrow], selected: Int?) {
-        guard rows > 0, let sel = selectedIndex(selection, in: state) else { return ([], nil) }
+    mutating func window(selection: Int?, rows: Int) -> (arrows: [DiagramArrow], selected: Int?) {
+        guard rows > 0, let sel = selectedIndex(selection) else { return ([], nil) }
         var after: [Int] = [sel]
         var j = sel
-        while after.count < rows, let n = nextArrow(after: j, in: state) {
+        while after.count < rows, let n = nextArrow(after: j) {
             after.append(n)
             j = n
         }
         var before: [Int] = []
         j = sel
-        while before.count < rows - 1, let p = previousArrow(before: j, in: state) {
+        while before.count < rows - 1, let p = previousArrow(before: j) {
             before.append(p)
             j = p
         }
@@ -228,7 +236,9 @@ enum SequenceDiagram {
         let below = min(after.count, rows - above)
         above = min(before.count, rows - below)
         let indices = before.prefix(above).reversed() + after.prefix(below)
-        return (indices.compactMap { arrow(at: $0, in: state) }, above)
+        var arrows: [DiagramArrow] = []
+        for i in indices { if let a = arrow(at: i) { arrows.append(a) } }
+        return (arrows, above)
     }
 }
 
@@ -335,7 +345,8 @@ struct DiagramView {
             for y in top..<max(top, bottom) { grid.write(glyphs.vertical, x: x, y: y, role: .border) }
         }
         let capacity = max(0, (bottom - top) / 2)
-        let (arrows, selected) = SequenceDiagram.window(selection: ui.diagramSelection, rows: capacity, in: state)
+        var reader = SequenceDiagram(state)
+        let (arrows, selected) = reader.window(selection: ui.diagramSelection, rows: capacity)
         if arrows.isEmpty, top + 1 < bottom {
             let text = state.started == nil ? "Waiting for the flow to start…" : "No hop yet: arrows appear as the flow runs."
             grid.write(text, x: r.x + 2, y: top + 1, role: .muted, limit: r.maxX)
@@ -404,27 +415,28 @@ extension UIState {
     /// Moves the diagram's selection: up and down by one hop, a page, to the first hop, or back to following
     /// the newest.
     mutating func moveInDiagram(_ command: UICommand, state: FlowState) {
-        let current = SequenceDiagram.selectedIndex(diagramSelection, in: state)
+        var reader = SequenceDiagram(state)
+        let current = reader.selectedIndex(diagramSelection)
         guard let current else { return }
         let page = max(1, metrics.diagramRows - 1)
         var target: Int? = current
         switch command {
         case .moveUp, .pageUp:
             for _ in 0..<(command == .moveUp ? 1 : page) {
-                guard let t = target, let p = SequenceDiagram.previousArrow(before: t, in: state) else { break }
+                guard let t = target, let p = reader.previousArrow(before: t) else { break }
                 target = p
             }
         case .moveDown, .pageDown:
             for _ in 0..<(command == .moveDown ? 1 : page) {
-                guard let t = target, let n = SequenceDiagram.nextArrow(after: t, in: state) else { break }
+                guard let t = target, let n = reader.nextArrow(after: t) else { break }
                 target = n
             }
         case .top:
-            target = SequenceDiagram.nextArrow(after: -1, in: state)
+            target = reader.nextArrow(after: -1)
         default:
             target = nil
         }
-        let newest = SequenceDiagram.previousArrow(before: state.log.count, in: state)
+        let newest = reader.previousArrow(before: state.log.count)
         // Reaching the newest hop follows new ones again, as the event log does.
         let seq = target.flatMap { $0 == newest ? nil : state.log[$0].seq }
         if seq != diagramSelection { detailScroll = 0 }
