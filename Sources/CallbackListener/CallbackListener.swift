@@ -201,7 +201,7 @@ public final class CallbackListenerServer: Sendable {
         var rawQuery = request.uri.query ?? ""
         let remote: String
         if let addr = context.remoteAddress, let ip = addr.ipAddress {
-            remote = (ip.contains(":") ? "[\(ip)]" : ip) + ":" + String(addr.port ?? 0)
+            remote = (ip.utf8.contains(UInt8(ascii: ":")) ? "[\(ip)]" : ip) + ":" + String(addr.port ?? 0)  // no Foundation search per request
         } else {
             remote = "unknown"
         }

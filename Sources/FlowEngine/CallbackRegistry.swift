@@ -20,9 +20,20 @@ public struct IncomingCallback: Sendable, Hashable {
         self.headers = headers
     }
 
-    /// The first header of this name (case-insensitive), as received.
+    /// The first header of this name (ASCII case-insensitive: header names are ASCII tokens), as received.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { IncomingCallback.equalIgnoringASCIICase($0.name, name) }?.value
+    }
+
+    /// Equal apart from the case of ASCII letters. Every request compares its header names and its `Host` with
+    /// this, so it works on the bytes (Foundation's `caseInsensitiveCompare` costs more than the rest of judging);
+    /// it also folds nothing outside ASCII, so no Unicode look-alike (the Kelvin sign for `k`) passes as a host.
+    static func equalIgnoringASCIICase(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        for (x, y) in zip(a.utf8, b.utf8) where x != y {
+            guard x | 0x20 == y | 0x20, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(x | 0x20) else { return false }
+        }
+        return true
     }
 }
 
@@ -74,8 +85,11 @@ public final class CallbackRegistry: Sendable {
         /// States and codes of flows that already got their callback (bounded).
         var finishedStates: [String: String] = [:]  // state -> flowID
         var finishedOrder: [String] = []
+        var finishedOldest = 0
         var seenCodes = Set<String>()
         var seenCodeOrder: [String] = []
+        /// Where the oldest remembered code is in `seenCodeOrder`, once it is full.
+        var seenCodeOldest = 0
         var lastFlowID: String
     }
 
@@ -203,8 +217,13 @@ public final class CallbackRegistry: Sendable {
             }
             s.pending.removeAll { $0.flowID == target.flowID }
             s.finishedStates[target.state] = target.flowID
-            s.finishedOrder.append(target.state)
-            if s.finishedOrder.count > CallbackRegistry.memory { s.finishedStates.removeValue(forKey: s.finishedOrder.removeFirst()) }
+            if s.finishedOrder.count < CallbackRegistry.memory {
+                s.finishedOrder.append(target.state)
+            } else {
+                s.finishedStates.removeValue(forKey: s.finishedOrder[s.finishedOldest])
+                s.finishedOrder[s.finishedOldest] = target.state
+                s.finishedOldest = (s.finishedOldest + 1) % CallbackRegistry.memory
+            }
             let continuation = target.continuation
             return CallbackJudgement(flowID: target.flowID, event: judged, success: success, delivery: {
                 continuation.yield(outcome)
@@ -223,7 +242,7 @@ public final class CallbackRegistry: Sendable {
     public static func strayReason(_ request: IncomingCallback, callbackPath: String, expectedHosts: [String]?) -> (status: Int, detail: String)? {
         if let hosts = expectedHosts {
             let host = request.header("Host")
-            let allowed = host.map { h in hosts.contains { $0.caseInsensitiveCompare(h) == .orderedSame } } ?? false
+            let allowed = host.map { h in hosts.contains { IncomingCallback.equalIgnoringASCIICase($0, h) } } ?? false
             if !allowed {
                 let what = host.map { "Host \($0) is not the redirect URI's \(hosts.first ?? "host")" } ?? "no Host header"
                 return (421, what + ": not a request for this callback (misdirected, or DNS rebinding)")
@@ -274,7 +293,13 @@ public final class CallbackRegistry: Sendable {
 
     private func remember(_ s: inout State, code: String) {
         s.seenCodes.insert(code)
-        s.seenCodeOrder.append(code)
-        if s.seenCodeOrder.count > CallbackRegistry.memory { s.seenCodes.remove(s.seenCodeOrder.removeFirst()) }
+        // The oldest is forgotten in O(1): a ring, so a long flood of fresh codes costs the same per request.
+        if s.seenCodeOrder.count < CallbackRegistry.memory {
+            s.seenCodeOrder.append(code)
+        } else {
+            s.seenCodes.remove(s.seenCodeOrder[s.seenCodeOldest])
+            s.seenCodeOrder[s.seenCodeOldest] = code
+            s.seenCodeOldest = (s.seenCodeOldest + 1) % CallbackRegistry.memory
+        }
     }
 }

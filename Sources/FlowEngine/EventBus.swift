@@ -66,17 +66,20 @@ public final class EventBus: Sendable {
             let event = FlowEvent(seq: s.nextSeq, time: clock(), flow: flow, payload: payload)
             s.nextSeq += 1
             // Yielding inside the lock keeps every subscriber's order identical to the sequence numbers.
-            for (id, var sub) in s.subscribers {
+            // Updated in place through an index: iterating a copy while writing back would copy the table per event.
+            var i = s.subscribers.values.startIndex
+            while i != s.subscribers.values.endIndex {
+                let sub = s.subscribers.values[i]
                 if sub.dropped > 0 {
                     let notice = FlowEvent(seq: event.seq, time: event.time, flow: flow, payload: .busOverflow(BusOverflow(dropped: sub.dropped)))
-                    if case .enqueued = sub.continuation.yield(notice) { sub.dropped = 0 }
+                    if case .enqueued = sub.continuation.yield(notice) { s.subscribers.values[i].dropped = 0 }
                 }
                 switch sub.continuation.yield(event) {
-                case .dropped: sub.dropped += 1
+                case .dropped: s.subscribers.values[i].dropped += 1
                 case .enqueued, .terminated: break
                 @unknown default: break
                 }
-                s.subscribers[id] = sub
+                s.subscribers.values.formIndex(after: &i)
             }
             return (event, s.batchSubscribers.filter { $0.append(event) })
         }
@@ -134,24 +137,24 @@ public struct FlowPublisher: Sendable {
 /// `bus.overflow` event says how many.
 public final class EventBatches: Sendable {
     private struct State {
-        var events: [FlowEvent] = []
-        var dropped = 0
+        /// A ring: when full, the oldest is overwritten in O(1) (and counted in `dropped`).
+        var events: BoundedLog<FlowEvent>
         var finished = false
         var waiter: CheckedContinuation<Void, Never>?
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let capacity: Int
 
-    init(capacity: Int) { self.capacity = max(1, capacity) }
+    init(capacity: Int) {
+        let capacity = max(1, capacity)
+        self.capacity = capacity
+        state = Mutex(State(events: BoundedLog(capacity: capacity)))
+    }
 
     /// Adds an event; true when a writer is waiting and must be woken (outside any lock).
     func append(_ event: FlowEvent) -> Bool {
         state.withLock { s in
-            if s.events.count >= capacity {
-                s.events.removeFirst()
-                s.dropped += 1
-            }
             s.events.append(event)
             return s.waiter != nil
         }
@@ -195,12 +198,14 @@ public final class EventBatches: Sendable {
     private func takeIfAny() -> [FlowEvent]? {
         state.withLock { s -> [FlowEvent]? in
             if s.events.isEmpty { return s.finished ? [] : nil }
-            var batch = s.events
-            s.events.removeAll(keepingCapacity: true)
-            if s.dropped > 0, let first = batch.first {
-                batch.insert(FlowEvent(seq: first.seq, time: first.time, flow: first.flow, payload: .busOverflow(BusOverflow(dropped: s.dropped))), at: 0)
-                s.dropped = 0
+            let dropped = s.events.dropped
+            var batch: [FlowEvent] = []
+            batch.reserveCapacity(s.events.count + 1)
+            if dropped > 0, let first = s.events.first {
+                batch.append(FlowEvent(seq: first.seq, time: first.time, flow: first.flow, payload: .busOverflow(BusOverflow(dropped: dropped))))
             }
+            batch.append(contentsOf: s.events)
+            s.events = BoundedLog(capacity: capacity)
             return batch
         }
     }

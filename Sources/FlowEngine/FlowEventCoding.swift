@@ -135,7 +135,9 @@ extension FlowEvent: Codable {
             ("v", .number(Double(FlowEvent.schemaVersion))), ("seq", .number(Double(seq))),
             ("time", .string(EventTime.format(time))), ("flow", .string(flow)), ("type", .string(type)),
         ]
-        if case .object(let fields)? = try? JSONValueEncoder(userInfo: [.revealSecrets: reveal]).encode(PayloadOnly(payload: payload)) {
+        if case .callbackReceived(let c) = payload {
+            members += c.jsonMembers  // the flood's event, written without the general encoder
+        } else if case .object(let fields)? = try? JSONValueEncoder(userInfo: [.revealSecrets: reveal]).encode(PayloadOnly(payload: payload)) {
             members += fields
         } else {
             members.append(("encoding_error", .bool(true)))

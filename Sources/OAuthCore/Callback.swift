@@ -27,6 +27,14 @@ public struct CallbackParameters: Sendable, Hashable {
     /// Parameters that appear more than once. RFC 6749 §3.1: "Request and response parameters MUST NOT be
     /// included more than once."
     public var repeatedNames: [String] {
+        // A callback has a handful of parameters: comparing them pairwise costs less than hashing them.
+        if fields.count <= 16 {
+            var repeated: [String] = []
+            for (i, f) in fields.enumerated() where !repeated.contains(f.name) && fields[..<i].contains(where: { $0.name == f.name }) {
+                repeated.append(f.name)
+            }
+            return repeated
+        }
         var seen = Set<String>(), repeated: [String] = []
         for f in fields {
             if !seen.insert(f.name).inserted, !repeated.contains(f.name) { repeated.append(f.name) }

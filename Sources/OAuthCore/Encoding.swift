@@ -121,6 +121,8 @@ public enum FormURLEncoded {
     }
 
     private static func decodeComponent(_ s: Substring) -> (String, ComponentProblem?) {
+        // Nothing encoded (most names, many values): the text is already what decoding would give.
+        if !s.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return (String(s), nil) }
         let bytes = Array(s.utf8)
         var out = [UInt8]()
         out.reserveCapacity(bytes.count)

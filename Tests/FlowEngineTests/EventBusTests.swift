@@ -151,6 +151,20 @@ struct EventBatchTests {
         #expect(got.dropFirst().map(\.seq) == Array(8...12))
     }
 
+    @Test("after an overflow was reported, the next batch starts counting afresh")
+    func overflowThenQuiet() async {
+        let bus = EventBus()
+        let batches = bus.subscribeBatches(capacity: 3)
+        for i in 0..<5 { bus.publish(flow: "f", .finding(Finding(.info, "\(i)", "m"))) }
+        let first = await batches.next() ?? []
+        #expect(first.map(\.type) == ["bus.overflow", "finding", "finding", "finding"])
+        #expect(first.dropFirst().map(\.seq) == [3, 4, 5])
+        bus.publish(flow: "f", .finding(Finding(.info, "5", "m")))
+        bus.finish()
+        #expect(await batches.next()?.map(\.seq) == [6], "no second overflow notice")
+        #expect(await batches.next() == nil)
+    }
+
     @Test("a waiting writer is woken by the next event")
     func wakes() async {
         let bus = EventBus()
