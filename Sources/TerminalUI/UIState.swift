@@ -132,6 +132,9 @@ public struct UIState: Sendable, Hashable {
     public var showingDiagram = false
     /// The `seq` of the hop selected in the diagram; nil follows the newest.
     public var diagramSelection: Int?
+    /// `oauthscope doctor`: the probe row picked with the move keys; nil follows the running probe (then the
+    /// first that failed).
+    public var doctorSelection: Int?
     /// Ring the bell when a callback arrives (`--bell`, toggled with `b`).
     public var bellOn = false
     /// How many bell-worthy callbacks the session had when the bell was last considered (`bellDue`).
@@ -497,6 +500,23 @@ public struct UIState: Sendable, Hashable {
         if showingHelp {
             let maxScroll = max(0, metrics.helpLines - metrics.helpRows)
             helpScroll = Self.scrolled(helpScroll, command, page: metrics.helpRows, max: maxScroll)
+            return
+        }
+        if let report = state.doctor {
+            // The doctor's report card: the move keys pick the probe whose evidence and meaning are shown.
+            guard !report.rows.isEmpty else { return }
+            let last = report.rows.count - 1
+            let current = min(last, doctorSelection ?? report.defaultSelection ?? 0)
+            let next: Int
+            switch command {
+            case .moveUp: next = max(0, current - 1)
+            case .moveDown: next = min(last, current + 1)
+            case .top: next = 0
+            case .bottom: next = last
+            case .pageUp: next = max(0, current - 5)
+            default: next = min(last, current + 5)
+            }
+            doctorSelection = next
             return
         }
         switch focus {

@@ -66,4 +66,27 @@ struct DoctorViewTests {
         let ascii = renderScreen(state: state, ui: UIState(), theme: .defaultDark, width: 80, height: 24, now: Self.start, glyphs: .ascii).text
         #expect(ascii.contains(">x pkce-verifier-checked"))
     }
+
+    @Test("the move keys pick the probe whose evidence is shown, and a request's headers are part of its evidence")
+    func picked() {
+        let withHeaders = HTTPRequestCapture(purpose: "token", method: "POST", url: "http://127.0.0.1:9/token", headers: [HeaderField("Content-Type", "application/x-www-form-urlencoded")], body: "grant_type=authorization_code")
+        let state = Self.fold(Array(Self.events.dropLast(2)) + [
+            .tokenRequest(withHeaders),
+            .tokenResponse(Self.response),
+            .doctor(.probeCompleted(ProbeCompleted(probe: "pkce-verifier-checked", result: .fail, detail: "a wrong code_verifier was accepted", ref: ProbeCatalogue.pkceVerifierChecked.ref))),
+        ])
+        var ui = UIState()
+        let before = renderScreen(state: state, ui: ui, theme: .defaultDark, width: 120, height: 40, now: Self.start).text
+        #expect(before.contains("Evidence · pkce-verifier-checked") || before.contains("Evidence") && before.contains("pkce-verifier-checked"))
+        #expect(before.contains("Content-Type: application/x-www-form-urlencoded"))
+        _ = ui.perform(.moveUp, state: state)
+        #expect(ui.doctorSelection == 0)
+        let after = renderScreen(state: state, ui: ui, theme: .defaultDark, width: 120, height: 40, now: Self.start).text
+        #expect(after.contains("▸✓ state-echoed"))
+        #expect(!after.contains("→ POST http://127.0.0.1:9/token"), "the picked probe made no hops")
+        _ = ui.perform(.moveUp, state: state)
+        #expect(ui.doctorSelection == 0, "the first row stays the first")
+        _ = ui.perform(.bottom, state: state)
+        #expect(ui.doctorSelection == 1)
+    }
 }

@@ -17,7 +17,8 @@ extension ScreenRenderer {
             title += " \(glyphs.separator) \(report.rows.filter { $0.result != nil }.count)/\(plan.probes.count) probes, \(plan.approvals) approvals (\(plan.user))"
         }
         drawBox(&grid, card, title: title, focused: true)
-        let shown = report.defaultSelection
+        // A probe picked with the move keys, else the running one (then the first that failed).
+        let shown = ui.doctorSelection.map { min($0, max(0, report.rows.count - 1)) } ?? report.defaultSelection
         let inner = card.inner
         let idWidth = min(inner.width / 2, max(10, (report.rows.map(\.probe.count).max() ?? 10) + 1))
         let firstRow = max(0, (shown ?? 0) - inner.height + 1)
@@ -44,10 +45,11 @@ extension ScreenRenderer {
             switch e.payload {
             case .httpRequest(let r), .tokenRequest(let r):
                 lines.append(("\(glyphs.asciiOnly ? ">" : "→") \(r.method) \(r.url)", .httpMethod))
+                for h in r.headers { lines.append(("    \(h.name): \(h.value.display(reveal: ui.revealByDefault))", .muted)) }
                 if !r.body.display(reveal: false).isEmpty { lines.append(("    " + r.body.display(reveal: ui.revealByDefault), .muted)) }
             case .httpResponse(let r), .tokenResponse(let r):
                 lines.append(("\(glyphs.asciiOnly ? "<" : "←") HTTP \(r.status) (\(r.purpose), \(r.elapsedMs) ms)", ThemeRole.httpStatus(r.status)))
-                if let loc = r.headers.first(where: { $0.name.lowercased() == "location" }) { lines.append(("    Location: " + loc.value.display(reveal: ui.revealByDefault), .muted)) }
+                for h in r.headers { lines.append(("    \(h.name): \(h.value.display(reveal: ui.revealByDefault))", .muted)) }
                 let b = r.body.display(reveal: ui.revealByDefault)
                 if !b.isEmpty, r.purpose != .authorize { lines.append(("    " + b, .muted)) }
             case .urlBuilt(let u):
@@ -91,7 +93,7 @@ extension ScreenRenderer {
             role = .stepInProgress
         }
         let x = grid.write(text, x: r.x, y: r.y, role: role, limit: r.maxX)
-        let keys = "? help  q quit "
+        let keys = "\(glyphs.asciiOnly ? "up/down" : "↑↓") pick a probe  ? help  q quit "
         if r.maxX - keys.count > x + 1 { _ = grid.write(keys, x: r.maxX - keys.count, y: r.y, role: .keyHint, limit: r.maxX) }
     }
 
