@@ -150,36 +150,18 @@ struct Demo: AsyncParsableCommand {
         let output = self.output
         let interactive = merged.flag(.step) || merged.choice(.exchange, as: ExchangeModeArgument.self) == .manual
         let code = try await runner.run(interactive: interactive) { _, redirect, addresses, publisher in
-            var providerConfig = MockProviderConfiguration()
-            providerConfig.signingAlgorithm = signing
-            providerConfig.faults = faults
-            let persona = personality ?? .oidc
-            providerConfig.personality = persona
-            let presetAuth = ProviderPresets.named(persona.rawValue)?.tokenAuth ?? .clientSecretBasic
-            providerConfig.clients = [MockClient(id: MockClient.demo.id, secret: MockClient.demo.secret, redirectURIs: [merged.text(.registeredRedirectURI) ?? redirect],
-                                                 authMethod: personality == nil ? .clientSecretBasic : presetAuth)]
-            lesson?.staging.apply(to: &providerConfig)
-            let provider = MockProviderServer(configuration: providerConfig)
-            let base: URL
-            do { base = try await provider.start() } catch { throw UsageError("the embedded provider could not start: \(error)") }
-            // The embedded provider's client and address are the demo's defaults; with --personality, the real
-            // preset runs against the imitation: the same settings path a `flow --preset` takes.
-            var demoDefaults = defaults
-            demoDefaults.set(.clientID, MockClient.demo.id)
-            demoDefaults.set(.clientSecret, MockClient.demo.secret)
-            if persona == .oidc { demoDefaults.set(.issuer, base.absoluteString) }
-            var chosen = SettingsLayer(.flag)
-            if let personality {
-                chosen.set(.preset, personality.rawValue)
-                if ProviderPresets.named(persona.rawValue)?.requiredTokenHeaders.contains(where: { $0.lowercased() == "x-api-key" }) == true {
-                    demoDefaults.set(.tokenHeaders, pairs: [FormField("x-api-key", providerConfig.apiKey)])
-                }
+            let embedded = try await EmbeddedProvider.start(personality: personality, registeredRedirectURI: merged.text(.registeredRedirectURI) ?? redirect,
+                                                            defaults: defaults) { providerConfig in
+                providerConfig.signingAlgorithm = signing
+                providerConfig.faults = faults
+                lesson?.staging.apply(to: &providerConfig)
             }
-            let layers = flags + [chosen, envLayer, demoDefaults]
-            let resolved = try ResolvedFlow.resolve(layers, rebase: personality == nil ? nil : base, environment: env)
+            let provider = embedded.server
+            let layers = flags + [embedded.chosen, envLayer, embedded.defaults]
+            let resolved = try ResolvedFlow.resolve(layers, rebase: embedded.rebase, environment: env)
             let browserNote = resolved.browser != nil || resolved.noBrowser ? "" : " (simulated browser)"
             var config = resolved.configuration(mode: "demo", redirectURI: redirect, reveal: output.reveal, serveActions: output.resolvedOutput == .tui)
-            config.providerLabel = (personality == nil ? "embedded provider at \(base.absoluteString)" : "embedded provider imitating \(persona.displayName) at \(base.absoluteString)") + browserNote
+            config.providerLabel = embedded.label + browserNote
             for f in faults.sorted(by: { $0.rawValue < $1.rawValue }) {
                 config.startFindings.append(FindingCatalogue.demoFault.finding(f.rawValue, f.summary, step: "url"))
             }

@@ -62,34 +62,17 @@ struct Doctor: AsyncParsableCommand {
         defaults.set(.scope, Demo.defaultScope)
         let merged = ResolvedSettings(flags + [try SettingsLayer.environment(env, for: .demo), defaults])
         let redirectURI = merged.text(.redirectURI) ?? Setting.defaultRedirectURI
-        var providerConfig = MockProviderConfiguration()
-        providerConfig.faults = Set(fault)
-        let persona = personality ?? .oidc
-        providerConfig.personality = persona
-        let presetAuth = ProviderPresets.named(persona.rawValue)?.tokenAuth ?? .clientSecretBasic
-        providerConfig.clients = [MockClient(id: MockClient.demo.id, secret: MockClient.demo.secret, redirectURIs: [merged.text(.registeredRedirectURI) ?? redirectURI],
-                                             authMethod: personality == nil ? .clientSecretBasic : presetAuth)]
-        let provider = MockProviderServer(configuration: providerConfig)
-        let base: URL
-        do { base = try await provider.start() } catch { throw UsageError("the embedded provider could not start: \(error)") }
-        var demoDefaults = defaults
-        demoDefaults.set(.clientID, MockClient.demo.id)
-        demoDefaults.set(.clientSecret, MockClient.demo.secret)
-        if persona == .oidc { demoDefaults.set(.issuer, base.absoluteString) }
-        var chosen = SettingsLayer(.flag)
-        if let personality {
-            chosen.set(.preset, personality.rawValue)
-            if ProviderPresets.named(persona.rawValue)?.requiredTokenHeaders.contains(where: { $0.lowercased() == "x-api-key" }) == true {
-                demoDefaults.set(.tokenHeaders, pairs: [FormField("x-api-key", providerConfig.apiKey)])
-            }
-        }
+        let faults = Set(fault)
+        let embedded = try await EmbeddedProvider.start(personality: personality, registeredRedirectURI: merged.text(.registeredRedirectURI) ?? redirectURI,
+                                                        defaults: defaults) { $0.faults = faults }
+        let provider = embedded.server
         let resolved: ResolvedFlow
-        do { resolved = try ResolvedFlow.resolve(flags + [chosen, try SettingsLayer.environment(env, for: .demo), demoDefaults], rebase: personality == nil ? nil : base, environment: env) } catch {
+        do { resolved = try ResolvedFlow.resolve(flags + [embedded.chosen, try SettingsLayer.environment(env, for: .demo), embedded.defaults], rebase: embedded.rebase, environment: env) } catch {
             await provider.stop()
             throw error
         }
         var config = resolved.configuration(mode: "doctor", redirectURI: redirectURI, reveal: reveal, serveActions: false)
-        config.providerLabel = personality == nil ? "embedded provider at \(base.absoluteString)" : "embedded provider imitating \(persona.displayName) at \(base.absoluteString)"
+        config.providerLabel = embedded.label
         for f in fault.sorted(by: { $0.rawValue < $1.rawValue }) {
             publisher.publish(.finding(FindingCatalogue.demoFault.finding(f.rawValue, f.summary)))
         }
