@@ -369,7 +369,14 @@ public final class DoctorRunner: Sendable {
             return ProbeVerdict(.skip, "a real browser's redirects to other hosts cannot be seen; run it with the simulated browser (--demo, or a loopback provider)")
         }
         var answers: [(variant: String, uri: String, answer: RedirectVariantAnswer)] = []
+        // A variant the provider's own documented rule allows (GitHub: a path under the callback) is no fault.
+        let rule = configuration.redirectRule
+        var allowed: [String] = []
         for (variant, uri) in redirectVariants() {
+            if let rule, rule.accepts(uri, registered: configuration.redirectURI) {
+                allowed.append(variant)
+                continue
+            }
             let got = await authorize(endpoints, state: AuthorizationRequest.newState(), redirectURI: uri)
             let answer: RedirectVariantAnswer
             switch got.answer {
@@ -379,7 +386,14 @@ public final class DoctorRunner: Sendable {
             }
             answers.append((variant, uri, answer))
         }
-        return ProbeVerdicts.redirectURIExact(answers)
+        guard !answers.isEmpty else {
+            return ProbeVerdict(.skip, "every variant is allowed by the provider's documented rule, which \(rule?.summary ?? "")")
+        }
+        var verdict = ProbeVerdicts.redirectURIExact(answers)
+        if !allowed.isEmpty {
+            verdict.detail += "; not tried, as the provider's documented rule allows them: " + allowed.joined(separator: ", ")
+        }
+        return verdict
     }
 }
 

@@ -122,12 +122,6 @@ struct Doctor: AsyncParsableCommand {
 
     /// What a preset knows does not apply to its provider.
     static func notApplicable(preset: String?) -> [String: String] {
-        switch preset {
-        case "github":
-            return [ProbeCatalogue.refreshRotated.id: "a GitHub OAuth app issues no refresh tokens (GitHub docs: 'Authorizing OAuth apps')",
-                    ProbeCatalogue.metadataConsistent.id: "GitHub OAuth apps publish no discovery metadata"]
-        default:
-            return [:]
-        }
+        preset.flatMap(ProviderPresets.named)?.doctorSkips ?? [:]
     }
 }

@@ -352,4 +352,19 @@ struct PresetTests {
         #expect(spec.headers.contains(FormField("x-api-key", "k")))
         #expect(spec.headers.contains(FormField("Content-Type", "application/json")))
     }
+
+    @Test("the doctor's skips name real probes: a provider without OpenID Connect skips the ID-token and metadata probes, GitHub also the refresh one")
+    func doctorSkips() {
+        let ids = Set(ProbeCatalogue.all.map(\.id))
+        for preset in ProviderPresets.all {
+            for (probe, why) in preset.doctorSkips {
+                #expect(ids.contains(probe), "\(preset.name) skips an unknown probe \(probe)")
+                #expect(!why.isEmpty)
+            }
+            let oidc = !preset.quirks.contains(.noOpenIDConnect)
+            #expect((preset.doctorSkips[ProbeCatalogue.idTokenAlgAllowed.id] == nil) == oidc, "\(preset.name)")
+        }
+        #expect(ProviderPresets.github.doctorSkips[ProbeCatalogue.refreshRotated.id] != nil)
+        #expect(ProviderPresets.atlassian.doctorSkips[ProbeCatalogue.refreshRotated.id] == nil, "Atlassian rotates refresh tokens: the probe applies")
+    }
 }

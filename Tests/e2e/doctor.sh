@@ -59,6 +59,21 @@ check "doctor --demo: nothing fails (exit 0)" test "$status" -eq 0
 check "doctor --demo: every probe id once, in order, each passes; doctor.completed counts" python3 "$tmp/read.py" "$tmp/clean.jsonl" 0 clean "$probes"
 check "doctor --demo: nothing on stderr" test ! -s "$tmp/clean.err"
 
+# A personality's preset says which probes cannot apply (GitHub: no ID tokens, no refresh tokens); every other
+# probe still runs against the imitation, with the endpoints the preset gives.
+"$bin" doctor --demo --personality github --output jsonl >"$tmp/github.jsonl" 2>"$tmp/github.err"; status=$?
+check "doctor --demo --personality github: the preset's probes are skipped with why, the others run" python3 - "$tmp/github.jsonl" <<'PY'
+import json, sys
+done = {e["probe"]: e for e in map(json.loads, open(sys.argv[1])) if e["type"] == "probe.completed"}
+assert done["id-token-alg-allowed"]["result"] == "skip" and "ID tokens" in done["id-token-alg-allowed"]["detail"], done["id-token-alg-allowed"]
+assert done["refresh-rotated"]["result"] == "skip" and "refresh tokens" in done["refresh-rotated"]["detail"], done["refresh-rotated"]
+# GitHub documents that a path under the registered callback is accepted: that variant is no fault there.
+r = done["redirect-uri-exact"]
+assert r["result"] == "pass" and "documented rule allows" in r["detail"] and "an extra path segment" in r["detail"], r
+for p in ("state-echoed", "pkce-verifier-checked", "code-single-use", "client-auth-required"):
+    assert done[p]["result"] != "skip", (p, done[p])
+PY
+
 for pair in pkce-not-enforced:pkce-verifier-checked code-reusable:code-single-use redirect-uri-lenient:redirect-uri-exact \
             no-state-on-error:error-has-state refresh-not-rotated:refresh-rotated no-client-auth:client-auth-required \
             no-store-missing:token-no-store; do

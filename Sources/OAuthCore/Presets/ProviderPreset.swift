@@ -205,6 +205,9 @@ public struct ProviderPreset: Sendable, Hashable {
     public var codeLifetimeHint: String?
     /// The provider's own members and parameters (not defined by OAuth), each explained with its documentation.
     public var glossary: [String: Glossary.Entry]
+    /// `oauthscope doctor` probes that cannot apply to this provider beyond what its quirks say, each with why and
+    /// where its documentation says so (`doctorSkips` adds the quirk-derived ones).
+    public var probesNotApplicable: [String: String]
 
     public init(
         name: String, displayName: String, issuer: String? = nil,
@@ -214,7 +217,7 @@ public struct ProviderPreset: Sendable, Hashable {
         authorizationParameters: [FormField] = [], tokenHeaders: [FormField] = [], requiredTokenHeaders: [String] = [],
         pkce: PKCEMethod? = .s256, redirectRule: RedirectRule = .exact, parameters: [PresetParameter] = [],
         followUps: [PresetFollowUp] = [], notes: [Finding] = [], quirks: Set<PresetQuirk> = [], codeLifetimeHint: String? = nil,
-        glossary: [String: Glossary.Entry] = [:]
+        glossary: [String: Glossary.Entry] = [:], probesNotApplicable: [String: String] = [:]
     ) {
         self.name = name
         self.displayName = displayName
@@ -238,6 +241,18 @@ public struct ProviderPreset: Sendable, Hashable {
         self.quirks = quirks
         self.codeLifetimeHint = codeLifetimeHint
         self.glossary = glossary
+        self.probesNotApplicable = probesNotApplicable
+    }
+
+    /// The doctor's probes skipped for this provider, by probe id, each with the reason shown as its `skip`
+    /// detail: a provider without OpenID Connect issues no ID tokens. (Without discovery, `metadata-consistent`
+    /// skips itself: its run is what finds the endpoints every later probe uses.)
+    public var doctorSkips: [String: String] {
+        var skips: [String: String] = [:]
+        if quirks.contains(.noOpenIDConnect) {
+            skips[ProbeCatalogue.idTokenAlgAllowed.id] = "\(displayName) does not speak OpenID Connect: it issues no ID tokens"
+        }
+        return skips.merging(probesNotApplicable) { _, stated in stated }
     }
 
     /// Every URL the preset holds, labelled, in a fixed order: issuer, the five endpoints, then follow-ups.

@@ -197,7 +197,8 @@ public enum ProviderPresets {
             FindingCatalogue.presetGithubRedirect.finding(),
             FindingCatalogue.presetGithubNoOidc.finding(),
         ],
-        quirks: [.formEncodedTokenResponseUnlessJSON, .errorsWithStatus200, .noOpenIDConnect, .redirectURIOptional]
+        quirks: [.formEncodedTokenResponseUnlessJSON, .errorsWithStatus200, .noOpenIDConnect, .redirectURIOptional],
+        probesNotApplicable: [ProbeCatalogue.refreshRotated.id: "a GitHub OAuth app issues no refresh tokens (GitHub docs: 'Authorizing OAuth apps')"]
     )
 
     // MARK: - Google
