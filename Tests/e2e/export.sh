@@ -189,15 +189,6 @@ check "export: stdout and --output write the same bytes, even for a crafted reco
 check "export: a crafted recording still gives a valid HAR" "$py" -c "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])), cls=jsonschema.Draft7Validator)" "$here/schemas/har-1.2.schema.json" "$tmp/hostile.har"
 
 # The terminal UI: a replay that starts paused, steps one event, jumps to the end, then `x` writes exports.
-wait_for() { # wait_for PATTERN [SECONDS]: until the pane shows PATTERN
-  local deadline=$((SECONDS + ${2:-20}))
-  while [ $SECONDS -lt $deadline ]; do
-    t capture-pane -p -t ui >"$tmp/screen" 2>/dev/null
-    grep -q -- "$1" "$tmp/screen" && return 0
-    sleep 0.2
-  done
-  return 1
-}
 if command -v tmux >/dev/null; then
   abs_bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
   mkdir -p "$tmp/tui"

@@ -120,15 +120,6 @@ if command -v tmux >/dev/null; then
   sock="oauthscope-step-$$"
   t() { tmux -L "$sock" "$@"; }
   trap 't kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
-  wait_for() { # wait_for PATTERN [SECONDS]: until the pane shows PATTERN
-    local deadline=$((SECONDS + ${2:-20}))
-    while [ $SECONDS -lt $deadline ]; do
-      t capture-pane -p -t ui >"$tmp/screen" 2>/dev/null
-      grep -q -- "$1" "$tmp/screen" && return 0
-      sleep 0.2
-    done
-    return 1
-  }
   t new-session -d -s ui -x 120 -y 40 "env LANG=C.UTF-8 TERM=xterm-256color '$bin' demo --step --redirect-uri http://127.0.0.1:$(free_port)/callback; echo \"EXIT=\$?\"; sleep 60"
   check "tui step: pauses before discovery, showing the request" wait_for "BEFORE DISCOVERY" && grep -q "GET http://127.0.0.1:.*/.well-known/openid-configuration" "$tmp/screen"
   t send-keys -t ui c

@@ -11,15 +11,6 @@ sock="oauthscope-e2e-$$"
 t() { tmux -L "$sock" "$@"; }
 trap 't kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 
-wait_for() { # wait_for PATTERN [SECONDS]: until the pane shows PATTERN
-  local deadline=$((SECONDS + ${2:-20}))
-  while [ $SECONDS -lt $deadline ]; do
-    t capture-pane -p -t ui >"$tmp/screen" 2>/dev/null
-    grep -q -- "$1" "$tmp/screen" && return 0
-    sleep 0.2
-  done
-  return 1
-}
 
 port=$(free_port)
 t new-session -d -s ui -x 120 -y 40 "env LANG=C.UTF-8 TERM=xterm-256color '$bin' demo --redirect-uri http://127.0.0.1:$port/callback; echo \"EXIT=\$?\"; stty -a >'$tmp/stty'; sleep 60"
