@@ -153,6 +153,15 @@ public enum FindingCatalogue {
     public static let listenNoVerifier = FindingKind(
         "listen.no_verifier", .info, ref: "RFC 7636 §4.5",
         "No code_verifier is known for a code another application asked for; a provider that enforces PKCE will refuse this exchange (give --code-verifier).")
+    public static let listenNotExchanged = FindingKind(
+        "listen.not_exchanged", .warn, ref: "RFC 7636 §4.5",
+        "The code that arrived with {{what}} is not exchanged: {{why}}.")
+    public static let listenVerifierFileReadable = FindingKind(
+        "listen.verifier_file_readable", .warn, ref: "RFC 7636 §7.1",
+        "{{path}} holds code verifiers and can be read by other users (mode {{mode}}); chmod 600 it.")
+    public static let listenFragmentUnreadable = FindingKind(
+        "listen.fragment_unreadable", .warn, ref: "OAuth 2.0 Multiple Response Type Encoding Practices §2.1",
+        "A URL fragment posted back by the listener's page could not be read: {{why}}. Nothing was judged.")
 
     // MARK: - listener
 
@@ -382,7 +391,7 @@ public enum FindingCatalogue {
         demoFault, doctorProbe, discoveryIssuerTemplate, discoveryIssuerTrailingSlash, discoveryNoS256,
         discoveryPkceUnadvertised, discoveryRfc8414, endpointHttpFromHttpsIssuer, endpointInsecureHttp,
         exchangeSkipped, httpRedirectRefused, idToken, listenExchangeAny,
-        listenNoVerifier, listenerNonLoopback, oidcNoIdToken, oidcNoNonce,
+        listenNoVerifier, listenNotExchanged, listenVerifierFileReadable, listenFragmentUnreadable, listenerNonLoopback, oidcNoIdToken, oidcNoNonce,
         pkceDisabled, pkcePlain, pkceUnsupportedMethod, presetAtlassianAudience,
         presetAtlassianCloudId, presetAtlassianScopes, presetBitbadgesApiKey, presetBitbadgesIdentity,
         presetBitbadgesJsonBody, presetBitbadgesLateExchange, presetBitbucketBasicAuth, presetBitbucketRedirectPrefix,
