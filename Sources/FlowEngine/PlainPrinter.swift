@@ -28,7 +28,7 @@ public struct PlainPrinter: Sendable {
     var dot: String { unicode ? "·" : "-" }
     var warnMark: String { unicode ? "!" : "!" }
 
-    /// A step's label padded to the grant's longest, so the columns after it line up (never cut short).
+    /// The step's label in a column as wide as the grant's longest (at least 16), so no label is cut.
     private func label(_ step: FlowStep) -> String {
         let width = max(16, (grant.steps.map(\.label.count).max() ?? 0) + 1)
         return step.label.padding(toLength: width, withPad: " ", startingAt: 0)

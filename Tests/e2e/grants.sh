@@ -95,6 +95,9 @@ assert f["seq"] < one("token.request")["seq"]
 run github demo --personality github --grant client-credentials
 check "a preset whose provider lacks the grant refuses it with the reason (exit 2)" test "$(rc github)" = 2
 
+"$bin" demo --grant token-exchange --output plain >"$tmp/plain.out" 2>&1
+check "plain output: each step's whole label on its line" bash -c "grep -q '^✓ Exchange requested ' '$tmp/plain.out' && grep -q '^✓ Token issued ' '$tmp/plain.out'"
+
 # 2. Errors and faults: each fails (or warns) at the step that shows it, explained with its section.
 run audience demo --grant token-exchange --audience https://unknown.example
 check "unknown audience: invalid_target at the token step, explained (RFC 8693 §2.2.2)" events audience '
