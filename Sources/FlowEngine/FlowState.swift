@@ -129,7 +129,7 @@ public struct FlowState: Sendable {
         }
         // Step progress comes from the grant's description: which event types start and finish each step.
         let kind = event.payload.kind
-        for s in grant.steps where s.completes.contains(kind) { finish(s, at: t) }
+        for s in grant.steps where s.isCompleted(by: event) { finish(s, at: t) }
         for s in grant.steps where s.begins.contains(kind) { begin(s, at: t) }
         let home = grant.step(of: event) ?? currentStep
         // A bus message, not part of the flow: counted, never placed in a step.
@@ -139,7 +139,7 @@ public struct FlowState: Sendable {
             if started != nil {
                 // The same flow run again (`a` after it ended): its steps start afresh; the raw hops and the
                 // event log keep the earlier run's.
-                var fresh = FlowState(flowID: flowID)
+                var fresh = FlowState(flowID: flowID, grant: grant)
                 (fresh.log, fresh.hops, fresh.lastEventAt, fresh.listenerAddresses, fresh.droppedEvents) = (log, hops, lastEventAt, listenerAddresses, droppedEvents)
                 self = fresh
             }

@@ -63,15 +63,18 @@ actor StepGate: HopGate {
     private let sendAgain: @Sendable (HTTPRequestSpec, HopPurpose) async -> Void
     private var edits: [HopPurpose: [RequestEdit]] = [:]
     private var lastSent: (request: HTTPRequestSpec, hop: HopPurpose)?
+    /// The grant whose steps the pauses are shown under.
+    private let grant: GrantDescription
 
     /// - Parameters:
     ///   - publisher: the flow's publisher, without a gate.
     ///   - pauses: whether the flow stops before `hop`.
     ///   - sendAgain: sends a hop once more, exactly as it was sent, and publishes what came back.
-    init(publisher: FlowPublisher, reader: FlowCommandReader, pauses: @escaping @Sendable (HopPurpose) -> Bool, sendAgain: @escaping @Sendable (HTTPRequestSpec, HopPurpose) async -> Void) {
+    init(publisher: FlowPublisher, reader: FlowCommandReader, grant: GrantDescription = .authorizationCode, pauses: @escaping @Sendable (HopPurpose) -> Bool, sendAgain: @escaping @Sendable (HTTPRequestSpec, HopPurpose) async -> Void) {
         self.publisher = publisher.ungated
         self.reader = reader
         self.pauses = pauses
+        self.grant = grant
         self.sendAgain = sendAgain
     }
 
@@ -117,7 +120,7 @@ actor StepGate: HopGate {
                 }
                 publishWaiting(pending, hop: hop)
             case .cancel?, nil:
-                throw FlowFailure("cancelled by the user at the pause before the \(hop) hop", step: Self.step(of: hop))
+                throw FlowFailure("cancelled by the user at the pause before the \(hop) hop", step: step(of: hop))
             case .action?, .replay?:
                 continue
             }
@@ -125,7 +128,7 @@ actor StepGate: HopGate {
     }
 
     private func publishWaiting(_ request: HTTPRequestSpec, hop: HopPurpose) {
-        publisher.publish(.stepWaiting(StepWaiting(step: Self.step(of: hop).key, prompt: Self.prompt(hop: hop, request: request), hop: hop.rawValue, request: HTTPRequestCapture(spec: request, purpose: hop))))
+        publisher.publish(.stepWaiting(StepWaiting(step: step(of: hop).key, prompt: Self.prompt(hop: hop, request: request), hop: hop.rawValue, request: HTTPRequestCapture(spec: request, purpose: hop))))
     }
 
     private func publish(edit: RequestEdit?, hop: HopPurpose, line: String, request: HTTPRequestSpec?, error: String?) {
@@ -142,7 +145,7 @@ actor StepGate: HopGate {
     }
 
     /// The step of the flow a hop belongs to.
-    static func step(of hop: HopPurpose) -> FlowStep { GrantDescription.authorizationCode.step(forPurpose: hop) ?? .tokenExchanged }
+    private func step(of hop: HopPurpose) -> FlowStep { grant.step(forPurpose: hop) ?? .tokenExchanged }
 
     /// What is about to happen, in words; the front says which key (or line) sends it.
     static func prompt(hop: HopPurpose, request: HTTPRequestSpec) -> String {
@@ -156,6 +159,8 @@ actor StepGate: HopGate {
         case "userinfo": return "About to ask the userinfo endpoint who the user is, with the access token: \(target)"
         case "introspect": return "About to ask the introspection endpoint whether the access token is active: \(target)"
         case "revoke": return "About to revoke a token at the revocation endpoint: \(target)"
+        case "device-authorization": return "About to ask the device authorization endpoint for a device code and a user code: \(target)"
+        case "device-poll": return "About to poll the token endpoint with the device code (has the user approved yet?): \(target)"
         case "check-rotation": return "About to send the replaced refresh token again, to see whether rotation retired it: \(target)"
         default: return "About to call \(hop): \(target)"
         }

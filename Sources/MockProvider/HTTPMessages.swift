@@ -143,6 +143,10 @@ enum OAuthErrorCode: String, Sendable {
     case invalidToken = "invalid_token"
     case insufficientScope = "insufficient_scope"
     case serverError = "server_error"
+    /// The device grant's poll answers (RFC 8628 §3.5).
+    case authorizationPending = "authorization_pending"
+    case slowDown = "slow_down"
+    case expiredToken = "expired_token"
 }
 
 /// An OAuth error with a description that says what to fix and where the rule comes from.

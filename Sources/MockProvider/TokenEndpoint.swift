@@ -59,6 +59,8 @@ extension ProviderCore {
             issuance = authorizationCodeGrant(client: client, params: params)
         case "refresh_token":
             issuance = refreshTokenGrant(client: client, params: params)
+        case GrantType.device.wireValue where !PersonalityRoutes.device(personality).isEmpty:
+            issuance = deviceCodeGrant(client: client, params: params)
         case let other?:
             return .failure(ProtocolError(.unsupportedGrantType, "grant_type \(other) is not supported; use authorization_code or refresh_token"), status: 400, basicTried: false)
         }
@@ -84,7 +86,7 @@ extension ProviderCore {
         }
     }
 
-    private enum Issuance {
+    enum Issuance {
         case failure(ProtocolError)
         case success(access: AccessTokenRecord, refresh: RefreshTokenRecord?, kept: Bool, authTime: Date, nonce: String?, issuer: String)
     }
@@ -197,7 +199,7 @@ extension ProviderCore {
     }
 
     /// How the personality's tokens begin, so they look like the real ones (`gho_`, `ya29.`).
-    private var tokenPrefixes: (access: String, refresh: String) {
+    var tokenPrefixes: (access: String, refresh: String) {
         switch personality {
         case .github: return ("gho_", "ghr_")
         case .google: return ("ya29.", "1//")

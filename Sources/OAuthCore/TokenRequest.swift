@@ -68,6 +68,12 @@ public struct TokenRequestBuilder: Sendable {
         return build(fields)
     }
 
+    /// A request to the token endpoint with these grant fields and the client's authentication (the device grant's
+    /// requests, DeviceAuthorization.swift).
+    func grantRequest(_ fields: [FormField], includeExtras: Bool) -> HTTPRequestSpec {
+        build(fields, includeExtras: includeExtras)
+    }
+
     /// Revocation (RFC 7009 §2.1) or introspection (RFC 7662 §2.1): a `token` with a hint, client-authenticated.
     public func tokenOperation(endpoint: URL, token: String, hint: String?) -> HTTPRequestSpec {
         var fields = [FormField("token", token)]

@@ -88,6 +88,7 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
     case browser, noBrowser = "no_browser"
     case httpTimeout = "http_timeout", allowInsecureHTTP = "allow_insecure_http", exchangeAny = "exchange_any"
     case grant
+    case deviceAuthorizationURL = "device_authorization_url"
 
     /// The redirect URI a flow listens on when nothing else says.
     public static let defaultRedirectURI = "http://127.0.0.1:8765/callback"
@@ -145,6 +146,8 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
             return d(.choice(TokenAuthArgument.allValueStrings), provider, "Client authentication: basic, post or none (default: the preset's, else basic with a secret and none without).")
         case .grant:
             return d(.choice(GrantType.allValueStrings), flowAndDemo, "The grant to run: authorization-code, device (RFC 8628), client-credentials, refresh-token or token-exchange (RFC 8693).", default: .text(GrantType.authorizationCode.rawValue))
+        case .deviceAuthorizationURL:
+            return d(.url, flowOnly, "The device authorization endpoint (RFC 8628 §3.1) for --grant device, when discovery or the preset does not name it.", value: "URL")
         case .pkce:
             return d(.choice(PKCEArgument.allValueStrings), flowAndDemo, "PKCE: s256, plain (with a warning) or none.", default: .text("s256"))
         case .exchange:
