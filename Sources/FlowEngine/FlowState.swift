@@ -156,7 +156,9 @@ public struct FlowState: Sendable {
             note(home, .info, "\(r.purpose): \(r.method) \(r.url)", event)
         case .httpResponse(let r):
             hops.updateLast { if $0.request.purpose == r.purpose { $0.response = r } }
-            note(home, (200..<300).contains(r.status) ? .ok : .fail, "\(r.purpose): HTTP \(r.status) in \(r.elapsedMs) ms", event)
+            // A device grant's poll answered "not yet" (400 authorization_pending) is the protocol working, not a failure.
+            let kind: SubStep.Kind = (200..<300).contains(r.status) ? .ok : r.purpose == .devicePoll ? .info : .fail
+            note(home, kind, "\(r.purpose): HTTP \(r.status) in \(r.elapsedMs) ms", event)
         case .urlBuilt(let u):
             authorization = u
         case .stepWaiting(let w):
