@@ -97,7 +97,7 @@ public struct GrantDescription: Sendable, Hashable {
     }
 
     /// Every grant this build knows, by id.
-    public static let all: [GrantDescription] = [.authorizationCode, .device]
+    public static let all: [GrantDescription] = [.authorizationCode, .device, .clientCredentials, .refreshToken, .tokenExchange]
 
     /// The grant named `id` in `flow.started.grant`; absent (older recordings) means the authorization code.
     public static func named(_ id: String?) -> GrantDescription? {

@@ -28,8 +28,7 @@ extension FlowController {
                 }
             }
         }
-        let builder = TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth),
-                                          bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
+        let builder = tokenRequestBuilder(endpoints)
 
         // 1. Device code issued.
         let authorization = try await requestDeviceCode(builder: builder, endpoint: deviceURL)
