@@ -81,7 +81,7 @@ let package = Package(
             path: "benchmarks/BareRoute"
         ),
         .plugin(name: "BuildInfo", capability: .buildTool()),
-        .testTarget(name: "OAuthCoreTests", dependencies: ["OAuthCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "OAuthCoreTests", dependencies: ["OAuthCore", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Fixtures"]),
         .testTarget(name: "FlowEngineTests", dependencies: ["FlowEngine", "OAuthCore"]),
         .testTarget(name: "CallbackListenerTests", dependencies: [
             "CallbackListener", "FlowEngine", "OAuthCore",

@@ -13,7 +13,8 @@
 #      exports checked by readers from PyPI: jsonschema, haralyzer, markdown-it-py (Tests/e2e/export.sh);
 #   4. the demo in a real browser: headless Chromium driven by selenium from PyPI approves and denies, and lands on
 #      a listen redirect URI with a response_mode=fragment answer that the listener's page posts back
-#      (Tests/e2e/browser.sh); --explain and --bell in plain output (Tests/e2e/teaching.sh);
+#      (Tests/e2e/browser.sh); the device grant (RFC 8628) in jsonl, plain and the TUI, its QR code read back by
+#      zxing-cpp from PyPI (Tests/e2e/device.sh); --explain and --bell in plain output (Tests/e2e/teaching.sh);
 #   5. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh);
 #   6. scripts/install.sh into a temporary prefix, its binary run with a bare environment (Tests/e2e/install.sh;
 #      a release build, several minutes the first time);
@@ -58,6 +59,11 @@ if ! .build-venv/bin/python -c 'import selenium' 2>/dev/null; then
   .build-venv/bin/pip install --quiet selenium || { echo "could not install selenium from PyPI"; exit 1; }
 fi
 bash Tests/e2e/browser.sh "$bin" .build-venv/bin/python || failed=1
+if ! .build-venv/bin/python -c 'import zxingcpp, numpy' 2>/dev/null; then
+  [ -x .build-venv/bin/pip ] || python3 -m venv .build-venv
+  .build-venv/bin/pip install --quiet zxing-cpp numpy || { echo "could not install zxing-cpp and numpy from PyPI"; exit 1; }
+fi
+bash Tests/e2e/device.sh "$bin" .build-venv/bin/python || failed=1
 bash Tests/e2e/teaching.sh "$bin" || failed=1
 
 if command -v tmux >/dev/null; then

@@ -76,6 +76,12 @@ public struct FlowConfiguration: Sendable {
     public var grantInputs = DirectGrantInputs()
     /// How the provider matches `redirect_uri` (its preset's rule), so error hints give the fix that works there.
     public var redirectRule: RedirectRule?
+    /// The device authorization endpoint (RFC 8628 §3.1) when discovery does not name it (`--device-authorization-url`,
+    /// a preset's).
+    public var deviceAuthorizationURL: URL?
+    /// The device grant: open the verification page after this many polls (the demo's simulated user approves
+    /// only after the device has polled a few times, so the pending answers show); 0 opens it at once.
+    public var deviceUserAfterPolls = 0
 
     public init(mode: String, providerLabel: String, provider: ProviderSource, clientID: String, clientSecret: Secret?, tokenAuth: ClientAuthMethod, tokenBody: TokenBodyEncoding = .form, scope: String?, redirectURI: String, authorizationParameters: [FormField] = [], tokenParameters: [FormField] = [], tokenHeaders: [FormField] = [], pkce: PKCEMethod? = .s256, exchange: ExchangeMode = .auto, stepMode: Bool = false, callbackTimeout: Duration = .seconds(300), reveal: Bool = false, insecureContinue: Bool = false) {
         self.mode = mode
@@ -154,13 +160,16 @@ public final class FlowController: Sendable {
     public let publisher: FlowPublisher
     private let registry: CallbackRegistry
     let client: any ProviderClient
-    private let userAgent: any UserAgent
+    let userAgent: any UserAgent
     private let reader: FlowCommandReader
-    private let clock: @Sendable () -> Date
+    let clock: @Sendable () -> Date
+    /// Waits between the device grant's polls; cancelling the task ends the wait at once.
+    let sleep: @Sendable (Duration) async throws -> Void
 
     /// In step mode (and for a manual exchange) `publisher` is wrapped in the step gate, so that every hop made
     /// through it pauses first.
-    public init(configuration: FlowConfiguration, publisher: FlowPublisher, registry: CallbackRegistry, client: any ProviderClient, userAgent: any UserAgent, commands: CommandChannel? = nil, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(configuration: FlowConfiguration, publisher: FlowPublisher, registry: CallbackRegistry, client: any ProviderClient, userAgent: any UserAgent, commands: CommandChannel? = nil, clock: @escaping @Sendable () -> Date = Date.init,
+                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) {
         self.configuration = configuration
         let reader = FlowCommandReader(commands?.commands(for: publisher.flowID))
         self.reader = reader
@@ -178,6 +187,7 @@ public final class FlowController: Sendable {
         self.client = client
         self.userAgent = userAgent
         self.clock = clock
+        self.sleep = sleep
     }
 
     /// `a` at a pause: a hop already sent, sent once more exactly as it was (a code sent twice shows the
@@ -401,6 +411,14 @@ public final class FlowController: Sendable {
         case .success(let tokens, let findings):
             return (tokens, findings)
         }
+    }
+
+    /// Tokens a token endpoint issued (for a code, or for the device grant's approved poll): its findings and
+    /// `token.exchanged` published with the ID token's checks, the session for the follow-up hops.
+    func accept(_ tokens: TokenSet, findings: [Finding], builder: TokenRequestBuilder, request spec: HTTPRequestSpec, code: String?, nonce: String?, endpoints: Endpoints, wantsOIDC: Bool) async throws(FlowFailure) -> TokenSession {
+        for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
+        let original = try await finishExchange(tokens, code: code, nonce: nonce, issuer: endpoints.issuer, jwksURI: endpoints.jwks, metadata: endpoints.metadata, wantsOIDC: wantsOIDC)
+        return session(TokenVault(tokens), builder: builder, endpoints: endpoints, original: original, codeRequest: spec)
     }
 
     /// `listen --exchange`: exchanges a code that arrived for another application's flow. The checks that need the

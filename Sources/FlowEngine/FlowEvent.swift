@@ -49,6 +49,9 @@ extension FlowEvent {
         case lessonStarted(LessonStarted)
         case lessonCompleted(LessonCompleted)
         case requestEdited(RequestEdited)
+        /// `device.authorization`, `device.poll` (Grants/DeviceEvents.swift).
+        case deviceAuthorization(DeviceAuthorizationIssued)
+        case devicePoll(DevicePoll)
 
         /// The `type` on the wire, from the registry (`Kind`, EventTypes.swift).
         public var type: String { kind.rawValue }

@@ -142,7 +142,7 @@ public struct FlowState: Sendable {
         }
         // Step progress comes from the grant's description: which event types start and finish each step.
         let kind = event.payload.kind
-        for s in grant.steps where s.completes.contains(kind) { finish(s, at: t) }
+        for s in grant.steps where s.isCompleted(by: event) { finish(s, at: t) }
         for s in grant.steps where s.begins.contains(kind) { begin(s, at: t) }
         let home = grant.step(of: event) ?? currentStep
         // A bus message, not part of the flow: counted, never placed in a step.
@@ -152,7 +152,7 @@ public struct FlowState: Sendable {
             if started != nil {
                 // The same flow run again (`a` after it ended): its steps start afresh; the raw hops and the
                 // event log keep the earlier run's.
-                var fresh = FlowState(flowID: flowID)
+                var fresh = FlowState(flowID: flowID, grant: grant)
                 (fresh.log, fresh.hops, fresh.lastEventAt, fresh.listenerAddresses, fresh.droppedEvents) = (log, hops, lastEventAt, listenerAddresses, droppedEvents)
                 self = fresh
             }
@@ -169,7 +169,9 @@ public struct FlowState: Sendable {
             note(home, .info, "\(r.purpose): \(r.method) \(r.url)", event)
         case .httpResponse(let r):
             hops.updateLast { if $0.request.purpose == r.purpose { $0.response = r } }
-            note(home, (200..<300).contains(r.status) ? .ok : .fail, "\(r.purpose): HTTP \(r.status) in \(r.elapsedMs) ms", event)
+            // A device grant's poll answered "not yet" (400 authorization_pending) is the protocol working, not a failure.
+            let kind: SubStep.Kind = (200..<300).contains(r.status) ? .ok : r.purpose == .devicePoll ? .info : .fail
+            note(home, kind, "\(r.purpose): HTTP \(r.status) in \(r.elapsedMs) ms", event)
         case .urlBuilt(let u):
             authorization = u
         case .stepWaiting(let w):

@@ -24,8 +24,11 @@ public struct FlowStep: Sendable, Hashable {
     public let carriesSecrets: Bool
     /// What the step did and why the protocol does it, with the sections that say so.
     public let explanation: String
+    /// Events that finish the step only when their fields say so (the device grant's poll that found the user
+    /// approved); nil for a step finished by its event types alone.
+    public let completesWhen: (@Sendable (FlowEvent.Payload) -> Bool)?
 
-    public init(id: String, label: String, begins: Set<FlowEvent.Payload.Kind>, completes: Set<FlowEvent.Payload.Kind>, events: Set<FlowEvent.Payload.Kind>, purposes: Set<HopPurpose> = [], carriesSecrets: Bool = false, explanation: String) {
+    public init(id: String, label: String, begins: Set<FlowEvent.Payload.Kind>, completes: Set<FlowEvent.Payload.Kind>, events: Set<FlowEvent.Payload.Kind>, purposes: Set<HopPurpose> = [], carriesSecrets: Bool = false, explanation: String, completesWhen: (@Sendable (FlowEvent.Payload) -> Bool)? = nil) {
         self.id = id
         self.label = label
         self.begins = begins
@@ -34,6 +37,12 @@ public struct FlowStep: Sendable, Hashable {
         self.purposes = purposes
         self.carriesSecrets = carriesSecrets
         self.explanation = explanation
+        self.completesWhen = completesWhen
+    }
+
+    /// Whether `event` finishes the step.
+    public func isCompleted(by event: FlowEvent) -> Bool {
+        completes.contains(event.payload.kind) || completesWhen?(event.payload) == true
     }
 
     /// The name used in `flow.failed.step` and `step.waiting.step` (the same as `id`).
@@ -88,7 +97,7 @@ public struct GrantDescription: Sendable, Hashable {
     }
 
     /// Every grant this build knows, by id.
-    public static let all: [GrantDescription] = [.authorizationCode, .clientCredentials, .refreshToken, .tokenExchange]
+    public static let all: [GrantDescription] = [.authorizationCode, .device, .clientCredentials, .refreshToken, .tokenExchange]
 
     /// The grant named `id` in `flow.started.grant`; absent (older recordings) means the authorization code.
     public static func named(_ id: String?) -> GrantDescription? {

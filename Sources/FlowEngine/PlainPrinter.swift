@@ -8,6 +8,8 @@ public struct PlainPrinter: Sendable {
     /// Show every sub-step (callbacks, findings of info severity, side hops); off shows only what matters.
     public var verbose: Bool
     private var stepStart: [FlowStep: Date] = [:]
+    /// Steps whose beginning was seen: an event type that repeats (the device grant's polls) begins its step once.
+    private var begun: Set<FlowStep> = []
     /// The grant being printed (`flow.started.grant`): its steps name the step lines.
     private var grant = GrantDescription.authorizationCode
     private var flowStart: Date?
@@ -16,6 +18,8 @@ public struct PlainPrinter: Sendable {
     private var watching = false
     /// `oauthscope doctor`: the report card is the news; hops show only with `verbose`.
     var doctoring = false
+    /// Draw the device grant's QR code (stdout is a terminal; never in a file or a pipe, where nobody scans it).
+    public var drawsQRCode = false
 
     public init(reveal: Bool = false, verbose: Bool = false, unicode: Bool = true) {
         self.reveal = reveal
@@ -65,10 +69,14 @@ public struct PlainPrinter: Sendable {
         if case .flowStarted(let s) = event.payload, let id = s.grant, let g = GrantDescription.named(id) { grant = g }
         // A step's time runs from the end of the step before it, or from the event that starts it.
         let kind = event.payload.kind
-        for s in grant.steps where s.completes.contains(kind) {
-            if let next = grant.step(after: s) { stepStart[next] = t }
+        for s in grant.steps where s.isCompleted(by: event) {
+            if let next = grant.step(after: s), stepStart[next] == nil || !next.isCompleted(by: event) { stepStart[next] = t }
         }
-        for s in grant.steps where s.begins.contains(kind) { stepStart[s] = t }
+        if kind == .flowStarted { begun = [] }
+        for s in grant.steps where s.begins.contains(kind) && !begun.contains(s) {
+            stepStart[s] = t
+            begun.insert(s)
+        }
         let home = grant.step(of: event) ?? grant.steps.first ?? .urlBuilt
         if case .busOverflow(let o) = event.payload {
             return ["  \(warnMark) the printer fell behind and \(o.dropped) events were dropped"]
@@ -96,6 +104,9 @@ public struct PlainPrinter: Sendable {
             return ["  \(dot) discovery: \(d.issuer) (\(d.elapsedMs) ms)"]
         case .httpRequest(let r):
             return verbose ? ["  \(dot) \(r.purpose): \(r.method) \(r.url)"] : []
+        case .httpResponse(let r) where r.purpose == .devicePoll && !verbose:
+            // Each poll has its own line (device.poll); its 400 is the protocol's "not yet", not a failure.
+            return []
         case .httpResponse(let r):
             return verbose || !(200..<300).contains(r.status) ? ["  \(dot) \(r.purpose): HTTP \(r.status) in \(r.elapsedMs) ms"] : []
         case .urlBuilt(let u):
@@ -116,6 +127,11 @@ public struct PlainPrinter: Sendable {
             case .simulated: how = "the built-in simulated browser followed the URL, acting as the user"
             case .printed: how = "open the URL above in a browser"
             default: how = "opened with " + (r.command ?? "the browser")
+            }
+            guard home.completes.contains(.userRedirected) else {
+                // The device grant: sending the user does not finish the step; the user's answer does.
+                let device = r.via == .simulated ? "the built-in simulated user opened the verification page and typed the user code" : how
+                return ["  \(dot) \(device)"]
             }
             return ["\(ok) \(label(home)) \(took(home, t)) \(how)"]
         case .callbackReceived(let c) where watching:
@@ -185,6 +201,22 @@ public struct PlainPrinter: Sendable {
             if let h = f.hint { out.append("  hint: \(h)") }
             out.append("\(bad) flow failed")
             return out
+        case .deviceAuthorization(let d):
+            var out = ["\(ok) \(label(home)) \(took(home, t)) user code \(d.userCode), expires in \(d.expiresIn) s, polling every \(d.interval) s",
+                       "    On any device, open \(d.verificationURI) and enter the code \(d.userCode)"]
+            if let complete = d.verificationURIComplete {
+                out.append("    or open \(complete)" + (drawsQRCode ? ", or scan:" : ""))
+                if drawsQRCode, let qr = d.qrCode { out += QRCodeText.lines(qr, ascii: !unicode).map { "    " + $0 } }
+            }
+            return out
+        case .devicePoll(let p):
+            guard p.status == .approved else {
+                let mark = p.status.pollsAgain ? dot : bad
+                return ["  \(mark) poll \(p.attempt): \(p.status.rawValue)" + (p.error.map { " (\($0))" } ?? "") + (p.status.pollsAgain ? ", next in \(p.interval) s" : "")]
+            }
+            let verify = grant.steps.first { $0.isCompleted(by: event) && $0 != home }
+            return (verify.map { ["\(ok) \(label($0)) \(took($0, t)) the user approved"] } ?? [])
+                + ["\(ok) \(label(home)) \(took(home, t)) \(p.attempt) polls; the last one returned the tokens"]
         case .actionCompleted(let a):
             return ["\(a.ok ? ok : bad) \(a.action.padding(toLength: 16, withPad: " ", startingAt: 0)) \(a.summary)"]
         case .doctor:
@@ -201,7 +233,7 @@ public struct PlainPrinter: Sendable {
         default:
             // An event type without a line of its own: a step line when it finishes a step, else its summary.
             let summary = event.payload.parts.fields.summary(reveal: reveal)
-            if let s = grant.steps.first(where: { $0.completes.contains(kind) }) { return ["\(ok) \(label(s)) \(took(s, t)) \(summary)"] }
+            if let s = grant.steps.first(where: { $0.isCompleted(by: event) }) { return ["\(ok) \(label(s)) \(took(s, t)) \(summary)"] }
             return verbose ? ["  \(dot) \(event.type): \(summary)"] : []
         }
     }

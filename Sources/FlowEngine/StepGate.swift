@@ -164,6 +164,8 @@ actor StepGate: HopGate {
         case "userinfo": return "About to ask the userinfo endpoint who the user is, with the access token: \(target)"
         case "introspect": return "About to ask the introspection endpoint whether the access token is active: \(target)"
         case "revoke": return "About to revoke a token at the revocation endpoint: \(target)"
+        case "device-authorization": return "About to ask the device authorization endpoint for a device code and a user code: \(target)"
+        case "device-poll": return "About to poll the token endpoint with the device code (has the user approved yet?): \(target)"
         case "check-rotation": return "About to send the replaced refresh token again, to see whether rotation retired it: \(target)"
         default: return "About to call \(hop): \(target)"
         }

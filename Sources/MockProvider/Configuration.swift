@@ -63,6 +63,9 @@ public struct MockProviderConfiguration: Sendable {
     public var personality: MockPersonality = .oidc
     /// The API key the `bitbadges` personality expects in the `x-api-key` header of its API requests.
     public var apiKey: String = MockProviderConfiguration.demoAPIKey
+    /// The `interval` of device authorizations (RFC 8628 §3.2): the seconds a client waits between polls; polling
+    /// sooner gets `slow_down`. The demo uses 1 so that a device flow finishes in a few seconds.
+    public var deviceInterval: Int = 5
     /// Defects to inject on purpose (none by default), so that tests and demos can show each client check failing.
     public var faults: Set<MockFault> = []
     /// Grants that exist from the start, as if earlier flows had issued them: their tokens work at once (the demo's

@@ -91,6 +91,12 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
     /// Token responses come without `Cache-Control: no-store` and `Pragma: no-cache` (probe `token-no-store`,
     /// RFC 6749 §5.1).
     case noStoreMissing = "no-store-missing"
+    /// The device grant's first poll gets `slow_down`, so the interval goes up by 5 s (RFC 8628 §3.5).
+    case deviceSlowDown = "device-slow-down"
+    /// The device code has expired by the first poll: `expired_token` (RFC 8628 §3.5).
+    case deviceExpired = "device-expired"
+    /// The verification page records every answer as a denial: the next poll gets `access_denied` (RFC 8628 §3.5).
+    case deviceDenied = "device-denied"
 
     /// A client-credentials answer carries a refresh token, which RFC 6749 §4.4.3 says it SHOULD NOT.
     case ccRefreshToken = "cc-refresh-token"
@@ -169,6 +175,9 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
         case .noStateOnError: return "error redirects carry no state (doctor probe error-has-state, RFC 6749 §4.1.2.1)"
         case .refreshNotRotated: return "a refresh keeps the old refresh token valid and returns no new one (doctor probe refresh-rotated, RFC 9700 §4.14.2)"
         case .noClientAuth: return "a confidential client's token request without credentials is accepted (doctor probe client-auth-required, RFC 6749 §3.2.1)"
+        case .deviceSlowDown: return "the device grant's first poll gets slow_down: every later poll must wait 5 s longer (RFC 8628 §3.5)"
+        case .deviceExpired: return "the device code has expired by the first poll: expired_token (RFC 8628 §3.5)"
+        case .deviceDenied: return "the verification page records the user's answer as a denial: access_denied (RFC 8628 §3.5)"
         case .noStoreMissing: return "token responses lack Cache-Control: no-store (doctor probe token-no-store, RFC 6749 §5.1)"
         case .ccRefreshToken: return "a client-credentials answer carries a refresh token (RFC 6749 §4.4.3: SHOULD NOT)"
         case .noIssuedTokenType: return "a token-exchange answer has no issued_token_type (RFC 8693 §2.2.1: REQUIRED)"

@@ -143,6 +143,10 @@ enum OAuthErrorCode: String, Sendable {
     case invalidToken = "invalid_token"
     case insufficientScope = "insufficient_scope"
     case serverError = "server_error"
+    /// The device grant's poll answers (RFC 8628 §3.5).
+    case authorizationPending = "authorization_pending"
+    case slowDown = "slow_down"
+    case expiredToken = "expired_token"
     /// RFC 8693 §2.2.2, RFC 8707 §2: the audience or resource asked for is unknown or not allowed.
     case invalidTarget = "invalid_target"
 }

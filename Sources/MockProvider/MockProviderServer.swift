@@ -185,7 +185,7 @@ public final class MockProviderServer: Sendable {
     /// Registers the personality's routes, and only those.
     private static func router(for core: ProviderCore) -> Router<BasicRequestContext> {
         let router = Router()
-        for route in PersonalityRoutes.table(core.personality) {
+        for route in PersonalityRoutes.table(core.personality) + PersonalityRoutes.device(core.personality) {
             let handle = route.handle
             router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method) ?? .get) { request, context in
                 let incoming = try await incomingRequest(request, tenant: context.parameters.get("tenant"))

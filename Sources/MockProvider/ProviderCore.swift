@@ -19,6 +19,8 @@ final class ProviderCore: Sendable {
     let clients: [String: MockClient]
     let now: @Sendable () -> Date
     let store = Mutex(ProviderStore())
+    /// The device grant's codes in flight (DeviceEndpoints.swift).
+    let devices = Mutex(DeviceStore())
     /// How many times `/jwks` has been served; `MockFault.rotatedKey` publishes the new key from the second time on.
     private let jwksFetches = Mutex(0)
     private let issuerText: Mutex<String>
@@ -75,6 +77,7 @@ final class ProviderCore: Sendable {
                 ("token_endpoint", .string(base + "/token")),
                 ("userinfo_endpoint", .string(base + "/v1/userinfo")),
                 ("revocation_endpoint", .string(base + "/revoke")),
+                ("device_authorization_endpoint", .string(base + "/device/code")),
                 ("jwks_uri", .string(base + "/oauth2/v3/certs")),
                 ("response_types_supported", strings(["code"])),
                 ("subject_types_supported", strings(["public"])),
@@ -83,12 +86,13 @@ final class ProviderCore: Sendable {
                 ("token_endpoint_auth_methods_supported", strings(["client_secret_post", "client_secret_basic"])),
                 ("claims_supported", strings(["aud", "email", "email_verified", "exp", "iat", "iss", "name", "sub", "azp", "at_hash", "nonce"])),
                 ("code_challenge_methods_supported", strings(["plain", "S256"])),
-                ("grant_types_supported", strings(["authorization_code", "refresh_token"])),
+                ("grant_types_supported", strings(["authorization_code", "refresh_token", GrantType.device.wireValue])),
             ])
         case .microsoft:
             let t = tenant ?? "common"
             return .object([
                 ("token_endpoint", .string(base + "/\(t)/oauth2/v2.0/token")),
+                ("device_authorization_endpoint", .string(base + "/\(t)/oauth2/v2.0/devicecode")),
                 ("token_endpoint_auth_methods_supported", strings(["client_secret_post", "client_secret_basic"])),
                 ("jwks_uri", .string(base + "/\(t)/discovery/v2.0/keys")),
                 ("response_modes_supported", strings(["query", "fragment", "form_post"])),
@@ -112,9 +116,10 @@ final class ProviderCore: Sendable {
                 ("userinfo_endpoint", .string(base + "/userinfo")),
                 ("revocation_endpoint", .string(base + "/revoke")),
                 ("introspection_endpoint", .string(base + "/introspect")),
+                ("device_authorization_endpoint", .string(base + "/device_authorization")),
                 ("response_types_supported", strings(["code"])),
                 ("response_modes_supported", strings(["query"])),
-                ("grant_types_supported", strings(["authorization_code", "refresh_token", GrantType.clientCredentials.wireValue, GrantType.tokenExchange.wireValue])),
+                ("grant_types_supported", strings(["authorization_code", "refresh_token", GrantType.device.wireValue, GrantType.clientCredentials.wireValue, GrantType.tokenExchange.wireValue])),
                 ("code_challenge_methods_supported", strings([PKCEMethod.s256.rawValue])),
                 ("token_endpoint_auth_methods_supported", strings(Self.authMethods)),
                 ("revocation_endpoint_auth_methods_supported", strings(Self.authMethods)),

@@ -59,6 +59,8 @@ extension ProviderCore {
             issuance = authorizationCodeGrant(client: client, params: params)
         case "refresh_token":
             issuance = refreshTokenGrant(client: client, params: params)
+        case GrantType.device.wireValue where !PersonalityRoutes.device(personality).isEmpty:
+            issuance = deviceCodeGrant(client: client, params: params)
         case GrantType.clientCredentials.wireValue:
             return clientCredentialsGrant(client: client, params: params)
         case GrantType.tokenExchange.wireValue:
@@ -88,7 +90,7 @@ extension ProviderCore {
         }
     }
 
-    private enum Issuance {
+    enum Issuance {
         case failure(ProtocolError)
         case success(access: AccessTokenRecord, refresh: RefreshTokenRecord?, kept: Bool, authTime: Date, nonce: String?, issuer: String)
     }
@@ -201,7 +203,7 @@ extension ProviderCore {
     }
 
     /// How the personality's tokens begin, so they look like the real ones (`gho_`, `ya29.`).
-    private var tokenPrefixes: (access: String, refresh: String) {
+    var tokenPrefixes: (access: String, refresh: String) {
         switch personality {
         case .github: return ("gho_", "ghr_")
         case .google: return ("ya29.", "1//")

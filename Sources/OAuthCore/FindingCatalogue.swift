@@ -91,6 +91,39 @@ public enum FindingCatalogue {
         "demo.fault", .info, ref: nil,
         "--fault {{f}}: {{summary}}")
 
+    // MARK: - device (RFC 8628)
+
+    public static let deviceCompleteUriLong = FindingKind(
+        "device.complete_uri_long", .info, ref: "RFC 8628 §3.3.1",
+        "verification_uri_complete is {{bytes}} bytes, more than a QR code drawn here holds ({{capacity}}), so no QR code is shown; the user types the user code at the verification URI.")
+    public static let deviceExpiresIn = FindingKind(
+        "device.expires_in", .warn, ref: "RFC 8628 §3.2",
+        "expires_in {{problem}}; the device code is taken to live {{used}} s.")
+    public static let deviceFormEncoded = FindingKind(
+        "device.form_encoded", .warn, ref: "RFC 8628 §3.2",
+        "The device authorization response is form-encoded, not JSON as RFC 8628 §3.2 requires (GitHub does this unless sent Accept: application/json). oauthscope reads it anyway.")
+    public static let deviceIntervalDefault = FindingKind(
+        "device.interval_default", .info, ref: "RFC 8628 §3.2",
+        "The response gives no interval, so polling waits 5 s between requests, the default of RFC 8628 §3.2.")
+    public static let deviceIntervalRange = FindingKind(
+        "device.interval_range", .warn, ref: "RFC 8628 §3.2",
+        "interval {{problem}}; polling waits {{used}} s between requests instead.")
+    public static let deviceNoCompleteUri = FindingKind(
+        "device.no_complete_uri", .info, ref: "RFC 8628 §3.3.1",
+        "The response has no verification_uri_complete (it is optional), so there is no QR code: the user opens {{uri}} and types the user code.")
+    public static let deviceSlowDown = FindingKind(
+        "device.slow_down", .info, ref: "RFC 8628 §3.5",
+        "The server answered slow_down to poll {{attempt}}: the interval goes up by 5 s to {{interval}} s, for this and every later poll.")
+    public static let deviceUserCodeLong = FindingKind(
+        "device.user_code_long", .info, ref: "RFC 8628 §6.1",
+        "The user_code is {{length}} characters long; RFC 8628 §6.1 advises a short code a person can type (8 characters of a 20-letter alphabet hold 34 bits).")
+    public static let deviceVerificationHttp = FindingKind(
+        "device.verification_http", .warn, ref: "RFC 8628 §3.2, RFC 6749 §3.1",
+        "The verification URI {{uri}} is plain http on a host that is not loopback: the user signs in there, so it must be https.")
+    public static let deviceVerificationUrl = FindingKind(
+        "device.verification_url", .warn, ref: "RFC 8628 §3.2",
+        "The response names the verification page verification_url instead of verification_uri (Google's spelling from a draft of RFC 8628); oauthscope uses it.")
+
     // MARK: - doctor
 
     /// A probe of `oauthscope doctor` that failed (error) or warned; its ref is the probe's own rule.
@@ -408,6 +441,8 @@ public enum FindingCatalogue {
         clientCredentialsRefreshToken, clientCredentialsIdToken, clientCredentialsPublicClient, grantUnadvertised,
         demoSeededToken, refreshRotated, refreshScopeWider, tokenExchangeIssuedTypeMissing,
         tokenExchangeTokenTypeNA, tokenExchangeTokenTypeNotNA, tokenExchangeOtherType,
+        deviceCompleteUriLong, deviceExpiresIn, deviceFormEncoded, deviceIntervalDefault, deviceIntervalRange,
+        deviceNoCompleteUri, deviceSlowDown, deviceUserCodeLong, deviceVerificationHttp, deviceVerificationUrl,
     ]
 
     /// The kind a code belongs to (a family code such as `id_token.signature` finds `id_token.{{check}}`).

@@ -68,6 +68,12 @@ public struct TokenRequestBuilder: Sendable {
         return build(fields)
     }
 
+    /// A request to the token endpoint with these grant fields and the client's authentication (the device grant's
+    /// requests, DeviceAuthorization.swift).
+    func grantRequest(_ fields: [FormField], includeExtras: Bool) -> HTTPRequestSpec {
+        build(fields, includeExtras: includeExtras)
+    }
+
     /// The client-credentials grant (RFC 6749 §4.4.2): the client asks for a token for itself, with its own
     /// authentication and, optionally, a scope.
     public func clientCredentials(scope: String?) -> HTTPRequestSpec {

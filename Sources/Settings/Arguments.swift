@@ -193,6 +193,9 @@ public struct ProviderOptions: ParsableArguments {
     @Option(name: .customLong("token-url"), help: Setting.tokenURL.description.argumentHelp)
     public var tokenURL: String?
 
+    @Option(name: .customLong("device-authorization-url"), help: Setting.deviceAuthorizationURL.description.argumentHelp)
+    public var deviceAuthorizationURL: String?
+
     @Option(name: .customLong("client-id"), help: Setting.clientID.description.argumentHelp)
     public var clientID: String?
 
@@ -247,7 +250,7 @@ public struct ProviderOptions: ParsableArguments {
         var presetPairs: [FormField] = []
         for kv in presetParams { presetPairs.append(try parseKeyValue(kv, flag: "--preset-param")) }
         l.set(.presetParams, pairs: presetPairs)
-        for (s, v) in [(Setting.issuer, issuer), (.authorizeURL, authorizeURL), (.tokenURL, tokenURL)] {
+        for (s, v) in [(Setting.issuer, issuer), (.authorizeURL, authorizeURL), (.tokenURL, tokenURL), (.deviceAuthorizationURL, deviceAuthorizationURL)] {
             if let v { l[s] = try s.parse(v, origin: s.description.label) }
         }
         l.set(.clientID, clientID)

@@ -194,6 +194,7 @@ public struct ResolvedFlow: Sendable {
             pkce: (m.choice(.pkce, as: PKCEArgument.self) ?? .s256).method, exchange: m.choice(.exchange, as: ExchangeModeArgument.self)?.mode ?? .auto,
             stepMode: m.flag(.step), callbackTimeout: .seconds(m.number(.timeout) ?? 300), reveal: reveal, insecureContinue: m.flag(.insecureContinue))
         c.grant = grant
+        c.deviceAuthorizationURL = m.text(.deviceAuthorizationURL).flatMap(URL.init(string:))
         c.grantInputs = grantInputs
         c.thenActions = m.list(.then) ?? []
         c.unverifiedErrorGrace = .seconds(m.number(.unverifiedErrorGrace) ?? 10)

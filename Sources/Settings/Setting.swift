@@ -88,6 +88,7 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
     case browser, noBrowser = "no_browser"
     case httpTimeout = "http_timeout", allowInsecureHTTP = "allow_insecure_http", exchangeAny = "exchange_any"
     case grant
+    case deviceAuthorizationURL = "device_authorization_url"
     case refreshTokenEnv = "refresh_token_env", refreshTokenFile = "refresh_token_file"
     case subjectTokenEnv = "subject_token_env", subjectTokenFile = "subject_token_file", subjectTokenType = "subject_token_type"
     case actorTokenEnv = "actor_token_env", actorTokenFile = "actor_token_file", actorTokenType = "actor_token_type"
@@ -149,6 +150,8 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
             return d(.choice(TokenAuthArgument.allValueStrings), provider, "Client authentication: basic, post or none (default: the preset's, else basic with a secret and none without).")
         case .grant:
             return d(.choice(GrantType.allValueStrings), flowAndDemo, "The grant to run: authorization-code, device (RFC 8628), client-credentials, refresh-token or token-exchange (RFC 8693).", default: .text(GrantType.authorizationCode.rawValue))
+        case .deviceAuthorizationURL:
+            return d(.url, flowOnly, "The device authorization endpoint (RFC 8628 §3.1) for --grant device, when discovery or the preset does not name it.", value: "URL")
         case .refreshTokenEnv:
             return d(.text, flowAndDemo, "--grant refresh-token: read the refresh token from this environment variable.", value: "NAME", group: "refresh_token")
         case .refreshTokenFile:

@@ -75,6 +75,7 @@ public struct SettingsLayer: Sendable, Hashable {
         layer.set(.userinfoURL, p.userinfoEndpoint)
         layer.set(.revokeURL, p.revocationEndpoint)
         layer.set(.introspectURL, p.introspectionEndpoint)
+        layer.set(.deviceAuthorizationURL, p.deviceAuthorizationEndpoint)
         return layer
     }
 }

@@ -176,6 +176,8 @@ struct Demo: AsyncParsableCommand {
                                                             defaults: defaults) { providerConfig in
                 providerConfig.signingAlgorithm = signing
                 providerConfig.faults = faults
+                // The device grant's demo polls every second, so it ends in a few seconds.
+                providerConfig.deviceInterval = 1
                 if let seeded { providerConfig.seededGrants = [seeded] }
                 lesson?.staging.apply(to: &providerConfig)
             }
@@ -200,6 +202,15 @@ struct Demo: AsyncParsableCommand {
                 agent = PrintedURL()
             } else if let command = resolved.browser {
                 agent = SystemBrowser(command: command, publisher: publisher)
+            } else if resolved.grant == .device {
+                // The simulated user approves once the device has polled twice, so the pending answers show.
+                config.deviceUserAfterPolls = 2
+                let user = SimulatedDeviceUser()
+                agent = user
+                cleanup = {
+                    await user.shutdown()
+                    await provider.stop()
+                }
             } else {
                 let simulated = SimulatedBrowser(redirectURI: redirect, decision: lesson?.staging.decision ?? "approve",
                                                  forgesCallbackFirst: lesson?.staging.forgedCallback ?? false)

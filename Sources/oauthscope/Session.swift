@@ -59,6 +59,7 @@ final class Session {
         case .plain:
             let batches = bus.subscribeBatches()
             var printer = PlainPrinter(reveal: options.reveal, verbose: options.verbose, unicode: Self.localeIsUTF8)
+            printer.drawsQRCode = isatty(STDOUT_FILENO) == 1
             let explain = options.explain
             fronts.append(Task {
                 while let batch = await batches.next() {

@@ -36,6 +36,8 @@ struct EventRegistryTests {
         case .lessonStarted: return .lessonStarted(LessonStarted(name: "deny", title: "The user refuses", intro: "i", staged: ["the simulated user clicks Deny"], expected: "access_denied", ref: "RFC 6749 §4.1.2.1"))
         case .lessonCompleted: return .lessonCompleted(LessonCompleted(name: "deny", outcome: "failed", error: "access_denied", expected: "access_denied", asExpected: true, explanation: "e", ref: "RFC 6749 §4.1.2.1"))
         case .requestEdited: return .requestEdited(RequestEdited(hop: "userinfo", edit: "set scope=openid", ok: true, request: request))
+        case .deviceAuthorization: return .deviceAuthorization(DeviceAuthorizationIssued(userCode: "BCDF-GHJK", verificationURI: "https://p.example/device", verificationURIComplete: "https://p.example/device?user_code=BCDF-GHJK", expiresIn: 600, interval: 5, deviceCode: "Gmrh…(43)"))
+        case .devicePoll: return .devicePoll(DevicePoll(attempt: 2, status: .slowDown, interval: 10, error: "slow_down"))
         }
     }
 

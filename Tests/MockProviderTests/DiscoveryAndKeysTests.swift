@@ -44,6 +44,9 @@ struct DiscoveryAndKeysTests {
             #expect(doc["introspection_endpoint"]?.stringValue == issuer + "/introspect")
             #expect(doc["response_types_supported"] == .array([.string("code")]))
             let grants = doc["grant_types_supported"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(grants.starts(with: ["authorization_code", "refresh_token"]))
+            #expect(grants.contains("urn:ietf:params:oauth:grant-type:device_code"))
+            #expect(doc["device_authorization_endpoint"]?.stringValue == issuer + "/device_authorization")
             #expect(Set(grants).isSuperset(of: ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"]))
             #expect(doc["code_challenge_methods_supported"] == .array([.string("S256")]))
             #expect(doc["token_endpoint_auth_methods_supported"] == .array([.string("client_secret_basic"), .string("client_secret_post"), .string("none")]))

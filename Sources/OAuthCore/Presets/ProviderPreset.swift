@@ -211,6 +211,9 @@ public struct ProviderPreset: Sendable, Hashable {
     /// Grants the provider does not offer, each with why and where its documentation says so; `--grant` refuses
     /// them with that reason. Every other grant is tried (discovery's `grant_types_supported` may still say no).
     public var grantRefusals: [GrantType: String]
+    /// The device authorization endpoint (RFC 8628 §3.1) of a provider that offers the device grant; may contain
+    /// `{tenant}`. Nil when discovery supplies it or the grant is not offered.
+    public var deviceAuthorizationEndpoint: String?
 
     public init(
         name: String, displayName: String, issuer: String? = nil,
@@ -221,7 +224,7 @@ public struct ProviderPreset: Sendable, Hashable {
         pkce: PKCEMethod? = .s256, redirectRule: RedirectRule = .exact, parameters: [PresetParameter] = [],
         followUps: [PresetFollowUp] = [], notes: [Finding] = [], quirks: Set<PresetQuirk> = [], codeLifetimeHint: String? = nil,
         glossary: [String: Glossary.Entry] = [:], probesNotApplicable: [String: String] = [:],
-        grantRefusals: [GrantType: String] = [:]
+        grantRefusals: [GrantType: String] = [:], deviceAuthorizationEndpoint: String? = nil
     ) {
         self.name = name
         self.displayName = displayName
@@ -246,6 +249,7 @@ public struct ProviderPreset: Sendable, Hashable {
         self.codeLifetimeHint = codeLifetimeHint
         self.glossary = glossary
         self.probesNotApplicable = probesNotApplicable
+        self.deviceAuthorizationEndpoint = deviceAuthorizationEndpoint
         self.grantRefusals = grantRefusals
     }
 
@@ -317,6 +321,7 @@ public struct ProviderPreset: Sendable, Hashable {
         r.userinfoEndpoint = userinfoEndpoint.map(fill)
         r.revocationEndpoint = revocationEndpoint.map(fill)
         r.introspectionEndpoint = introspectionEndpoint.map(fill)
+        r.deviceAuthorizationEndpoint = deviceAuthorizationEndpoint.map(fill)
         r.followUps = followUps.map { var f = $0; f.url = fill(f.url); return f }
         r.authorizationParameters = authorizationParameters.map { FormField($0.name, fill($0.value)) }
         // The values used become the defaults, so resolving again is a no-op and `--help` shows them.
@@ -343,6 +348,7 @@ public struct ProviderPreset: Sendable, Hashable {
         r.userinfoEndpoint = userinfoEndpoint.map(swap)
         r.revocationEndpoint = revocationEndpoint.map(swap)
         r.introspectionEndpoint = introspectionEndpoint.map(swap)
+        r.deviceAuthorizationEndpoint = deviceAuthorizationEndpoint.map(swap)
         r.followUps = followUps.map { var f = $0; f.url = swap(f.url); return f }
         return r
     }

@@ -216,7 +216,9 @@ public enum ProviderPresets {
         grantRefusals: [
             .clientCredentials: "GitHub OAuth and GitHub Apps have no client-credentials grant; a GitHub App authenticates with a JWT to get an installation token (https://docs.github.com/en/apps)",
             .tokenExchange: "GitHub's token endpoint does not implement RFC 8693",
-        ]
+        ],
+        // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps#device-flow
+        deviceAuthorizationEndpoint: "https://github.com/login/device/code"
     )
 
     // MARK: - Google
@@ -263,7 +265,9 @@ public enum ProviderPresets {
         grantRefusals: [
             .clientCredentials: "Google uses service-account JWT assertions for server-to-server calls, not client_credentials (https://developers.google.com/identity/protocols/oauth2/service-account)",
             .tokenExchange: "Google's RFC 8693 endpoint is the Security Token Service (sts.googleapis.com), not this issuer's token endpoint",
-        ]
+        ],
+        // https://developers.google.com/identity/protocols/oauth2/limited-input-device
+        deviceAuthorizationEndpoint: "https://oauth2.googleapis.com/device/code"
     )
 
     // MARK: - Microsoft identity platform
@@ -317,7 +321,9 @@ public enum ProviderPresets {
         ],
         grantRefusals: [
             .tokenExchange: "the Microsoft identity platform's on-behalf-of flow uses the JWT-bearer grant, not RFC 8693 (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow)",
-        ]
+        ],
+        // https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code
+        deviceAuthorizationEndpoint: "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/devicecode"
     )
 
     // MARK: - Any OpenID Connect issuer

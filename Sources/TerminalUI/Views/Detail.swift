@@ -32,12 +32,15 @@ struct DetailView {
         }
         // A step's words say what is about to happen until it has: the token step has happened once the token
         // request left, every other step once it is done (or failed).
+        // What the user must see first: where to go, the code, and the QR code to scan.
+        if step.events.contains(.deviceAuthorization) { deviceCodeForUser(&doc) }
         let status = state[step].status
         let happened = status == .done || status == .failed || (step == .tokenExchanged && state.tokenRequest != nil)
         doc.heading(happened ? "What just happened, and why" : "What will happen")
         doc.text(happened ? step.explanation : (Glossary.stepPreview(key: step.id) ?? step.explanation), .text)
         // Each part shows what one event type holds, for whichever step of the grant holds that type.
         if step.events.contains(.urlBuilt) { urlBuilt(&doc) }
+        if step.events.contains(.deviceAuthorization) { deviceCodeTable(&doc) }
         if step.events.contains(.userRedirected) { redirected(&doc) }
         if step.events.contains(.codeReceived) { codeReceived(&doc) }
         if step.events.contains(.tokenExchanged) { tokenExchanged(&doc) }
@@ -274,6 +277,42 @@ struct DetailView {
     }
 
     // MARK: - Step 3: code received
+
+    /// The device grant's codes, newest: what `device.authorization` said.
+    var deviceAuthorization: DeviceAuthorizationIssued? {
+        guard let event = state.log.last(where: { if case .deviceAuthorization = $0.payload { return true }; return false }),
+              case .deviceAuthorization(let d) = event.payload else { return nil }
+        return d
+    }
+
+    /// Where the user goes, the code to type, and the QR code of `verification_uri_complete`.
+    func deviceCodeForUser(_ doc: inout Document) {
+        guard let d = deviceAuthorization else { return }
+        doc.heading("For the user")
+        doc.line([Span("Open ", .text), Span(d.verificationURI, .jsonString), Span(" and enter ", .text), Span(d.userCode, .stepInProgress)], indent: 2)
+        guard let qr = d.qrCode else {
+            doc.line(Span(d.verificationURIComplete == nil ? "No verification_uri_complete, so no QR code: the user types the code (RFC 8628 §3.3.1)."
+                                                           : "verification_uri_complete is too long for a QR code here.", .muted))
+            return
+        }
+        doc.line(Span("or scan (verification_uri_complete, QR \(qr.version)-\(qr.errorCorrection.rawValue)):", .muted))
+        for row in QRCodeText.lines(qr, ascii: glyphs.asciiOnly) { doc.line([Span("  " + row, .text)], indent: 2) }
+    }
+
+    /// The device authorization response's members, explained.
+    func deviceCodeTable(_ doc: inout Document) {
+        guard let d = deviceAuthorization else { return }
+        doc.heading("Device authorization response")
+        var rows = [ParamTable.Row(name: "user_code", value: [Span(d.userCode, .jsonString)], purpose: "What the user types on the verification page; short, from an alphabet without look-alikes.", ref: "RFC 8628 §3.2, §6.1"),
+                    ParamTable.Row(name: "verification_uri", value: [Span(d.verificationURI, .jsonString)], purpose: "Where the user goes, on any device.", ref: "RFC 8628 §3.2")]
+        if let c = d.verificationURIComplete {
+            rows.append(ParamTable.Row(name: "verification_uri_complete", value: [Span(c, .jsonString)], purpose: "The same page with the code filled in: the QR code above.", ref: "RFC 8628 §3.3.1"))
+        }
+        rows += [ParamTable.Row(name: "expires_in", value: [Span("\(d.expiresIn)", .jsonNumber)], purpose: "Seconds the codes live.", ref: "RFC 8628 §3.2"),
+                 ParamTable.Row(name: "interval", value: [Span("\(d.interval)", .jsonNumber)], purpose: "Seconds between polls (5 when absent).", ref: "RFC 8628 §3.2"),
+                 ParamTable.Row(name: "device_code", value: [Span(d.deviceCode.display(reveal: reveal), .secret)], purpose: "What the client polls with; never shown to the user.", ref: "RFC 8628 §3.2")]
+        doc.table(ParamTable(rows: rows))
+    }
 
     func codeReceived(_ doc: inout Document) {
         let callbacks = state.callbacks
