@@ -11,7 +11,8 @@
 #      doctor against the embedded provider with each planted weakness and against oidc-provider-mock
 #      (Tests/e2e/doctor.sh), and the
 #      exports checked by readers from PyPI: jsonschema, haralyzer, markdown-it-py (Tests/e2e/export.sh);
-#   4. the demo in a real browser: headless Chromium driven by selenium from PyPI approves and denies
+#   4. the demo in a real browser: headless Chromium driven by selenium from PyPI approves and denies, and lands on
+#      a listen redirect URI with a response_mode=fragment answer that the listener's page posts back
 #      (Tests/e2e/browser.sh); the device grant (RFC 8628) in jsonl, plain and the TUI, its QR code read back by
 #      zxing-cpp from PyPI (Tests/e2e/device.sh); --explain and --bell in plain output (Tests/e2e/teaching.sh);
 #   5. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh);

@@ -32,8 +32,10 @@ public struct PlainPrinter: Sendable {
     var dot: String { unicode ? "·" : "-" }
     var warnMark: String { unicode ? "!" : "!" }
 
+    /// The step's label in a column as wide as the grant's longest (at least 16), so no label is cut.
     private func label(_ step: FlowStep) -> String {
-        step.label.padding(toLength: max(16, grant.steps.map(\.label.count).max() ?? 16), withPad: " ", startingAt: 0)
+        let width = max(16, (grant.steps.map(\.label.count).max() ?? 0) + 1)
+        return step.label.padding(toLength: width, withPad: " ", startingAt: 0)
     }
 
     private func took(_ step: FlowStep, _ t: Date) -> String {
