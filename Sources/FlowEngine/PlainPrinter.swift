@@ -212,7 +212,7 @@ public struct PlainPrinter: Sendable {
         case .devicePoll(let p):
             guard p.status == .approved else {
                 let mark = p.status.pollsAgain ? dot : bad
-                return ["  \(mark) poll \(p.attempt): \(p.status.rawValue)" + (p.error.map { " (\($0))" } ?? "") + (p.status.pollsAgain ? ", next in \(p.interval) s" : "")]
+                return ["  \(mark) poll \(p.attempt): \(p.status.rawValue)" + (p.error.flatMap { $0 == p.status.rawValue ? nil : " (\($0))" } ?? "") + (p.status.pollsAgain ? ", next in \(p.interval) s" : "")]
             }
             let verify = grant.steps.first { $0.isCompleted(by: event) && $0 != home }
             return (verify.map { ["\(ok) \(label($0)) \(took($0, t)) the user approved"] } ?? [])

@@ -140,7 +140,7 @@ extension FlowController {
         case .expired:
             return FlowFailure(error == nil
                                ? "the device code expires (after \(a.expiresIn) s) before the next poll could be made; the user did not approve in time"
-                               : "the device code expired before the user approved (expired_token, after \(schedule.attempts) polls)",
+                               : "the device code expired before the user approved (expired_token, at poll \(schedule.attempts))",
                                error: error?.error, description: description,
                                hint: "Start again for a new code, and approve within \(a.expiresIn) s. " + status.explanation, step: .userVerifies)
         case .error:
