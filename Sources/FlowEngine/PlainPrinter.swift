@@ -77,7 +77,9 @@ public struct PlainPrinter: Sendable {
             flowStart = t
             var line = "oauthscope \(s.mode): \(s.provider)"
             if let id = s.clientID { line += ", client \(id)" }
-            line += ", redirect \(s.redirectURI)"
+            // Only a grant that sends the user back has a redirect URI to speak of.
+            if s.grant.flatMap(GrantType.init(rawValue:))?.usesRedirect ?? true { line += ", redirect \(s.redirectURI)" }
+            if let g = s.grant { line += ", grant \(g)" }
             return [line]
         case .listenerStarted(let l) where watching:
             var line = "  \(dot) listening on \(l.addresses.joined(separator: ", ")) for \(l.redirectURI)"
@@ -132,6 +134,8 @@ public struct PlainPrinter: Sendable {
             let checks = c.checks.map { "\($0.name) \($0.ok ? "ok" : "FAILED")" }.joined(separator: ", ")
             return ["\(ok) \(label(home)) \(took(home, t)) code \(c.code.display(reveal: reveal)); \(checks)"]
         case .tokenRequest(let r):
+            // A grant whose step ends when the token request leaves (the grants without a redirect) gets its line.
+            if !watching, let s = grant.steps.first(where: { $0.completes.contains(kind) }) { return ["\(ok) \(label(s)) \(took(s, t)) \(r.method) \(r.url)"] }
             return verbose ? ["  \(dot) \(watching ? event.flow + ": " : "")\(r.method) \(r.url)"] : []
         case .tokenResponse(let r) where watching:
             return ["  \(dot) \(event.flow): token endpoint answered HTTP \(r.status) in \(r.elapsedMs) ms"]

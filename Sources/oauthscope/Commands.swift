@@ -93,6 +93,7 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var tuning: FlowTuning
     @OptionGroup var redirect: RedirectOptions
     @OptionGroup var http: HTTPOptions
+    @OptionGroup var grantOptions: GrantOptions
 
     @Option(name: .customLong("scope"), help: Setting.scope.description.argumentHelp)
     var scope: String?
@@ -115,6 +116,16 @@ struct Demo: AsyncParsableCommand {
     /// The demo's own defaults: the embedded provider's client, and the scopes it knows.
     static let defaultScope = "openid email profile"
 
+    /// The scope the demo asks for by default: a user's for the grants with a user, an API scope for client
+    /// credentials (no user, so no `openid`), and none for refresh and token exchange, which keep the grant's.
+    static func defaultScope(for grant: GrantType) -> String? {
+        switch grant {
+        case .clientCredentials: return "api.read"
+        case .refreshToken, .tokenExchange: return nil
+        case .authorizationCode, .device: return defaultScope
+        }
+    }
+
     func run() async throws {
         var chosenLesson: Lesson?
         if let name = self.lesson {
@@ -126,7 +137,7 @@ struct Demo: AsyncParsableCommand {
         }
         let lesson = chosenLesson
         let env = ProcessInfo.processInfo.environment
-        var flags = [try tuning.layer(), redirect.layer(), try http.layer()]
+        var flags = [try tuning.layer(), redirect.layer(), try http.layer(), try grantOptions.layer()]
         var scopeFlag = SettingsLayer(.flag)
         scopeFlag.set(.scope, scope)
         var extra: [FormField] = []
@@ -135,7 +146,10 @@ struct Demo: AsyncParsableCommand {
         flags.append(scopeFlag)
         let envLayer = try SettingsLayer.environment(env, for: .demo)
         var defaults = SettingsLayer.defaults(for: .demo)
-        defaults.set(.scope, Self.defaultScope)
+        let chosenGrant = ResolvedSettings(flags + [envLayer, defaults]).choice(.grant, as: GrantType.self) ?? .authorizationCode
+        defaults.set(.scope, Self.defaultScope(for: chosenGrant))
+        // Refresh and token exchange present a token from an earlier grant: the embedded provider starts with one.
+        let seeded: SeededGrant? = chosenGrant == .refreshToken || chosenGrant == .tokenExchange ? SeededGrant.random(clientID: MockClient.demo.id) : nil
         let merged = ResolvedSettings(flags + [envLayer, defaults])
         var listenerRedirect = merged.text(.redirectURI) ?? Setting.defaultRedirectURI
         // The demo must just work: when the default port is taken and no redirect URI was given, any free port
@@ -162,14 +176,16 @@ struct Demo: AsyncParsableCommand {
                                                             defaults: defaults) { providerConfig in
                 providerConfig.signingAlgorithm = signing
                 providerConfig.faults = faults
+                if let seeded { providerConfig.seededGrants = [seeded] }
                 lesson?.staging.apply(to: &providerConfig)
             }
             let provider = embedded.server
             let layers = flags + [embedded.chosen, envLayer, embedded.defaults]
-            let resolved = try ResolvedFlow.resolve(layers, rebase: embedded.rebase, environment: env)
-            let browserNote = resolved.browser != nil || resolved.noBrowser ? "" : " (simulated browser)"
+            let resolved = try ResolvedFlow.resolve(layers, rebase: embedded.rebase, environment: env, requireGrantTokens: false)
+            let browserNote = resolved.browser != nil || resolved.noBrowser || !resolved.grant.usesRedirect ? "" : " (simulated browser)"
             var config = resolved.configuration(mode: "demo", redirectURI: redirect, reveal: output.reveal, serveActions: output.resolvedOutput == .tui)
             config.providerLabel = embedded.label + browserNote
+            if let seeded { Self.present(seeded, in: &config) }
             for f in faults.sorted(by: { $0.rawValue < $1.rawValue }) {
                 config.startFindings.append(FindingCatalogue.demoFault.finding(f.rawValue, f.summary, step: "url"))
             }
@@ -199,6 +215,26 @@ struct Demo: AsyncParsableCommand {
     }
 }
 
+extension Demo {
+    /// Hands the seeded grant's token to a refresh or token-exchange run that was given none, and says so.
+    static func present(_ seeded: SeededGrant, in config: inout FlowConfiguration) {
+        let scope = seeded.scopes.joined(separator: " ")
+        switch config.grant {
+        case .refreshToken where config.grantInputs.refreshToken == nil:
+            config.grantInputs.refreshToken = Secret(seeded.refreshToken)
+            config.startFindings.append(FindingCatalogue.demoSeededToken.finding("refresh token", seeded.user, scope, "the refresh token to present", step: "request"))
+            config.providerLabel += ", which seeded a refresh token for the demo client"
+        case .tokenExchange where config.grantInputs.subjectToken == nil:
+            config.grantInputs.subjectToken = Secret(seeded.accessToken)
+            config.grantInputs.subjectTokenType = TokenTypeURI.accessToken
+            config.startFindings.append(FindingCatalogue.demoSeededToken.finding("access token", seeded.user, scope, "the subject token", step: "request"))
+            config.providerLabel += ", which seeded an access token (the subject token) for the demo client"
+        default:
+            break
+        }
+    }
+}
+
 /// `oauthscope lessons`: the lessons `demo --lesson NAME` runs, one line each.
 struct LessonList: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -224,6 +260,7 @@ struct Flow: AsyncParsableCommand {
     @OptionGroup var http: HTTPOptions
     @OptionGroup var providerOptions: ProviderOptions
     @OptionGroup var redirect: RedirectOptions
+    @OptionGroup var grantOptions: GrantOptions
 
     @Option(name: .customLong("listen-address"), help: ArgumentHelp("Bind the listener here instead of the redirect URI's loopback host (on purpose only).", valueName: "ADDR"))
     var listenAddress: String?
@@ -233,7 +270,7 @@ struct Flow: AsyncParsableCommand {
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let resolved = try ResolvedFlow.resolveAll(
-            command: .flow, flags: [try providerOptions.layer(), try tuning.layer(), redirect.layer(), try followUps.layer(), try http.layer()],
+            command: .flow, flags: [try providerOptions.layer(), try tuning.layer(), redirect.layer(), try followUps.layer(), try http.layer(), try grantOptions.layer()],
             profiles: providerOptions.profile, configPath: output.configPath(env), environment: env,
             rebase: providerOptions.presetBase.flatMap(URL.init(string:)))
         let redirectURI = resolved[0].redirectURI
@@ -349,6 +386,8 @@ struct Provider: AsyncParsableCommand {
             } else {
                 config.clients = [MockClient(id: MockClient.demo.id, secret: MockClient.demo.secret, redirectURIs: redirects, authMethod: personality == nil ? .clientSecretBasic : auth)]
             }
+            // Each client starts with a grant, so refresh and token exchange can be tried at once.
+            config.seededGrants = config.clients.map { SeededGrant.random(clientID: $0.id) }
             let server = MockProviderServer(configuration: config)
             let issuer: URL
             do { issuer = try await server.start() } catch { throw UsageError("--port \(port): \(error)") }
@@ -358,6 +397,9 @@ struct Provider: AsyncParsableCommand {
             if personality != nil { StandardOutput.write("run its preset against it: oauthscope flow --preset \(persona.rawValue) --preset-base \(issuer.absoluteString) ...") }
             for c in config.clients {
                 StandardOutput.write("client \(c.id)" + (c.secret.map { " secret \($0)" } ?? " (public)") + ", redirect URIs: \(c.redirectURIs.joined(separator: " "))")
+            }
+            for g in config.seededGrants {
+                StandardOutput.write("seeded grant for \(g.clientID) (user \(g.user), scope \(g.scopes.joined(separator: " "))): refresh token \(g.refreshToken) access token \(g.accessToken)")
             }
             StandardOutput.write("Ctrl-C stops it.")
             await Interrupts.wait()
