@@ -9,6 +9,8 @@ import OAuthCore
 /// * `name=value`: a parameter `name` whose value contains `value` (`state=abc`); `name=` alone: the parameter
 ///   is there, with any value;
 /// * `verdict:`, `path:`, `param:`, `value:`, `remote:`, `method:` followed by text: only in that field;
+/// * `uri:` a redirect URI (the whole URI, or a part of it), `mode:` `query`, `form_post` or `fragment`,
+///   `exchange:` an exchange flow (`exchange:` alone: every callback whose code was handed to an exchange);
 /// * any other word: in the path, a parameter's name or value, the verdict, the remote address or the method
 ///   (`favicon`, `access_denied`);
 /// * a word starting with `!` or `-` matches what the rest does not (`!stray` hides the noise).
@@ -25,6 +27,10 @@ public struct CallbackFilter: Sendable, Hashable {
         case parameterValue(String)
         case remote(String)
         case method(String)
+        /// `uri:`, `mode:`, `exchange:` followed by text (`oauthscope listen`).
+        case redirectURI(String)
+        case responseMode(String)
+        case exchange(String)
         /// Any other word: in the path, a parameter's name or value, the verdict, the remote or the method.
         case anywhere(String)
         /// `!word` or `-word`: what `word` does not match.
@@ -61,6 +67,9 @@ public struct CallbackFilter: Sendable, Hashable {
             case "value": return .parameterValue(text)
             case "remote", "from": return .remote(text)
             case "method": return .method(text)
+            case "uri", "redirect": return .redirectURI(text)
+            case "mode": return .responseMode(text.replacingOccurrences(of: "-", with: "_"))
+            case "exchange": return .exchange(text)
             default: break
             }
         }
@@ -91,6 +100,12 @@ public struct CallbackFilter: Sendable, Hashable {
         case .parameterValue(let t): return params.contains { $0.1.contains(t) }
         case .remote(let t): return c.remote.lowercased().contains(t)
         case .method(let t): return c.method.lowercased() == t
+        case .redirectURI(let t):
+            // A whole URI names that redirect URI only (not one that merely starts with it); a part matches any.
+            guard let uri = c.redirectURI?.lowercased() else { return false }
+            return t.hasPrefix("http") ? uri == t : uri.contains(t)
+        case .responseMode(let t): return (c.responseMode?.rawValue ?? "none") == t
+        case .exchange(let t): return c.exchange.map { t.isEmpty || $0 == t } ?? false
         case .anywhere(let t):
             return c.path.lowercased().contains(t) || c.verdict.rawValue.contains(t) || c.remote.lowercased().contains(t)
                 || c.method.lowercased() == t || params.contains { $0.0.contains(t) || $0.1.contains(t) }

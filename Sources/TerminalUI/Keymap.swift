@@ -119,6 +119,8 @@ public enum UICommand: String, Sendable, Hashable, CaseIterable {
     case diagram
     /// Ring the terminal bell when a callback arrives, or stop (`--bell` turns it on at start).
     case bell
+    /// `oauthscope listen`: list one redirect URI's callbacks, then the next one's, then all again.
+    case nextRedirect = "next-redirect-uri"
 }
 
 /// Where a binding applies: everywhere, in one pane, or while the help overlay is open.
@@ -188,6 +190,7 @@ public struct Keymap: Sendable, Hashable {
         Binding(.char("x"), .export, panes, "Export to a file: then h HAR, c curl script, m Markdown"),
         Binding(.char("d"), .diagram, panes, "Sequence diagram of every hop in the flow pane / the steps again"),
         Binding(.char("b"), .bell, panes, "Bell when a callback arrives: on / off (--bell starts with it on)"),
+        Binding(.char("U"), .nextRedirect, panes, "Listen: only one redirect URI's callbacks (#1, #2, ...), then all again"),
         Binding(.char("]"), .nextFlow, [.global], "Next flow, when several run at once (1-9 picks one)"),
         Binding(.char("["), .previousFlow, [.global], "Previous flow, when several run at once"),
         Binding(.char("?"), .help, [.global, .help], "Show / hide this help"),

@@ -157,8 +157,35 @@ extension UIState {
         case .proceed:
             notice = "Nothing to continue: listen mode only watches callbacks."
             return []
+        case .nextRedirect:
+            notice = nil
+            nextRedirect(state: state)
+            return []
         default:
             return nil
+        }
+    }
+
+    /// `U`: the filter becomes `uri:` the next redirect URI (#1, #2, ...), and after the last, no filter.
+    private mutating func nextRedirect(state: FlowState) {
+        let routes = state.listen?.routes ?? []
+        guard routes.count > 1 else {
+            notice = routes.isEmpty ? "No redirect URI is being watched yet." : "One redirect URI is watched: every callback is its."
+            return
+        }
+        let current = callbackFilter.flatMap { f in routes.firstIndex { "uri:" + $0.redirectURI == f } }
+        let next = current.map { $0 + 1 } ?? 0
+        callbackSelection = nil
+        callbackDetailOpen = false
+        detailScroll = 0
+        if next < routes.count {
+            callbackFilter = "uri:" + routes[next].redirectURI
+            refreshFilter(state)
+            notice = "Only #\(next + 1) \(routes[next].redirectURI): \(Format.count(callbackListing(in: state).count)) kept callbacks · U the next · Esc all"
+        } else {
+            callbackFilter = nil
+            filterCache = nil
+            notice = "Every redirect URI's callbacks"
         }
     }
 

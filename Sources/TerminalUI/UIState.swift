@@ -275,6 +275,8 @@ public struct UIState: Sendable, Hashable {
         case .bell:
             bellOn.toggle()
             notice = bellOn ? "Bell on: the terminal rings when a callback arrives (b turns it off)" : "Bell off"
+        case .nextRedirect:
+            notice = "U picks a redirect URI's callbacks in oauthscope listen; a flow has one redirect URI."
         }
         return []
     }

@@ -163,6 +163,18 @@ PY
 "$bin" listen --redirect-uri "$R" --exchange --code-verifier not=a=valid!verifier --issuer "http://127.0.0.1:$pport" --client-id app --client-secret app-secret --output jsonl >/dev/null 2>"$tmp/err"; status=$?
 check "listenview: a verifier outside RFC 7636's alphabet exits 2 citing it" bash -c "[ $status -eq 2 ] && grep -q 'RFC 7636 §4.1' '$tmp/err'"
 
+# A listen recording replays: the same lines in plain output as the session printed live.
+lr=$(free_port)
+"$bin" listen --redirect-uri "http://127.0.0.1:$lr/cb" --expect-state s --record "$tmp/rec.jsonl" --output plain >"$tmp/live.txt" 2>&1 &
+lpid=$!; pids+=($lpid)
+wait_port "$lr"
+curl -s -o /dev/null "http://127.0.0.1:$lr/cb?code=rec-code&state=s"
+curl -s -o /dev/null --data 'code=rec-code-2&state=other' "http://127.0.0.1:$lr/cb"
+sleep 0.3
+kill -INT "$lpid"; wait "$lpid" 2>/dev/null
+"$bin" replay "$tmp/rec.jsonl" --speed 0 --output plain >"$tmp/replayed.txt" 2>&1; status=$?
+check "listenview: a listen recording replays (exit 0) with the lines the session printed live" bash -c "[ $status -eq 0 ] && diff '$tmp/live.txt' '$tmp/replayed.txt' && grep -q '(form_post) state_mismatch' '$tmp/replayed.txt'"
+
 # The listen view in tmux: the callbacks table per redirect URI, without the four steps of a flow.
 if command -v tmux >/dev/null; then
   lv=$(free_port); V="http://127.0.0.1:$lv/cb"
