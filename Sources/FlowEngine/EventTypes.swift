@@ -36,6 +36,8 @@ extension FlowEvent.Payload {
         case lessonStarted = "lesson.started"
         case lessonCompleted = "lesson.completed"
         case requestEdited = "request.edited"
+        case clientAssertion = "client.assertion"
+        case authorizationPushed = "authorization.pushed"
 
         /// Reads the payload of this type from the event object (the envelope's members are ignored).
         func decode(from decoder: any Decoder) throws -> FlowEvent.Payload {
@@ -65,6 +67,8 @@ extension FlowEvent.Payload {
             case .lessonStarted: return .lessonStarted(try LessonStarted(from: decoder))
             case .lessonCompleted: return .lessonCompleted(try LessonCompleted(from: decoder))
             case .requestEdited: return .requestEdited(try RequestEdited(from: decoder))
+            case .clientAssertion: return .clientAssertion(try ClientAssertionBuilt(from: decoder))
+            case .authorizationPushed: return .authorizationPushed(try AuthorizationPushed(from: decoder))
             }
         }
     }
@@ -94,6 +98,8 @@ extension FlowEvent.Payload {
         case .lessonStarted(let p): return (.lessonStarted, p)
         case .lessonCompleted(let p): return (.lessonCompleted, p)
         case .requestEdited(let p): return (.requestEdited, p)
+        case .clientAssertion(let p): return (.clientAssertion, p)
+        case .authorizationPushed(let p): return (.authorizationPushed, p)
         }
     }
 

@@ -49,6 +49,9 @@ extension FlowEvent {
         case lessonStarted(LessonStarted)
         case lessonCompleted(LessonCompleted)
         case requestEdited(RequestEdited)
+        /// `client.assertion` and `authorization.pushed` (ClientAuthEvents.swift).
+        case clientAssertion(ClientAssertionBuilt)
+        case authorizationPushed(AuthorizationPushed)
 
         /// The `type` on the wire, from the registry (`Kind`, EventTypes.swift).
         public var type: String { kind.rawValue }

@@ -124,6 +124,10 @@ public struct PlainPrinter: Sendable {
             return ["\(ok) \(label(home)) \(took(home, t)) code \(c.code.display(reveal: reveal)); \(checks)"]
         case .tokenRequest(let r):
             return verbose ? ["  \(dot) \(r.method) \(r.url)"] : []
+        case .clientAssertion(let a):
+            // The decoded assertion: what the server will check (the raw JWT stays in the redacted request).
+            let claims = (a.claims.objectValue ?? []).map { k, v in "\(k)=\(v.stringValue ?? v.serialized())" }.joined(separator: " ")
+            return ["  \(dot) client assertion (\(a.method), \(a.ref)) for \(a.hop): header \(a.header.serialized()); claims \(claims)"]
         case .tokenResponse(let r):
             return ["  \(dot) token endpoint answered HTTP \(r.status) in \(r.elapsedMs) ms"]
         case .tokenExchanged(let x):

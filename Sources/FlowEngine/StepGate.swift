@@ -142,7 +142,11 @@ actor StepGate: HopGate {
     }
 
     /// The step of the flow a hop belongs to.
-    static func step(of hop: HopPurpose) -> FlowStep { GrantDescription.authorizationCode.step(forPurpose: hop) ?? .tokenExchanged }
+    static func step(of hop: HopPurpose) -> FlowStep {
+        // A hop that only some grant has (the pushed request) belongs to that grant's step.
+        for grant in GrantDescription.all { if let s = grant.steps.first(where: { $0.purposes.contains(hop) }) { return s } }
+        return GrantDescription.authorizationCode.step(forPurpose: hop) ?? .tokenExchanged
+    }
 
     /// What is about to happen, in words; the front says which key (or line) sends it.
     static func prompt(hop: HopPurpose, request: HTTPRequestSpec) -> String {
@@ -150,6 +154,7 @@ actor StepGate: HopGate {
         switch hop.rawValue {
         case "discovery": return "About to fetch the provider's metadata (discovery): \(target)"
         case "redirect": return "About to send the user's browser to the authorization endpoint with the URL just built"
+        case "par": return "About to push the authorization parameters to the provider (RFC 9126): a back-channel \(target) with every parameter and the client's credentials"
         case "token": return "About to exchange the code for tokens: a back-channel \(target) with the code, the code_verifier and the client's credentials"
         case "jwks": return "About to fetch the provider's signing keys (JWKS) to verify the ID token's signature: \(target)"
         case "refresh": return "About to ask for a new access token with the refresh token: \(target)"

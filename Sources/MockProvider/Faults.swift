@@ -69,6 +69,11 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
     /// The user has no session at the provider: an authorization request with `prompt=none` is answered
     /// `login_required` instead of `consent_required` (OIDC Core §3.1.2.6).
     case signedOut = "signed-out"
+    /// A client assertion's `aud` must be the issuer; the token endpoint URL, which oauthscope sends, is refused
+    /// (RFC 7523 §3 lets a server choose).
+    case assertionAudienceIssuerOnly = "assertion-aud-issuer-only"
+    /// The PAR endpoint answers 200 instead of 201 Created (RFC 9126 §2.2).
+    case parStatus200 = "par-status-200"
 
     // Planted weaknesses for `oauthscope doctor`: each makes exactly one probe fail (or warn).
 
@@ -165,6 +170,8 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
         case .refreshNotRotated: return "a refresh keeps the old refresh token valid and returns no new one (doctor probe refresh-rotated, RFC 9700 §4.14.2)"
         case .noClientAuth: return "a confidential client's token request without credentials is accepted (doctor probe client-auth-required, RFC 6749 §3.2.1)"
         case .noStoreMissing: return "token responses lack Cache-Control: no-store (doctor probe token-no-store, RFC 6749 §5.1)"
+        case .assertionAudienceIssuerOnly: return "a client assertion's aud must be the issuer; the token endpoint URL is refused (RFC 7523 §3)"
+        case .parStatus200: return "the PAR endpoint answers 200 instead of 201 Created (RFC 9126 §2.2)"
         case .signedOut: return "the user has no session at the provider, so prompt=none gets login_required (OIDC Core §3.1.2.6)"
         }
     }

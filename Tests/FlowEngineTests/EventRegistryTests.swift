@@ -36,6 +36,8 @@ struct EventRegistryTests {
         case .lessonStarted: return .lessonStarted(LessonStarted(name: "deny", title: "The user refuses", intro: "i", staged: ["the simulated user clicks Deny"], expected: "access_denied", ref: "RFC 6749 §4.1.2.1"))
         case .lessonCompleted: return .lessonCompleted(LessonCompleted(name: "deny", outcome: "failed", error: "access_denied", expected: "access_denied", asExpected: true, explanation: "e", ref: "RFC 6749 §4.1.2.1"))
         case .requestEdited: return .requestEdited(RequestEdited(hop: "userinfo", edit: "set scope=openid", ok: true, request: request))
+        case .clientAssertion: return .clientAssertion(ClientAssertionBuilt(hop: "token", method: "private_key_jwt", header: .object([("alg", .string("ES256")), ("kid", .string("k1"))]), claims: .object([("exp", .number(1_790_000_060)), ("iss", .string("c1"))]), explanation: "e", ref: "RFC 7523 §2.2"))
+        case .authorizationPushed: return .authorizationPushed(AuthorizationPushed(endpoint: "https://p.example/par", requestURI: "urn:ietf:params:oauth:request_uri:abc", expiresIn: 60, url: "https://p.example/authorize?client_id=c1&request_uri=x", status: 201))
         }
     }
 

@@ -45,7 +45,8 @@ struct DiscoveryAndKeysTests {
             #expect(doc["response_types_supported"] == .array([.string("code")]))
             #expect(doc["grant_types_supported"] == .array([.string("authorization_code"), .string("refresh_token")]))
             #expect(doc["code_challenge_methods_supported"] == .array([.string("S256")]))
-            #expect(doc["token_endpoint_auth_methods_supported"] == .array([.string("client_secret_basic"), .string("client_secret_post"), .string("none")]))
+            #expect(doc["token_endpoint_auth_methods_supported"] == .array([.string("client_secret_basic"), .string("client_secret_post"), .string("none"), .string("client_secret_jwt"), .string("private_key_jwt")]))
+            #expect(doc["pushed_authorization_request_endpoint"]?.stringValue == issuer + "/par")
             #expect(doc["id_token_signing_alg_values_supported"] == .array([.string("ES256")]))
             #expect(doc["subject_types_supported"] == .array([.string("public")]))
             let scopes = doc["scopes_supported"]?.arrayValue?.compactMap(\.stringValue) ?? []
