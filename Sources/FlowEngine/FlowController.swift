@@ -70,6 +70,8 @@ public struct FlowConfiguration: Sendable {
     public var settings: [SettingOrigin] = []
     /// Leave `redirect_uri` out of the authorization and token requests (`--omit-redirect-uri`).
     public var omitRedirectURI = false
+    /// The grant to run; each but the authorization code has its runner in `Grants/`.
+    public var grant: GrantType = .authorizationCode
     /// How the provider matches `redirect_uri` (its preset's rule), so error hints give the fix that works there.
     public var redirectRule: RedirectRule?
     /// The private key of `private_key_jwt` (`--private-key`, or the demo's generated one).
@@ -252,11 +254,16 @@ public final class FlowController: Sendable {
         publisher.publish(.flowStarted(FlowStarted(mode: c.mode, provider: c.providerLabel, clientID: c.clientID, redirectURI: c.redirectURI, exchange: c.exchange.rawValue, stepMode: c.stepMode,
                                                    followUps: c.followUps.isEmpty ? nil : c.followUps.map(\.name), profile: c.profile,
                                                    settings: c.settings.isEmpty ? nil : c.settings,
-                                                   grant: c.pushedAuthorization ? GrantDescription.authorizationCodePAR.id : nil)))
+                                                   grant: c.grant == .authorizationCode ? (c.pushedAuthorization ? GrantDescription.authorizationCodePAR.id : nil) : c.grant.rawValue)))
         if !c.listenerAddresses.isEmpty {
             publisher.publish(.listenerStarted(ListenerStarted(addresses: c.listenerAddresses, redirectURI: c.redirectURI)))
         }
         for f in c.startFindings { publisher.publish(.finding(f.at(step: FlowStep.urlBuilt.key))) }
+        switch c.grant {
+        case .authorizationCode: break
+        case .device: return try await runDeviceGrant()
+        case .clientCredentials, .refreshToken, .tokenExchange: return try await runDirectGrant(c.grant)
+        }
 
         // 1. Where to send the user.
         let endpoints = try await resolveEndpoints()

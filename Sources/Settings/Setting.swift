@@ -88,6 +88,7 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
     case browser, noBrowser = "no_browser"
     case httpTimeout = "http_timeout", allowInsecureHTTP = "allow_insecure_http", exchangeAny = "exchange_any"
     case privateKey = "private_key", par, parEndpoint = "par_endpoint"
+    case grant
 
     /// The redirect URI a flow listens on when nothing else says.
     public static let defaultRedirectURI = "http://127.0.0.1:8765/callback"
@@ -149,6 +150,8 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
             return d(.flag, flowAndDemo, "Push the authorization request first (PAR, RFC 9126): the browser then carries only client_id and request_uri.")
         case .parEndpoint:
             return d(.url, flowAndDemo, "The pushed authorization request endpoint, when discovery does not name it.", value: "URL")
+        case .grant:
+            return d(.choice(GrantType.allValueStrings), flowAndDemo, "The grant to run: authorization-code, device (RFC 8628), client-credentials, refresh-token or token-exchange (RFC 8693).", default: .text(GrantType.authorizationCode.rawValue))
         case .pkce:
             return d(.choice(PKCEArgument.allValueStrings), flowAndDemo, "PKCE: s256, plain (with a warning) or none.", default: .text("s256"))
         case .exchange:
