@@ -30,7 +30,7 @@ extension DetailView {
             guard case .clientAssertion(let a) = payload else { return false }
             return state.grant.step(forPurpose: HopPurpose(rawValue: a.hop)) == step
         }), case .clientAssertion(let a) = e.payload else { return }
-        doc.heading("Client assertion (\(a.method), \(a.ref))")
+        doc.heading("Client assertion (\(a.method), \(a.ref)) of the \(a.hop) request")
         doc.text(a.explanation, .text)
         func table(_ value: JSONValue) -> ParamTable {
             ParamTable(rows: (value.objectValue ?? []).map { name, v in
