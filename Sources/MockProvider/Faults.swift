@@ -97,6 +97,11 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
     /// RFC 6749 §5.1).
     case noStoreMissing = "no-store-missing"
 
+    /// A client-credentials answer carries a refresh token, which RFC 6749 §4.4.3 says it SHOULD NOT.
+    case ccRefreshToken = "cc-refresh-token"
+    /// A token-exchange answer leaves out `issued_token_type`, which RFC 8693 §2.2.1 requires.
+    case noIssuedTokenType = "no-issued-token-type"
+
     /// The issuer the `wrongIssuerInToken` and `wrongIssParameter` faults put in place of the real one.
     public static let foreignIssuer = "https://issuer.other.example"
     /// The client the `wrongAudience` and `wrongAuthorizedParty` faults name in place of the real one.
@@ -172,6 +177,8 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
         case .noStoreMissing: return "token responses lack Cache-Control: no-store (doctor probe token-no-store, RFC 6749 §5.1)"
         case .assertionAudienceIssuerOnly: return "a client assertion's aud must be the issuer; the token endpoint URL is refused (RFC 7523 §3)"
         case .parStatus200: return "the PAR endpoint answers 200 instead of 201 Created (RFC 9126 §2.2)"
+        case .ccRefreshToken: return "a client-credentials answer carries a refresh token (RFC 6749 §4.4.3: SHOULD NOT)"
+        case .noIssuedTokenType: return "a token-exchange answer has no issued_token_type (RFC 8693 §2.2.1: REQUIRED)"
         case .signedOut: return "the user has no session at the provider, so prompt=none gets login_required (OIDC Core §3.1.2.6)"
         }
     }

@@ -15,6 +15,8 @@ public struct ResolvedFlow: Sendable {
     public var signingKey: ClientSigningKey?
     /// The grant to run (`--grant`).
     public var grant: GrantType
+    /// What a grant without a redirect presents (refresh, subject and actor tokens; audiences, resources).
+    public var grantInputs = DirectGrantInputs()
     public var redirectURI: String
     public var browser: String?
     public var noBrowser: Bool
@@ -30,9 +32,11 @@ public struct ResolvedFlow: Sendable {
     ///   - rebase: run the preset against the embedded provider's imitation at this base URL.
     ///   - exchangeOnly: only the token endpoint is needed (`listen --exchange`).
     ///   - environment: where `client_secret_env` is read.
+    ///   - requireGrantTokens: a refresh or subject token must be given (the demo supplies its own afterwards).
     ///   - generatedKey: the private key to use when no `private_key` is set (the demo's own).
     public static func resolve(_ layers: [SettingsLayer], profileName: String = "", rebase: URL? = nil, exchangeOnly: Bool = false,
-                               environment: [String: String] = ProcessInfo.processInfo.environment, generatedKey: ClientSigningKey? = nil) throws(UsageError) -> ResolvedFlow {
+                               environment: [String: String] = ProcessInfo.processInfo.environment, requireGrantTokens: Bool = true,
+                               generatedKey: ClientSigningKey? = nil) throws(UsageError) -> ResolvedFlow {
         let label = profileName.isEmpty ? "flow" : profileName
         let given = ResolvedSettings(layers)
         var preset: ProviderPreset?
@@ -111,6 +115,18 @@ public struct ResolvedFlow: Sendable {
         if auth.needsSecret, secret == nil {
             throw UsageError("--client-auth \(m.text(.tokenAuth) ?? "basic") needs a client secret: give --client-secret-env NAME, --client-secret-file PATH or --client-secret")
         }
+        // Only a confidential client may use client credentials (RFC 6749 §4.4). An explicit --token-auth none still
+        // sends the request, with a warning, to show what the server answers.
+        if grant == .clientCredentials, auth == .none, !m.givenByUser(.tokenAuth) {
+            throw UsageError("--grant client-credentials needs client authentication: only a confidential client may use it (RFC 6749 §4.4). Give the client's secret with --client-secret-env NAME or --client-secret-file PATH (or --token-auth none to send it unauthenticated and see the server refuse it)")
+        }
+        let grantInputs = try DirectGrantSettings.inputs(for: grant, m, environment: environment)
+        if requireGrantTokens, grant == .refreshToken, grantInputs.refreshToken == nil {
+            throw UsageError("--grant refresh-token needs the refresh token: give --refresh-token-env NAME or --refresh-token-file PATH (never the token itself on the command line)")
+        }
+        if requireGrantTokens, grant == .tokenExchange, grantInputs.subjectToken == nil {
+            throw UsageError("--grant token-exchange needs the subject token: give --subject-token-env NAME or --subject-token-file PATH (and --subject-token-type unless it is an access token)")
+        }
         let tokenHeaders = m.pairs(.tokenHeaders)
         if let p = preset {
             for needed in p.requiredTokenHeaders where !tokenHeaders.contains(where: { $0.name.lowercased() == needed.lowercased() }) {
@@ -128,10 +144,12 @@ public struct ResolvedFlow: Sendable {
         for a in m.list(.then) ?? [] where !FlowController.actionNames.contains(a) && !followUpNames.contains(a) {
             throw UsageError("--then \(a): unknown action; use \((FlowController.actionNames + followUpNames).joined(separator: ", "))")
         }
-        return ResolvedFlow(
+        var resolved = ResolvedFlow(
             label: label, providerLabel: providerLabel, provider: provider, clientID: clientID, secret: secret, tokenAuth: auth, signingKey: signingKey, grant: grant,
             redirectURI: redirectURI, browser: m.text(.browser), noBrowser: m.flag(.noBrowser), startFindings: findings,
             followUps: followUpCalls(preset, tokenHeaders: tokenHeaders), settings: m)
+        resolved.grantInputs = grantInputs
+        return resolved
     }
 
     /// What `--omit-redirect-uri` means for this provider: the provider sends the user to the registered
@@ -180,6 +198,7 @@ public struct ResolvedFlow: Sendable {
             pkce: (m.choice(.pkce, as: PKCEArgument.self) ?? .s256).method, exchange: m.choice(.exchange, as: ExchangeModeArgument.self)?.mode ?? .auto,
             stepMode: m.flag(.step), callbackTimeout: .seconds(m.number(.timeout) ?? 300), reveal: reveal, insecureContinue: m.flag(.insecureContinue))
         c.grant = grant
+        c.grantInputs = grantInputs
         c.thenActions = m.list(.then) ?? []
         c.unverifiedErrorGrace = .seconds(m.number(.unverifiedErrorGrace) ?? 10)
         c.serveActions = serveActions
