@@ -28,7 +28,11 @@ public struct PlainPrinter: Sendable {
     var dot: String { unicode ? "·" : "-" }
     var warnMark: String { unicode ? "!" : "!" }
 
-    private func label(_ step: FlowStep) -> String { step.label.padding(toLength: 16, withPad: " ", startingAt: 0) }
+    /// The step's label in a column as wide as the grant's longest (at least 16), so no label is cut.
+    private func label(_ step: FlowStep) -> String {
+        let width = max(16, (grant.steps.map(\.label.count).max() ?? 0) + 1)
+        return step.label.padding(toLength: width, withPad: " ", startingAt: 0)
+    }
 
     private func took(_ step: FlowStep, _ t: Date) -> String {
         guard let s = stepStart[step] else { return "" }

@@ -53,12 +53,25 @@ extension ProviderCore {
         }
         let separators = rules.scopeSeparators
         let requested = params.first("scope").map { $0.split(whereSeparator: { separators.contains($0) }).map(String.init) } ?? []
-        let allowed = Self.clientCredentialsScopes
-        if let unknown = requested.first(where: { !allowed.contains($0) }) {
-            let why = Self.supportedScopes.contains(unknown) ? "is about a user, and no user takes part in the client_credentials grant" : "is unknown here"
-            return .failure(ProtocolError(.invalidScope, "scope \(unknown) \(why); a client may ask for \(allowed.joined(separator: " ")) (RFC 6749 §3.3, §4.4.2)"), status: 400, basicTried: false)
+        let scopes: [String]
+        switch personality {
+        case .microsoft:
+            // Microsoft wants exactly the resource's identifier with /.default (AADSTS1002012 otherwise).
+            guard requested.count == 1, requested[0].hasSuffix("/.default") else {
+                return .failure(ProtocolError(.invalidScope, "AADSTS1002012: The provided value for scope \(requested.joined(separator: " ")) is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."), status: 400, basicTried: false)
+            }
+            scopes = requested
+        case .oidc:
+            let allowed = Self.clientCredentialsScopes
+            if let unknown = requested.first(where: { !allowed.contains($0) }) {
+                let why = Self.supportedScopes.contains(unknown) ? "is about a user, and no user takes part in the client_credentials grant" : "is unknown here"
+                return .failure(ProtocolError(.invalidScope, "scope \(unknown) \(why); a client may ask for \(allowed.joined(separator: " ")) (RFC 6749 §3.3, §4.4.2)"), status: 400, basicTried: false)
+            }
+            scopes = requested.isEmpty ? [allowed[0]] : requested
+        default:
+            // Bitbucket grants the consumer's permissions whatever is asked.
+            scopes = requested.isEmpty ? rules.defaultScopes : requested
         }
-        let scopes = requested.isEmpty ? [allowed[0]] : requested
         let now = self.now()
         let lifetime = configuration.accessTokenLifetime.timeInterval
         let withRefresh = configuration.faults.contains(.ccRefreshToken)

@@ -293,7 +293,7 @@ public enum FindingCatalogue {
         "The provider's metadata {{how}}, so it may refuse grant_type {{wire}}; the request is sent anyway.")
     public static let demoSeededToken = FindingKind(
         "demo.seeded_token", .info, ref: nil,
-        "The embedded provider started with a {{what}} for the demo client (user {{user}}, scope {{scope}}), as if an earlier authorization-code flow had issued it: this run uses it as {{role}}.")
+        "The embedded provider started with {{what}} for the demo client (user {{user}}, scope {{scope}}), as if an earlier authorization-code flow had issued it: this run uses it as {{role}}.")
     public static let refreshRotated = FindingKind(
         "refresh.rotated", .info, ref: "RFC 9700 §4.14.2",
         "The refresh token rotated: the answer carries a new one, and the one presented should now be refused. Keep the new one.")

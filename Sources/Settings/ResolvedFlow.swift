@@ -52,7 +52,13 @@ public struct ResolvedFlow: Sendable {
                 throw UsageError(error.description)
             }
         }
-        let m = preset.map { ResolvedSettings(layers + [SettingsLayer.preset($0)]) } ?? given
+        var m = preset.map { ResolvedSettings(layers + [SettingsLayer.preset($0)]) } ?? given
+        if let p = preset, given.choice(.grant, as: GrantType.self) == .clientCredentials, !given.givenByUser(.scope) {
+            // A preset's scope is a user's; client credentials asks for the API's (or none).
+            var presetLayer = SettingsLayer.preset(p)
+            presetLayer[.scope] = p.clientCredentialsScope.map { .text($0) }
+            m = ResolvedSettings(layers + [presetLayer])
+        }
 
         let grant = m.choice(.grant, as: GrantType.self) ?? .authorizationCode
         if let p = preset, let why = p.refusal(of: grant) {

@@ -246,12 +246,12 @@ extension Demo {
         switch config.grant {
         case .refreshToken where config.grantInputs.refreshToken == nil:
             config.grantInputs.refreshToken = Secret(seeded.refreshToken)
-            config.startFindings.append(FindingCatalogue.demoSeededToken.finding("refresh token", seeded.user, scope, "the refresh token to present", step: "request"))
+            config.startFindings.append(FindingCatalogue.demoSeededToken.finding("a refresh token", seeded.user, scope, "the refresh token to present", step: "request"))
             config.providerLabel += ", which seeded a refresh token for the demo client"
         case .tokenExchange where config.grantInputs.subjectToken == nil:
             config.grantInputs.subjectToken = Secret(seeded.accessToken)
             config.grantInputs.subjectTokenType = TokenTypeURI.accessToken
-            config.startFindings.append(FindingCatalogue.demoSeededToken.finding("access token", seeded.user, scope, "the subject token", step: "request"))
+            config.startFindings.append(FindingCatalogue.demoSeededToken.finding("an access token", seeded.user, scope, "the subject token", step: "request"))
             config.providerLabel += ", which seeded an access token (the subject token) for the demo client"
         default:
             break

@@ -112,6 +112,22 @@ import Testing
         }
     }
 
+    /// A preset's scope is a user's; client credentials asks for the API's: Microsoft's resource/.default, or none.
+    @Test func clientCredentialsOnAPresetAsksForTheAPIsScope() throws {
+        func scope(_ preset: String, _ extra: [String] = []) throws -> String? {
+            var l = try ProviderOptions.parse(["--preset", preset, "--client-id", "c", "--client-secret", "s"] + extra).layer()
+            for (s, v) in try FlowTuning.parse(["--grant", "client-credentials"]).layer().values { l[s] = v }
+            return try ResolvedFlow.resolve([l, SettingsLayer.defaults(for: .flow)], environment: [:]).settings.text(.scope)
+        }
+        #expect(try scope("microsoft") == "https://graph.microsoft.com/.default")
+        #expect(try scope("bitbucket") == nil)
+        #expect(try scope("microsoft", ["--scope", "api://app/.default"]) == "api://app/.default")
+        // The authorization code keeps the preset's user scopes.
+        var l = try ProviderOptions.parse(["--preset", "microsoft", "--client-id", "c", "--client-secret", "s"]).layer()
+        l[.grant] = .text("authorization-code")
+        #expect(try ResolvedFlow.resolve([l, SettingsLayer.defaults(for: .flow)], environment: [:]).settings.text(.scope)?.contains("openid") == true)
+    }
+
     @Test func anActorTokenTypeWithoutAnActorTokenIsRefused() {
         #expect(throws: UsageError.self) {
             try resolve(["@--subject-token-env", "ST", "@--actor-token-type", "jwt"], grant: "token-exchange", environment: ["ST": "s"])

@@ -77,6 +77,27 @@ assert one("token.exchanged")["token_type"] == "N_A"
 assert not [c for c in findings() if c.startswith("token_exchange.") or c == "token.token_type_unusual"], findings().keys()
 '
 
+# Presets: client credentials on the imitations of Bitbucket and Microsoft (Microsoft's scope is the resource's
+# /.default; its metadata does not list grant_types_supported, which is a warning before the request, RFC 8414 §2).
+run bitbucket demo --personality bitbucket --grant client-credentials
+check "demo --personality bitbucket --grant client-credentials completes at Bitbucket's token path" events bitbucket '
+assert rc == 0, rc
+assert one("token.request")["url"].endswith("/site/oauth2/access_token")
+'
+run microsoft demo --personality microsoft --grant client-credentials
+check "demo --personality microsoft --grant client-credentials: scope .default, a warning that the metadata does not list the grant" events microsoft '
+assert rc == 0, rc
+assert "scope=https%3A%2F%2Fgraph.microsoft.com%2F.default" in one("token.request")["body"], one("token.request")["body"]
+f = findings()["discovery.grant_unadvertised"]
+assert f["severity"] == "warn" and f["step"] == "request" and f["ref"] == "RFC 8414 §2", f
+assert f["seq"] < one("token.request")["seq"]
+'
+run github demo --personality github --grant client-credentials
+check "a preset whose provider lacks the grant refuses it with the reason (exit 2)" test "$(rc github)" = 2
+
+"$bin" demo --grant token-exchange --output plain >"$tmp/plain.out" 2>&1
+check "plain output: each step's whole label on its line" bash -c "grep -q '^✓ Exchange requested ' '$tmp/plain.out' && grep -q '^✓ Token issued ' '$tmp/plain.out'"
+
 # 2. Errors and faults: each fails (or warns) at the step that shows it, explained with its section.
 run audience demo --grant token-exchange --audience https://unknown.example
 check "unknown audience: invalid_target at the token step, explained (RFC 8693 §2.2.2)" events audience '

@@ -170,8 +170,10 @@ if command -v tmux >/dev/null; then
   wait_port "$lv"
   curl -s -o /dev/null "$V?code=tui-code&state=good"
   curl -s -o /dev/null "$V?code=tui-code-2&state=bad"
-  if wait_for "state_mismatch" 20; then pass "listenview: the callbacks table shows the callbacks"; else fail "listenview: the callbacks table shows the callbacks" "$(cat "$tmp/screen")"; fi
-  check "listenview: the view names the redirect URI with its expected state" grep -q "$V" "$tmp/screen"
+  # The counts line names every verdict from the start: wait for the rows themselves.
+  if wait_for "state=bad" 20 && grep -q "state=good" "$tmp/screen"; then pass "listenview: the callbacks table shows both callbacks"; else fail "listenview: the callbacks table shows both callbacks" "$(cat "$tmp/screen")"; fi
+  check "listenview: a line names the redirect URI with its expected state and its counts (the readiness probe is a stray there too)" grep -qE "#1 $V +state good +3 ✓1 ✗1 !1" "$tmp/screen"
+  check "listenview: the mismatch is a row with its verdict" grep -qE "✗ state_mismatch +code=" "$tmp/screen"
   check "listenview: no step of an authorization-code flow is drawn" bash -c "! grep -qE 'URL built|User redirected|Token exchanged' '$tmp/screen'"
   cp "$tmp/screen" "${LISTENVIEW_SCREEN:-/dev/null}" 2>/dev/null
   t send-keys -t ui q

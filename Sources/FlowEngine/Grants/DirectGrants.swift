@@ -83,8 +83,9 @@ extension FlowController {
         }
     }
 
+    /// Publishes findings about the answer; one without a step belongs to the answer's.
     private func publish(_ findings: [Finding]) {
-        for f in findings { publisher.publish(.finding(f.step == nil ? f.at(step: FlowStep.tokenExchanged.key) : f)) }
+        for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
     }
 
     /// A warning when the metadata does not list the grant (RFC 8414 §2: absent, `grant_types_supported` means
