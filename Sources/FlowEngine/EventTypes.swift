@@ -38,6 +38,8 @@ extension FlowEvent.Payload {
         case requestEdited = "request.edited"
         case deviceAuthorization = "device.authorization"
         case devicePoll = "device.poll"
+        case clientAssertion = "client.assertion"
+        case authorizationPushed = "authorization.pushed"
 
         /// Reads the payload of this type from the event object (the envelope's members are ignored).
         func decode(from decoder: any Decoder) throws -> FlowEvent.Payload {
@@ -69,6 +71,8 @@ extension FlowEvent.Payload {
             case .requestEdited: return .requestEdited(try RequestEdited(from: decoder))
             case .deviceAuthorization: return .deviceAuthorization(try DeviceAuthorizationIssued(from: decoder))
             case .devicePoll: return .devicePoll(try DevicePoll(from: decoder))
+            case .clientAssertion: return .clientAssertion(try ClientAssertionBuilt(from: decoder))
+            case .authorizationPushed: return .authorizationPushed(try AuthorizationPushed(from: decoder))
             }
         }
     }
@@ -100,6 +104,8 @@ extension FlowEvent.Payload {
         case .requestEdited(let p): return (.requestEdited, p)
         case .deviceAuthorization(let p): return (.deviceAuthorization, p)
         case .devicePoll(let p): return (.devicePoll, p)
+        case .clientAssertion(let p): return (.clientAssertion, p)
+        case .authorizationPushed(let p): return (.authorizationPushed, p)
         }
     }
 

@@ -95,6 +95,7 @@ extension FlowController {
             return ActionCompleted(action: "refresh", ok: false, summary: "there is no refresh token (ask for offline_access or the provider's equivalent scope)")
         }
         let spec = s.builder.refresh(refreshToken: refreshToken.value)
+        announceAssertion(in: spec, hop: .refresh)
         let outcome = await client.send(spec, purpose: .refresh, publisher: publisher)
         guard case .response(let status, let headers, let body, _) = outcome else {
             return ActionCompleted(action: "refresh", ok: false, summary: outcome.failureReason ?? "the token endpoint did not answer")
@@ -147,6 +148,7 @@ extension FlowController {
             return ActionCompleted(action: "check-rotation", ok: false, summary: "no rotated refresh token to check; run refresh first (and the provider must rotate)")
         }
         let spec = s.builder.refresh(refreshToken: old.value)
+        announceAssertion(in: spec, hop: .checkRotation)
         let outcome = await client.send(spec, purpose: .checkRotation, publisher: publisher)
         guard case .response(let status, let headers, let body, _) = outcome else {
             return ActionCompleted(action: "check-rotation", ok: false, summary: outcome.failureReason ?? "the token endpoint did not answer")
@@ -213,6 +215,7 @@ extension FlowController {
         guard mayUse(url, as: .introspection, issuer: s.issuer) else { return Self.refused("introspect", url) }
         let token = await s.tokens.current.accessToken
         let spec = s.builder.tokenOperation(endpoint: url, token: token.value, hint: "access_token")
+        announceAssertion(in: spec, hop: .introspect)
         let outcome = await client.send(spec, purpose: .introspect, publisher: publisher)
         guard case .response(let status, _, let body, _) = outcome else {
             return ActionCompleted(action: "introspect", ok: false, summary: outcome.failureReason ?? "the introspection endpoint did not answer")
@@ -234,6 +237,7 @@ extension FlowController {
         // RFC 7009 §2.1: revoking the refresh token also ends the access tokens of the same grant.
         let (token, hint) = current.refreshToken.map { ($0, "refresh_token") } ?? (current.accessToken, "access_token")
         let spec = s.builder.tokenOperation(endpoint: url, token: token.value, hint: hint)
+        announceAssertion(in: spec, hop: .revoke)
         let outcome = await client.send(spec, purpose: .revoke, publisher: publisher)
         guard case .response(let status, _, let body, _) = outcome else {
             return ActionCompleted(action: "revoke", ok: false, summary: outcome.failureReason ?? "the revocation endpoint did not answer")

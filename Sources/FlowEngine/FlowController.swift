@@ -82,6 +82,16 @@ public struct FlowConfiguration: Sendable {
     /// The device grant: open the verification page after this many polls (the demo's simulated user approves
     /// only after the device has polled a few times, so the pending answers show); 0 opens it at once.
     public var deviceUserAfterPolls = 0
+    /// The private key of `private_key_jwt` (`--private-key`, or the demo's generated one).
+    public var signingKey: ClientSigningKey?
+    /// Push the authorization request first (`--par`, RFC 9126), to this endpoint when discovery names none.
+    public var pushedAuthorization = false
+    public var pushedAuthorizationEndpoint: URL?
+
+    /// The client's credentials as every client-authenticated request presents them.
+    public var credentials: ClientCredentials {
+        ClientCredentials(clientID: clientID, clientSecret: clientSecret, method: tokenAuth, signingKey: signingKey)
+    }
 
     public init(mode: String, providerLabel: String, provider: ProviderSource, clientID: String, clientSecret: Secret?, tokenAuth: ClientAuthMethod, tokenBody: TokenBodyEncoding = .form, scope: String?, redirectURI: String, authorizationParameters: [FormField] = [], tokenParameters: [FormField] = [], tokenHeaders: [FormField] = [], pkce: PKCEMethod? = .s256, exchange: ExchangeMode = .auto, stepMode: Bool = false, callbackTimeout: Duration = .seconds(300), reveal: Bool = false, insecureContinue: Bool = false) {
         self.mode = mode
@@ -256,7 +266,7 @@ public final class FlowController: Sendable {
         publisher.publish(.flowStarted(FlowStarted(mode: c.mode, provider: c.providerLabel, clientID: c.clientID, redirectURI: c.redirectURI, exchange: c.exchange.rawValue, stepMode: c.stepMode,
                                                    followUps: c.followUps.isEmpty ? nil : c.followUps.map(\.name), profile: c.profile,
                                                    settings: c.settings.isEmpty ? nil : c.settings,
-                                                   grant: c.grant == .authorizationCode ? nil : c.grant.rawValue)))
+                                                   grant: c.grant == .authorizationCode ? (c.pushedAuthorization ? GrantDescription.authorizationCodePAR.id : nil) : c.grant.rawValue)))
         if !c.listenerAddresses.isEmpty {
             publisher.publish(.listenerStarted(ListenerStarted(addresses: c.listenerAddresses, redirectURI: c.redirectURI)))
         }
@@ -291,11 +301,18 @@ public final class FlowController: Sendable {
         if let m = metadata, let p = pkce, !m.codeChallengeMethods.isEmpty, !m.codeChallengeMethods.contains(p.method.rawValue) {
             publisher.publish(.finding(FindingCatalogue.pkceUnsupportedMethod.finding(p.method.rawValue, step: FlowStep.urlBuilt.key)))
         }
+        clientAuthenticationFindings(metadata)
+        var userURL = request.url
+        if c.pushedAuthorization {
+            userURL = try await push(request, endpoints: endpoints)
+        } else if metadata?.requirePushedAuthorizationRequests == true {
+            publisher.publish(.finding(FindingCatalogue.parRequired.finding(step: FlowStep.urlBuilt.key)))
+        }
 
         // 2. Send the user. Register first: a provider may redirect back before `open` returns.
         let callbacks = registry.expect(flowID: publisher.flowID, state: request.state)
         // Sending the user is a hop too: step mode pauses before it, and an edit changes the URL the browser gets.
-        let sent = try await publisher.beforeSend(HTTPRequestSpec(method: "GET", url: request.url, headers: [], body: ""), hop: .redirect)
+        let sent = try await publisher.beforeSend(HTTPRequestSpec(method: "GET", url: userURL, headers: [], body: ""), hop: .redirect)
         let publisher = self.publisher
         try await userAgent.open(sent.url) { publisher.publish(.userRedirected($0)) }
 
@@ -376,7 +393,9 @@ public final class FlowController: Sendable {
     /// and the user's extra fields and headers.
     func tokenRequestBuilder(_ endpoints: Endpoints) -> TokenRequestBuilder {
         let c = configuration
-        return TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth), bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
+        var builder = TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: c.credentials, bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
+        builder.now = clock
+        return builder
     }
 
     /// What the follow-up hops need once tokens were issued.
@@ -395,6 +414,7 @@ public final class FlowController: Sendable {
     /// the parser's findings published and the error explained for `situation`; a success returns the tokens and
     /// the parser's findings, for the caller to publish beside its grant's own.
     func requestTokens(_ spec: HTTPRequestSpec, during situation: OAuthErrorHint.Situation, refused what: String) async throws(FlowFailure) -> (TokenSet, [Finding]) {
+        announceAssertion(in: spec, hop: .token)
         let answer = await client.send(spec, purpose: .token, publisher: publisher)
         guard case .response(let status, let headers, let body, _) = answer else {
             if case .failure(let reason, let hint) = answer { throw FlowFailure(reason, hint: hint, step: .tokenExchanged) }

@@ -52,6 +52,9 @@ extension FlowEvent {
         /// `device.authorization`, `device.poll` (Grants/DeviceEvents.swift).
         case deviceAuthorization(DeviceAuthorizationIssued)
         case devicePoll(DevicePoll)
+        /// `client.assertion` and `authorization.pushed` (ClientAuthEvents.swift).
+        case clientAssertion(ClientAssertionBuilt)
+        case authorizationPushed(AuthorizationPushed)
 
         /// The `type` on the wire, from the registry (`Kind`, EventTypes.swift).
         public var type: String { kind.rawValue }

@@ -82,6 +82,7 @@ public struct GrantDescription: Sendable, Hashable {
         case .httpResponse(let r): return step(forPurpose: r.purpose)
         case .stepWaiting(let w): return step(id: w.step)
         case .requestEdited(let e): return step(forPurpose: HopPurpose(rawValue: e.hop))
+        case .clientAssertion(let a): return step(forPurpose: HopPurpose(rawValue: a.hop))
         case .flowFailed(let f): return f.step.flatMap { step(id: $0) }
         case .finding(let f): return f.step.flatMap { step(id: $0) }
         default:
@@ -97,7 +98,7 @@ public struct GrantDescription: Sendable, Hashable {
     }
 
     /// Every grant this build knows, by id.
-    public static let all: [GrantDescription] = [.authorizationCode, .device, .clientCredentials, .refreshToken, .tokenExchange]
+    public static let all: [GrantDescription] = [.authorizationCode, .authorizationCodePAR, .device, .clientCredentials, .refreshToken, .tokenExchange]
 
     /// The grant named `id` in `flow.started.grant`; absent (older recordings) means the authorization code.
     public static func named(_ id: String?) -> GrantDescription? {
@@ -136,4 +137,34 @@ extension FlowStep {
 extension GrantDescription {
     /// The authorization-code grant with PKCE: the design card's four steps.
     public static let authorizationCode = GrantDescription(id: "authorization_code", steps: [.urlBuilt, .userRedirected, .codeReceived, .tokenExchanged])
+}
+
+// MARK: - The authorization-code grant with a pushed authorization request (RFC 9126)
+
+extension FlowStep {
+    public static let pushedRequest = FlowStep(
+        id: "par", label: "Pushed request",
+        begins: [.urlBuilt], completes: [.authorizationPushed], events: [], purposes: [.par],
+        carriesSecrets: true,
+        explanation: """
+            Before the browser goes anywhere, the client POSTed every authorization parameter (response_type, \
+            client_id, redirect_uri, scope, state, the PKCE challenge, ...) straight to the provider's pushed \
+            authorization request endpoint, authenticating as it does at the token endpoint. The provider checked \
+            them there and answered 201 with a request_uri standing for them and how many seconds it lives. The \
+            browser then carries only client_id and request_uri, so nothing of the request can be read or altered \
+            on the way, and the provider knows the request came from the real client. The request_uri is \
+            single-use and short-lived. (RFC 9126 §2, §4; RFC 9700 §2.1)
+            """)
+
+    /// *User redirected* once the request was pushed: it starts when the push is answered.
+    public static let userRedirectedAfterPush = FlowStep(
+        id: "redirect", label: "User redirected",
+        begins: [.authorizationPushed], completes: [.userRedirected], events: [], purposes: [.redirect],
+        explanation: Glossary.stepExplanation(.userRedirected))
+}
+
+extension GrantDescription {
+    /// The authorization-code grant with PAR (`--par`): *Pushed request* comes between the URL and the redirect.
+    public static let authorizationCodePAR = GrantDescription(
+        id: "authorization_code+par", steps: [.urlBuilt, .pushedRequest, .userRedirectedAfterPush, .codeReceived, .tokenExchanged])
 }

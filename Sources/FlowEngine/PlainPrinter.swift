@@ -171,6 +171,10 @@ public struct PlainPrinter: Sendable {
             return []
         case .flowFailed(let f) where watching:
             return ["\(bad) \(event.flow) exchange failed: \(f.reason)"] + (f.hint.map { ["  hint: \($0)"] } ?? [])
+        case .clientAssertion(let a):
+            // The decoded assertion: what the server will check (the raw JWT stays in the redacted request).
+            let claims = (a.claims.objectValue ?? []).map { k, v in "\(k)=\(v.stringValue ?? v.serialized())" }.joined(separator: " ")
+            return ["  \(dot) client assertion (\(a.method), \(a.ref)) for \(a.hop): header \(a.header.serialized()); claims \(claims)"]
         case .tokenResponse(let r):
             return ["  \(dot) token endpoint answered HTTP \(r.status) in \(r.elapsedMs) ms"]
         case .tokenExchanged(let x):

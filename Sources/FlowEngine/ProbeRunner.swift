@@ -275,7 +275,7 @@ public final class DoctorRunner: Sendable {
     /// One token request for `code`; notes what every token response that issued tokens showed.
     private func redeem(_ endpoints: FlowController.Endpoints, code: String, verifier: String?, state: inout RunState, withoutCredentials: Bool = false) async -> TokenAttempt {
         let c = configuration
-        let credentials = withoutCredentials ? ClientCredentials(clientID: c.clientID, clientSecret: nil, method: .none) : ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth)
+        let credentials = withoutCredentials ? ClientCredentials(clientID: c.clientID, clientSecret: nil, method: .none) : c.credentials
         let builder = TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: credentials, bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
         let spec = builder.authorizationCode(code: code, redirectURI: c.omitRedirectURI ? nil : c.redirectURI, codeVerifier: verifier)
         return await send(spec, state: &state)
@@ -304,7 +304,7 @@ public final class DoctorRunner: Sendable {
     private func refreshProbe(_ endpoints: FlowController.Endpoints, _ state: inout RunState) async -> ProbeVerdict {
         guard let firstRefresh = state.refreshToken else { return ProbeVerdicts.refreshRotated(hadRefreshToken: false, refresh: nil, rotated: false, oldReplay: nil, publicClient: configuration.clientSecret == nil) }
         let c = configuration
-        let builder = TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth), bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
+        let builder = TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: c.credentials, bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
         lastTokens.withLock { $0 = nil }
         var old = firstRefresh
         var refresh = await send(builder.refresh(refreshToken: old), purpose: .refresh, state: &state)

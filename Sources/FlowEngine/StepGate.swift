@@ -146,7 +146,10 @@ actor StepGate: HopGate {
 
     /// The step of the flow a hop belongs to.
     static func step(of hop: HopPurpose, in grant: GrantType = .authorizationCode) -> FlowStep {
-        (GrantDescription.named(grant.rawValue) ?? .authorizationCode).step(forPurpose: hop) ?? .tokenExchanged
+        let description = GrantDescription.named(grant.rawValue) ?? .authorizationCode
+        // The pushed request is a hop of the authorization code's PAR variant only.
+        if grant == .authorizationCode, let s = GrantDescription.authorizationCodePAR.steps.first(where: { $0.purposes.contains(hop) }) { return s }
+        return description.step(forPurpose: hop) ?? .tokenExchanged
     }
 
     /// What is about to happen, in words; the front says which key (or line) sends it.
@@ -158,6 +161,7 @@ actor StepGate: HopGate {
         switch hop.rawValue {
         case "discovery": return "About to fetch the provider's metadata (discovery): \(target)"
         case "redirect": return "About to send the user's browser to the authorization endpoint with the URL just built"
+        case "par": return "About to push the authorization parameters to the provider (RFC 9126): a back-channel \(target) with every parameter and the client's credentials"
         case "token": return "About to exchange the code for tokens: a back-channel \(target) with the code, the code_verifier and the client's credentials"
         case "jwks": return "About to fetch the provider's signing keys (JWKS) to verify the ID token's signature: \(target)"
         case "refresh": return "About to ask for a new access token with the refresh token: \(target)"

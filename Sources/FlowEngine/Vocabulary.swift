@@ -23,6 +23,8 @@ public struct HopPurpose: RawRepresentable, Sendable, Hashable, Codable, Express
     /// Sending the user to the authorization URL: not an HTTP request of the client, but a hop step mode pauses
     /// before like the others.
     public static let redirect: HopPurpose = "redirect"
+    /// The pushed authorization request (RFC 9126 §2), before the user is sent.
+    public static let par: HopPurpose = "par"
 }
 
 /// How the user was sent to the authorization URL (`user.redirected.via`). Typed inside, a string on the wire;

@@ -42,7 +42,13 @@ extension ProviderCore {
     /// `GET` on the authorization endpoint: checks the request, then shows the consent page or, with `autoApprove`,
     /// answers at once.
     func authorize(query fields: [FormField], context: AuthorizationContext = AuthorizationContext()) -> HTTPReply {
-        switch checkAuthorization(fields, context: context) {
+        // A pushed request is spent when the user decides (at once when the provider skips consent).
+        let resolved: [FormField]
+        switch resolvePushed(fields, consume: configuration.autoApprove) {
+        case .refused(let page): return page
+        case .fields(let f): resolved = f
+        }
+        switch checkAuthorization(resolved, context: context) {
         case .refuse(let title, let message):
             return .html(HTML.errorPage(title: title, message: message), status: 400)
         case .redirectError(let uri, let state, let error):
@@ -50,6 +56,9 @@ extension ProviderCore {
         case .redirectMismatch(let registered, let state, let message):
             return gitHubRedirectMismatch(registered, state: state, message: message)
         case .valid(let request):
+            if configuration.requirePushedAuthorizationRequests, fields.first("request_uri") == nil {
+                return errorRedirect(request.redirectURI, state: request.state, pushedRequestRequiredError)
+            }
             // A user without a session cannot be approved silently, not even by a provider that skips consent.
             if request.prompt.contains("none"), configuration.faults.contains(.signedOut) {
                 return errorRedirect(request.redirectURI, state: request.state, ProtocolError(
@@ -75,7 +84,12 @@ extension ProviderCore {
     /// since the browser may have changed them; `decision` says what the user chose.
     func authorizeDecision(form fields: [FormField], context: AuthorizationContext = AuthorizationContext()) -> HTTPReply {
         let decisions = fields.values("decision")
-        switch checkAuthorization(fields.filter { $0.name != "decision" }, context: context) {
+        let resolved: [FormField]
+        switch resolvePushed(fields.filter { $0.name != "decision" }, consume: true) {
+        case .refused(let page): return page
+        case .fields(let f): resolved = f
+        }
+        switch checkAuthorization(resolved, context: context) {
         case .refuse(let title, let message):
             return .html(HTML.errorPage(title: title, message: message), status: 400)
         case .redirectError(let uri, let state, let error):
@@ -83,6 +97,9 @@ extension ProviderCore {
         case .redirectMismatch(let registered, let state, let message):
             return gitHubRedirectMismatch(registered, state: state, message: message)
         case .valid(let request):
+            if configuration.requirePushedAuthorizationRequests, fields.first("request_uri") == nil {
+                return errorRedirect(request.redirectURI, state: request.state, pushedRequestRequiredError)
+            }
             switch decisions {
             case ["approve"]:
                 return approve(request)

@@ -12,13 +12,16 @@ public struct MockClient: Sendable, Hashable {
     public var redirectURIs: [String]
     /// How the client must authenticate at the token, revocation and introspection endpoints.
     public var authMethod: ClientAuthMethod
+    /// The client's public keys (a JWK Set), for `private_key_jwt` (OIDC Core §9).
+    public var jwks: JSONValue?
 
     /// Registers a client.
-    public init(id: String, secret: String?, redirectURIs: [String], authMethod: ClientAuthMethod) {
+    public init(id: String, secret: String?, redirectURIs: [String], authMethod: ClientAuthMethod, jwks: JSONValue? = nil) {
         self.id = id
         self.secret = secret
         self.redirectURIs = redirectURIs
         self.authMethod = authMethod
+        self.jwks = jwks
     }
 
     /// The client `oauthscope demo` uses: id `oauthscope-demo`, a fixed secret, redirect
@@ -68,6 +71,8 @@ public struct MockProviderConfiguration: Sendable {
     public var deviceInterval: Int = 5
     /// Defects to inject on purpose (none by default), so that tests and demos can show each client check failing.
     public var faults: Set<MockFault> = []
+    /// Take authorization requests only through the PAR endpoint (`require_pushed_authorization_requests`, RFC 9126 §5).
+    public var requirePushedAuthorizationRequests = false
     /// Grants that exist from the start, as if earlier flows had issued them: their tokens work at once (the demo's
     /// refresh and token-exchange runs, `provider serve`).
     public var seededGrants: [SeededGrant] = []

@@ -69,6 +69,11 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
     /// The user has no session at the provider: an authorization request with `prompt=none` is answered
     /// `login_required` instead of `consent_required` (OIDC Core §3.1.2.6).
     case signedOut = "signed-out"
+    /// A client assertion's `aud` must be the issuer; the token endpoint URL, which oauthscope sends, is refused
+    /// (RFC 7523 §3 lets a server choose).
+    case assertionAudienceIssuerOnly = "assertion-aud-issuer-only"
+    /// The PAR endpoint answers 200 instead of 201 Created (RFC 9126 §2.2).
+    case parStatus200 = "par-status-200"
 
     // Planted weaknesses for `oauthscope doctor`: each makes exactly one probe fail (or warn).
 
@@ -179,6 +184,8 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
         case .deviceExpired: return "the device code has expired by the first poll: expired_token (RFC 8628 §3.5)"
         case .deviceDenied: return "the verification page records the user's answer as a denial: access_denied (RFC 8628 §3.5)"
         case .noStoreMissing: return "token responses lack Cache-Control: no-store (doctor probe token-no-store, RFC 6749 §5.1)"
+        case .assertionAudienceIssuerOnly: return "a client assertion's aud must be the issuer; the token endpoint URL is refused (RFC 7523 §3)"
+        case .parStatus200: return "the PAR endpoint answers 200 instead of 201 Created (RFC 9126 §2.2)"
         case .ccRefreshToken: return "a client-credentials answer carries a refresh token (RFC 6749 §4.4.3: SHOULD NOT)"
         case .noIssuedTokenType: return "a token-exchange answer has no issued_token_type (RFC 8693 §2.2.1: REQUIRED)"
         case .signedOut: return "the user has no session at the provider, so prompt=none gets login_required (OIDC Core §3.1.2.6)"

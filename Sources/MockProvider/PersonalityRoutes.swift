@@ -38,6 +38,7 @@ enum PersonalityRoutes {
                 route("GET", "/jwks", jwks),
             ] + authorization("/authorize") + [
                 route("POST", "/token", token),
+                route("POST", "/par") { core, request in core.pushedAuthorization(request) },
                 route("GET", "/userinfo", userinfo),
                 route("POST", "/userinfo", userinfo),
                 route("POST", "/revoke") { core, request in core.revoke(request) },

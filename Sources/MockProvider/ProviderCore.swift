@@ -8,6 +8,7 @@ final class ProviderCore: Sendable {
     /// The scopes this provider knows; any other is `invalid_scope` (RFC 6749 §3.3).
     static let supportedScopes = ["openid", "profile", "email", "offline_access"]
     static let authMethods = ClientAuthMethod.allCases.map(\.rawValue)
+    static let assertionAlgorithms = ClientAssertionVerifier.algorithms
     /// The token request parameters that may appear more than once (RFC 8693 §2.1, RFC 8707 §2).
     static let repeatableParameters: Set<String> = ["audience", "resource"]
 
@@ -122,6 +123,9 @@ final class ProviderCore: Sendable {
                 ("grant_types_supported", strings(["authorization_code", "refresh_token", GrantType.device.wireValue, GrantType.clientCredentials.wireValue, GrantType.tokenExchange.wireValue])),
                 ("code_challenge_methods_supported", strings([PKCEMethod.s256.rawValue])),
                 ("token_endpoint_auth_methods_supported", strings(Self.authMethods)),
+                ("token_endpoint_auth_signing_alg_values_supported", strings(Self.assertionAlgorithms)),
+                ("pushed_authorization_request_endpoint", .string(base + "/par")),
+                ("require_pushed_authorization_requests", .bool(configuration.requirePushedAuthorizationRequests)),
                 ("revocation_endpoint_auth_methods_supported", strings(Self.authMethods)),
                 ("introspection_endpoint_auth_methods_supported", strings(Self.authMethods)),
                 ("id_token_signing_alg_values_supported", strings([keys.algorithm.rawValue])),
@@ -212,6 +216,14 @@ final class ProviderCore: Sendable {
             return .failure(ClientAuthenticationFailure(error: ProtocolError(code, description), status: status, basicTried: triedBasic))
         }
         let basic = authorization.flatMap { HTTPBasicCredentials.parse(headerValue: $0) }
+        if params.first("client_assertion") != nil || params.first("client_assertion_type") != nil {
+            if authorization != nil || params.first("client_secret") != nil {
+                return fail("the client authenticated twice, with a client assertion and with a secret; use exactly one method (RFC 6749 §2.3)", status: 400)
+            }
+            return authenticateAssertion(request, params, accepted: accepted).mapError {
+                ClientAuthenticationFailure(error: ProtocolError(.invalidClient, $0.description), status: 401, basicTried: false)
+            }
+        }
         if triedBasic, basic == nil {
             return fail("the Authorization: Basic header does not decode to client_id:client_secret (RFC 6749 §2.3.1, RFC 7617)")
         }
@@ -244,6 +256,7 @@ final class ProviderCore: Sendable {
                 case .clientSecretBasic: return "HTTP Basic (Authorization: Basic base64(client_id:client_secret))"
                 case .clientSecretPost: return rules.tokenBody == .json ? "client_id and client_secret in the JSON body" : "client_id and client_secret in the body"
                 case .none: return "client_id alone"
+                case .clientSecretJWT, .privateKeyJWT: return "a client assertion (\(method.rawValue))"
                 }
             }
             return fail("\(personality.displayName) authenticates the client with \(how.joined(separator: " or ")) (RFC 6749 §2.3.1)")
@@ -264,7 +277,55 @@ final class ProviderCore: Sendable {
                 return fail("client \(clientID) is a public client (token_endpoint_auth_method none) and has no secret to send (RFC 6749 §2.1)")
             }
             return .success(client)
+        case .clientSecretJWT, .privateKeyJWT:
+            return fail("client \(clientID) is registered for \(client.authMethod.rawValue): send client_assertion_type and client_assertion, a signed JWT, instead of a secret (OIDC Core §9, RFC 7523 §2.2)")
         }
+    }
+
+    /// A client assertion (RFC 7523 §3, OIDC Core §9): the client it names, its signature by the registered secret
+    /// or keys, its claims, and a `jti` not seen before. Each failure says what failed.
+    func authenticateAssertion(_ request: IncomingRequest, _ params: [FormField], accepted: [ClientAuthMethod]?) -> Result<MockClient, ClientAssertionVerifier.Failure> {
+        func fail(_ check: String, _ text: String) -> Result<MockClient, ClientAssertionVerifier.Failure> { .failure(.init(check: check, description: text)) }
+        guard params.first("client_assertion_type") == ClientAssertion.assertionType else {
+            return fail("type", "client_assertion_type must be \(ClientAssertion.assertionType) (RFC 7523 §2.2)")
+        }
+        guard let assertion = params.first("client_assertion"), !assertion.isEmpty else {
+            return fail("decode", "client_assertion is missing or empty (RFC 7521 §4.2)")
+        }
+        let claimed = params.first("client_id") ?? (try? DecodedJWT(assertion))?.claims["iss"]?.stringValue
+        guard let clientID = claimed, let client = clients[clientID] else {
+            return fail("client", "unknown client \(claimed ?? "(no client_id and no iss)")")
+        }
+        if let accepted, !accepted.contains(where: \.usesAssertion) {
+            return fail("method", "\(personality.displayName) does not take client assertions")
+        }
+        guard client.authMethod.usesAssertion else {
+            return fail("method", "client \(clientID) is registered for \(client.authMethod.rawValue), not a client assertion (token_endpoint_auth_method)")
+        }
+        let issuer = issuer(tenant: request.tenant)
+        var audiences = [issuer]
+        if !configuration.faults.contains(.assertionAudienceIssuerOnly) {
+            audiences.append(self.issuer + request.path)
+            if let token = discoveryDocument(tenant: request.tenant)["token_endpoint"]?.stringValue { audiences.append(token) }
+        }
+        let now = self.now()
+        let expectation = ClientAssertionVerifier.Expectation(clientID: clientID, secret: client.secret, jwks: client.jwks, audiences: Array(Set(audiences)).sorted(), now: now)
+        let verified: ClientAssertionVerifier.Verified
+        switch ClientAssertionVerifier.verify(assertion, expectation) {
+        case .failure(let f): return .failure(f)
+        case .success(let v): verified = v
+        }
+        guard verified.method == client.authMethod else {
+            return fail("method", "client \(clientID) is registered for \(client.authMethod.rawValue), but the assertion is \(verified.method.rawValue) (signed with \(verified.method == .clientSecretJWT ? "the client secret, HS256" : "a private key"))")
+        }
+        let fresh = store.withLock { store -> Bool in
+            store.assertionIDs = store.assertionIDs.filter { $0.value > now }
+            guard store.assertionIDs[clientID + " " + verified.jti] == nil else { return false }
+            store.assertionIDs[clientID + " " + verified.jti] = verified.expires
+            return true
+        }
+        guard fresh else { return fail("jti", "client_assertion: jti \(verified.jti) was already used; every assertion must be fresh (RFC 7523 §3)") }
+        return .success(client)
     }
 
     /// Authenticates the client of a token, revocation or introspection request, or answers with the error.

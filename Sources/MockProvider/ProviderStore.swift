@@ -56,6 +56,10 @@ struct ProviderStore: Sendable {
     var codes: [String: AuthorizationCodeRecord] = [:]
     var accessTokens: [String: AccessTokenRecord] = [:]
     var refreshTokens: [String: RefreshTokenRecord] = [:]
+    /// The `jti` of every client assertion accepted, until it expires, so none is taken twice (RFC 7523 §3).
+    var assertionIDs: [String: Date] = [:]
+    /// Pushed authorization requests by `request_uri` (RFC 9126 §2.2).
+    var pushedRequests: [String: PushedRequestRecord] = [:]
 
     /// Drops every expired code and token, so memory stays bounded however long the provider runs. A used code is
     /// kept until it expires, so that a replay within its lifetime is recognised (RFC 6749 §4.1.2).
@@ -63,6 +67,8 @@ struct ProviderStore: Sendable {
         codes = codes.filter { $0.value.expiresAt > now }
         accessTokens = accessTokens.filter { $0.value.expiresAt > now }
         refreshTokens = refreshTokens.filter { $0.value.expiresAt > now }
+        assertionIDs = assertionIDs.filter { $0.value > now }
+        pushedRequests = pushedRequests.filter { $0.value.expiresAt > now.addingTimeInterval(-600) }
     }
 
     /// Revokes every token issued under a grant; returns how many were removed.
@@ -109,4 +115,12 @@ struct ProviderStore: Sendable {
         /// None: the grant does not get one.
         case none
     }
+}
+
+/// A pushed authorization request (RFC 9126): the parameters a `request_uri` stands for.
+struct PushedRequestRecord: Sendable {
+    var clientID: String
+    var parameters: [FormField]
+    var expiresAt: Date
+    var used = false
 }

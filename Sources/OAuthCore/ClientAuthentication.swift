@@ -8,14 +8,36 @@ public enum ClientAuthMethod: String, Sendable, Hashable, Codable, CaseIterable 
     case clientSecretPost = "client_secret_post"
     /// A public client: only `client_id` in the body (RFC 6749 §2.1, RFC 8252).
     case none
+    /// A JWT signed with HS256 using the client secret as the key (OIDC Core §9, RFC 7523 §2.2).
+    case clientSecretJWT = "client_secret_jwt"
+    /// A JWT signed with the client's private key, whose public half the server knows (OIDC Core §9, RFC 7523 §2.2).
+    case privateKeyJWT = "private_key_jwt"
 
-    /// The short names the command line takes (`--token-auth basic|post|none`).
+    /// The names the command line takes (`--client-auth client-secret-basic|...`, and the short `--token-auth`
+    /// words `basic|post|none`), with `_` or `-`.
     public init?(flag: String) {
-        switch flag.lowercased() {
+        switch flag.lowercased().replacingOccurrences(of: "-", with: "_") {
         case "basic", "client_secret_basic": self = .clientSecretBasic
         case "post", "client_secret_post": self = .clientSecretPost
         case "none": self = .none
+        case "client_secret_jwt": self = .clientSecretJWT
+        case "private_key_jwt": self = .privateKeyJWT
         default: return nil
+        }
+    }
+
+    /// True for the methods that send a signed JWT (`client_assertion`, RFC 7521 §4.2) instead of the secret.
+    public var usesAssertion: Bool { self == .clientSecretJWT || self == .privateKeyJWT }
+
+    /// True for the methods that need the client secret.
+    public var needsSecret: Bool { self == .clientSecretBasic || self == .clientSecretPost || self == .clientSecretJWT }
+
+    /// Where the method is defined.
+    public var reference: String {
+        switch self {
+        case .clientSecretBasic, .clientSecretPost: return "RFC 6749 §2.3.1"
+        case .none: return "RFC 6749 §2.1"
+        case .clientSecretJWT, .privateKeyJWT: return "OIDC Core §9, RFC 7523 §2.2"
         }
     }
 }

@@ -13,6 +13,10 @@ public struct ProviderMetadata: Sendable, Hashable {
     public var tokenEndpointAuthMethods: [String]
     public var idTokenSigningAlgs: [String]
     public var issParameterSupported: Bool
+    /// `pushed_authorization_request_endpoint` (RFC 9126 §5).
+    public var pushedAuthorizationRequestEndpoint: URL?
+    /// `require_pushed_authorization_requests` (RFC 9126 §5).
+    public var requirePushedAuthorizationRequests = false
     public var raw: JSONValue
 
     public init(issuer: String, authorizationEndpoint: URL, tokenEndpoint: URL, jwksURI: URL? = nil, userinfoEndpoint: URL? = nil, revocationEndpoint: URL? = nil, introspectionEndpoint: URL? = nil, codeChallengeMethods: [String] = [], tokenEndpointAuthMethods: [String] = [], idTokenSigningAlgs: [String] = [], issParameterSupported: Bool = false, raw: JSONValue = .object([])) {
@@ -92,7 +96,10 @@ public struct ProviderMetadata: Sendable, Hashable {
             issParameterSupported: json["authorization_response_iss_parameter_supported"]?.boolValue ?? false,
             raw: json
         )
-        return .success((m, findings))
+        var withPAR = m
+        withPAR.pushedAuthorizationRequestEndpoint = json["pushed_authorization_request_endpoint"]?.stringValue.flatMap(URL.init(string:))
+        withPAR.requirePushedAuthorizationRequests = json["require_pushed_authorization_requests"]?.boolValue ?? false
+        return .success((withPAR, findings))
     }
 }
 

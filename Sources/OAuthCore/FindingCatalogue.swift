@@ -418,6 +418,25 @@ public enum FindingCatalogue {
         "token.token_type_unusual", .info, ref: "RFC 6749 §7.1",
         "token_type is \"{{tokenType}}\"; clients must know how to use it.")
 
+    public static let parStatus = FindingKind(
+        "par.status", .warn, ref: "RFC 9126 §2.2",
+        "The pushed authorization request endpoint answered HTTP {{status}}; a successful push is 201 Created. oauthscope goes on with the request_uri.")
+    public static let parRequestURIMissing = FindingKind(
+        "par.request_uri_missing", .error, ref: "RFC 9126 §2.2",
+        "The pushed authorization request answer has no request_uri, which is REQUIRED: the user cannot be sent anywhere.")
+    public static let parExpiresIn = FindingKind(
+        "par.expires_in", .warn, ref: "RFC 9126 §2.2",
+        "expires_in of the pushed request {{problem}}; it is REQUIRED, a positive number of seconds the request_uri stays valid. Its lifetime is unknown.")
+    public static let parRequired = FindingKind(
+        "par.required", .warn, ref: "RFC 9126 §5",
+        "The provider requires pushed authorization requests (require_pushed_authorization_requests is true), and this flow sends its parameters in the URL: expect it to be refused. Pass --par.")
+    public static let parUnadvertised = FindingKind(
+        "par.unadvertised", .info, ref: "RFC 9126 §5",
+        "The provider's metadata names no pushed_authorization_request_endpoint; pushing to {{endpoint}} as --par-endpoint says.")
+    public static let clientAuthUnadvertised = FindingKind(
+        "client_auth.unadvertised", .warn, ref: "RFC 8414 §2",
+        "The provider's token_endpoint_auth_methods_supported ({{methods}}) does not list {{method}}; the token request may be refused with invalid_client.")
+
     /// The whole table, for the documentation and the tests.
     public static let all: [FindingKind] = [
         browserExitStatus, callbackNotThisFlow, callbackUnverifiedError, clientPublic,
@@ -438,6 +457,7 @@ public enum FindingCatalogue {
         refreshOldTokenAccepted, tokenCacheControl, tokenContentType, tokenErrorWithSuccessStatus,
         tokenExpiresInMissing, tokenExpiresInRange, tokenExpiresInString, tokenExpiresInType,
         tokenFormEncoded, tokenNonstandardError, tokenTokenTypeMissing, tokenTokenTypeUnusual,
+        parStatus, parRequestURIMissing, parExpiresIn, parRequired, parUnadvertised, clientAuthUnadvertised,
         clientCredentialsRefreshToken, clientCredentialsIdToken, clientCredentialsPublicClient, grantUnadvertised,
         demoSeededToken, refreshRotated, refreshScopeWider, tokenExchangeIssuedTypeMissing,
         tokenExchangeTokenTypeNA, tokenExchangeTokenTypeNotNA, tokenExchangeOtherType,

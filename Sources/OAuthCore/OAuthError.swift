@@ -64,6 +64,9 @@ public enum OAuthErrorHint {
             if d.contains("redirect") {
                 return "The redirect_uri is not one the client registered. " + redirectAdvice(redirectRule)
             }
+            if d.contains("pushed") {
+                return "This provider takes authorization requests only through its pushed authorization request endpoint (require_pushed_authorization_requests, RFC 9126 §5): run the flow with --par."
+            }
             return "A parameter is missing, repeated or malformed. Check the authorization URL's parameters against the provider's documentation."
         case "unauthorized_client" where situation == .clientCredentials:
             return "This client may not use the client_credentials grant. Only confidential clients may (RFC 6749 §4.4): register the client as confidential with a secret, and allow the grant in its settings."
@@ -86,7 +89,10 @@ public enum OAuthErrorHint {
         case "server_error", "temporarily_unavailable":
             return "The provider failed on its side. Try again later; if it persists, the provider's status page or logs may say why."
         case "invalid_client":
-            return "Client authentication failed: wrong client id or secret, or the wrong method (try --token-auth basic or post to match the client's registration)."
+            if d.contains("client_assertion") {
+                return "The server refused the client assertion (the JWT that stands in for a password): the description names the check that failed. Sign with the key registered for the client (--private-key), or the client secret for client-secret-jwt; some servers want the issuer as aud (RFC 7523 §3)."
+            }
+            return "Client authentication failed: wrong client id, secret or key, or the wrong method (try --client-auth client-secret-basic, client-secret-post, client-secret-jwt or private-key-jwt to match the client's registration)."
         case "invalid_grant" where situation == .refresh:
             return "The refresh token is invalid, expired, revoked, or was already used: with rotation, each refresh token works once and the new one replaces it (RFC 9700 §4.14.2). Run the flow again to get a fresh one."
         case "invalid_grant":

@@ -26,11 +26,14 @@ public struct ClientCredentials: Sendable, Hashable {
     public var clientID: String
     public var clientSecret: Secret?
     public var method: ClientAuthMethod
+    /// The private key of `private_key_jwt`.
+    public var signingKey: ClientSigningKey?
 
-    public init(clientID: String, clientSecret: Secret?, method: ClientAuthMethod) {
+    public init(clientID: String, clientSecret: Secret?, method: ClientAuthMethod, signingKey: ClientSigningKey? = nil) {
         self.clientID = clientID
         self.clientSecret = clientSecret
         self.method = method
+        self.signingKey = signingKey
     }
 }
 
@@ -43,6 +46,8 @@ public struct TokenRequestBuilder: Sendable {
     public var extraParameters: [FormField]
     /// `--token-header 'Name: value'`.
     public var extraHeaders: [FormField]
+    /// The clock a client assertion's `iat` and `exp` read.
+    public var now: @Sendable () -> Date = Date.init
 
     public init(tokenEndpoint: URL, credentials: ClientCredentials, bodyEncoding: TokenBodyEncoding = .form, extraParameters: [FormField] = [], extraHeaders: [FormField] = []) {
         self.tokenEndpoint = tokenEndpoint
@@ -50,6 +55,28 @@ public struct TokenRequestBuilder: Sendable {
         self.bodyEncoding = bodyEncoding
         self.extraParameters = extraParameters
         self.extraHeaders = extraHeaders
+    }
+
+    /// A pushed authorization request (RFC 9126 §2.1): every authorization parameter in a form body, with the
+    /// client's authentication, to the PAR endpoint. `--token-param` and `--token-header` are not added.
+    public func pushedAuthorization(endpoint: URL, parameters: [FormField]) -> HTTPRequestSpec {
+        var fields = parameters
+        // client_id travels among the parameters; the authentication adds it again only where it would be missing.
+        fields.removeAll { $0.name == "client_id" && credentials.method != .clientSecretBasic && credentials.method != .none }
+        var spec = build(fields, includeExtras: false, encoding: .form)
+        spec.url = endpoint
+        return spec
+    }
+
+    /// The client assertion a request carries in its body (form or JSON), decoded; nil when it has none.
+    public static func clientAssertion(in spec: HTTPRequestSpec) -> DecodedJWT? {
+        let value: String?
+        if spec.body.hasPrefix("{") {
+            value = JSONValue.parse(spec.body)?["client_assertion"]?.stringValue
+        } else {
+            value = FormURLEncoded.decode(spec.body).fields.first { $0.name == "client_assertion" }?.value
+        }
+        return value.flatMap { try? DecodedJWT($0) }
     }
 
     /// The authorization-code grant. `redirectURI` is nil when the authorization request left it out, in which
@@ -107,7 +134,7 @@ public struct TokenRequestBuilder: Sendable {
         return spec
     }
 
-    private func build(_ grantFields: [FormField], includeExtras: Bool = true) -> HTTPRequestSpec {
+    private func build(_ grantFields: [FormField], includeExtras: Bool = true, encoding: TokenBodyEncoding? = nil) -> HTTPRequestSpec {
         var fields = grantFields
         var headers: [FormField] = []
         switch credentials.method {
@@ -117,7 +144,15 @@ public struct TokenRequestBuilder: Sendable {
             fields.append(FormField("client_id", credentials.clientID))
             if let s = credentials.clientSecret { fields.append(FormField("client_secret", s.value)) }
         case .none:
+            if !fields.contains(where: { $0.name == "client_id" }) { fields.append(FormField("client_id", credentials.clientID)) }
+        case .clientSecretJWT, .privateKeyJWT:
+            // A fresh assertion for every request: its jti may be used once (RFC 7523 §3). Signing fails only
+            // without a secret or key, which the settings refuse up front; the server then explains the empty one.
+            let assertion = try? ClientAssertion.make(method: credentials.method, clientID: credentials.clientID, audience: tokenEndpoint.absoluteString,
+                                                      secret: credentials.clientSecret, key: credentials.signingKey, now: now())
             fields.append(FormField("client_id", credentials.clientID))
+            fields.append(FormField("client_assertion_type", ClientAssertion.assertionType))
+            fields.append(FormField("client_assertion", assertion?.jwt ?? ""))
         }
         if includeExtras {
             for extra in extraParameters {
@@ -125,7 +160,7 @@ public struct TokenRequestBuilder: Sendable {
             }
         }
         let body: String
-        switch bodyEncoding {
+        switch encoding ?? bodyEncoding {
         case .form:
             headers.append(FormField("Content-Type", "application/x-www-form-urlencoded"))
             body = FormURLEncoded.encode(fields)

@@ -36,21 +36,28 @@ public enum PKCEArgument: String, ExpressibleByArgument, CaseIterable, Sendable 
     }
 }
 
-/// `--token-auth basic|post|none`.
+/// `--client-auth client-secret-basic|client-secret-post|client-secret-jwt|private-key-jwt|none`, and the short
+/// words of its alias `--token-auth basic|post|none`.
 public enum TokenAuthArgument: String, ExpressibleByArgument, CaseIterable, Sendable {
     case basic, post, none
+    case clientSecretBasic = "client-secret-basic", clientSecretPost = "client-secret-post"
+    case clientSecretJWT = "client-secret-jwt", privateKeyJWT = "private-key-jwt"
     public init(_ method: ClientAuthMethod) {
         switch method {
         case .clientSecretBasic: self = .basic
         case .clientSecretPost: self = .post
         case .none: self = .none
+        case .clientSecretJWT: self = .clientSecretJWT
+        case .privateKeyJWT: self = .privateKeyJWT
         }
     }
     public var method: ClientAuthMethod {
         switch self {
-        case .basic: return .clientSecretBasic
-        case .post: return .clientSecretPost
+        case .basic, .clientSecretBasic: return .clientSecretBasic
+        case .post, .clientSecretPost: return .clientSecretPost
         case .none: return .none
+        case .clientSecretJWT: return .clientSecretJWT
+        case .privateKeyJWT: return .privateKeyJWT
         }
     }
 }
@@ -223,8 +230,11 @@ public struct ProviderOptions: ParsableArguments {
     @Option(name: .customLong("token-body"), help: Setting.tokenBody.description.argumentHelp)
     public var tokenBody: TokenBodyArgument?
 
-    @Option(name: .customLong("token-auth"), help: Setting.tokenAuth.description.argumentHelp)
+    @Option(name: [.customLong("client-auth"), .customLong("token-auth")], help: Setting.tokenAuth.description.argumentHelp)
     public var tokenAuth: TokenAuthArgument?
+
+    @Option(name: .customLong("private-key"), help: Setting.privateKey.description.argumentHelp)
+    public var privateKey: String?
 
     @Flag(name: .customLong("allow-insecure-http"), help: Setting.allowInsecureHTTP.description.argumentHelp)
     public var allowInsecureHTTP = false
@@ -267,6 +277,7 @@ public struct ProviderOptions: ParsableArguments {
         l.set(.tokenHeaders, pairs: th)
         l.set(.tokenBody, tokenBody)
         l.set(.tokenAuth, tokenAuth)
+        l.set(.privateKey, privateKey)
         l.set(.allowInsecureHTTP, flag: allowInsecureHTTP)
         return l
     }
@@ -308,6 +319,46 @@ public struct HTTPOptions: ParsableArguments {
     public func layer() throws(UsageError) -> SettingsLayer {
         var l = SettingsLayer(.flag)
         if let t = httpTimeout { l[.httpTimeout] = try Setting.httpTimeout.parse(String(t), origin: "--http-timeout") }
+        return l
+    }
+}
+
+/// `demo`'s client authentication: the embedded provider registers the client for the method chosen.
+public struct DemoClientOptions: ParsableArguments {
+    @Option(name: [.customLong("client-auth"), .customLong("token-auth")], help: Setting.tokenAuth.description.argumentHelp)
+    public var clientAuth: TokenAuthArgument?
+
+    @Option(name: .customLong("private-key"), help: ArgumentHelp("For private-key-jwt: the client's private key, a PEM (EC P-256 or RSA) or a private JWK file; without it the demo makes a P-256 key and registers its public half.", valueName: "PATH"))
+    public var privateKey: String?
+
+    public init() {}
+
+    public func layer() -> SettingsLayer {
+        var l = SettingsLayer(.flag)
+        l.set(.tokenAuth, clientAuth)
+        l.set(.privateKey, privateKey)
+        return l
+    }
+}
+
+/// `--par` and `--par-endpoint` (RFC 9126) of `flow` and `demo`.
+public struct PushedRequestOptions: ParsableArguments {
+    @Flag(name: .customLong("par"), help: Setting.par.description.argumentHelp)
+    public var par = false
+
+    @Option(name: .customLong("par-endpoint"), help: Setting.parEndpoint.description.argumentHelp)
+    public var parEndpoint: String?
+
+    public init() {}
+
+    public func validate() throws {
+        do { _ = try layer() } catch { throw ValidationError(error.description) }
+    }
+
+    public func layer() throws(UsageError) -> SettingsLayer {
+        var l = SettingsLayer(.flag)
+        l.set(.par, flag: par)
+        if let e = parEndpoint { l[.parEndpoint] = try Setting.parEndpoint.parse(e, origin: "--par-endpoint") }
         return l
     }
 }

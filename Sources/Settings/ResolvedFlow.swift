@@ -11,6 +11,8 @@ public struct ResolvedFlow: Sendable {
     public var clientID: String
     public var secret: Secret?
     public var tokenAuth: ClientAuthMethod
+    /// The private key of `private_key_jwt`.
+    public var signingKey: ClientSigningKey?
     /// The grant to run (`--grant`).
     public var grant: GrantType
     /// What a grant without a redirect presents (refresh, subject and actor tokens; audiences, resources).
@@ -31,8 +33,10 @@ public struct ResolvedFlow: Sendable {
     ///   - exchangeOnly: only the token endpoint is needed (`listen --exchange`).
     ///   - environment: where `client_secret_env` is read.
     ///   - requireGrantTokens: a refresh or subject token must be given (the demo supplies its own afterwards).
+    ///   - generatedKey: the private key to use when no `private_key` is set (the demo's own).
     public static func resolve(_ layers: [SettingsLayer], profileName: String = "", rebase: URL? = nil, exchangeOnly: Bool = false,
-                               environment: [String: String] = ProcessInfo.processInfo.environment, requireGrantTokens: Bool = true) throws(UsageError) -> ResolvedFlow {
+                               environment: [String: String] = ProcessInfo.processInfo.environment, requireGrantTokens: Bool = true,
+                               generatedKey: ClientSigningKey? = nil) throws(UsageError) -> ResolvedFlow {
         let label = profileName.isEmpty ? "flow" : profileName
         let given = ResolvedSettings(layers)
         var preset: ProviderPreset?
@@ -102,14 +106,20 @@ public struct ResolvedFlow: Sendable {
             secret = Secret(try SecretCommand.run(command))
         }
         var findings = preset?.startFindings ?? []
+        var signingKey = generatedKey
+        if let path = m.text(.privateKey) { signingKey = try ClientKeyFile.load(path) }
         var auth = m.choice(.tokenAuth, as: TokenAuthArgument.self)?.method ?? (secret == nil ? .none : .clientSecretBasic)
-        if auth != .none, secret == nil, !m.givenByUser(.tokenAuth), let p = preset {
+        if m.givenByUser(.privateKey), !m.givenByUser(.tokenAuth) { auth = .privateKeyJWT }
+        if auth == .privateKeyJWT, signingKey == nil {
+            throw UsageError("--client-auth private-key-jwt needs --private-key PATH: the client's private key, a PEM (EC P-256 or RSA) or a JWK file")
+        }
+        if auth.needsSecret, secret == nil, !m.givenByUser(.tokenAuth), let p = preset {
             // The preset assumes a confidential client; without a secret this is a public one (RFC 8252 §8.4).
             auth = .none
             findings.append(FindingCatalogue.clientPublic.finding(p.tokenAuth.rawValue, step: "exchange"))
         }
-        if auth != .none, secret == nil {
-            throw UsageError("--token-auth \(m.text(.tokenAuth) ?? "basic") needs a client secret: give --client-secret-env NAME, --client-secret-file PATH or --client-secret")
+        if auth.needsSecret, secret == nil {
+            throw UsageError("--client-auth \(m.text(.tokenAuth) ?? "basic") needs a client secret: give --client-secret-env NAME, --client-secret-file PATH or --client-secret")
         }
         // Only a confidential client may use client credentials (RFC 6749 §4.4). An explicit --token-auth none still
         // sends the request, with a warning, to show what the server answers.
@@ -141,7 +151,7 @@ public struct ResolvedFlow: Sendable {
             throw UsageError("--then \(a): unknown action; use \((FlowController.actionNames + followUpNames).joined(separator: ", "))")
         }
         var resolved = ResolvedFlow(
-            label: label, providerLabel: providerLabel, provider: provider, clientID: clientID, secret: secret, tokenAuth: auth, grant: grant,
+            label: label, providerLabel: providerLabel, provider: provider, clientID: clientID, secret: secret, tokenAuth: auth, signingKey: signingKey, grant: grant,
             redirectURI: redirectURI, browser: m.text(.browser), noBrowser: m.flag(.noBrowser), startFindings: findings,
             followUps: followUpCalls(preset, tokenHeaders: tokenHeaders), settings: m)
         resolved.grantInputs = grantInputs
@@ -209,6 +219,9 @@ public struct ResolvedFlow: Sendable {
         c.omitRedirectURI = m.flag(.omitRedirectURI)
         c.allowInsecureHTTP = m.flag(.allowInsecureHTTP)
         c.redirectRule = m.text(.preset).flatMap(ProviderPresets.named)?.redirectRule
+        c.signingKey = signingKey
+        c.pushedAuthorization = m.flag(.par)
+        c.pushedAuthorizationEndpoint = m.text(.parEndpoint).flatMap(URL.init(string:))
         return c
     }
 }
@@ -237,5 +250,24 @@ extension ResolvedFlow {
             flows.append(try resolve(base + [layer], profileName: name, rebase: rebase, exchangeOnly: exchangeOnly, environment: environment))
         }
         return flows
+    }
+}
+
+/// Reads `--private-key PATH`: a bounded read, then `ClientSigningKey.parse`; every problem names the flag and the file.
+public enum ClientKeyFile {
+    public static func load(_ path: String) throws(UsageError) -> ClientSigningKey {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw UsageError("--private-key \(path): cannot read the file")
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do { data = try handle.read(upToCount: ClientSigningKey.maxFileSize + 1) ?? Data() } catch {
+            throw UsageError("--private-key \(path): cannot read the file (\(error.localizedDescription))")
+        }
+        do throws(ClientKeyError) {
+            return try ClientSigningKey.parse(data)
+        } catch {
+            throw UsageError("--private-key \(path): \(error.description)")
+        }
     }
 }

@@ -87,6 +87,7 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
     case userinfoURL = "userinfo_url", revokeURL = "revoke_url", introspectURL = "introspect_url"
     case browser, noBrowser = "no_browser"
     case httpTimeout = "http_timeout", allowInsecureHTTP = "allow_insecure_http", exchangeAny = "exchange_any"
+    case privateKey = "private_key", par, parEndpoint = "par_endpoint"
     case grant
     case deviceAuthorizationURL = "device_authorization_url"
     case refreshTokenEnv = "refresh_token_env", refreshTokenFile = "refresh_token_file"
@@ -147,7 +148,13 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
         case .tokenBody:
             return d(.choice(TokenBodyArgument.allValueStrings), provider, "Token request body: form or json (default: the preset's, else form).", default: .text("form"))
         case .tokenAuth:
-            return d(.choice(TokenAuthArgument.allValueStrings), provider, "Client authentication: basic, post or none (default: the preset's, else basic with a secret and none without).")
+            return d(.choice(TokenAuthArgument.allValueStrings), [.flow, .listen, .demo], "Client authentication: client-secret-basic (basic), client-secret-post (post), client-secret-jwt, private-key-jwt or none (default: the preset's, else basic with a secret and none without; --token-auth is the same flag).", value: "METHOD", flag: "--client-auth")
+        case .privateKey:
+            return d(.text, [.flow, .listen, .demo], "The client's private key for private-key-jwt: a PEM (EC P-256 or RSA; PKCS#8, SEC1 or PKCS#1) or a private JWK file (its kid is used).", value: "PATH")
+        case .par:
+            return d(.flag, flowAndDemo, "Push the authorization request first (PAR, RFC 9126): the browser then carries only client_id and request_uri.")
+        case .parEndpoint:
+            return d(.url, flowAndDemo, "The pushed authorization request endpoint, when discovery does not name it.", value: "URL")
         case .grant:
             return d(.choice(GrantType.allValueStrings), flowAndDemo, "The grant to run: authorization-code, device (RFC 8628), client-credentials, refresh-token or token-exchange (RFC 8693).", default: .text(GrantType.authorizationCode.rawValue))
         case .deviceAuthorizationURL:

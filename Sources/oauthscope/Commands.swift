@@ -93,6 +93,11 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var tuning: FlowTuning
     @OptionGroup var redirect: RedirectOptions
     @OptionGroup var http: HTTPOptions
+    @OptionGroup var clientOptions: DemoClientOptions
+    @OptionGroup var pushed: PushedRequestOptions
+
+    @Flag(name: .customLong("require-par"), help: "Have the embedded provider take authorization requests only when pushed (require_pushed_authorization_requests, RFC 9126 §5).")
+    var requirePAR = false
     @OptionGroup var grantOptions: GrantOptions
 
     @Option(name: .customLong("scope"), help: Setting.scope.description.argumentHelp)
@@ -137,7 +142,7 @@ struct Demo: AsyncParsableCommand {
         }
         let lesson = chosenLesson
         let env = ProcessInfo.processInfo.environment
-        var flags = [try tuning.layer(), redirect.layer(), try http.layer(), try grantOptions.layer()]
+        var flags = [try tuning.layer(), redirect.layer(), try http.layer(), clientOptions.layer(), try pushed.layer(), try grantOptions.layer()]
         var scopeFlag = SettingsLayer(.flag)
         scopeFlag.set(.scope, scope)
         var extra: [FormField] = []
@@ -158,6 +163,14 @@ struct Demo: AsyncParsableCommand {
             listenerRedirect = "http://127.0.0.1:0/callback"
         }
         let faults = Set(fault).union(lesson?.staging.faults ?? [])
+        // The embedded client is registered for the method the demo authenticates with; private-key-jwt without
+        // --private-key gets a fresh P-256 key, whose public half the provider registers.
+        let clientAuth = merged.choice(.tokenAuth, as: TokenAuthArgument.self)?.method ?? (merged.givenByUser(.privateKey) ? .privateKeyJWT : nil)
+        var clientKey: ClientSigningKey?
+        if let path = merged.text(.privateKey) { clientKey = try ClientKeyFile.load(path) } else if clientAuth == .privateKeyJWT { clientKey = .generateP256() }
+        let generatedKey = merged.text(.privateKey) == nil ? clientKey : nil
+        let registeredKey = clientKey
+        let requirePAR = self.requirePAR
         let session = try Session(options: output, title: lesson.map { "oauthscope demo: lesson \($0.name)" } ?? "oauthscope demo")
         let listenerConfig = ListenerConfiguration(redirectURI: listenerRedirect, reveal: output.reveal)
         var runner = FlowRunner(session: session, listenerConfiguration: listenerConfig, httpTimeout: merged.httpTimeout ?? HTTPProviderClient.defaultTimeout)
@@ -178,12 +191,23 @@ struct Demo: AsyncParsableCommand {
                 providerConfig.faults = faults
                 // The device grant's demo polls every second, so it ends in a few seconds.
                 providerConfig.deviceInterval = 1
+                providerConfig.requirePushedAuthorizationRequests = requirePAR
+                if let clientAuth {
+                    for i in providerConfig.clients.indices {
+                        providerConfig.clients[i].authMethod = clientAuth
+                        providerConfig.clients[i].jwks = registeredKey?.publicJWKS
+                    }
+                }
                 if let seeded { providerConfig.seededGrants = [seeded] }
                 lesson?.staging.apply(to: &providerConfig)
             }
             let provider = embedded.server
             let layers = flags + [embedded.chosen, envLayer, embedded.defaults]
-            let resolved = try ResolvedFlow.resolve(layers, rebase: embedded.rebase, environment: env, requireGrantTokens: false)
+            let resolved: ResolvedFlow
+            do { resolved = try ResolvedFlow.resolve(layers, rebase: embedded.rebase, environment: env, requireGrantTokens: false, generatedKey: generatedKey) } catch {
+                await provider.stop()
+                throw error
+            }
             let browserNote = resolved.browser != nil || resolved.noBrowser || !resolved.grant.usesRedirect ? "" : " (simulated browser)"
             var config = resolved.configuration(mode: "demo", redirectURI: redirect, reveal: output.reveal, serveActions: output.resolvedOutput == .tui)
             config.providerLabel = embedded.label + browserNote
@@ -271,6 +295,7 @@ struct Flow: AsyncParsableCommand {
     @OptionGroup var http: HTTPOptions
     @OptionGroup var providerOptions: ProviderOptions
     @OptionGroup var redirect: RedirectOptions
+    @OptionGroup var pushed: PushedRequestOptions
     @OptionGroup var grantOptions: GrantOptions
 
     @Option(name: .customLong("listen-address"), help: ArgumentHelp("Bind the listener here instead of the redirect URI's loopback host (on purpose only).", valueName: "ADDR"))
@@ -281,7 +306,7 @@ struct Flow: AsyncParsableCommand {
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let resolved = try ResolvedFlow.resolveAll(
-            command: .flow, flags: [try providerOptions.layer(), try tuning.layer(), redirect.layer(), try followUps.layer(), try http.layer(), try grantOptions.layer()],
+            command: .flow, flags: [try providerOptions.layer(), try tuning.layer(), redirect.layer(), try followUps.layer(), try http.layer(), try pushed.layer(), try grantOptions.layer()],
             profiles: providerOptions.profile, configPath: output.configPath(env), environment: env,
             rebase: providerOptions.presetBase.flatMap(URL.init(string:)))
         let redirectURI = resolved[0].redirectURI
@@ -377,6 +402,30 @@ struct Provider: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Misbehave on purpose (repeatable).", valueName: "NAME"))
         var fault: [MockFault] = []
 
+        @Option(name: .customLong("client-auth"), help: ArgumentHelp("How the clients must authenticate (default: private-key-jwt with --client-jwks, else the personality's, else client-secret-basic).", valueName: "METHOD"))
+        var clientAuth: TokenAuthArgument?
+
+        @Option(name: .customLong("client-jwks"), help: ArgumentHelp("The clients' public keys, a JWK Set file, for private-key-jwt.", valueName: "PATH"))
+        var clientJWKS: String?
+
+        @Flag(name: .customLong("require-par"), help: "Take authorization requests only when pushed (require_pushed_authorization_requests, RFC 9126 §5).")
+        var requirePAR = false
+
+        /// Reads `--client-jwks`: bounded, a JSON object with a non-empty `keys` array of public keys.
+        static func loadJWKS(_ path: String) throws -> JSONValue {
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("--client-jwks \(path): cannot read the file") }
+            defer { try? handle.close() }
+            let data = (try? handle.read(upToCount: ClientSigningKey.maxFileSize + 1)) ?? nil
+            guard let data, data.count <= ClientSigningKey.maxFileSize else { throw ValidationError("--client-jwks \(path): empty, unreadable or over \(ClientSigningKey.maxFileSize) bytes") }
+            guard let json = JSONValue.parse(String(decoding: data, as: UTF8.self)), let keys = json["keys"]?.arrayValue, !keys.isEmpty else {
+                throw ValidationError("--client-jwks \(path): expected a JWK Set, {\"keys\": [ ... ]}, with at least one key")
+            }
+            if keys.contains(where: { $0["d"] != nil }) {
+                throw ValidationError("--client-jwks \(path): a key holds its private part (\"d\"); the server needs only the public keys")
+            }
+            return json
+        }
+
         func run() async throws {
             var config = MockProviderConfiguration()
             config.port = port
@@ -384,7 +433,9 @@ struct Provider: AsyncParsableCommand {
             config.faults = Set(fault)
             let persona = personality ?? .oidc
             config.personality = persona
-            let auth = ProviderPresets.named(persona.rawValue)?.tokenAuth ?? .clientSecretBasic
+            let jwks = try clientJWKS.map(Self.loadJWKS)
+            config.requirePushedAuthorizationRequests = requirePAR
+            let auth = clientAuth?.method ?? (jwks != nil ? .privateKeyJWT : ProviderPresets.named(persona.rawValue)?.tokenAuth ?? .clientSecretBasic)
             let redirects = redirectURIs.isEmpty ? ["http://127.0.0.1:8765/callback"] : redirectURIs
             if !client.isEmpty {
                 config.clients = try client.map { spec in
@@ -392,10 +443,12 @@ struct Provider: AsyncParsableCommand {
                         throw ValidationError("--client \(spec): expected ID:SECRET (or ID: for a public client)")
                     }
                     let secret = String(spec[spec.index(after: colon)...])
-                    return MockClient(id: String(spec[..<colon]), secret: secret.isEmpty ? nil : secret, redirectURIs: redirects, authMethod: secret.isEmpty ? .none : (personality == nil ? .clientSecretBasic : auth))
+                    let method: ClientAuthMethod = clientAuth == nil && jwks == nil ? (secret.isEmpty ? .none : (personality == nil ? .clientSecretBasic : auth)) : auth
+                    return MockClient(id: String(spec[..<colon]), secret: secret.isEmpty ? nil : secret, redirectURIs: redirects, authMethod: method, jwks: jwks)
                 }
             } else {
-                config.clients = [MockClient(id: MockClient.demo.id, secret: MockClient.demo.secret, redirectURIs: redirects, authMethod: personality == nil ? .clientSecretBasic : auth)]
+                let method: ClientAuthMethod = clientAuth == nil && jwks == nil ? (personality == nil ? .clientSecretBasic : auth) : auth
+                config.clients = [MockClient(id: MockClient.demo.id, secret: MockClient.demo.secret, redirectURIs: redirects, authMethod: method, jwks: jwks)]
             }
             // Each client starts with a grant, so refresh and token exchange can be tried at once.
             config.seededGrants = config.clients.map { SeededGrant.random(clientID: $0.id) }
@@ -407,7 +460,7 @@ struct Provider: AsyncParsableCommand {
             if persona == .bitbadges { StandardOutput.write("x-api-key: \(config.apiKey)") }
             if personality != nil { StandardOutput.write("run its preset against it: oauthscope flow --preset \(persona.rawValue) --preset-base \(issuer.absoluteString) ...") }
             for c in config.clients {
-                StandardOutput.write("client \(c.id)" + (c.secret.map { " secret \($0)" } ?? " (public)") + ", redirect URIs: \(c.redirectURIs.joined(separator: " "))")
+                StandardOutput.write("client \(c.id)" + (c.secret.map { " secret \($0)" } ?? " (public)") + ", \(c.authMethod.rawValue), redirect URIs: \(c.redirectURIs.joined(separator: " "))")
             }
             for g in config.seededGrants {
                 StandardOutput.write("seeded grant for \(g.clientID) (user \(g.user), scope \(g.scopes.joined(separator: " "))): refresh token \(g.refreshToken) access token \(g.accessToken)")

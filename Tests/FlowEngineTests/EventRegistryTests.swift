@@ -38,6 +38,8 @@ struct EventRegistryTests {
         case .requestEdited: return .requestEdited(RequestEdited(hop: "userinfo", edit: "set scope=openid", ok: true, request: request))
         case .deviceAuthorization: return .deviceAuthorization(DeviceAuthorizationIssued(userCode: "BCDF-GHJK", verificationURI: "https://p.example/device", verificationURIComplete: "https://p.example/device?user_code=BCDF-GHJK", expiresIn: 600, interval: 5, deviceCode: "Gmrh…(43)"))
         case .devicePoll: return .devicePoll(DevicePoll(attempt: 2, status: .slowDown, interval: 10, error: "slow_down"))
+        case .clientAssertion: return .clientAssertion(ClientAssertionBuilt(hop: "token", method: "private_key_jwt", header: .object([("alg", .string("ES256")), ("kid", .string("k1"))]), claims: .object([("exp", .number(1_790_000_060)), ("iss", .string("c1"))]), explanation: "e", ref: "RFC 7523 §2.2"))
+        case .authorizationPushed: return .authorizationPushed(AuthorizationPushed(endpoint: "https://p.example/par", requestURI: "urn:ietf:params:oauth:request_uri:abc", expiresIn: 60, url: "https://p.example/authorize?client_id=c1&request_uri=x", status: 201))
         }
     }
 

@@ -49,7 +49,8 @@ struct DiscoveryAndKeysTests {
             #expect(doc["device_authorization_endpoint"]?.stringValue == issuer + "/device_authorization")
             #expect(Set(grants).isSuperset(of: ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"]))
             #expect(doc["code_challenge_methods_supported"] == .array([.string("S256")]))
-            #expect(doc["token_endpoint_auth_methods_supported"] == .array([.string("client_secret_basic"), .string("client_secret_post"), .string("none")]))
+            #expect(doc["token_endpoint_auth_methods_supported"] == .array([.string("client_secret_basic"), .string("client_secret_post"), .string("none"), .string("client_secret_jwt"), .string("private_key_jwt")]))
+            #expect(doc["pushed_authorization_request_endpoint"]?.stringValue == issuer + "/par")
             #expect(doc["id_token_signing_alg_values_supported"] == .array([.string("ES256")]))
             #expect(doc["subject_types_supported"] == .array([.string("public")]))
             let scopes = doc["scopes_supported"]?.arrayValue?.compactMap(\.stringValue) ?? []

@@ -93,6 +93,9 @@ struct ProviderHarness {
             fields += [("client_id", client.id), ("client_secret", client.secret ?? "")]
         case .none:
             fields.append(("client_id", client.id))
+        case .clientSecretJWT, .privateKeyJWT:
+            // Assertion tests build their requests themselves (ClientAssertionTests).
+            fields.append(("client_id", client.id))
         }
         return try await postForm("/token", fields, headers: headers)
     }

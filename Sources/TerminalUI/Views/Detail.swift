@@ -39,6 +39,9 @@ struct DetailView {
         doc.heading(happened ? "What just happened, and why" : "What will happen")
         doc.text(happened ? step.explanation : (Glossary.stepPreview(key: step.id) ?? step.explanation), .text)
         // Each part shows what one event type holds, for whichever step of the grant holds that type.
+        if step.completes.contains(.authorizationPushed) { pushedRequest(&doc) }
+        // The JWT this step's request authenticated the client with, decoded (RFC 7523).
+        clientAssertions(&doc)
         if step.events.contains(.urlBuilt) { urlBuilt(&doc) }
         if step.events.contains(.deviceAuthorization) { deviceCodeTable(&doc) }
         if step.events.contains(.userRedirected) { redirected(&doc) }
@@ -439,7 +442,7 @@ struct DetailView {
         }
         followUpDetails(&doc)
         let actions = Set(FlowController.actionNames)
-        let other = state.hops.filter { $0.request.purpose != .discovery && !actions.contains($0.request.purpose.rawValue) }
+        let other = state.hops.filter { $0.request.purpose != .discovery && $0.request.purpose != .par && !actions.contains($0.request.purpose.rawValue) }
         if !other.isEmpty {
             doc.heading("Other requests (\(other.count))")
             for hop in other { hopDocument(&doc, hop) }
