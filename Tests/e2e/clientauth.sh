@@ -92,6 +92,16 @@ for key in ec-pkcs8.pem ec-sec1.pem rsa-pkcs1.pem key.jwk; do
 done
 check "the JWK's kid names the key in the assertion header" grep -q '"kid":"e2e-key"' "$tmp/key-key.jwk.jsonl"
 
+# The device grant polls the token endpoint several times: each poll must carry a fresh assertion (a jti is single-use).
+demo device-jwt --grant device --client-auth private-key-jwt
+check "device grant with private-key-jwt: every poll's assertion is fresh, the flow completes" python3 - "$tmp/device-jwt.jsonl" <<'PY'
+import json, sys, base64
+events = [json.loads(l) for l in open(sys.argv[1])]
+polls = [e for e in events if e["type"] == "device.poll"]
+assert len(polls) >= 2, [e["type"] for e in events]
+assert events[-1]["type"] == "flow.completed", events[-1]
+PY
+
 # A key the provider does not know: the demo registers the key it is given, so sign with another one through a
 # provider serve that has only the first key's public JWK.
 port=$(free_port)

@@ -35,7 +35,6 @@ extension FlowController {
         let issuedAt = clock()
 
         // 2. and 3. The user verifies while the device polls.
-        let spec = builder.deviceCode(authorization.deviceCode.value)
         var schedule = DevicePollSchedule(authorization: authorization, issuedAt: issuedAt)
         var userSent = false
         if c.deviceUserAfterPolls == 0 {
@@ -58,6 +57,8 @@ extension FlowController {
                 }
                 if Task.isCancelled { throw FlowFailure("cancelled while polling for the user's approval", step: .devicePolling) }
             }
+            // Built afresh for every poll: a client assertion's jti may be used once (RFC 7523 §3).
+            let spec = builder.deviceCode(authorization.deviceCode.value)
             let answer = await client.send(spec, purpose: .devicePoll, publisher: publisher)
             guard case .response(let status, let headers, let body, _) = answer else {
                 if case .failure(let reason, let hint) = answer { throw FlowFailure("a poll of the token endpoint got no answer: \(reason)", hint: hint, step: .devicePolling) }
