@@ -36,6 +36,7 @@ extension FlowEvent.Payload {
         case lessonStarted = "lesson.started"
         case lessonCompleted = "lesson.completed"
         case requestEdited = "request.edited"
+        case dpopProof = "dpop.proof"
 
         /// Reads the payload of this type from the event object (the envelope's members are ignored).
         func decode(from decoder: any Decoder) throws -> FlowEvent.Payload {
@@ -65,6 +66,7 @@ extension FlowEvent.Payload {
             case .lessonStarted: return .lessonStarted(try LessonStarted(from: decoder))
             case .lessonCompleted: return .lessonCompleted(try LessonCompleted(from: decoder))
             case .requestEdited: return .requestEdited(try RequestEdited(from: decoder))
+            case .dpopProof: return .dpopProof(try DPoPProofShown(from: decoder))
             }
         }
     }
@@ -94,6 +96,7 @@ extension FlowEvent.Payload {
         case .lessonStarted(let p): return (.lessonStarted, p)
         case .lessonCompleted(let p): return (.lessonCompleted, p)
         case .requestEdited(let p): return (.requestEdited, p)
+        case .dpopProof(let p): return (.dpopProof, p)
         }
     }
 

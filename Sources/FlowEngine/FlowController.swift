@@ -72,6 +72,11 @@ public struct FlowConfiguration: Sendable {
     public var omitRedirectURI = false
     /// How the provider matches `redirect_uri` (its preset's rule), so error hints give the fix that works there.
     public var redirectRule: RedirectRule?
+    /// Sender-constrain the tokens with DPoP (RFC 9449, `--dpop`): an ephemeral key per run, a proof on every
+    /// token request and resource call.
+    public var dpop = false
+    /// What a call's path alone (`call:GET:/api/me`) is relative to: the demo's embedded provider.
+    public var apiBase: URL?
 
     public init(mode: String, providerLabel: String, provider: ProviderSource, clientID: String, clientSecret: Secret?, tokenAuth: ClientAuthMethod, tokenBody: TokenBodyEncoding = .form, scope: String?, redirectURI: String, authorizationParameters: [FormField] = [], tokenParameters: [FormField] = [], tokenHeaders: [FormField] = [], pkce: PKCEMethod? = .s256, exchange: ExchangeMode = .auto, stepMode: Bool = false, callbackTimeout: Duration = .seconds(300), reveal: Bool = false, insecureContinue: Bool = false) {
         self.mode = mode
@@ -153,6 +158,8 @@ public final class FlowController: Sendable {
     private let userAgent: any UserAgent
     private let reader: FlowCommandReader
     private let clock: @Sendable () -> Date
+    /// The run's DPoP key and the servers' nonces, under `--dpop`.
+    let dpop: DPoPSession?
 
     /// In step mode (and for a manual exchange) `publisher` is wrapped in the step gate, so that every hop made
     /// through it pauses first.
@@ -174,6 +181,7 @@ public final class FlowController: Sendable {
         self.client = client
         self.userAgent = userAgent
         self.clock = clock
+        self.dpop = configuration.dpop ? DPoPSession() : nil
     }
 
     /// `a` at a pause: a hop already sent, sent once more exactly as it was (a code sent twice shows the
@@ -345,7 +353,7 @@ public final class FlowController: Sendable {
         let c = configuration
         let builder = TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth), bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
         let spec = builder.authorizationCode(code: code, redirectURI: c.omitRedirectURI ? nil : c.redirectURI, codeVerifier: codeVerifier)
-        let answer = await client.send(spec, purpose: .token, publisher: publisher)
+        let answer = await sendTokenRequest(spec, purpose: .token)
         guard case .response(let status, let headers, let body, _) = answer else {
             if case .failure(let reason, let hint) = answer { throw FlowFailure(reason, hint: hint, step: .tokenExchanged) }
             throw FlowFailure("no answer from the token endpoint", step: .tokenExchanged)
@@ -360,6 +368,7 @@ public final class FlowController: Sendable {
                               error: err.error, description: err.description, hint: err.hint(during: .codeExchange, redirectRule: c.redirectRule), step: .tokenExchanged)
         case .success(let tokens, let findings):
             for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
+            dpopTokenChecks(tokens)
             let original = try await finishExchange(tokens, code: code, nonce: nonce, issuer: endpoints.issuer, jwksURI: endpoints.jwks, metadata: endpoints.metadata, wantsOIDC: wantsOIDC)
             return TokenSession(
                 tokens: TokenVault(tokens), builder: builder, issuer: endpoints.issuer, jwksURI: endpoints.jwks,

@@ -49,6 +49,7 @@ extension FlowEvent {
         case lessonStarted(LessonStarted)
         case lessonCompleted(LessonCompleted)
         case requestEdited(RequestEdited)
+        case dpopProof(DPoPProofShown)
 
         /// The `type` on the wire, from the registry (`Kind`, EventTypes.swift).
         public var type: String { kind.rawValue }

@@ -91,6 +91,10 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
     /// Token responses come without `Cache-Control: no-store` and `Pragma: no-cache` (probe `token-no-store`,
     /// RFC 6749 §5.1).
     case noStoreMissing = "no-store-missing"
+    /// A token request with a DPoP proof gets an unbound token with `token_type` Bearer (RFC 9449 §5).
+    case dpopBearer = "dpop-bearer"
+    /// A DPoP-bound access token names another key's thumbprint in `cnf.jkt` (RFC 9449 §6.1).
+    case dpopWrongJkt = "dpop-wrong-jkt"
 
     /// The issuer the `wrongIssuerInToken` and `wrongIssParameter` faults put in place of the real one.
     public static let foreignIssuer = "https://issuer.other.example"
@@ -165,6 +169,8 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
         case .refreshNotRotated: return "a refresh keeps the old refresh token valid and returns no new one (doctor probe refresh-rotated, RFC 9700 §4.14.2)"
         case .noClientAuth: return "a confidential client's token request without credentials is accepted (doctor probe client-auth-required, RFC 6749 §3.2.1)"
         case .noStoreMissing: return "token responses lack Cache-Control: no-store (doctor probe token-no-store, RFC 6749 §5.1)"
+        case .dpopBearer: return "a token request with a DPoP proof gets an unbound token_type Bearer answer (RFC 9449 §5)"
+        case .dpopWrongJkt: return "DPoP-bound access tokens name another key in cnf.jkt (RFC 9449 §6.1)"
         case .signedOut: return "the user has no session at the provider, so prompt=none gets login_required (OIDC Core §3.1.2.6)"
         }
     }

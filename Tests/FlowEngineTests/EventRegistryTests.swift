@@ -36,6 +36,7 @@ struct EventRegistryTests {
         case .lessonStarted: return .lessonStarted(LessonStarted(name: "deny", title: "The user refuses", intro: "i", staged: ["the simulated user clicks Deny"], expected: "access_denied", ref: "RFC 6749 §4.1.2.1"))
         case .lessonCompleted: return .lessonCompleted(LessonCompleted(name: "deny", outcome: "failed", error: "access_denied", expected: "access_denied", asExpected: true, explanation: "e", ref: "RFC 6749 §4.1.2.1"))
         case .requestEdited: return .requestEdited(RequestEdited(hop: "userinfo", edit: "set scope=openid", ok: true, request: request))
+        case .dpopProof: return .dpopProof(DPoPProofShown(hop: "token", thumbprint: "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs", header: .object([("typ", .string("dpop+jwt"))]), claims: .object([("htm", .string("POST"))]), explanation: ["typ: a proof"], retry: false))
         }
     }
 

@@ -106,7 +106,7 @@ extension DetailView {
         guard available || !blocks.isEmpty else { return }
         doc.heading("Follow-up requests")
         if available {
-            let commands: [(UICommand, String)] = [(.refresh, "refresh"), (.userinfo, "userinfo"), (.introspect, "introspect"), (.revoke, "revoke"), (.checkRotation, "check rotation")]
+            let commands: [(UICommand, String)] = [(.refresh, "refresh"), (.userinfo, "userinfo"), (.introspect, "introspect"), (.revoke, "revoke"), (.checkRotation, "check rotation"), (.call, "call API")]
             var spans: [Span] = [Span("  ")]
             for (i, (c, words)) in commands.enumerated() {
                 guard let key = ui.keymap.keys(for: c, in: .timeline).first else { continue }
