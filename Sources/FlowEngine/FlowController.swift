@@ -70,6 +70,8 @@ public struct FlowConfiguration: Sendable {
     public var settings: [SettingOrigin] = []
     /// Leave `redirect_uri` out of the authorization and token requests (`--omit-redirect-uri`).
     public var omitRedirectURI = false
+    /// The grant to run; each but the authorization code has its runner in `Grants/`.
+    public var grant: GrantType = .authorizationCode
     /// How the provider matches `redirect_uri` (its preset's rule), so error hints give the fix that works there.
     public var redirectRule: RedirectRule?
     /// Sender-constrain the tokens with DPoP (RFC 9449, `--dpop`): an ephemeral key per run, a proof on every
@@ -249,11 +251,17 @@ public final class FlowController: Sendable {
         let c = configuration
         publisher.publish(.flowStarted(FlowStarted(mode: c.mode, provider: c.providerLabel, clientID: c.clientID, redirectURI: c.redirectURI, exchange: c.exchange.rawValue, stepMode: c.stepMode,
                                                    followUps: c.followUps.isEmpty ? nil : c.followUps.map(\.name), profile: c.profile,
-                                                   settings: c.settings.isEmpty ? nil : c.settings)))
+                                                   settings: c.settings.isEmpty ? nil : c.settings,
+                                                   grant: c.grant == .authorizationCode ? nil : c.grant.rawValue)))
         if !c.listenerAddresses.isEmpty {
             publisher.publish(.listenerStarted(ListenerStarted(addresses: c.listenerAddresses, redirectURI: c.redirectURI)))
         }
         for f in c.startFindings { publisher.publish(.finding(f.at(step: FlowStep.urlBuilt.key))) }
+        switch c.grant {
+        case .authorizationCode: break
+        case .device: return try await runDeviceGrant()
+        case .clientCredentials, .refreshToken, .tokenExchange: return try await runDirectGrant(c.grant)
+        }
 
         // 1. Where to send the user.
         let endpoints = try await resolveEndpoints()

@@ -11,6 +11,8 @@ public struct ResolvedFlow: Sendable {
     public var clientID: String
     public var secret: Secret?
     public var tokenAuth: ClientAuthMethod
+    /// The grant to run (`--grant`).
+    public var grant: GrantType
     public var redirectURI: String
     public var browser: String?
     public var noBrowser: Bool
@@ -45,6 +47,13 @@ public struct ResolvedFlow: Sendable {
         }
         let m = preset.map { ResolvedSettings(layers + [SettingsLayer.preset($0)]) } ?? given
 
+        let grant = m.choice(.grant, as: GrantType.self) ?? .authorizationCode
+        if let p = preset, let why = p.refusal(of: grant) {
+            throw UsageError("--grant \(grant.rawValue): \(why)")
+        }
+        // A grant without a redirect talks to the token endpoint alone.
+        let tokenOnly = exchangeOnly || !grant.usesRedirect
+
         let provider: ProviderSource
         let providerLabel: String
         // Endpoints the user gave win over a preset's issuer; a preset's endpoints are the fallback only when
@@ -57,7 +66,7 @@ public struct ResolvedFlow: Sendable {
         } else if let issuer {
             provider = .issuer(issuer)
             providerLabel = preset.map { "\($0.displayName) (\(issuer))" } ?? issuer
-        } else if exchangeOnly, let t = m.text(.tokenURL).flatMap(URL.init(string:)) {
+        } else if tokenOnly, let t = m.text(.tokenURL).flatMap(URL.init(string:)) {
             // Exchanging codes another application asked for needs only the token endpoint.
             provider = .endpoints(authorization: t, token: t, issuer: nil, jwks: nil)
             providerLabel = preset?.displayName ?? (t.host ?? t.absoluteString)
@@ -114,7 +123,7 @@ public struct ResolvedFlow: Sendable {
             throw UsageError("--then \(a): unknown action; use \((FlowController.actionNames + followUpNames).joined(separator: ", "))")
         }
         return ResolvedFlow(
-            label: label, providerLabel: providerLabel, provider: provider, clientID: clientID, secret: secret, tokenAuth: auth,
+            label: label, providerLabel: providerLabel, provider: provider, clientID: clientID, secret: secret, tokenAuth: auth, grant: grant,
             redirectURI: redirectURI, browser: m.text(.browser), noBrowser: m.flag(.noBrowser), startFindings: findings,
             followUps: followUpCalls(preset, tokenHeaders: tokenHeaders), settings: m)
     }
@@ -165,6 +174,7 @@ public struct ResolvedFlow: Sendable {
             authorizationParameters: m.pairs(.params), tokenParameters: m.pairs(.tokenParams), tokenHeaders: m.pairs(.tokenHeaders),
             pkce: (m.choice(.pkce, as: PKCEArgument.self) ?? .s256).method, exchange: m.choice(.exchange, as: ExchangeModeArgument.self)?.mode ?? .auto,
             stepMode: m.flag(.step), callbackTimeout: .seconds(m.number(.timeout) ?? 300), reveal: reveal, insecureContinue: m.flag(.insecureContinue))
+        c.grant = grant
         c.thenActions = m.list(.then) ?? []
         c.unverifiedErrorGrace = .seconds(m.number(.unverifiedErrorGrace) ?? 10)
         c.serveActions = serveActions

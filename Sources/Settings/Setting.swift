@@ -87,6 +87,7 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
     case userinfoURL = "userinfo_url", revokeURL = "revoke_url", introspectURL = "introspect_url"
     case browser, noBrowser = "no_browser"
     case httpTimeout = "http_timeout", allowInsecureHTTP = "allow_insecure_http", exchangeAny = "exchange_any"
+    case grant
     case dpop
 
     /// The redirect URI a flow listens on when nothing else says.
@@ -143,6 +144,8 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
             return d(.choice(TokenBodyArgument.allValueStrings), provider, "Token request body: form or json (default: the preset's, else form).", default: .text("form"))
         case .tokenAuth:
             return d(.choice(TokenAuthArgument.allValueStrings), provider, "Client authentication: basic, post or none (default: the preset's, else basic with a secret and none without).")
+        case .grant:
+            return d(.choice(GrantType.allValueStrings), flowAndDemo, "The grant to run: authorization-code, device (RFC 8628), client-credentials, refresh-token or token-exchange (RFC 8693).", default: .text(GrantType.authorizationCode.rawValue))
         case .pkce:
             return d(.choice(PKCEArgument.allValueStrings), flowAndDemo, "PKCE: s256, plain (with a warning) or none.", default: .text("s256"))
         case .exchange:

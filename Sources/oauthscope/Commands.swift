@@ -30,6 +30,8 @@ struct FlowRunner {
     var listenerConfiguration: ListenerConfiguration
     /// The deadline of each HTTP hop (`--http-timeout`).
     var httpTimeout: Duration = HTTPProviderClient.defaultTimeout
+    /// False for a grant without a redirect (`GrantType.usesRedirect`): no callback listener is started.
+    var startsListener = true
     /// Runs once the flows have ended, before the fronts are closed (a lesson's closing words).
     var beforeFinish: (@Sendable () async -> Void)?
 
@@ -41,22 +43,27 @@ struct FlowRunner {
         do { parts = try RedirectURI.parse(listenerConfiguration.redirectURI) } catch { throw UsageError(error.description) }
         let flowIDs = (0..<count).map { _ in "f" + SecureRandom.token(bytes: 4) }
         let registry = CallbackRegistry(callbackPath: parts.path, defaultFlowID: flowIDs[0])
-        let listener = CallbackListenerServer(configuration: listenerConfiguration, registry: registry, bus: session.bus)
-        let addresses: [String]
-        do { addresses = try await listener.start() } catch { throw UsageError(error.description) }
+        // Only a grant that sends the user back to the redirect URI needs the listener (device, client
+        // credentials, refresh and token exchange talk to the token endpoint alone).
+        let listener = startsListener ? CallbackListenerServer(configuration: listenerConfiguration, registry: registry, bus: session.bus) : nil
+        var addresses: [String] = []
+        if let listener {
+            do { addresses = try await listener.start() } catch { throw UsageError(error.description) }
+        }
+        let redirectURI = listener?.effectiveRedirectURI ?? listenerConfiguration.redirectURI
         let client = HTTPProviderClient(timeout: httpTimeout)
         var controllers: [FlowController] = []
         var cleanups: [() async -> Void] = []
         do {
             for (i, id) in flowIDs.enumerated() {
                 let publisher = FlowPublisher(bus: session.bus, flowID: id)
-                let (config, agent, cleanup) = try await makeFlow(i, listener.effectiveRedirectURI, addresses, publisher)
+                let (config, agent, cleanup) = try await makeFlow(i, redirectURI, addresses, publisher)
                 controllers.append(FlowController(configuration: config, publisher: publisher, registry: registry, client: client, userAgent: agent, commands: session.commands))
                 cleanups.append(cleanup)
             }
         } catch {
             for c in cleanups { await c() }
-            await listener.stop()
+            await listener?.stop()
             await client.shutdown()
             throw error
         }
@@ -69,7 +76,7 @@ struct FlowRunner {
                 return worst
             }
         }, readsStdinCommands: interactive)
-        await listener.stop()
+        await listener?.stop()
         await client.shutdown()
         for c in cleanups { await c() }
         await beforeFinish?()
@@ -140,6 +147,7 @@ struct Demo: AsyncParsableCommand {
         let session = try Session(options: output, title: lesson.map { "oauthscope demo: lesson \($0.name)" } ?? "oauthscope demo")
         let listenerConfig = ListenerConfiguration(redirectURI: listenerRedirect, reveal: output.reveal)
         var runner = FlowRunner(session: session, listenerConfiguration: listenerConfig, httpTimeout: merged.httpTimeout ?? HTTPProviderClient.defaultTimeout)
+        runner.startsListener = (merged.choice(.grant, as: GrantType.self) ?? .authorizationCode).usesRedirect
         if let lesson {
             // Subscribed before the flow starts, it says how the lesson ended once the flow has.
             let narrator = LessonNarrator(lesson: lesson, bus: session.bus)
@@ -234,8 +242,9 @@ struct Flow: AsyncParsableCommand {
             throw UsageError("--profile \(other.label): all flows of one session share one listener, but its redirect_uri \(other.redirectURI) differs from \(redirectURI); give --redirect-uri to use one for all")
         }
         let session = try Session(options: output, title: "oauthscope flow")
-        let runner = FlowRunner(session: session, listenerConfiguration: ListenerConfiguration(redirectURI: redirectURI, listenAddress: listenAddress, reveal: output.reveal),
+        var runner = FlowRunner(session: session, listenerConfiguration: ListenerConfiguration(redirectURI: redirectURI, listenAddress: listenAddress, reveal: output.reveal),
                                 httpTimeout: resolved[0].settings.httpTimeout ?? HTTPProviderClient.defaultTimeout)
+        runner.startsListener = resolved.contains { $0.grant.usesRedirect }
         let listenAddress = self.listenAddress
         let output = self.output
         let code = try await runner.run(flows: resolved.count, interactive: resolved.contains(where: \.isInteractive)) { index, redirect, addresses, publisher in
