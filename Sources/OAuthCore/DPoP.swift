@@ -36,7 +36,8 @@ public enum DPoP {
     /// The `typ` of a proof (RFC 9449 §4.2).
     public static let proofType = "dpop+jwt"
     /// How far a proof's `iat` may be from the server's clock (RFC 9449 §11.1 leaves it to the server).
-    public static let iatWindow: TimeInterval = 60
+    /// Five minutes, so that a proof built just before a step-mode pause is still good when the user goes on.
+    public static let iatWindow: TimeInterval = 300
 
     /// `htu`: the URL without query and fragment (RFC 9449 §4.2).
     public static func htu(_ url: URL) -> String {
