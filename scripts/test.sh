@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test command of the README. Runs, in order, and reports every part even when one fails:
 #   1. swift test: unit, view-snapshot and in-process integration tests;
-#   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, callbacks.sh, providers.sh), step mode driven
-#      through stdin: a pause before every hop, edits, a code sent twice (Tests/e2e/step.sh), calling the API with
-#      the token, the presets' calls and DPoP with its faults (Tests/e2e/apicall.sh), every lesson of
+#   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, listenview.sh, callbacks.sh, providers.sh), step mode driven
+#      through stdin: a pause before every hop, edits, a code sent twice (Tests/e2e/step.sh), the grants without a
+#      redirect (client credentials, refresh, token exchange) on demo, flow and in tmux (Tests/e2e/grants.sh), calling
+#      the API with the token, the presets' calls and DPoP with its faults (Tests/e2e/apicall.sh), every lesson of
 #      `demo --lesson` ending as it teaches (Tests/e2e/lessons.sh), what hostile input
 #      can do to the terminal, the disk and the wire (Tests/e2e/boundaries.sh), and surviving a hostile
 #      provider: every hostile fault of the embedded provider, and Ctrl-C while a hop stalls (Tests/e2e/hostile.sh);
@@ -11,7 +12,8 @@
 #      doctor against the embedded provider with each planted weakness and against oidc-provider-mock
 #      (Tests/e2e/doctor.sh), and the
 #      exports checked by readers from PyPI: jsonschema, haralyzer, markdown-it-py (Tests/e2e/export.sh);
-#   4. the demo in a real browser: headless Chromium driven by selenium from PyPI approves and denies
+#   4. the demo in a real browser: headless Chromium driven by selenium from PyPI approves and denies, and lands on
+#      a listen redirect URI with a response_mode=fragment answer that the listener's page posts back
 #      (Tests/e2e/browser.sh); --explain and --bell in plain output (Tests/e2e/teaching.sh);
 #   5. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh);
 #   6. scripts/install.sh into a temporary prefix, its binary run with a bare environment (Tests/e2e/install.sh;
@@ -27,12 +29,14 @@ swift test --skip-build || failed=1
 bin="$(swift build --show-bin-path)/oauthscope"
 bash Tests/e2e/cli.sh "$bin" || failed=1
 bash Tests/e2e/listen.sh "$bin" || failed=1
+bash Tests/e2e/listenview.sh "$bin" || failed=1
 bash Tests/e2e/callbacks.sh "$bin" || failed=1
 bash Tests/e2e/providers.sh "$bin" || failed=1
 bash Tests/e2e/boundaries.sh "$bin" || failed=1
 bash Tests/e2e/hostile.sh "$bin" || failed=1
 bash Tests/e2e/lessons.sh "$bin" || failed=1
 bash Tests/e2e/step.sh "$bin" || failed=1
+bash Tests/e2e/grants.sh "$bin" || failed=1
 bash Tests/e2e/apicall.sh "$bin" || failed=1
 
 server=$(command -v oidc-provider-mock || true)

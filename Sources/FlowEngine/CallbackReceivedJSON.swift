@@ -11,11 +11,14 @@ extension CallbackReceived {
             ("method", .string(method)), ("path", .string(path)), ("query", query), ("remote", .string(remote)),
             ("verdict", .string(verdict.rawValue)),
         ]
-        m.reserveCapacity(9)
+        m.reserveCapacity(12)
         if let detail { m.append(("detail", .string(detail))) }
         if let status { m.append(("status", .number(Double(status)))) }
         if let headers { m.append(("headers", headers)) }
         if let forwarded { m.append(("forwarded", .string(forwarded))) }
+        if let responseMode { m.append(("response_mode", .string(responseMode.rawValue))) }
+        if let redirectURI { m.append(("redirect_uri", .string(redirectURI))) }
+        if let exchange { m.append(("exchange", .string(exchange))) }
         return m
     }
 }

@@ -114,6 +114,9 @@ public struct FlowState: Sendable {
 
     /// `oauthscope doctor`: the report card, from `doctor.started` on.
     public var doctor: DoctorReport?
+    /// `oauthscope listen`: the redirect URIs watched and the exchanges made, from `flow.started` of mode `listen`
+    /// on. A listen session has no flow steps (`steps` is empty); its callbacks, findings and log are kept here.
+    public var listen: ListenSession?
 
     public mutating func apply(_ event: FlowEvent) {
         if case .doctor(.started) = event.payload { doctor = DoctorReport() }
@@ -121,6 +124,16 @@ public struct FlowState: Sendable {
         if flowID.isEmpty { flowID = event.flow }
         log.append(event)
         lastEventAt = event.time
+        if case .flowStarted(let s) = event.payload, s.mode == ListenSession.mode, started == nil, event.flow == flowID {
+            listen = ListenSession()
+            steps = []
+        }
+        if listen != nil {
+            // Exchange flows (`x1`, ...) of `listen --exchange` fold into the session, never into its own outcome.
+            let own = event.flow == flowID
+            listen?.apply(event, own: own)
+            guard own else { return }
+        }
         let t = event.time
         // Absent, the grant is the one this fold was made for (the authorization code unless told otherwise).
         if case .flowStarted(let s) = event.payload, startedAt == nil, let id = s.grant, let g = GrantDescription.named(id), g != grant {

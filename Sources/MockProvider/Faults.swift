@@ -96,6 +96,11 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
     /// A DPoP-bound access token names another key's thumbprint in `cnf.jkt` (RFC 9449 §6.1).
     case dpopWrongJkt = "dpop-wrong-jkt"
 
+    /// A client-credentials answer carries a refresh token, which RFC 6749 §4.4.3 says it SHOULD NOT.
+    case ccRefreshToken = "cc-refresh-token"
+    /// A token-exchange answer leaves out `issued_token_type`, which RFC 8693 §2.2.1 requires.
+    case noIssuedTokenType = "no-issued-token-type"
+
     /// The issuer the `wrongIssuerInToken` and `wrongIssParameter` faults put in place of the real one.
     public static let foreignIssuer = "https://issuer.other.example"
     /// The client the `wrongAudience` and `wrongAuthorizedParty` faults name in place of the real one.
@@ -171,6 +176,8 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
         case .noStoreMissing: return "token responses lack Cache-Control: no-store (doctor probe token-no-store, RFC 6749 §5.1)"
         case .dpopBearer: return "a token request with a DPoP proof gets an unbound token_type Bearer answer (RFC 9449 §5)"
         case .dpopWrongJkt: return "DPoP-bound access tokens name another key in cnf.jkt (RFC 9449 §6.1)"
+        case .ccRefreshToken: return "a client-credentials answer carries a refresh token (RFC 6749 §4.4.3: SHOULD NOT)"
+        case .noIssuedTokenType: return "a token-exchange answer has no issued_token_type (RFC 8693 §2.2.1: REQUIRED)"
         case .signedOut: return "the user has no session at the provider, so prompt=none gets login_required (OIDC Core §3.1.2.6)"
         }
     }

@@ -227,6 +227,12 @@ public enum Glossary {
         "token_type_hint": Entry("Which kind of token `token` is (access_token or refresh_token), to speed up the server's lookup.", "RFC 7009 §2.1, RFC 7662 §2.1"),
         "scope": Entry("On a refresh: the access wanted, no more than originally granted.", "RFC 6749 §6"),
         "resource": Entry("The API the new access token is meant for, as a URI.", "RFC 8707 §2.2"),
+        "subject_token": Entry("The token being exchanged: it stands for the party the new token will represent.", "RFC 8693 §2.1"),
+        "subject_token_type": Entry("What kind of token subject_token is, as a URI such as urn:ietf:params:oauth:token-type:access_token.", "RFC 8693 §2.1, §3"),
+        "actor_token": Entry("A token for the party acting on the subject's behalf (delegation); without it the new token stands for the subject alone.", "RFC 8693 §2.1, §1.1"),
+        "actor_token_type": Entry("What kind of token actor_token is; REQUIRED with actor_token.", "RFC 8693 §2.1"),
+        "requested_token_type": Entry("The kind of token wanted back; the server may issue another and says so in issued_token_type.", "RFC 8693 §2.1"),
+        "audience": Entry("The logical name of the service the new token is for (repeatable).", "RFC 8693 §2.1"),
     ]
 
     static let tokenResponse: [String: Entry] = [
@@ -236,6 +242,7 @@ public enum Glossary {
         "refresh_token": Entry("Gets new access tokens later without the user; keep it as secret as a password.", "RFC 6749 §5.1"),
         "scope": Entry("The access actually granted, when it differs from what was asked.", "RFC 6749 §5.1"),
         "id_token": Entry("A signed JWT saying who the user is; the client must validate it.", "OIDC Core §3.1.3.3"),
+        "issued_token_type": Entry("What the token in access_token really is (token exchange); REQUIRED there.", "RFC 8693 §2.2.1"),
         "error": Entry("Why the token request failed: invalid_grant, invalid_client, ...", "RFC 6749 §5.2"),
         "error_description": Entry("The provider's human-readable words about the error.", "RFC 6749 §5.2"),
     ]

@@ -11,7 +11,7 @@ extension UIState {
     public mutating func observe(_ session: SessionState) {
         selectedFlow = min(max(0, selectedFlow), session.displayed.count - 1)
         let state = session.flow(at: selectedFlow)
-        if state.isListening {
+        if state.listen != nil {
             refreshFilter(state)
         } else {
             observe(state)

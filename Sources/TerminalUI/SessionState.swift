@@ -16,6 +16,8 @@ public struct SessionState: Sendable {
     /// order they came, by the index in `flows`.
     public private(set) var listeners: [[ListenerStarted]] = []
     private var index: [String: Int] = [:]
+    /// The flow that is an `oauthscope listen` session, whose exchange flows (`x1`, ...) fold into it.
+    private var listening: Int?
     /// `lesson.started` comes before its flow's `flow.started`: kept here until the flow opens (a few at most).
     private var lessonIntros: [String: FlowEvent] = [:]
 
@@ -77,8 +79,13 @@ public struct SessionState: Sendable {
             if let intro = lessonIntros.removeValue(forKey: event.flow) { state.apply(intro) }
             state.apply(event)
             index[event.flow] = flows.count
+            if state.listen != nil, listening == nil { listening = flows.count }
             flows.append(state)
             listeners.append([])
+            return
+        }
+        if let l = listening {
+            flows[l].apply(event)
             return
         }
         unowned.apply(event)
@@ -107,9 +114,6 @@ public struct SessionState: Sendable {
 }
 
 extension FlowState {
-    /// Whether this is `oauthscope listen`: callbacks are the whole story, not one step of a flow.
-    public var isListening: Bool { started?.mode == "listen" }
-
     /// The short name a flow goes by in the flow switcher: the profile name when the provider label starts with
     /// one ("jira: https://…"), else the provider's label.
     var shortLabel: String {
@@ -122,9 +126,4 @@ extension FlowState {
         return p
     }
 
-    /// The `--forward` target of a listen session, read from `flow.started.provider` ("forwarding to URL").
-    var forwardTarget: String? {
-        guard isListening, let p = started?.provider, p.hasPrefix("forwarding to ") else { return nil }
-        return String(p.dropFirst("forwarding to ".count))
-    }
 }

@@ -303,7 +303,7 @@ public final class TerminalApp: Sendable {
     private func tickInterval(ui: UIState) -> Int32? {
         let (moving, since) = shared.withLock { s -> (Bool, Date?) in
             let st = s.session.flow(at: ui.selectedFlow)
-            if st.isListening { return (false, nil) }
+            if st.listen != nil { return (false, nil) }
             if let running = s.session.displayed.first(where: { $0.outcome == .running }), let start = running.startedAt { return (true, start) }
             if ui.displayedStep(in: st).completes.contains(.tokenExchanged), ui.inspectedSeq == nil {
                 let now = Date()

@@ -175,7 +175,7 @@ public struct UIState: Sendable, Hashable {
     public mutating func handle(_ key: Key, state: FlowState) -> [UIEffect] {
         if key == .resize { return [] }
         if choosingExport { return chooseExport(key) }
-        if state.isListening, let effects = handleListen(key, state: state) { return effects }
+        if state.listen != nil, let effects = handleListen(key, state: state) { return effects }
         if searchInput != nil { return typeSearch(key, state: state) }
         if editInput != nil { return typeEdit(key, state: state) }
         if callInput != nil { return typeCall(key, state: state) }

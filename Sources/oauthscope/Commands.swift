@@ -93,6 +93,7 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var tuning: FlowTuning
     @OptionGroup var redirect: RedirectOptions
     @OptionGroup var http: HTTPOptions
+    @OptionGroup var grantOptions: GrantOptions
 
     @Option(name: .customLong("scope"), help: Setting.scope.description.argumentHelp)
     var scope: String?
@@ -115,6 +116,16 @@ struct Demo: AsyncParsableCommand {
     /// The demo's own defaults: the embedded provider's client, and the scopes it knows.
     static let defaultScope = "openid email profile"
 
+    /// The scope the demo asks for by default: a user's for the grants with a user, an API scope for client
+    /// credentials (no user, so no `openid`), and none for refresh and token exchange, which keep the grant's.
+    static func defaultScope(for grant: GrantType) -> String? {
+        switch grant {
+        case .clientCredentials: return "api.read"
+        case .refreshToken, .tokenExchange: return nil
+        case .authorizationCode, .device: return defaultScope
+        }
+    }
+
     func run() async throws {
         var chosenLesson: Lesson?
         if let name = self.lesson {
@@ -126,7 +137,7 @@ struct Demo: AsyncParsableCommand {
         }
         let lesson = chosenLesson
         let env = ProcessInfo.processInfo.environment
-        var flags = [try tuning.layer(), redirect.layer(), try http.layer()]
+        var flags = [try tuning.layer(), redirect.layer(), try http.layer(), try grantOptions.layer()]
         var scopeFlag = SettingsLayer(.flag)
         scopeFlag.set(.scope, scope)
         var extra: [FormField] = []
@@ -135,7 +146,10 @@ struct Demo: AsyncParsableCommand {
         flags.append(scopeFlag)
         let envLayer = try SettingsLayer.environment(env, for: .demo)
         var defaults = SettingsLayer.defaults(for: .demo)
-        defaults.set(.scope, Self.defaultScope)
+        let chosenGrant = ResolvedSettings(flags + [envLayer, defaults]).choice(.grant, as: GrantType.self) ?? .authorizationCode
+        defaults.set(.scope, Self.defaultScope(for: chosenGrant))
+        // Refresh and token exchange present a token from an earlier grant: the embedded provider starts with one.
+        let seeded: SeededGrant? = chosenGrant == .refreshToken || chosenGrant == .tokenExchange ? SeededGrant.random(clientID: MockClient.demo.id) : nil
         let merged = ResolvedSettings(flags + [envLayer, defaults])
         var listenerRedirect = merged.text(.redirectURI) ?? Setting.defaultRedirectURI
         // The demo must just work: when the default port is taken and no redirect URI was given, any free port
@@ -162,15 +176,17 @@ struct Demo: AsyncParsableCommand {
                                                             defaults: defaults) { providerConfig in
                 providerConfig.signingAlgorithm = signing
                 providerConfig.faults = faults
+                if let seeded { providerConfig.seededGrants = [seeded] }
                 lesson?.staging.apply(to: &providerConfig)
             }
             let provider = embedded.server
             let layers = flags + [embedded.chosen, envLayer, embedded.defaults]
-            let resolved = try ResolvedFlow.resolve(layers, rebase: embedded.rebase, environment: env)
-            let browserNote = resolved.browser != nil || resolved.noBrowser ? "" : " (simulated browser)"
+            let resolved = try ResolvedFlow.resolve(layers, rebase: embedded.rebase, environment: env, requireGrantTokens: false)
+            let browserNote = resolved.browser != nil || resolved.noBrowser || !resolved.grant.usesRedirect ? "" : " (simulated browser)"
             var config = resolved.configuration(mode: "demo", redirectURI: redirect, reveal: output.reveal, serveActions: output.resolvedOutput == .tui)
             config.providerLabel = embedded.label + browserNote
             config.apiBase = embedded.base
+            if let seeded { Self.present(seeded, in: &config) }
             for f in faults.sorted(by: { $0.rawValue < $1.rawValue }) {
                 config.startFindings.append(FindingCatalogue.demoFault.finding(f.rawValue, f.summary, step: "url"))
             }
@@ -200,6 +216,26 @@ struct Demo: AsyncParsableCommand {
     }
 }
 
+extension Demo {
+    /// Hands the seeded grant's token to a refresh or token-exchange run that was given none, and says so.
+    static func present(_ seeded: SeededGrant, in config: inout FlowConfiguration) {
+        let scope = seeded.scopes.joined(separator: " ")
+        switch config.grant {
+        case .refreshToken where config.grantInputs.refreshToken == nil:
+            config.grantInputs.refreshToken = Secret(seeded.refreshToken)
+            config.startFindings.append(FindingCatalogue.demoSeededToken.finding("a refresh token", seeded.user, scope, "the refresh token to present", step: "request"))
+            config.providerLabel += ", which seeded a refresh token for the demo client"
+        case .tokenExchange where config.grantInputs.subjectToken == nil:
+            config.grantInputs.subjectToken = Secret(seeded.accessToken)
+            config.grantInputs.subjectTokenType = TokenTypeURI.accessToken
+            config.startFindings.append(FindingCatalogue.demoSeededToken.finding("an access token", seeded.user, scope, "the subject token", step: "request"))
+            config.providerLabel += ", which seeded an access token (the subject token) for the demo client"
+        default:
+            break
+        }
+    }
+}
+
 /// `oauthscope lessons`: the lessons `demo --lesson NAME` runs, one line each.
 struct LessonList: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -225,6 +261,7 @@ struct Flow: AsyncParsableCommand {
     @OptionGroup var http: HTTPOptions
     @OptionGroup var providerOptions: ProviderOptions
     @OptionGroup var redirect: RedirectOptions
+    @OptionGroup var grantOptions: GrantOptions
 
     @Option(name: .customLong("listen-address"), help: ArgumentHelp("Bind the listener here instead of the redirect URI's loopback host (on purpose only).", valueName: "ADDR"))
     var listenAddress: String?
@@ -234,7 +271,7 @@ struct Flow: AsyncParsableCommand {
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let resolved = try ResolvedFlow.resolveAll(
-            command: .flow, flags: [try providerOptions.layer(), try tuning.layer(), redirect.layer(), try followUps.layer(), try http.layer()],
+            command: .flow, flags: [try providerOptions.layer(), try tuning.layer(), redirect.layer(), try followUps.layer(), try http.layer(), try grantOptions.layer()],
             profiles: providerOptions.profile, configPath: output.configPath(env), environment: env,
             rebase: providerOptions.presetBase.flatMap(URL.init(string:)))
         let redirectURI = resolved[0].redirectURI
@@ -350,6 +387,8 @@ struct Provider: AsyncParsableCommand {
             } else {
                 config.clients = [MockClient(id: MockClient.demo.id, secret: MockClient.demo.secret, redirectURIs: redirects, authMethod: personality == nil ? .clientSecretBasic : auth)]
             }
+            // Each client starts with a grant, so refresh and token exchange can be tried at once.
+            config.seededGrants = config.clients.map { SeededGrant.random(clientID: $0.id) }
             let server = MockProviderServer(configuration: config)
             let issuer: URL
             do { issuer = try await server.start() } catch { throw UsageError("--port \(port): \(error)") }
@@ -359,6 +398,9 @@ struct Provider: AsyncParsableCommand {
             if personality != nil { StandardOutput.write("run its preset against it: oauthscope flow --preset \(persona.rawValue) --preset-base \(issuer.absoluteString) ...") }
             for c in config.clients {
                 StandardOutput.write("client \(c.id)" + (c.secret.map { " secret \($0)" } ?? " (public)") + ", redirect URIs: \(c.redirectURIs.joined(separator: " "))")
+            }
+            for g in config.seededGrants {
+                StandardOutput.write("seeded grant for \(g.clientID) (user \(g.user), scope \(g.scopes.joined(separator: " "))): refresh token \(g.refreshToken) access token \(g.accessToken)")
             }
             StandardOutput.write("Ctrl-C stops it.")
             await Interrupts.wait()
@@ -370,18 +412,22 @@ struct Provider: AsyncParsableCommand {
 struct Listen: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Watch callbacks arrive on a redirect URI: every request, parsed and checked.",
-        discussion: "Point your application's redirect URI at oauthscope, or run it in front of your app's callback with --forward.")
+        discussion: """
+        Point your application's redirect URI at oauthscope, or run it in front of your app's callback with --forward. \
+        With several --redirect-uri, --forward and --expect-state take URI=VALUE for one of them; a plain VALUE applies \
+        to every redirect URI without its own.
+        """)
 
     @OptionGroup var output: OutputOptions
 
     @Option(name: .customLong("redirect-uri"), help: ArgumentHelp("A redirect URI to listen on (repeatable).", valueName: "URI"))
     var redirectURIs: [String] = ["http://127.0.0.1:8765/callback"]
 
-    @Option(help: ArgumentHelp("Pass each callback on to the application's real callback: a 307 redirect of the browser with the same query.", valueName: "URL"))
-    var forward: String?
+    @Option(help: ArgumentHelp("Pass each callback on to the application's real callback: a 307 redirect of the browser with the same query. URI=URL for one redirect URI (repeatable).", valueName: "[URI=]URL"))
+    var forward: [String] = []
 
-    @Option(name: .customLong("expect-state"), help: ArgumentHelp("Mark callbacks whose state differs from this value.", valueName: "VALUE"))
-    var expectState: String?
+    @Option(name: .customLong("expect-state"), help: ArgumentHelp("Mark callbacks whose state differs from this value. URI=VALUE for one redirect URI (repeatable).", valueName: "[URI=]VALUE"))
+    var expectState: [String] = []
 
     @Option(name: .customLong("listen-address"), help: ArgumentHelp("Bind here instead of the redirect URI's loopback host (on purpose only).", valueName: "ADDR"))
     var listenAddress: String?
@@ -392,24 +438,43 @@ struct Listen: AsyncParsableCommand {
     @Flag(name: .customLong("exchange-any"), help: Setting.exchangeAny.description.argumentHelp)
     var exchangeAny = false
 
-    @Option(name: .customLong("code-verifier"), help: ArgumentHelp("With --exchange: the PKCE code_verifier the application used, when the provider enforces PKCE.", valueName: "VERIFIER"))
-    var codeVerifier: String?
+    @Option(name: .customLong("code-verifier"), help: ArgumentHelp("With --exchange: the PKCE code_verifier the application used; STATE=VERIFIER for the flow with that state (repeatable).", valueName: "[STATE=]VERIFIER"))
+    var codeVerifier: [String] = []
+
+    @Option(name: .customLong("code-verifier-file"), help: ArgumentHelp("With --exchange: each flow's code_verifier by its state, as lines 'STATE VERIFIER' or a JSON object.", valueName: "PATH"))
+    var codeVerifierFile: String?
+
+    @Flag(name: .customLong("no-fragment-page"), help: "Do not answer a request without query parameters with the page that posts a URL fragment back (response_mode=fragment).")
+    var noFragmentPage = false
 
     @OptionGroup var http: HTTPOptions
 
     @OptionGroup var providerOptions: ProviderOptions
 
     func validate() throws {
-        if codeVerifier != nil, !exchange { throw ValidationError("--code-verifier goes with --exchange") }
+        if !codeVerifier.isEmpty || codeVerifierFile != nil, !exchange { throw ValidationError("--code-verifier and --code-verifier-file go with --exchange") }
         if exchangeAny, !exchange { throw ValidationError("--exchange-any goes with --exchange") }
-        if exchange, expectState == nil, !exchangeAny {
-            throw ValidationError("--exchange redeems codes with your client secret: add --expect-state VALUE (the state your application sent) so only its callbacks are exchanged, or --exchange-any to exchange whatever arrives")
-        }
-        if let f = forward, URL(string: f)?.host == nil { throw ValidationError("--forward \(f) is not an absolute URL like http://127.0.0.1:3000/callback") }
         if redirectURIs.isEmpty { throw ValidationError("give at least one --redirect-uri") }
     }
 
     func run() async throws {
+        let routes = try ListenArguments.routes(redirectURIs: redirectURIs, forwards: forward, expectStates: expectState)
+        var verifiers = try CodeVerifiers.parse(flags: codeVerifier)
+        var looseVerifierFile: (path: String, mode: String)?
+        if let path = codeVerifierFile {
+            let read = try CodeVerifiers.read(path: path)
+            if verifiers.single != nil { throw UsageError("--code-verifier-file gives verifiers by state: write --code-verifier STATE=VERIFIER beside it, not a plain one") }
+            for (state, v) in read.verifiers {
+                if verifiers.byState[state] != nil { throw UsageError("--code-verifier-file \(path): state \(state) is also given with --code-verifier") }
+                verifiers.byState[state] = v
+            }
+            looseVerifierFile = read.looseMode.map { (path, $0) }
+        }
+        // Known states (an --expect-state for every redirect URI, or verifiers by state) keep other callbacks' codes
+        // from being redeemed with the client's secret.
+        if exchange, !exchangeAny, routes.contains(where: { $0.expectState == nil }), verifiers.byState.isEmpty {
+            throw UsageError("--exchange redeems codes with your client secret: add --expect-state VALUE (the state your application sent) so only its callbacks are exchanged, --code-verifier STATE=VERIFIER for each flow, or --exchange-any to exchange whatever arrives")
+        }
         // Resolve the exchange settings before anything listens, so a mistake is a usage error.
         let env = ProcessInfo.processInfo.environment
         let exchanger: ResolvedFlow? = exchange
@@ -419,18 +484,20 @@ struct Listen: AsyncParsableCommand {
             : nil
         let session = try Session(options: output, title: "oauthscope listen")
         let flowID = "listen"
+        let counter = exchanger == nil ? nil : ExchangeCounter()
         var listeners: [CallbackListenerServer] = []
         var registries: [CallbackRegistry] = []
-        var addresses: [(String, [String])] = []
-        for uri in redirectURIs {
+        var started: [ListenerStarted] = []
+        for route in routes {
             let parts: (scheme: String, host: String, port: Int, path: String)
-            do { parts = try RedirectURI.parse(uri) } catch { throw UsageError(error.description) }
-            let registry = CallbackRegistry(watchingPath: parts.path, flowID: flowID, expectedState: expectState)
-            let listener = CallbackListenerServer(
-                configuration: ListenerConfiguration(redirectURI: uri, listenAddress: listenAddress, forward: forward.flatMap(URL.init(string:)), reveal: output.reveal),
-                registry: registry, bus: session.bus)
+            do { parts = try RedirectURI.parse(route.redirectURI) } catch { throw UsageError(error.description) }
+            let registry = CallbackRegistry(watchingPath: parts.path, flowID: flowID, expectedState: route.expectState, exchanges: counter)
+            var configuration = ListenerConfiguration(redirectURI: route.redirectURI, listenAddress: listenAddress, forward: route.forward, reveal: output.reveal)
+            configuration.catchFragments = !noFragmentPage
+            let listener = CallbackListenerServer(configuration: configuration, registry: registry, bus: session.bus)
             do {
-                addresses.append((listener.effectiveRedirectURI, try await listener.start()))
+                let addresses = try await listener.start()
+                started.append(ListenerStarted(addresses: addresses, redirectURI: listener.effectiveRedirectURI, forward: route.forward?.absoluteString, expectState: route.expectState))
             } catch {
                 for l in listeners { await l.stop() }
                 throw UsageError(error.description)
@@ -439,35 +506,50 @@ struct Listen: AsyncParsableCommand {
             registries.append(registry)
         }
         let bus = session.bus
-        // --exchange: each accepted code is redeemed as its own little flow (x1, x2, ...), in arrival order.
+        // --exchange: each accepted code is redeemed as its own little flow (x1, x2, ...), named in its callback.received.
         var exchangeTasks: [Task<Void, Never>] = []
         let httpSettings = ResolvedSettings([try http.layer(), try SettingsLayer.environment(env, for: .listen), SettingsLayer.defaults(for: .listen)])
         let client = HTTPProviderClient(timeout: httpSettings.httpTimeout ?? HTTPProviderClient.defaultTimeout)
         if let exchanger {
-            let verifier = codeVerifier
+            let chosen = verifiers
             for (registry, listener) in zip(registries, listeners) {
                 let redirect = listener.effectiveRedirectURI
-                let config = exchanger.configuration(mode: "listen", redirectURI: redirect, reveal: output.reveal, serveActions: false)
-                let frozen = config
+                let frozen = exchanger.configuration(mode: "listen", redirectURI: redirect, reveal: output.reveal, serveActions: false)
                 exchangeTasks.append(Task {
-                    var n = 0
                     for await arrived in registry.arrivals {
-                        n += 1
-                        let controller = FlowController(configuration: frozen, publisher: FlowPublisher(bus: bus, flowID: "x\(n)"), registry: registry, client: client, userAgent: PrintedURL())
+                        let publisher = FlowPublisher(bus: bus, flowID: arrived.exchangeFlowID)
+                        let verifier: String?
+                        switch chosen.choose(state: arrived.state) {
+                        case .verifier(let v): verifier = v
+                        case .none: verifier = nil
+                        case .unknownState(let state):
+                            let what = state.map { "state \($0)" } ?? "no state"
+                            publisher.publish(.finding(FindingCatalogue.listenNotExchanged.finding(what, state == nil
+                                ? "without a state it cannot be matched to a flow's code_verifier (RFC 6749 §10.12)"
+                                : "no code_verifier is given for this state (--code-verifier STATE=VERIFIER or --code-verifier-file)", step: FlowStep.tokenExchanged.key)))
+                            continue
+                        }
+                        if arrived.state == nil {
+                            publisher.publish(.finding(FindingCatalogue.listenNotExchanged.finding("no state", "without a state it cannot be told from a forged callback (RFC 6749 §10.12)", step: FlowStep.tokenExchanged.key)))
+                            continue
+                        }
+                        let controller = FlowController(configuration: frozen, publisher: publisher, registry: registry, client: client, userAgent: PrintedURL())
                         _ = await controller.exchangeArrivedCode(arrived.code, codeVerifier: verifier)
                     }
                 })
             }
         }
-        let forward = self.forward
-        let listenAddress = self.listenAddress
         let uris = listeners.map(\.effectiveRedirectURI)
-        bus.publish(flow: flowID, .flowStarted(FlowStarted(mode: "listen", provider: forward.map { "forwarding to \($0)" } ?? "watching callbacks", clientID: nil, redirectURI: uris.joined(separator: ", "), exchange: "never")))
-        for (uri, addrs) in addresses { bus.publish(flow: flowID, .listenerStarted(ListenerStarted(addresses: addrs, redirectURI: uri))) }
+        let forwarding = routes.contains { $0.forward != nil }
+        bus.publish(flow: flowID, .flowStarted(FlowStarted(mode: "listen", provider: forwarding ? "forwarding callbacks" : "watching callbacks", clientID: nil, redirectURI: uris.joined(separator: ", "), exchange: exchanger == nil ? "never" : "auto")))
+        for l in started { bus.publish(flow: flowID, .listenerStarted(l)) }
         if let listenAddress {
             bus.publish(flow: flowID, .finding(FindingCatalogue.listenerNonLoopback.finding(listenAddress)))
         }
-        if exchanger != nil, exchangeAny, expectState == nil {
+        if let loose = looseVerifierFile {
+            bus.publish(flow: flowID, .finding(FindingCatalogue.listenVerifierFileReadable.finding(loose.path, loose.mode)))
+        }
+        if exchanger != nil, exchangeAny, routes.contains(where: { $0.expectState == nil }) {
             bus.publish(flow: flowID, .finding(FindingCatalogue.listenExchangeAny.finding()))
         }
         _ = try await session.run({

@@ -5,11 +5,12 @@ import Settings
 import Testing
 
 @Suite struct GrantSettingsTests {
-    func resolve(_ provider: [String], tuning: [String]) throws(UsageError) -> ResolvedFlow {
+    func resolve(_ provider: [String], tuning: [String], grant: [String] = [], environment: [String: String] = [:]) throws(UsageError) -> ResolvedFlow {
         do {
             var l = try ProviderOptions.parse(provider).layer()
             for (s, v) in try FlowTuning.parse(tuning).layer().values { l[s] = v }
-            return try ResolvedFlow.resolve([l, SettingsLayer.defaults(for: .flow)], environment: [:])
+            for (s, v) in try GrantOptions.parse(grant).layer().values { l[s] = v }
+            return try ResolvedFlow.resolve([l, SettingsLayer.defaults(for: .flow)], environment: environment)
         } catch let e as UsageError {
             throw e
         } catch {
@@ -51,7 +52,9 @@ import Testing
                         #expect(error.description.contains("--grant \(grant.rawValue)"))
                     }
                 } else if preset.requiredTokenHeaders.isEmpty {
-                    #expect(try resolve(args, tuning: tuning).grant == grant)
+                    // Refresh and token exchange present a token, read from the environment here.
+                    let tokens = ["--refresh-token-env", "T", "--subject-token-env", "T"]
+                    #expect(try resolve(args, tuning: tuning, grant: tokens, environment: ["T": "token"]).grant == grant)
                 }
             }
         }

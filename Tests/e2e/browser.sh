@@ -80,4 +80,38 @@ assert "Sign-in did not complete" in landed["text"] and "access_denied" in lande
 assert query["error_description"][0] not in landed["text"], landed["text"]
 PY
 
+# response_mode=fragment in a real browser: Chromium lands on the redirect URI with the response in the fragment;
+# the listener's page (its script allowed only by nonce) posts it back, and it is judged like a query.
+port=$(free_port); app=$(free_port)
+python3 -m http.server "$app" --bind 127.0.0.1 >/dev/null 2>&1 &
+apppid=$!
+"$bin" listen --redirect-uri "http://127.0.0.1:$port/cb" --expect-state frag-state --output jsonl >"$tmp/fragment.jsonl" 2>"$tmp/fragment.err" &
+lpid=$!
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+"$python" "$here/chromium_fragment.py" --out "$tmp/fragment.json" "http://127.0.0.1:$port/cb#code=browser-frag-code&state=frag-state"
+check "browser: fragment: the page posted the fragment back, said why, and it was judged accepted with response_mode fragment" \
+  python3 - "$tmp/fragment.jsonl" "$tmp/fragment.json" <<'PY'
+import json, sys
+seen = json.load(open(sys.argv[2]))
+assert "error" not in seen, seen.get("error", "") + "\n" + "\n".join(seen.get("console", []))
+assert "sent the URL fragment back to oauthscope because the provider used response_mode=fragment" in seen["status"], seen
+assert "#" not in seen["landed"], seen["landed"]   # the page took the code out of the address bar
+events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+cbs = [e for e in events if e["type"] == "callback.received" and e["path"] == "/cb"]
+assert [(e["method"], e.get("response_mode"), e["verdict"]) for e in cbs] == [("GET", None, "stray"), ("POST", "fragment", "accepted")], cbs
+assert cbs[1]["query"]["state"] == "frag-state", cbs[1]
+headers = {k.lower(): v for k, v in cbs[1]["headers"].items()}
+assert headers.get("sec-fetch-site") == "same-origin" and headers.get("content-type") == "application/x-oauthscope-fragment", headers
+PY
+kill -INT "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null
+port2=$(free_port)
+"$bin" listen --redirect-uri "http://127.0.0.1:$port2/cb" --forward "http://127.0.0.1:$app/app/cb" --output jsonl >"$tmp/fragfwd.jsonl" 2>"$tmp/fragfwd.err" &
+lpid=$!
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port2/" && break; sleep 0.1; done
+"$python" "$here/chromium_fragment.py" --forward "http://127.0.0.1:$app/app/cb" --out "$tmp/fragfwd.json" "http://127.0.0.1:$port2/cb#code=fwd-frag-code&state=s"
+check "browser: fragment with --forward: the page sends the browser on to the application with the same fragment" \
+  python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert 'error' not in s, s; assert s['landed'] == 'http://127.0.0.1:$app/app/cb#code=fwd-frag-code&state=s', s" "$tmp/fragfwd.json"
+kill -INT "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null
+kill "$apppid" 2>/dev/null
+
 summary

@@ -339,7 +339,9 @@ struct DetailView {
 
     func tokenExchanged(_ doc: inout Document) {
         if let r = state.tokenRequest {
-            doc.heading("Token request (back channel, RFC 6749 §4.1.3)")
+            // The section of the grant that sent it; the authorization code's is §4.1.3.
+            let section = GrantType(rawValue: state.grant.id)?.reference ?? "RFC 6749 §4.1.3"
+            doc.heading("Token request (back channel, \(section))")
             request(&doc, r, bodyContext: .tokenRequest)
         }
         if let r = state.tokenResponse {

@@ -39,7 +39,11 @@ extension DetailView {
         doc.line([Span(a.from.name + " \(arrow) " + a.to.name, .title)])
         doc.line([Span(Format.clock(event.time, zone: ui.timeZone), .muted),
                   Span(" \(glyphs.separator) " + (a.frontChannel ? "front channel, through the browser" : "back channel, direct"), .muted)])
-        if let why = Self.hopExplanation(a.name) {
+        // A grant other than the authorization code sends its own token request, not a code.
+        let grantTokenRequest = a.name == "token" ? GrantType(rawValue: state.grant.id).map {
+            "The client sends its \($0.displayName) token request (grant_type \($0.wireValue)) to the token endpoint, with its own credentials (\($0.reference))."
+        } : nil
+        if let why = grantTokenRequest ?? Self.hopExplanation(a.name) {
             doc.blank()
             doc.text(why, .text)
         }

@@ -63,7 +63,7 @@ extension CallbackVerdict {
     var explanation: String {
         switch self {
         case .accepted:
-            return "A well-formed authorization response carrying a code (RFC 6749 §4.1.2). oauthscope listen does not exchange it: the application behind the redirect URI does that, once, with its code_verifier."
+            return "A well-formed authorization response carrying a code (RFC 6749 §4.1.2). Unless run with --exchange, oauthscope listen does not exchange it: the application behind the redirect URI does that, once, with its code_verifier."
         case .stateMismatch:
             return "The state parameter is missing or is not the one expected. state ties the response to the browser session that started the flow; a response with the wrong state may be forged (cross-site request forgery, RFC 6749 §10.12, RFC 9700 §4.7) and must be refused."
         case .errorResponse:
@@ -88,12 +88,16 @@ struct ListenView {
     var active: Bool
 
     var zone: TimeZone { ui.timeZone }
+    /// The listen session's own model (an empty one for a state that is not a listen session, e.g. in a test).
+    var session: ListenSession { state.listen ?? ListenSession() }
     var reveal: Bool { ui.isRevealed(.codeReceived) }
 
     // MARK: - Layout
 
     struct Layout {
         var counts: Rect
+        /// One line per redirect URI watched: its forward target, expected state and counts.
+        var routes: Rect?
         var notice: Rect?
         var list: Rect
         var detail: Rect?
@@ -104,6 +108,12 @@ struct ListenView {
         var y = body.y
         let counts = Rect(x: body.x, y: y, width: body.width, height: 1)
         y += 1
+        var routes: Rect?
+        let routeLines = min(session.routes.count, screenHeight >= 30 ? 4 : 2)
+        if routeLines > 0 {
+            routes = Rect(x: body.x, y: y, width: body.width, height: routeLines)
+            y += routeLines
+        }
         var notice: Rect?
         if state.findings.last != nil {
             notice = Rect(x: body.x, y: y, width: body.width, height: 1)
@@ -121,9 +131,9 @@ struct ListenView {
             let listHeight = max(5, min(rest / 3, 12))
             let list = Rect(x: body.x, y: y, width: body.width, height: listHeight)
             let detail = Rect(x: body.x, y: y + listHeight, width: body.width, height: rest - listHeight)
-            return Layout(counts: counts, notice: notice, list: list, detail: detail, log: log)
+            return Layout(counts: counts, routes: routes, notice: notice, list: list, detail: detail, log: log)
         }
-        return Layout(counts: counts, notice: notice, list: Rect(x: body.x, y: y, width: body.width, height: rest), detail: nil, log: log)
+        return Layout(counts: counts, routes: routes, notice: notice, list: Rect(x: body.x, y: y, width: body.width, height: rest), detail: nil, log: log)
     }
 
     // MARK: - Counts per verdict
@@ -156,6 +166,29 @@ struct ListenView {
         for (i, (text, v)) in chosen.enumerated() {
             x = grid.write(i == 0 && !withLead ? " " : gap, x: x, y: r.y, role: .text, limit: r.maxX)
             x = grid.write(text, x: x, y: r.y, role: (counts[v] ?? 0) == 0 ? .muted : v.role, limit: r.maxX)
+        }
+    }
+
+    /// The redirect URIs watched, one per line: `#n URI`, its expected state, where it forwards, and its counts.
+    func drawRoutes(_ grid: inout CellGrid, _ r: Rect) {
+        let all = session.routes
+        let ascii = glyphs.asciiOnly
+        for (i, route) in all.prefix(r.height).enumerated() {
+            let y = r.y + i
+            if i == r.height - 1, all.count > r.height {
+                grid.write(" \(glyphs.ellipsis) \(all.count - i) more redirect URIs", x: r.x, y: y, role: .muted, limit: r.maxX)
+                break
+            }
+            var x = grid.write(" #\(i + 1) ", x: r.x, y: y, role: .muted, limit: r.maxX)
+            x = grid.write(route.redirectURI, x: x, y: y, role: .title, limit: r.maxX)
+            let state = route.expectState.map { "state \($0)" } ?? "state not checked"
+            x = grid.write("  \(state)", x: x, y: y, role: route.expectState == nil ? .muted : .text, limit: r.maxX)
+            if let f = route.forward {
+                x = grid.write("  \(glyphs.asciiOnly ? "->" : "→") \(f)", x: x, y: y, role: .text, limit: r.maxX)
+            }
+            var tally = "  \(Format.count(route.total))"
+            for v in CallbackVerdict.allCases { if let n = route.counts[v], n > 0 { tally += " \(v.glyph(glyphs))\(Format.count(n))" } }
+            grid.write(Text.truncate(tally, to: max(0, r.maxX - x - 1), ellipsis: glyphs.ellipsis, asciiOnly: ascii), x: x, y: y, role: .muted, limit: r.maxX)
         }
     }
 
@@ -256,9 +289,16 @@ struct ListenView {
         var x = grid.write(" " + cell(Format.clock(record.time, zone: zone, millis: cols.millis), cols.time), x: x0, y: y, role: .muted, limit: limit)
         x = grid.write(cell(c.remote, cols.remote), x: x, y: y, role: .text, limit: limit)
         x = grid.write(cell(c.method, Columns.method), x: x, y: y, role: .httpMethod, limit: limit)
-        x = grid.write(cell(c.path, cols.path), x: x, y: y, role: .text, limit: limit)
+        var path = c.path
+        if session.routes.count > 1, let i = session.routeIndex(of: c) { path = "#\(i + 1) " + path }
+        if let m = c.responseMode, m != .query { path += m == .formPost ? " (post)" : " (#frag)" }
+        x = grid.write(cell(path, cols.path), x: x, y: y, role: .text, limit: limit)
         x = grid.write(cell(c.verdict.glyph(glyphs) + " " + c.verdict.rawValue, Columns.verdict), x: x, y: y, role: c.verdict.role, limit: limit)
-        let params = Self.keyParameters(c, reveal: reveal)
+        var params = Self.keyParameters(c, reveal: reveal)
+        if let id = c.exchange {
+            let summary = session.exchanges[id]?.summary ?? "\(id) queued"
+            params = summary + (params.isEmpty ? "" : " \(glyphs.separator) " + params)
+        }
         if params.isEmpty {
             grid.write("(no parameters)", x: x, y: y, role: .muted, limit: limit)
         } else {
@@ -315,9 +355,9 @@ struct ListenView {
         if let d = c.detail { verdict.append(Span(" \(glyphs.separator) " + d)) }
         doc.line(verdict, indent: 2)
         doc.line([Span(c.method, .httpMethod), Span(" "), Span(c.path), Span(" from \(c.remote) at \(Format.clock(record.time, zone: zone)) \(glyphs.separator) event #\(record.seq)", .muted)], indent: 2)
-        // Recordings made before callback.received carried `forwarded` fall back to the session's --forward URL.
-        let forward = c.forwarded ?? state.forwardTarget
-        let forwarded = c.forwarded != nil || (state.forwardTarget != nil && c.verdict != .stray)
+        // Recordings made before callback.received carried `forwarded` fall back to the route's --forward URL.
+        let forward = session.forwardTarget(of: c)
+        let forwarded = c.forwarded != nil || (forward != nil && c.verdict != .stray)
         var answer: [Span] = [Span("answered   ", .jsonKey)]
         if forwarded, let f = forward {
             // The event's `forwarded` is the whole Location; the session's --forward URL needs the query added.
@@ -336,6 +376,35 @@ struct ListenView {
             fwd.append(Span("no (--forward URL passes each callback on to the application)", .muted))
         }
         doc.line(fwd, indent: 11)
+        if let i = session.routeIndex(of: c) {
+            let route = session.routes[i]
+            doc.line([Span("redirect   ", .jsonKey), Span("#\(i + 1) \(route.redirectURI)"), Span(route.expectState.map { " \(glyphs.separator) expects state \($0)" } ?? " \(glyphs.separator) state not checked", .muted)], indent: 11)
+        }
+        let modeWords: String
+        switch c.responseMode {
+        case .query?: modeWords = "query: the parameters came in the URL's query string"
+        case .formPost?: modeWords = "form_post: the browser POSTed the parameters as a form (OAuth 2.0 Form Post Response Mode §2)"
+        case .fragment?: modeWords = "fragment: the listener's page posted the URL fragment back (the browser never sends it; Multiple Response Type Encoding Practices §2.1)"
+        case nil: modeWords = c.method == "POST" ? "a POST body" : "none: no parameters came"
+        }
+        doc.line([Span("mode       ", .jsonKey), Span(modeWords, .muted)], indent: 11)
+        if let id = c.exchange {
+            var line = [Span("exchange   ", .jsonKey)]
+            if let x = session.exchanges[id] {
+                let role: ThemeRole
+                switch x.status {
+                case .completed: role = x.failedChecks.isEmpty ? .stepDone : .findingWarn
+                case .running: role = .stepInProgress
+                case .failed, .notExchanged: role = .findingError
+                }
+                line.append(Span(x.summary, role))
+                if case .failed(let reason, _) = x.status { line.append(Span(" \(glyphs.separator) " + reason, .muted)) }
+                if case .notExchanged(let why) = x.status { line.append(Span(" \(glyphs.separator) " + why, .muted)) }
+            } else {
+                line.append(Span("\(id): waiting to be exchanged", .muted))
+            }
+            doc.line(line, indent: 11)
+        }
         doc.heading("What this verdict means")
         doc.text(c.verdict.explanation, .text)
 
@@ -358,11 +427,22 @@ struct ListenView {
                 doc.line([Span("Secrets ", .muted), Span(reveal ? "shown in clear" : "hidden", .secret), Span(" \(glyphs.separator) r \(reveal ? "hides" : "reveals") them where the listener kept them (--reveal)", .muted)], indent: 2)
             }
         }
-        doc.heading("Request headers")
+        doc.heading("Raw request (secrets as shown above)")
+        let query = (c.query.objectValue ?? []).flatMap { name, v -> [String] in
+            let values = v.arrayValue?.map(Format.inline) ?? [Format.inline(v)]
+            return values.map { "\(name)=\(Self.shown($0, name: name, reveal: reveal))" }
+        }.joined(separator: "&")
+        // Recordings before `response_mode` existed: a POST carried its parameters in a form_post body.
+        let inBody = c.responseMode == .formPost || c.responseMode == .fragment || (c.responseMode == nil && c.method == "POST")
+        doc.line([Span(c.method, .httpMethod), Span(" " + c.path + (inBody || query.isEmpty ? "" : "?" + query) + " HTTP/1.1")], indent: 4)
         if let headers = c.headers?.objectValue, !headers.isEmpty {
-            for (name, v) in headers { doc.line([Span("  " + name + ": ", .jsonKey), Span(Format.inline(v))], indent: 4) }
+            for (name, v) in headers { doc.line([Span(name + ": ", .jsonKey), Span(Format.inline(v))], indent: 4) }
         } else {
-            doc.line(Span("Not recorded.", .muted))
+            doc.line(Span("(headers not recorded)", .muted))
+        }
+        if inBody, !query.isEmpty {
+            doc.line([Span("")], indent: 4)
+            doc.line([Span(query), Span(c.responseMode == .fragment ? "   (the URL fragment, as the page posted it)" : "", .muted)], indent: 4)
         }
         return doc
     }
@@ -384,6 +464,7 @@ extension ScreenRenderer {
         let view = ListenView(state: state, listeners: listeners, ui: ui, glyphs: glyphs, active: active)
         let layout = view.layout(body, screenHeight: screenHeight)
         view.drawCounts(&grid, layout.counts)
+        if let r = layout.routes { view.drawRoutes(&grid, r) }
         if let n = layout.notice { view.drawNotice(&grid, n) }
         let focusOn = active && !ui.showingHelp
         let listing = ui.callbackListing(in: state)

@@ -101,7 +101,7 @@ struct ScreenRenderer {
         let status = Rect(x: 0, y: height - 1, width: width, height: 1)
         if let report = state.doctor {
             drawDoctorStatus(&grid, status, report: report)
-        } else if state.isListening {
+        } else if state.listen != nil {
             ListenStatusLine(state: state, listeners: session.listenerStarts(at: selected), ui: ui, glyphs: glyphs).draw(into: &grid, status)
         } else {
             StatusLine(state: state, ui: ui, glyphs: glyphs, now: clockNow, flows: flows.count > 1 ? flows : []).draw(into: &grid, status)
@@ -132,7 +132,7 @@ struct ScreenRenderer {
             drawDoctorBody(&grid, body, report: report)
             return
         }
-        if state.isListening {
+        if state.listen != nil {
             drawListenBody(&grid, body, state: state, listeners: session.listenerStarts(at: position), ui: ui, active: active, screenHeight: screenHeight, metrics: &metrics)
             return
         }
@@ -259,13 +259,13 @@ struct ScreenRenderer {
         grid.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .title)
         var x = grid.write(" " + ui.title + " ", x: r.x, y: r.y, role: .title)
         var parts: [String] = []
-        if !state.flowID.isEmpty, !state.isListening { parts.append("flow \(state.flowID)") }
+        if !state.flowID.isEmpty, state.listen == nil { parts.append("flow \(state.flowID)") }
         if let s = state.started {
             parts.append(s.provider)
             if let c = s.clientID { parts.append("client \(c)") }
             parts.append("redirect \(s.redirectURI)")
             if s.stepMode { parts.append("step mode") }
-            if s.exchange != "auto", !state.isListening { parts.append("exchange \(s.exchange)") }
+            if s.exchange != "auto", state.listen == nil { parts.append("exchange \(s.exchange)") }
         }
         if !parts.isEmpty {
             x = grid.write(glyphs.separator + " ", x: x, y: r.y, role: .muted)
@@ -305,9 +305,9 @@ struct ScreenRenderer {
             doc.heading("Problems with the theme or the key bindings")
             for p in ui.configProblems { doc.line([Span("\(glyphs.warn) ", .findingWarn), Span(p, .findingWarn)], indent: 2) }
         }
-        if state.isListening {
+        if state.listen != nil {
             doc.heading("Reading the screen (listen mode)")
-            doc.text("Top: how many callbacks of each verdict arrived, exactly, including those the list no longer keeps. Middle: one row per callback, newest at the bottom; the list follows new arrivals until you move up, and G or End follows again. Enter opens the selected callback: every parameter explained, its headers, what the listener answered and whether it was forwarded. Bottom, when there is room: every event as written to the JSONL stream.", .text)
+            doc.text("Top: how many callbacks of each verdict arrived, exactly, including those the list no longer keeps; then one line per redirect URI watched (#1, #2, ...) with the state it expects, where it forwards (→) and its own counts. Middle: one row per callback, newest at the bottom; the list follows new arrivals until you move up, and G or End follows again. A row says which redirect URI it reached when there are several, (post) for a form_post body and (#frag) for a URL fragment the listener's page posted back, and with --exchange what became of its code (x1 tokens, failed, not exchanged). Enter opens the selected callback: its redirect URI, response mode, exchange, every parameter explained, and the raw request, what the listener answered and whether it was forwarded. Bottom, when there is room: every event as written to the JSONL stream.", .text)
             doc.heading("Filtering callbacks with /")
             doc.text("Words that must all match, in any case: a verdict (stray, accepted, state_mismatch, ...); name=value for a parameter containing value (state=abc), or name= for one that is there; path:, param:, value:, remote:, method: for one field; any other word is looked for in the path, the parameters, the verdict and the remote address. !word hides what matches (!stray). Enter keeps the filter, Esc clears it.", .text)
         } else {
