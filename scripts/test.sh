@@ -3,8 +3,9 @@
 #   1. swift test: unit, view-snapshot and in-process integration tests;
 #   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, listenview.sh, callbacks.sh, providers.sh), step mode driven
 #      through stdin: a pause before every hop, edits, a code sent twice (Tests/e2e/step.sh), the grants without a
-#      redirect (client credentials, refresh, token exchange) on demo, flow and in tmux (Tests/e2e/grants.sh), every --client-auth method, private keys and
-#      --par (Tests/e2e/clientauth.sh), every lesson of
+#      redirect (client credentials, refresh, token exchange) on demo, flow and in tmux (Tests/e2e/grants.sh), every
+#      --client-auth method, private keys and --par (Tests/e2e/clientauth.sh), calling the API with the token, the
+#      presets' calls and DPoP with its faults (Tests/e2e/apicall.sh), every lesson of
 #      `demo --lesson` ending as it teaches (Tests/e2e/lessons.sh), what hostile input
 #      can do to the terminal, the disk and the wire (Tests/e2e/boundaries.sh), and surviving a hostile
 #      provider: every hostile fault of the embedded provider, and Ctrl-C while a hop stalls (Tests/e2e/hostile.sh);
@@ -39,6 +40,7 @@ bash Tests/e2e/lessons.sh "$bin" || failed=1
 bash Tests/e2e/step.sh "$bin" || failed=1
 bash Tests/e2e/clientauth.sh "$bin" || failed=1
 bash Tests/e2e/grants.sh "$bin" || failed=1
+bash Tests/e2e/apicall.sh "$bin" || failed=1
 
 server=$(command -v oidc-provider-mock || true)
 if [ -z "$server" ]; then

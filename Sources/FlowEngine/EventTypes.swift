@@ -40,6 +40,7 @@ extension FlowEvent.Payload {
         case devicePoll = "device.poll"
         case clientAssertion = "client.assertion"
         case authorizationPushed = "authorization.pushed"
+        case dpopProof = "dpop.proof"
 
         /// Reads the payload of this type from the event object (the envelope's members are ignored).
         func decode(from decoder: any Decoder) throws -> FlowEvent.Payload {
@@ -73,6 +74,7 @@ extension FlowEvent.Payload {
             case .devicePoll: return .devicePoll(try DevicePoll(from: decoder))
             case .clientAssertion: return .clientAssertion(try ClientAssertionBuilt(from: decoder))
             case .authorizationPushed: return .authorizationPushed(try AuthorizationPushed(from: decoder))
+            case .dpopProof: return .dpopProof(try DPoPProofShown(from: decoder))
             }
         }
     }
@@ -106,6 +108,7 @@ extension FlowEvent.Payload {
         case .devicePoll(let p): return (.devicePoll, p)
         case .clientAssertion(let p): return (.clientAssertion, p)
         case .authorizationPushed(let p): return (.authorizationPushed, p)
+        case .dpopProof(let p): return (.dpopProof, p)
         }
     }
 

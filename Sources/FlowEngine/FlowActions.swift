@@ -12,14 +12,40 @@ public struct FollowUpCall: Sendable, Hashable {
     /// Sent as is, e.g. `{}` for an API that wants a JSON body.
     public var body: String?
     public var help: String
+    /// Values this call's JSON answer gives to later calls, e.g. Atlassian's cloud id for `{cloudid}`.
+    public var captures: [PresetCapture]
 
-    public init(name: String, method: String, url: URL, headers: [FormField] = [], body: String? = nil, help: String) {
+    public init(name: String, method: String, url: URL, headers: [FormField] = [], body: String? = nil, help: String, captures: [PresetCapture] = []) {
         self.name = name
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.help = help
+        self.captures = captures
+    }
+
+    /// The `{name}` placeholders of a URL (written percent-encoded, `%7Bname%7D`, as a URL holds them).
+    static func placeholders(in url: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(url)
+        while let open = rest.range(of: "%7B", options: .caseInsensitive), let close = rest[open.upperBound...].range(of: "%7D", options: .caseInsensitive) {
+            let name = String(rest[open.upperBound..<close.lowerBound])
+            if !name.isEmpty, !names.contains(name) { names.append(name) }
+            rest = rest[close.upperBound...]
+        }
+        return names
+    }
+
+    /// The URL with each placeholder replaced by its value.
+    static func fill(_ url: String, _ values: [String: String]) -> URL? {
+        var out = url
+        for (name, value) in values {
+            for open in ["%7B", "%7b"] {
+                for close in ["%7D", "%7d"] { out = out.replacingOccurrences(of: open + name + close, with: value) }
+            }
+        }
+        return URL(string: out)
     }
 }
 
@@ -28,8 +54,15 @@ actor TokenVault {
     var current: TokenSet
     /// The refresh token a rotation replaced, kept only to show whether the provider still accepts it.
     var previousRefreshToken: Secret?
+    /// Values follow-up answers gave for later calls (`{cloudid}`), each checked to be a plain identifier.
+    var captured: [String: String] = [:]
 
     init(_ tokens: TokenSet) { current = tokens }
+
+    func capture(_ name: String, _ value: String) {
+        let plain = value.count <= 128 && !value.isEmpty && value.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0) }
+        if plain, captured.count < 32 || captured[name] != nil { captured[name] = value }
+    }
 
     func replace(with new: TokenSet) -> (rotated: Bool, old: Secret?) {
         let old = current.refreshToken
@@ -79,7 +112,13 @@ extension FlowController {
         case .checkRotation: result = await checkRotation(session)
         case .replayCode: result = await replayCode(session)
         default:
-            if let call = configuration.followUps.first(where: { $0.name == action.rawValue }) {
+            if APICallRequest.isCall(action.rawValue) {
+                do throws(APICallError) {
+                    result = await apiCall(try APICallRequest.parseAction(action.rawValue, base: configuration.apiBase), session)
+                } catch {
+                    result = ActionCompleted(action: String(action.rawValue.prefix(200)), ok: false, summary: error.description)
+                }
+            } else if let call = configuration.followUps.first(where: { $0.name == action.rawValue }) {
                 result = await followUp(call, session)
             } else {
                 let names = Self.actionNames + configuration.followUps.map(\.name)
@@ -96,13 +135,14 @@ extension FlowController {
         }
         let spec = s.builder.refresh(refreshToken: refreshToken.value)
         announceAssertion(in: spec, hop: .refresh)
-        let outcome = await client.send(spec, purpose: .refresh, publisher: publisher)
+        let outcome = await sendTokenRequest(spec, purpose: .refresh)
         guard case .response(let status, let headers, let body, _) = outcome else {
             return ActionCompleted(action: "refresh", ok: false, summary: outcome.failureReason ?? "the token endpoint did not answer")
         }
         switch TokenResponseParser.parse(status: status, headers: headers, body: body) {
         case .success(let tokens, let findings):
             for f in findings { publisher.publish(.finding(f)) }
+            dpopTokenChecks(tokens)
             let (rotated, _) = await s.tokens.replace(with: tokens)
             if let id = tokens.idToken {
                 for c in await refreshedIDTokenChecks(id.value, accessToken: tokens.accessToken.value, session: s) where !c.ok {
@@ -149,7 +189,7 @@ extension FlowController {
         }
         let spec = s.builder.refresh(refreshToken: old.value)
         announceAssertion(in: spec, hop: .checkRotation)
-        let outcome = await client.send(spec, purpose: .checkRotation, publisher: publisher)
+        let outcome = await sendTokenRequest(spec, purpose: .checkRotation)
         guard case .response(let status, let headers, let body, _) = outcome else {
             return ActionCompleted(action: "check-rotation", ok: false, summary: outcome.failureReason ?? "the token endpoint did not answer")
         }
@@ -192,8 +232,8 @@ extension FlowController {
         }
         guard mayUse(url, as: .userinfo, issuer: s.issuer) else { return Self.refused("userinfo", url) }
         let access = await s.tokens.current
-        let spec = HTTPRequestSpec(method: "GET", url: url, headers: [FormField("Authorization", "\(Self.bearerScheme(access.tokenType)) \(access.accessToken.value)"), FormField("Accept", "application/json")], body: "")
-        let outcome = await client.send(spec, purpose: .userinfo, publisher: publisher)
+        let spec = HTTPRequestSpec(method: "GET", url: url, headers: [FormField("Accept", "application/json")], body: "")
+        let outcome = await sendResourceRequest(spec, purpose: .userinfo, tokens: access)
         guard case .response(let status, _, let body, _) = outcome else {
             return ActionCompleted(action: "userinfo", ok: false, summary: outcome.failureReason ?? "the userinfo endpoint did not answer")
         }
@@ -250,23 +290,83 @@ extension FlowController {
     }
 
     private func followUp(_ call: FollowUpCall, _ s: TokenSession) async -> ActionCompleted {
-        guard mayUse(call.url, as: .api, issuer: nil) else { return Self.refused(call.name, call.url) }
+        var url = call.url
+        let needed = FollowUpCall.placeholders(in: url.absoluteString)
+        if !needed.isEmpty {
+            var values = await s.tokens.captured
+            for name in needed where values[name] == nil {
+                // The value comes from another call of the preset (Atlassian: the cloud id from accessible-resources).
+                guard let source = configuration.followUps.first(where: { f in f.name != call.name && f.captures.contains { $0.name == name } }),
+                      FollowUpCall.placeholders(in: source.url.absoluteString).isEmpty else {
+                    return ActionCompleted(action: call.name, ok: false, summary: "\(call.name) needs {\(name)}, and no call of the preset gives it")
+                }
+                let first = await followUp(source, s)
+                publisher.publish(.actionCompleted(first))
+                values = await s.tokens.captured
+                guard first.ok, values[name] != nil else {
+                    return ActionCompleted(action: call.name, ok: false, summary: "\(call.name) needs {\(name)} from \(source.name), which did not give it: \(first.summary)")
+                }
+            }
+            guard let filled = FollowUpCall.fill(url.absoluteString, values) else {
+                return ActionCompleted(action: call.name, ok: false, summary: "\(call.name): the URL with {\(needed.joined(separator: "}, {"))} filled in is not a URL")
+            }
+            url = filled
+        }
+        guard mayUse(url, as: .api, issuer: nil) else { return Self.refused(call.name, url) }
         let access = await s.tokens.current
-        var headers = [FormField("Authorization", "\(Self.bearerScheme(access.tokenType)) \(access.accessToken.value)"), FormField("Accept", "application/json")]
+        var headers = [FormField("Accept", "application/json")]
         headers = headers.filter { h in !call.headers.contains { $0.name.lowercased() == h.name.lowercased() } } + call.headers
         if call.body != nil, !headers.contains(where: { $0.name.lowercased() == "content-type" }) { headers.append(FormField("Content-Type", "application/json")) }
-        let spec = HTTPRequestSpec(method: call.method, url: call.url, headers: headers, body: call.body ?? "")
-        let outcome = await client.send(spec, purpose: HopPurpose(rawValue: call.name), publisher: publisher)
-        guard case .response(let status, _, let body, _) = outcome else {
-            return ActionCompleted(action: call.name, ok: false, summary: outcome.failureReason ?? "\(call.url.host ?? "the API") did not answer")
+        let spec = HTTPRequestSpec(method: call.method, url: url, headers: headers, body: call.body ?? "")
+        let outcome = await sendResourceRequest(spec, purpose: HopPurpose(rawValue: call.name), tokens: access)
+        let result = resourceAnswer(call.name, shown: "\(call.method) \(url.absoluteString)", outcome, help: call.help)
+        if result.ok, case .response(_, _, let body, _) = outcome, let json = JSONValue.parse(body) {
+            for c in call.captures {
+                let holder = json.arrayValue?.first ?? json
+                if let value = holder[c.member]?.stringValue { await s.tokens.capture(c.name, value) }
+            }
+        }
+        return result
+    }
+
+    /// `--then call:METHOD:URL` and the TUI's call prompt: any URL, with the access token.
+    func apiCall(_ call: APICallRequest, _ s: TokenSession) async -> ActionCompleted {
+        let name = call.actionName
+        guard mayUse(call.url, as: .api, issuer: nil) else { return Self.refused(name, call.url) }
+        let access = await s.tokens.current
+        let spec = HTTPRequestSpec(method: call.method, url: call.url, headers: [FormField("Accept", "application/json"), FormField("User-Agent", "oauthscope")], body: "")
+        let outcome = await sendResourceRequest(spec, purpose: .api, tokens: access)
+        return resourceAnswer(name, shown: call.description, outcome, help: nil)
+    }
+
+    /// How a protected resource answered: its JSON, or for a 401/403 the `WWW-Authenticate` challenge explained as
+    /// a finding (RFC 6750 §3.1).
+    private func resourceAnswer(_ action: String, shown: String, _ outcome: HTTPOutcome, help: String?) -> ActionCompleted {
+        guard case .response(let status, let headers, let body, _) = outcome else {
+            return ActionCompleted(action: action, ok: false, summary: outcome.failureReason ?? "\(shown) did not answer")
         }
         let json = JSONValue.parse(body)
+        let result = json.map { configuration.reveal ? $0 : Redactor.json($0) }
         guard (200..<300).contains(status) else {
-            return ActionCompleted(action: call.name, ok: false, summary: "HTTP \(status)" + (status == 401 || status == 403 ? ": the access token was refused (missing scope, or expired)" : ""), result: json.map { configuration.reveal ? $0 : Redactor.json($0) })
+            guard status == 401 || status == 403 else {
+                return ActionCompleted(action: action, ok: false, summary: "HTTP \(status)", result: result)
+            }
+            let challenges = headers.filter { $0.name.lowercased() == "www-authenticate" }.flatMap { AuthenticateChallenge.parse($0.value) }
+            let challenge = challenges.first { $0.error != nil } ?? challenges.first
+            let error = (challenge?.error ?? json?["error"]?.stringValue).map { String($0.prefix(100)) }
+            let explanation = AuthenticateChallenge.explain(error: error, status: status)
+            var said = " (no WWW-Authenticate challenge)"
+            if let c = challenge {
+                said = " (WWW-Authenticate: \(c.scheme.prefix(40))" + (c.error.map { " error=\"\($0.prefix(100))\"" } ?? "")
+                    + (c.parameter("scope").map { " scope=\"\($0.prefix(200))\"" } ?? "") + ")"
+            }
+            publisher.publish(.finding(FindingCatalogue.apiRefused.finding(shown, status, said, explanation, step: FlowStep.tokenExchanged.key)))
+            return ActionCompleted(action: action, ok: false, summary: "HTTP \(status): \(explanation)", result: result, error: error)
         }
         var summary = "HTTP \(status)"
         if let items = json?.arrayValue { summary += ", \(items.count) item\(items.count == 1 ? "" : "s")" }
-        return ActionCompleted(action: call.name, ok: true, summary: summary + " — " + call.help, result: json.map { configuration.reveal ? $0 : Redactor.json($0) })
+        if let help { summary += " — " + help }
+        return ActionCompleted(action: action, ok: true, summary: summary, result: result)
     }
 
     /// A hop not made because its endpoint is plain http where TLS is required (the finding says why).

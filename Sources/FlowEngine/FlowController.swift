@@ -92,6 +92,11 @@ public struct FlowConfiguration: Sendable {
     public var credentials: ClientCredentials {
         ClientCredentials(clientID: clientID, clientSecret: clientSecret, method: tokenAuth, signingKey: signingKey)
     }
+    /// Sender-constrain the tokens with DPoP (RFC 9449, `--dpop`): an ephemeral key per run, a proof on every
+    /// token request and resource call.
+    public var dpop = false
+    /// What a call's path alone (`call:GET:/api/me`) is relative to: the demo's embedded provider.
+    public var apiBase: URL?
 
     public init(mode: String, providerLabel: String, provider: ProviderSource, clientID: String, clientSecret: Secret?, tokenAuth: ClientAuthMethod, tokenBody: TokenBodyEncoding = .form, scope: String?, redirectURI: String, authorizationParameters: [FormField] = [], tokenParameters: [FormField] = [], tokenHeaders: [FormField] = [], pkce: PKCEMethod? = .s256, exchange: ExchangeMode = .auto, stepMode: Bool = false, callbackTimeout: Duration = .seconds(300), reveal: Bool = false, insecureContinue: Bool = false) {
         self.mode = mode
@@ -175,6 +180,8 @@ public final class FlowController: Sendable {
     let clock: @Sendable () -> Date
     /// Waits between the device grant's polls; cancelling the task ends the wait at once.
     let sleep: @Sendable (Duration) async throws -> Void
+    /// The run's DPoP key and the servers' nonces, under `--dpop`.
+    let dpop: DPoPSession?
 
     /// In step mode (and for a manual exchange) `publisher` is wrapped in the step gate, so that every hop made
     /// through it pauses first.
@@ -198,6 +205,7 @@ public final class FlowController: Sendable {
         self.userAgent = userAgent
         self.clock = clock
         self.sleep = sleep
+        self.dpop = configuration.dpop ? DPoPSession() : nil
     }
 
     /// `a` at a pause: a hop already sent, sent once more exactly as it was (a code sent twice shows the
@@ -385,6 +393,7 @@ public final class FlowController: Sendable {
         let spec = builder.authorizationCode(code: code, redirectURI: c.omitRedirectURI ? nil : c.redirectURI, codeVerifier: codeVerifier)
         let (tokens, findings) = try await requestTokens(spec, during: .codeExchange, refused: "the code")
         for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
+        dpopTokenChecks(tokens)
         let original = try await finishExchange(tokens, code: code, nonce: nonce, issuer: endpoints.issuer, jwksURI: endpoints.jwks, metadata: endpoints.metadata, wantsOIDC: wantsOIDC)
         return session(TokenVault(tokens), builder: builder, endpoints: endpoints, original: original, codeRequest: spec)
     }
@@ -415,7 +424,7 @@ public final class FlowController: Sendable {
     /// the parser's findings, for the caller to publish beside its grant's own.
     func requestTokens(_ spec: HTTPRequestSpec, during situation: OAuthErrorHint.Situation, refused what: String) async throws(FlowFailure) -> (TokenSet, [Finding]) {
         announceAssertion(in: spec, hop: .token)
-        let answer = await client.send(spec, purpose: .token, publisher: publisher)
+        let answer = await sendTokenRequest(spec, purpose: .token)
         guard case .response(let status, let headers, let body, _) = answer else {
             if case .failure(let reason, let hint) = answer { throw FlowFailure(reason, hint: hint, step: .tokenExchanged) }
             throw FlowFailure("no answer from the token endpoint", step: .tokenExchanged)

@@ -55,6 +55,7 @@ extension FlowEvent {
         /// `client.assertion` and `authorization.pushed` (ClientAuthEvents.swift).
         case clientAssertion(ClientAssertionBuilt)
         case authorizationPushed(AuthorizationPushed)
+        case dpopProof(DPoPProofShown)
 
         /// The `type` on the wire, from the registry (`Kind`, EventTypes.swift).
         public var type: String { kind.rawValue }

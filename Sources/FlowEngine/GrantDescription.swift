@@ -83,6 +83,7 @@ public struct GrantDescription: Sendable, Hashable {
         case .stepWaiting(let w): return step(id: w.step)
         case .requestEdited(let e): return step(forPurpose: HopPurpose(rawValue: e.hop))
         case .clientAssertion(let a): return step(forPurpose: HopPurpose(rawValue: a.hop))
+        case .dpopProof(let p): return step(forPurpose: HopPurpose(rawValue: p.hop))
         case .flowFailed(let f): return f.step.flatMap { step(id: $0) }
         case .finding(let f): return f.step.flatMap { step(id: $0) }
         default:

@@ -1,4 +1,5 @@
 import Foundation
+import OAuthCore
 
 /// Why an HTTP hop was sent (`http.request.purpose`, `token.request.purpose`). Typed inside, a string on the
 /// wire; the set is open, because a provider's own follow-up call (`accessible-resources`) is a purpose by its
@@ -20,6 +21,8 @@ public struct HopPurpose: RawRepresentable, Sendable, Hashable, Codable, Express
     public static let introspect: HopPurpose = "introspect"
     public static let revoke: HopPurpose = "revoke"
     public static let replayCode: HopPurpose = "replay-code"
+    /// A call to a protected resource with the access token (`--then call:METHOD:URL`, the TUI's call prompt).
+    public static let api: HopPurpose = "api"
     /// Sending the user to the authorization URL: not an HTTP request of the client, but a hop step mode pauses
     /// before like the others.
     public static let redirect: HopPurpose = "redirect"
@@ -62,6 +65,9 @@ public struct TokenAction: RawRepresentable, Sendable, Hashable, ExpressibleBySt
     public static let checkRotation: TokenAction = "check-rotation"
     /// Send the redeemed code's token request again: a single-use code must be refused (RFC 6749 §4.1.2).
     public static let replayCode: TokenAction = "replay-code"
+
+    /// A call to an API with the access token: `call:METHOD:URL`.
+    public static func call(_ request: APICallRequest) -> TokenAction { TokenAction(rawValue: request.actionName) }
 
     /// The actions every flow offers, in the order help lists them.
     public static let builtIn: [TokenAction] = [.refresh, .userinfo, .introspect, .revoke, .checkRotation, .replayCode]

@@ -102,6 +102,10 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
     case deviceExpired = "device-expired"
     /// The verification page records every answer as a denial: the next poll gets `access_denied` (RFC 8628 §3.5).
     case deviceDenied = "device-denied"
+    /// A token request with a DPoP proof gets an unbound token with `token_type` Bearer (RFC 9449 §5).
+    case dpopBearer = "dpop-bearer"
+    /// A DPoP-bound access token names another key's thumbprint in `cnf.jkt` (RFC 9449 §6.1).
+    case dpopWrongJkt = "dpop-wrong-jkt"
 
     /// A client-credentials answer carries a refresh token, which RFC 6749 §4.4.3 says it SHOULD NOT.
     case ccRefreshToken = "cc-refresh-token"
@@ -186,6 +190,8 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
         case .noStoreMissing: return "token responses lack Cache-Control: no-store (doctor probe token-no-store, RFC 6749 §5.1)"
         case .assertionAudienceIssuerOnly: return "a client assertion's aud must be the issuer; the token endpoint URL is refused (RFC 7523 §3)"
         case .parStatus200: return "the PAR endpoint answers 200 instead of 201 Created (RFC 9126 §2.2)"
+        case .dpopBearer: return "a token request with a DPoP proof gets an unbound token_type Bearer answer (RFC 9449 §5)"
+        case .dpopWrongJkt: return "DPoP-bound access tokens name another key in cnf.jkt (RFC 9449 §6.1)"
         case .ccRefreshToken: return "a client-credentials answer carries a refresh token (RFC 6749 §4.4.3: SHOULD NOT)"
         case .noIssuedTokenType: return "a token-exchange answer has no issued_token_type (RFC 8693 §2.2.1: REQUIRED)"
         case .signedOut: return "the user has no session at the provider, so prompt=none gets login_required (OIDC Core §3.1.2.6)"

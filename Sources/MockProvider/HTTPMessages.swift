@@ -142,6 +142,9 @@ enum OAuthErrorCode: String, Sendable {
     case loginRequired = "login_required"
     case invalidToken = "invalid_token"
     case insufficientScope = "insufficient_scope"
+    /// RFC 9449 §7.1, §8: a DPoP proof was refused, or must carry the server's nonce.
+    case invalidDPoPProof = "invalid_dpop_proof"
+    case useDPoPNonce = "use_dpop_nonce"
     case serverError = "server_error"
     /// The device grant's poll answers (RFC 8628 §3.5).
     case authorizationPending = "authorization_pending"

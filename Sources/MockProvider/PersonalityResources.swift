@@ -104,8 +104,49 @@ extension ProviderCore {
         ]))
     }
 
+    /// `GET /ex/jira/{cloudid}/rest/api/3/myself` (Jira Cloud REST API v3 through the API gateway): the user on the
+    /// site whose cloud id `accessible-resources` gave; another cloud id is 404, as Atlassian answers.
+    func jiraMyself(_ request: IncomingRequest) -> HTTPReply {
+        guard case .valid(let record) = bearer(request) else { return atlassianUnauthorized() }
+        let segments = request.path.split(separator: "/")
+        let cloudID = segments.count > 2 ? String(segments[2]) : ""
+        let expected = UserProfile.objectID(record.user, salt: "cloud")
+        guard cloudID == expected else {
+            return .json(.object([("errorMessages", .array([.string("No site with cloud id \(String(cloudID.prefix(80))); take the id from accessible-resources")])), ("errors", .object([]))]), status: 404)
+        }
+        let accountID = UserProfile.objectID(record.user, salt: "atlassian-account")
+        return .json(.object([
+            ("self", .string("https://api.atlassian.com/ex/jira/\(cloudID)/rest/api/3/user?accountId=\(accountID)")),
+            ("accountId", .string(accountID)),
+            ("accountType", .string("atlassian")),
+            ("emailAddress", .string(UserProfile.email(record.user))),
+            ("displayName", .string(UserProfile.name(record.user))),
+            ("active", .bool(true)),
+            ("timeZone", .string("Etc/UTC")),
+        ]))
+    }
+
     private func atlassianUnauthorized() -> HTTPReply {
         .json(.object([("code", .number(401)), ("message", .string("Unauthorized; send Authorization: Bearer with the access token"))]), status: 401)
+    }
+
+    // MARK: - Microsoft Graph
+
+    /// `GET /v1.0/me` (Microsoft Graph): the signed-in user.
+    func graphMe(_ request: IncomingRequest) -> HTTPReply {
+        guard case .valid(let record) = bearer(request) else {
+            return .json(.object([("error", .object([
+                ("code", .string("InvalidAuthenticationToken")),
+                ("message", .string("Access token is empty or invalid; send Authorization: Bearer with an access token for Microsoft Graph.")),
+            ]))]), status: 401, headers: [HTTPReply.Header(name: "WWW-Authenticate", value: "Bearer realm=\"\", error=\"invalid_token\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\"")])
+        }
+        return .json(.object([
+            ("@odata.context", .string("https://graph.microsoft.com/v1.0/$metadata#users/$entity")),
+            ("displayName", .string(UserProfile.name(record.user))),
+            ("id", .string(UserProfile.objectID(record.user, salt: "microsoft-object"))),
+            ("mail", .string(UserProfile.email(record.user))),
+            ("userPrincipalName", .string(UserProfile.email(record.user))),
+        ]))
     }
 
     // MARK: - BitBadges

@@ -43,6 +43,9 @@ enum PersonalityRoutes {
                 route("POST", "/userinfo", userinfo),
                 route("POST", "/revoke") { core, request in core.revoke(request) },
                 route("POST", "/introspect") { core, request in core.introspect(request) },
+                route("GET", "/api/me") { core, request in core.apiMe(request) },
+                route("POST", "/api/me") { core, request in core.apiMe(request) },
+                route("GET", "/api/admin") { core, request in core.apiAdmin(request) },
             ]
         case .google:
             return [
@@ -62,6 +65,7 @@ enum PersonalityRoutes {
                 route("POST", "/:tenant/oauth2/v2.0/token", token),
                 route("GET", "/oidc/userinfo", userinfo),
                 route("POST", "/oidc/userinfo", userinfo),
+                route("GET", "/v1.0/me") { core, request in core.graphMe(request) },
             ]
         case .github:
             return authorization("/login/oauth/authorize") + [
@@ -78,6 +82,7 @@ enum PersonalityRoutes {
                 route("POST", "/oauth/token", token),
                 route("GET", "/oauth/token/accessible-resources") { core, request in core.atlassianAccessibleResources(request) },
                 route("GET", "/me") { core, request in core.atlassianMe(request) },
+                route("GET", "/ex/jira/:cloudid/rest/api/3/myself") { core, request in core.jiraMyself(request) },
             ]
         case .bitbadges:
             return authorization("/siwbb/authorize") + [

@@ -133,6 +133,7 @@ final class ProviderCore: Sendable {
                 ("subject_types_supported", strings(["public"])),
                 ("claims_supported", strings(["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "name", "preferred_username", "email", "email_verified"])),
                 ("authorization_response_iss_parameter_supported", .bool(true)),
+                ("dpop_signing_alg_values_supported", strings([DPoP.algorithm])),
             ])
         }
     }

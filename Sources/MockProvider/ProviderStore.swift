@@ -31,6 +31,8 @@ struct AccessTokenRecord: Sendable {
     var user: String
     var issuedAt: Date
     var expiresAt: Date
+    /// The thumbprint of the DPoP key the token is bound to (RFC 9449 §6); nil for a bearer token.
+    var jkt: String? = nil
 }
 
 /// A refresh token: one per grant at a time, replaced on every use (rotation, RFC 9700 §4.14.2).
@@ -60,6 +62,9 @@ struct ProviderStore: Sendable {
     var assertionIDs: [String: Date] = [:]
     /// Pushed authorization requests by `request_uri` (RFC 9126 §2.2).
     var pushedRequests: [String: PushedRequestRecord] = [:]
+    /// DPoP nonces given out, with when (RFC 9449 §8), and the `jti`s of proofs accepted (§11.1).
+    var dpopNonces: [String: Date] = [:]
+    var dpopJTIs: [String: Date] = [:]
 
     /// Drops every expired code and token, so memory stays bounded however long the provider runs. A used code is
     /// kept until it expires, so that a replay within its lifetime is recognised (RFC 6749 §4.1.2).

@@ -14,6 +14,16 @@ extension ProviderCore {
             return .oauthError(error, status: status, headers: [header])
         }
         var token: String?
+        if let authorization = request.header("authorization"), authorization.lowercased().hasPrefix("dpop ") {
+            switch dpopResourceLookup(request, token: String(authorization.dropFirst(5)).trimmingCharacters(in: .whitespaces)) {
+            case .failure(let refusal): return refusal.reply
+            case .success(let record):
+                guard record.scopes.contains("openid") else {
+                    return bearerError(403, ProtocolError(.insufficientScope, "the UserInfo endpoint needs an access token granted the openid scope (OIDC Core §5.3)"))
+                }
+                return userinfoClaims(record)
+            }
+        }
         if let authorization = request.header("authorization") {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
@@ -33,9 +43,17 @@ extension ProviderCore {
         guard let record, record.expiresAt > now else {
             return bearerError(401, ProtocolError(.invalidToken, "the access token is unknown, expired or revoked"))
         }
+        if record.jkt != nil {
+            return bearerError(401, ProtocolError(.invalidToken, "the access token is DPoP-bound: send it as Authorization: DPoP with a proof (RFC 9449 §7.2)"))
+        }
         guard record.scopes.contains("openid") else {
             return bearerError(403, ProtocolError(.insufficientScope, "the UserInfo endpoint needs an access token granted the openid scope (OIDC Core §5.3)"))
         }
+        return userinfoClaims(record)
+    }
+
+    /// The claims userinfo answers with for a checked token.
+    func userinfoClaims(_ record: AccessTokenRecord) -> HTTPReply {
         var claims: [(String, JSONValue)] = [("sub", .string(record.user))]
         if record.scopes.contains("profile") {
             claims.append(("name", .string(UserProfile.name(record.user))))
@@ -84,7 +102,7 @@ extension ProviderCore {
         let now = self.now()
         let found = store.withLock { store -> (scopes: [String], user: String, issuedAt: Date, expiresAt: Date, type: String?)? in
             if let a = store.accessTokens[token], a.clientID == client.id, a.expiresAt > now {
-                return (a.scopes, a.user, a.issuedAt, a.expiresAt, "Bearer")
+                return (a.scopes, a.user, a.issuedAt, a.expiresAt, a.jkt == nil ? "Bearer" : "DPoP")
             }
             if let r = store.refreshTokens[token], r.clientID == client.id, r.expiresAt > now {
                 return (r.scopes, r.user, r.issuedAt, r.expiresAt, nil)

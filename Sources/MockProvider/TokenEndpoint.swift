@@ -20,6 +20,8 @@ struct IssuedTokens: Sendable {
     var refreshKept: Bool
     var idToken: String?
     var now: Date
+    /// The access token was bound to a DPoP key (`token_type` DPoP, RFC 9449 §5).
+    var dpopBound = false
 }
 
 extension ProviderCore {
@@ -34,14 +36,24 @@ extension ProviderCore {
             await stopSignal.hold()
             return Self.serverErrorPage
         }
-        var reply = applyTokenResponseFaults(tokenReply(await tokenOutcome(request), request: request))
+        // RFC 9449 §5: the generic provider checks a DPoP proof before anything else and binds what it issues to the
+        // proof's key; the imitated providers do not speak DPoP and ignore the header, as a real one would.
+        var dpopThumbprint: String?
+        if personality == .oidc {
+            switch checkDPoP(request, accessToken: nil, resource: false) {
+            case .absent: break
+            case .refused(let reply): return reply
+            case .proven(let thumbprint): dpopThumbprint = thumbprint
+            }
+        }
+        var reply = applyTokenResponseFaults(tokenReply(await tokenOutcome(request, dpopThumbprint: dpopThumbprint), request: request))
         if configuration.faults.contains(.noStoreMissing) {
             reply.headers.removeAll { ["cache-control", "pragma"].contains($0.name.lowercased()) }
         }
         return reply
     }
 
-    func tokenOutcome(_ request: IncomingRequest) async -> TokenOutcome {
+    func tokenOutcome(_ request: IncomingRequest, dpopThumbprint: String? = nil) async -> TokenOutcome {
         if personality == .bitbadges, let refused = checkAPIKey(request) { return .reply(refused) }
         let client: MockClient
         let params: [FormField]
@@ -71,7 +83,10 @@ extension ProviderCore {
         switch issuance {
         case .failure(let error):
             return .failure(error, status: 400, basicTried: false)
-        case .success(let access, let refresh, let kept, let authTime, let nonce, let issuer):
+        case .success(var access, let refresh, let kept, let authTime, let nonce, let issuer):
+            // Bound before the ID token is signed, so its at_hash covers the token the client receives.
+            let bound = dpopThumbprint.flatMap { bindToDPoPKey(access, thumbprint: $0) }
+            if let bound { access = bound }
             var idToken: String?
             if rules.issuesIDTokens, access.scopes.contains("openid") {
                 do {
@@ -85,7 +100,7 @@ extension ProviderCore {
             }
             return .issued(IssuedTokens(
                 client: client, grantType: grantType ?? "authorization_code", access: access, refresh: refresh,
-                refreshKept: kept, idToken: idToken, now: access.issuedAt
+                refreshKept: kept, idToken: idToken, now: access.issuedAt, dpopBound: bound != nil
             ))
         }
     }

@@ -28,7 +28,7 @@ extension ProviderCore {
         case .oidc:
             return .json(.object([
                 ("access_token", .string(t.access.token)),
-                ("token_type", .string("Bearer")),
+                ("token_type", .string(t.dpopBound ? "DPoP" : "Bearer")),
                 ("expires_in", .number(Double(expiresIn))),
             ] + refresh + [("scope", .string(scope))] + idToken))
         case .google:
@@ -38,11 +38,11 @@ extension ProviderCore {
                 ("expires_in", .number(Double(expiresIn - 1))),
             ] + (t.refreshKept ? [] : refresh) + [
                 ("scope", .string(GoogleScopes.display(t.access.scopes))),
-                ("token_type", .string("Bearer")),
+                ("token_type", .string(t.dpopBound ? "DPoP" : "Bearer")),
             ] + idToken))
         case .microsoft:
             return .json(.object([
-                ("token_type", .string("Bearer")),
+                ("token_type", .string(t.dpopBound ? "DPoP" : "Bearer")),
                 ("scope", .string(scope)),
                 ("expires_in", .string(String(expiresIn - 1))),
                 ("ext_expires_in", .string(String(expiresIn - 1))),
@@ -68,13 +68,13 @@ extension ProviderCore {
             return .json(.object([
                 ("access_token", .string(t.access.token)),
                 ("expires_in", .number(Double(expiresIn))),
-                ("token_type", .string("Bearer")),
+                ("token_type", .string(t.dpopBound ? "DPoP" : "Bearer")),
             ] + refresh + [("scope", .string(scope))]))
         case .bitbadges:
             func millis(_ date: Date) -> JSONValue { .number((date.timeIntervalSince1970 * 1000).rounded()) }
             var members: [(String, JSONValue)] = [
                 ("access_token", .string(t.access.token)),
-                ("token_type", .string("Bearer")),
+                ("token_type", .string(t.dpopBound ? "DPoP" : "Bearer")),
                 ("expires_in", .number(Double(expiresIn))),
                 ("access_token_expires_at", millis(t.access.expiresAt)),
             ]

@@ -64,11 +64,38 @@ public struct FindingKind: Sendable, Hashable {
 
 /// Every finding oauthscope can report, grouped by the part of the flow it concerns.
 public enum FindingCatalogue {
+    // MARK: - api
+
+    public static let apiRefused = FindingKind(
+        "api.refused", .warn, ref: "RFC 6750 §3.1",
+        "{{call}} answered HTTP {{status}}{{challenge}}: {{explanation}}")
+
     // MARK: - browser
 
     public static let browserExitStatus = FindingKind(
         "browser.exit_status", .warn, ref: nil,
         "The browser command \"{{command}}\" exited with status {{terminationStatus}}; if no browser opened, open the authorization URL yourself.")
+
+    // MARK: - dpop
+
+    public static let dpopTokenType = FindingKind(
+        "dpop.token_type", .error, ref: "RFC 9449 §5",
+        "The token request carried a DPoP proof, but the answer's token_type is \"{{tokenType}}\", not DPoP: the provider issued a token not bound to the key{{detail}}")
+    public static let dpopJktMismatch = FindingKind(
+        "dpop.jkt_mismatch", .error, ref: "RFC 9449 §6.1",
+        "The access token's cnf.jkt is {{jkt}}, but this run's key has the thumbprint {{thumbprint}}: the token is bound to another key, so every proof of ours will be refused")
+    public static let dpopNotBound = FindingKind(
+        "dpop.not_bound", .warn, ref: "RFC 9449 §6.1",
+        "The access token is a JWT without cnf.jkt: nothing in it binds it to this run's key ({{thumbprint}})")
+    public static let dpopNonce = FindingKind(
+        "dpop.nonce", .info, ref: "RFC 9449 §8",
+        "The {{hop}} hop was refused with use_dpop_nonce and a DPoP-Nonce header; the request is sent again once, with a new proof carrying that nonce")
+    public static let dpopNonceAgain = FindingKind(
+        "dpop.nonce_again", .error, ref: "RFC 9449 §8",
+        "The {{hop}} hop asked for a DPoP nonce a second time, although the retried proof carried the nonce it gave; a server must accept its own fresh nonce, so this is not retried again")
+    public static let dpopNonceMissing = FindingKind(
+        "dpop.nonce_missing", .error, ref: "RFC 9449 §8",
+        "The {{hop}} hop was refused with use_dpop_nonce but without a DPoP-Nonce header, so no proof can satisfy it")
 
     // MARK: - callback
 
@@ -439,9 +466,9 @@ public enum FindingCatalogue {
 
     /// The whole table, for the documentation and the tests.
     public static let all: [FindingKind] = [
-        browserExitStatus, callbackNotThisFlow, callbackUnverifiedError, clientPublic,
+        apiRefused, browserExitStatus, callbackNotThisFlow, callbackUnverifiedError, clientPublic,
         demoFault, doctorProbe, discoveryIssuerTemplate, discoveryIssuerTrailingSlash, discoveryNoS256,
-        discoveryPkceUnadvertised, discoveryRfc8414, endpointHttpFromHttpsIssuer, endpointInsecureHttp,
+        discoveryPkceUnadvertised, discoveryRfc8414, dpopJktMismatch, dpopNonce, dpopNonceAgain, dpopNonceMissing, dpopNotBound, dpopTokenType, endpointHttpFromHttpsIssuer, endpointInsecureHttp,
         exchangeSkipped, httpRedirectRefused, idToken, listenExchangeAny,
         listenNoVerifier, listenNotExchanged, listenVerifierFileReadable, listenFragmentUnreadable, listenerNonLoopback, oidcNoIdToken, oidcNoNonce,
         pkceDisabled, pkcePlain, pkceUnsupportedMethod, presetAtlassianAudience,

@@ -111,6 +111,9 @@ public struct FlowTuning: ParsableArguments {
     @Flag(name: .customLong("insecure-continue"), help: Setting.insecureContinue.description.argumentHelp)
     public var insecureContinue = false
 
+    @Flag(name: .customLong("dpop"), help: Setting.dpop.description.argumentHelp)
+    public var dpop = false
+
     @Option(name: .customLong("unverified-error-grace"), help: Setting.unverifiedErrorGrace.description.argumentHelp)
     public var unverifiedErrorGrace: Int?
 
@@ -143,8 +146,16 @@ public struct FlowTuning: ParsableArguments {
         l.set(.grant, grant)
         l.set(.pkce, pkce)
         l.set(.insecureContinue, flag: insecureContinue)
+        l.set(.dpop, flag: dpop)
         l.set(.unverifiedErrorGrace, unverifiedErrorGrace)
-        if let then { l[.then] = try Setting.then.parse(then, origin: "--then") }
+        if let then {
+            l[.then] = try Setting.then.parse(then, origin: "--then")
+            // A call is checked here, before anything starts; a path alone is resolved against the demo's provider.
+            let placeholder = URL(string: "http://127.0.0.1")
+            for a in l[.then]?.list ?? [] where APICallRequest.isCall(a) {
+                do throws(APICallError) { _ = try APICallRequest.parseAction(a, base: placeholder) } catch { throw UsageError("--then \(a.prefix(200)): \(error)") }
+            }
+        }
         l.set(.browser, browser)
         l.set(.noBrowser, flag: noBrowser)
         return l

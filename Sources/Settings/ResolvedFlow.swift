@@ -147,7 +147,10 @@ public struct ResolvedFlow: Sendable {
             findings.append(finding)
         }
         let followUpNames = preset?.followUps.map(\.name) ?? []
-        for a in m.list(.then) ?? [] where !FlowController.actionNames.contains(a) && !followUpNames.contains(a) {
+        for a in m.list(.then) ?? [] where APICallRequest.isCall(a) {
+            do throws(APICallError) { _ = try APICallRequest.parseAction(a, base: rebase ?? URL(string: "http://127.0.0.1")) } catch { throw UsageError("--then \(a.prefix(200)): \(error)") }
+        }
+        for a in m.list(.then) ?? [] where !APICallRequest.isCall(a) && !FlowController.actionNames.contains(a) && !followUpNames.contains(a) {
             throw UsageError("--then \(a): unknown action; use \((FlowController.actionNames + followUpNames).joined(separator: ", "))")
         }
         var resolved = ResolvedFlow(
@@ -181,8 +184,9 @@ public struct ResolvedFlow: Sendable {
         guard let preset else { return [] }
         let keys = tokenHeaders.filter { h in preset.requiredTokenHeaders.contains { $0.lowercased() == h.name.lowercased() } }
         return preset.followUps.compactMap { f in
-            guard let u = URL(string: f.url) else { return nil }
-            return FollowUpCall(name: f.name, method: f.method, url: u, headers: keys + [FormField("User-Agent", "oauthscope")], body: f.method == "POST" ? "{}" : nil, help: f.help)
+            // A `{cloudid}` filled in later by another call's answer is kept percent-encoded inside the URL.
+            guard let u = URL(string: f.url.replacingOccurrences(of: "{", with: "%7B").replacingOccurrences(of: "}", with: "%7D")) else { return nil }
+            return FollowUpCall(name: f.name, method: f.method, url: u, headers: keys + [FormField("User-Agent", "oauthscope")], body: f.method == "POST" ? "{}" : nil, help: f.help, captures: f.captures)
         }
     }
 
@@ -218,6 +222,7 @@ public struct ResolvedFlow: Sendable {
         c.settings = m.origins(reveal: reveal)
         c.omitRedirectURI = m.flag(.omitRedirectURI)
         c.allowInsecureHTTP = m.flag(.allowInsecureHTTP)
+        c.dpop = m.flag(.dpop)
         c.redirectRule = m.text(.preset).flatMap(ProviderPresets.named)?.redirectRule
         c.signingKey = signingKey
         c.pushedAuthorization = m.flag(.par)

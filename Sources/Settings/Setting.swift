@@ -94,6 +94,7 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
     case subjectTokenEnv = "subject_token_env", subjectTokenFile = "subject_token_file", subjectTokenType = "subject_token_type"
     case actorTokenEnv = "actor_token_env", actorTokenFile = "actor_token_file", actorTokenType = "actor_token_type"
     case requestedTokenType = "requested_token_type", audience, resource
+    case dpop
 
     /// The redirect URI a flow listens on when nothing else says.
     public static let defaultRedirectURI = "http://127.0.0.1:8765/callback"
@@ -189,12 +190,14 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
             // Up to a week, so the deadline always fits the clock.
             return d(.number(1...604_800), flowAndDemo, "Seconds to wait for the callback (up to a week).", value: "SECONDS", default: .number(300))
         case .then:
-            return d(.list, flowAndDemo, "After the exchange: follow-up hops, comma-separated, in order (refresh, userinfo, introspect, revoke, check-rotation, replay-code, or a preset's own).", value: "LIST")
+            return d(.list, flowAndDemo, "After the exchange: follow-up hops, comma-separated, in order (refresh, userinfo, introspect, revoke, check-rotation, replay-code, a preset's own, or call:METHOD:URL to call an API with the access token).", value: "LIST")
         case .unverifiedErrorGrace:
             return d(.number(0...3600), flowAndDemo, "Seconds an error redirect without state waits for the flow's own callback before it ends the flow (anyone can send one).", value: "SECONDS", default: .number(10))
         case .exchangeAny:
             // Redeeming any arriving code is a deliberate choice for one run: a flag only, never the environment.
             return d(.flag, [.listen], "With --exchange: exchange codes whatever their state (instead of --expect-state). Anyone who can reach the listener can then have a code redeemed with your client; shown as a warning.", env: false)
+        case .dpop:
+            return d(.flag, flowAndDemo, "DPoP (RFC 9449): an ephemeral ES256 key per run, a proof on every token request and API call, the server's nonce handshake, and token_type DPoP and cnf.jkt checked.")
         case .step:
             return d(.flag, flowAndDemo, "Step mode: pause before every hop until a key (or a line on stdin) says go on.")
         case .insecureContinue:

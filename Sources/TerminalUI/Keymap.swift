@@ -121,6 +121,8 @@ public enum UICommand: String, Sendable, Hashable, CaseIterable {
     case bell
     /// `oauthscope listen`: list one redirect URI's callbacks, then the next one's, then all again.
     case nextRedirect = "next-redirect-uri"
+    /// Call an API with the access token: a prompt for `[METHOD] URL`, or one of the preset's calls.
+    case call
 }
 
 /// Where a binding applies: everywhere, in one pane, or while the help overlay is open.
@@ -180,6 +182,7 @@ public struct Keymap: Sendable, Hashable {
         Binding(.char("X"), .revoke, panes, "Tokens: revoke the refresh token, else the access token (RFC 7009)"),
         Binding(.char("o"), .checkRotation, panes, "Tokens: does the replaced refresh token fail? (RFC 9700 §4.14.2)"),
         Binding(.char("C"), .replayCode, panes, "Tokens: send the code again; it must be refused (RFC 6749 §4.1.2)"),
+        Binding(.char("A"), .call, panes, "Tokens: call an API with the access token ([METHOD] URL)"),
         Binding(.char("c"), .proceed, panes, "Continue a waiting flow (step mode, manual exchange); pause a replay"),
         Binding(.char(" "), .proceed, panes, "Continue a waiting flow (step mode, manual exchange); pause a replay"),
         Binding(.char("e"), .edit, panes, "Step mode: edit the paused request (Tab picks a parameter, field or header)"),

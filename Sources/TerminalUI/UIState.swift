@@ -128,6 +128,10 @@ public struct UIState: Sendable, Hashable {
     public var editInput: String?
     /// Which of the pending request's names Tab offered last.
     public var editCandidate = -1
+    /// The call being typed after `A` (`[METHOD] URL`, or a preset call's name); nil when not typing one.
+    public var callInput: String?
+    /// Which of the offered calls Tab showed last.
+    public var callCandidate = -1
     /// `d`: the flow pane shows the sequence diagram instead of the steps.
     public var showingDiagram = false
     /// The `seq` of the hop selected in the diagram; nil follows the newest.
@@ -174,6 +178,7 @@ public struct UIState: Sendable, Hashable {
         if state.listen != nil, let effects = handleListen(key, state: state) { return effects }
         if searchInput != nil { return typeSearch(key, state: state) }
         if editInput != nil { return typeEdit(key, state: state) }
+        if callInput != nil { return typeCall(key, state: state) }
         notice = nil
         if case .mouse(let m) = key {
             mouse(m, state: state)
@@ -272,6 +277,14 @@ public struct UIState: Sendable, Hashable {
             return replayControl(.slower)
         case .diagram:
             toggleDiagram()
+        case .call:
+            guard state.tokens != nil else {
+                notice = state.isFinished ? "No tokens were issued, so there is no access token to call an API with." : "A calls an API with the access token; wait for the exchange to finish."
+                return []
+            }
+            callInput = ""
+            callCandidate = -1
+            notice = "Call an API with the access token: [METHOD] URL" + (Self.callCandidates(state).isEmpty ? "" : "; Tab offers \(Self.callCandidates(state).joined(separator: ", "))")
         case .bell:
             bellOn.toggle()
             notice = bellOn ? "Bell on: the terminal rings when a callback arrives (b turns it off)" : "Bell off"
@@ -297,6 +310,10 @@ public struct UIState: Sendable, Hashable {
 
     private mutating func tokenAction(_ command: UICommand, state: FlowState) -> [UIEffect] {
         guard let action = command.tokenAction else { return [] }
+        return send(action, state: state)
+    }
+
+    private mutating func send(_ action: TokenAction, state: FlowState) -> [UIEffect] {
         let name = action.rawValue
         guard state.tokens != nil else {
             notice = state.isFinished ? "No tokens were issued, so there is nothing to \(name)." : "\(name) works on the tokens of the exchange; wait for it to finish."
@@ -312,6 +329,49 @@ public struct UIState: Sendable, Hashable {
         }
         notice = "\(name): request sent; its answer appears under Follow-up requests"
         return [.send(.action(action))]
+    }
+
+    // MARK: - Calling an API
+
+    /// What Tab offers at the call prompt: the preset's own calls by name, and in the demo the embedded
+    /// provider's API (a path alone is taken relative to the provider).
+    public static func callCandidates(_ state: FlowState) -> [String] {
+        var out = state.started?.followUps ?? []
+        if state.started?.mode == "demo" { out += ["GET /api/me", "GET /api/admin"] }
+        return out
+    }
+
+    private mutating func typeCall(_ key: Key, state: FlowState) -> [UIEffect] {
+        if key == .tab || key == .backTab {
+            let all = Self.callCandidates(state)
+            guard !all.isEmpty else { return [] }
+            callCandidate = (callCandidate + (key == .tab ? 1 : all.count - 1) + (callCandidate < 0 && key == .backTab ? 1 : 0)) % all.count
+            callInput = all[callCandidate]
+            return []
+        }
+        switch LineInput.edit(&callInput, with: key) {
+        case .editing, .cancelled:
+            break
+        case .submitted(let line):
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty else {
+                notice = "No call typed"
+                return []
+            }
+            if (state.started?.followUps ?? []).contains(text) { return send(TokenAction(rawValue: text), state: state) }
+            do throws(APICallError) {
+                // Checked here so a typo is said at once; a path alone is resolved by the flow (the demo's provider).
+                let call = try APICallRequest.parseTyped(text, base: URL(string: "http://127.0.0.1"))
+                let parts = text.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+                let target = parts.count == 2 ? parts[1].trimmingCharacters(in: .whitespaces) : text
+                return send(TokenAction(rawValue: APICallRequest.actionPrefix + call.method + ":" + target), state: state)
+            } catch {
+                notice = "Not sent: \(error)"
+            }
+        case .interrupted:
+            return [.quit(.interrupted)]
+        }
+        return []
     }
 
     // MARK: - Editing a paused request

@@ -211,6 +211,7 @@ struct Demo: AsyncParsableCommand {
             let browserNote = resolved.browser != nil || resolved.noBrowser || !resolved.grant.usesRedirect ? "" : " (simulated browser)"
             var config = resolved.configuration(mode: "demo", redirectURI: redirect, reveal: output.reveal, serveActions: output.resolvedOutput == .tui)
             config.providerLabel = embedded.label + browserNote
+            config.apiBase = embedded.base
             if let seeded { Self.present(seeded, in: &config) }
             for f in faults.sorted(by: { $0.rawValue < $1.rawValue }) {
                 config.startFindings.append(FindingCatalogue.demoFault.finding(f.rawValue, f.summary, step: "url"))

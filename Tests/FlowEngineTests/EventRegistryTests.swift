@@ -40,6 +40,7 @@ struct EventRegistryTests {
         case .devicePoll: return .devicePoll(DevicePoll(attempt: 2, status: .slowDown, interval: 10, error: "slow_down"))
         case .clientAssertion: return .clientAssertion(ClientAssertionBuilt(hop: "token", method: "private_key_jwt", header: .object([("alg", .string("ES256")), ("kid", .string("k1"))]), claims: .object([("exp", .number(1_790_000_060)), ("iss", .string("c1"))]), explanation: "e", ref: "RFC 7523 §2.2"))
         case .authorizationPushed: return .authorizationPushed(AuthorizationPushed(endpoint: "https://p.example/par", requestURI: "urn:ietf:params:oauth:request_uri:abc", expiresIn: 60, url: "https://p.example/authorize?client_id=c1&request_uri=x", status: 201))
+        case .dpopProof: return .dpopProof(DPoPProofShown(hop: "token", thumbprint: "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs", header: .object([("typ", .string("dpop+jwt"))]), claims: .object([("htm", .string("POST"))]), explanation: ["typ: a proof"], retry: false))
         }
     }
 

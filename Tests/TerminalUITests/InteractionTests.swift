@@ -51,7 +51,7 @@ extension Fixture {
         #expect(problems.map(\.description) == [
             "config.toml:2: [keys]: y now means reveal, no longer copy",
             "config.toml:5: [keys]: refresh: \"F5\" is not a key (one character, or Space, Enter, Tab, S-Tab, Esc, Backspace, Up, Down, Left, Right, PgUp, PgDn, Home, End, C-c)",
-            "config.toml:6: [keys]: unknown command \"bogus\" (commands: move-up, move-down, top, bottom, page-up, page-down, open, next-pane, previous-pane, help, back, quit, interrupt, reveal, continue, copy, search, search-next, search-previous, refresh, userinfo, introspect, revoke, check-rotation, replay-code, next-flow, previous-flow, export, replay-step, replay-faster, replay-slower, edit, again, diagram, bell, next-redirect-uri)",
+            "config.toml:6: [keys]: unknown command \"bogus\" (commands: move-up, move-down, top, bottom, page-up, page-down, open, next-pane, previous-pane, help, back, quit, interrupt, reveal, continue, copy, search, search-next, search-previous, refresh, userinfo, introspect, revoke, check-rotation, replay-code, next-flow, previous-flow, export, replay-step, replay-faster, replay-slower, edit, again, diagram, bell, next-redirect-uri, call)",
             "config.toml:7: [keys]: help must be a key in quotes or an array of keys, e.g. help = [\"j\", \"Down\"]",
         ])
         var ui = UIState.test

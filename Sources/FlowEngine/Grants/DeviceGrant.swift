@@ -59,7 +59,7 @@ extension FlowController {
             }
             // Built afresh for every poll: a client assertion's jti may be used once (RFC 7523 §3).
             let spec = builder.deviceCode(authorization.deviceCode.value)
-            let answer = await client.send(spec, purpose: .devicePoll, publisher: publisher)
+            let answer = await sendTokenRequest(spec, purpose: .devicePoll)
             guard case .response(let status, let headers, let body, _) = answer else {
                 if case .failure(let reason, let hint) = answer { throw FlowFailure("a poll of the token endpoint got no answer: \(reason)", hint: hint, step: .devicePolling) }
                 throw FlowFailure("a poll of the token endpoint got no answer", step: .devicePolling)

@@ -97,12 +97,27 @@ public struct PresetFollowUp: Sendable, Hashable {
     public var url: String
     /// What the call shows and how it is authenticated.
     public var help: String
+    /// Values its JSON answer gives to later calls' `{name}` placeholders.
+    public var captures: [PresetCapture]
 
-    public init(name: String, method: String, url: String, help: String) {
+    public init(name: String, method: String, url: String, help: String, captures: [PresetCapture] = []) {
         self.name = name
         self.method = method
         self.url = url
         self.help = help
+        self.captures = captures
+    }
+}
+
+/// A value taken from a follow-up's JSON answer for the `{name}` of a later call: `member` of the object, or of
+/// the first element when the answer is an array (Atlassian's accessible-resources: the first site's `id`).
+public struct PresetCapture: Sendable, Hashable {
+    public var name: String
+    public var member: String
+
+    public init(name: String, member: String) {
+        self.name = name
+        self.member = member
     }
 }
 

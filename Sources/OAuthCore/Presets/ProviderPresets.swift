@@ -161,7 +161,10 @@ public enum ProviderPresets {
         redirectRule: .exact,
         followUps: [
             PresetFollowUp(name: "accessible-resources", method: "GET", url: "https://api.atlassian.com/oauth/token/accessible-resources",
-                           help: "The Atlassian sites this token reaches, with the cloud id each API call needs (Bearer token)."),
+                           help: "The Atlassian sites this token reaches, with the cloud id each API call needs (Bearer token).",
+                           captures: [PresetCapture(name: "cloudid", member: "id")]),
+            PresetFollowUp(name: "myself", method: "GET", url: "https://api.atlassian.com/ex/jira/{cloudid}/rest/api/3/myself",
+                           help: "The Jira user of the first site, through the API gateway with the cloud id from accessible-resources (needs read:jira-user)."),
         ],
         notes: [
             FindingCatalogue.presetAtlassianAudience.finding(),
@@ -207,6 +210,10 @@ public enum ProviderPresets {
         tokenHeaders: [FormField("Accept", "application/json")],
         pkce: .s256,
         redirectRule: .github,
+        followUps: [
+            PresetFollowUp(name: "user", method: "GET", url: "https://api.github.com/user",
+                           help: "The signed-in GitHub user (REST API: Bearer token; GitHub refuses requests without a User-Agent)."),
+        ],
         notes: [
             FindingCatalogue.presetGithubRedirect.finding(),
             FindingCatalogue.presetGithubNoOidc.finding(),
@@ -304,6 +311,10 @@ public enum ProviderPresets {
         redirectRule: .loopbackAnyPort,
         parameters: [
             PresetParameter(name: "tenant", help: "the directory: common, organizations, consumers, a tenant id or a domain such as contoso.onmicrosoft.com", defaultValue: "common"),
+        ],
+        followUps: [
+            PresetFollowUp(name: "me", method: "GET", url: "https://graph.microsoft.com/v1.0/me",
+                           help: "The signed-in user from Microsoft Graph (needs the User.Read permission, which sign-in usually grants)."),
         ],
         notes: [
             FindingCatalogue.presetMicrosoftTenant.finding(),

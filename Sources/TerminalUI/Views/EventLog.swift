@@ -88,6 +88,14 @@ struct StatusLine {
             grid.write(hints, x: limit - CellGrid.columns(hints, asciiOnly: glyphs.asciiOnly), y: r.y, role: .muted, limit: limit)
             return
         }
+        if let input = ui.callInput {
+            let hints = " Tab preset call \(glyphs.separator) Enter send \(glyphs.separator) Esc cancel "
+            x = grid.write(" Call API ([METHOD] URL): ", x: x, y: r.y, role: .keyHint, limit: limit)
+            x = grid.write(input, x: x, y: r.y, role: .text, limit: limit - CellGrid.columns(hints))
+            grid.write(glyphs.asciiOnly ? "_" : "▏", x: x, y: r.y, role: .keyHint, limit: limit)
+            grid.write(hints, x: limit - CellGrid.columns(hints, asciiOnly: glyphs.asciiOnly), y: r.y, role: .muted, limit: limit)
+            return
+        }
         if let input = ui.editInput {
             let hints = " Tab pick \(glyphs.separator) Enter apply \(glyphs.separator) Esc cancel "
             x = grid.write(" Edit \(state.waiting?.hop ?? "request"): ", x: x, y: r.y, role: .keyHint, limit: limit)

@@ -48,22 +48,34 @@ struct FollowUp {
     var request: HTTPRequestCapture?
     var response: HTTPResponseCapture?
     var completed: ActionCompleted?
+    /// The DPoP proof sent with the request (`--dpop`).
+    var proof: DPoPProofShown?
+    /// Answered, then sent again (a DPoP nonce demand): its result is the next block's.
+    var retried = false
 
     static func all(in state: FlowState) -> [FollowUp] {
         var blocks: [FollowUp] = []
         var open: [String: Int] = [:]
-        let names = Set(FlowController.actionNames)
+        // The built-in hops, the preset's own calls, and API calls (purpose `api`, action `call:METHOD:URL`).
+        let names = Set(FlowController.actionNames + (state.started?.followUps ?? []) + [HopPurpose.api.rawValue])
+        func key(_ action: String) -> String { APICallRequest.isCall(action) ? HopPurpose.api.rawValue : action }
+        var pendingProof: DPoPProofShown?
         for e in state.log {
             switch e.payload {
+            case .dpopProof(let p) where names.contains(p.hop):
+                pendingProof = p
             case .httpRequest(let r) where names.contains(r.purpose.rawValue):
-                blocks.append(FollowUp(action: r.purpose.rawValue, time: e.time, request: r))
+                if let i = open[r.purpose.rawValue], blocks[i].response != nil, blocks[i].completed == nil { blocks[i].retried = true }
+                blocks.append(FollowUp(action: r.purpose.rawValue, time: e.time, request: r, proof: pendingProof))
+                pendingProof = nil
                 open[r.purpose.rawValue] = blocks.count - 1
             case .httpResponse(let r) where names.contains(r.purpose.rawValue):
                 if let i = open[r.purpose.rawValue] { blocks[i].response = r }
             case .actionCompleted(let a):
-                if let i = open[a.action] {
+                if let i = open[key(a.action)] {
+                    open[key(a.action)] = nil
+                    blocks[i].action = a.action
                     blocks[i].completed = a
-                    open[a.action] = nil
                 } else {
                     blocks.append(FollowUp(action: a.action, time: e.time, completed: a))
                 }
@@ -106,7 +118,7 @@ extension DetailView {
         guard available || !blocks.isEmpty else { return }
         doc.heading("Follow-up requests")
         if available {
-            let commands: [(UICommand, String)] = [(.refresh, "refresh"), (.userinfo, "userinfo"), (.introspect, "introspect"), (.revoke, "revoke"), (.checkRotation, "check rotation")]
+            let commands: [(UICommand, String)] = [(.refresh, "refresh"), (.userinfo, "userinfo"), (.introspect, "introspect"), (.revoke, "revoke"), (.checkRotation, "check rotation"), (.call, "call API")]
             var spans: [Span] = [Span("  ")]
             for (i, (c, words)) in commands.enumerated() {
                 guard let key = ui.keymap.keys(for: c, in: .timeline).first else { continue }
@@ -119,6 +131,8 @@ extension DetailView {
             var spans = [Span("  " + Format.clock(b.time, zone: ui.timeZone) + " ", .muted)]
             if let c = b.completed {
                 spans += [Span((c.ok ? glyphs.ok : glyphs.fail) + " ", c.ok ? .stepDone : .findingError), Span(c.action + ": ", .jsonKey), Span(c.summary, c.ok ? .text : .findingError)]
+            } else if b.retried {
+                spans += [Span(glyphs.inProgress + " ", .muted), Span(b.action + ": ", .jsonKey), Span("HTTP \(b.response?.status ?? 0), sent again", .muted)]
             } else {
                 spans += [Span(glyphs.inProgress + " ", .stepInProgress), Span(b.action + ": ", .jsonKey), Span("waiting for the answer", .muted)]
             }
@@ -129,7 +143,14 @@ extension DetailView {
     /// Each follow-up hop in full: its raw request and response, and what came of it.
     func followUpDetails(_ doc: inout Document) {
         for b in FollowUp.all(in: state) {
-            doc.heading("\(b.action) \(glyphs.separator) \(Format.clock(b.time, zone: ui.timeZone))" + (b.completed.map { $0.ok ? " \(glyphs.separator) done" : " \(glyphs.separator) failed" } ?? " \(glyphs.separator) in progress"))
+            let status = b.completed.map { $0.ok ? " \(glyphs.separator) done" : " \(glyphs.separator) failed" } ?? (b.retried ? " \(glyphs.separator) sent again" : " \(glyphs.separator) in progress")
+            doc.heading("\(b.action) \(glyphs.separator) \(Format.clock(b.time, zone: ui.timeZone))" + status)
+            if let p = b.proof {
+                doc.line([Span("DPoP proof", .title), Span(" (RFC 9449 §4), key thumbprint \(p.thumbprint)", .muted)], indent: 0)
+                JSONLines.append(.object([("header", p.header), ("claims", p.claims)]), to: &doc, secretRole: false)
+                for line in p.explanation { doc.line(Span("  " + line, .muted), indent: 2) }
+                doc.blank()
+            }
             if let r = b.request {
                 request(&doc, r)
                 doc.blank()
