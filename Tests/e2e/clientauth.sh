@@ -232,14 +232,15 @@ pos = [s.find("✓ " + l) for l in ("URL built", "Pushed request", "User redirec
 assert all(p >= 0 for p in pos) and pos == sorted(pos), pos
 PY
   check "tui: the token step shows its decoded assertion" wait_for "Client assertion (private_key_jwt" 5
-  # scroll_until PATTERN...: pages the focused detail down until one screen shows every PATTERN.
+  # scroll_until PATTERN...: scrolls the focused detail down a few lines at a time (a page at a time could step
+  # over a table that straddles two pages) until one screen shows every PATTERN.
   scroll_until() {
-    for _ in $(seq 30); do
+    for _ in $(seq 120); do
       t capture-pane -p -t ui >"$tmp/screen"
       local all=1 p
       for p in "$@"; do grep -q -- "$p" "$tmp/screen" || all=0; done
       [ $all = 1 ] && return 0
-      t send-keys -t ui NPage; sleep 0.2
+      t send-keys -t ui Down Down Down Down; sleep 0.2
     done
     return 1
   }
