@@ -85,12 +85,41 @@ public enum JSONValue: Sendable, Hashable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Appends the compact JSON text (what `serialized()` returns) to `out` as UTF-8, for writers that put many
+    /// values into one buffer (a batch of JSONL lines is one `write`).
+    public func serialize(into out: inout [UInt8]) { write(into: &out, pretty: false, indent: 0) }
+
+    /// Appends `s` as a JSON string, quoted and escaped as `serialized()` escapes strings.
+    public static func serialize(string s: String, into out: inout [UInt8]) { writeString(s, into: &out) }
+
+    /// Appends an integer exactly as `serialized()` writes `.number(Double(v))`, without making a `String` first.
+    public static func serialize(integer v: Int, into out: inout [UInt8]) {
+        guard v.magnitude < 1_000_000_000_000_000 else {
+            JSONValue.number(Double(v)).serialize(into: &out)
+            return
+        }
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        var m = v.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var n = 0
+            repeat {
+                digits[n] = UInt8(truncatingIfNeeded: m % 10) + UInt8(ascii: "0")
+                m /= 10
+                n += 1
+            } while m > 0
+            while n > 0 {
+                n -= 1
+                out.append(digits[n])
+            }
+        }
+    }
+
     private func write(into out: inout [UInt8], pretty: Bool, indent: Int) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .number(let n):
-            if n.isFinite, n == n.rounded(), abs(n) < 1e15 { out.append(contentsOf: String(Int64(n)).utf8) } else if n.isFinite { out.append(contentsOf: String(n).utf8) } else { out.append(contentsOf: "null".utf8) }
+            if n.isFinite, n == n.rounded(), abs(n) < 1e15 { JSONValue.serialize(integer: Int(n), into: &out) } else if n.isFinite { out.append(contentsOf: String(n).utf8) } else { out.append(contentsOf: "null".utf8) }
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .array(let a):
             if a.isEmpty { out.append(contentsOf: "[]".utf8); return }

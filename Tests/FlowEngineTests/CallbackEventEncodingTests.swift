@@ -38,4 +38,29 @@ struct CallbackEventEncodingTests {
             #expect(try FlowEvent.parse(jsonLine: line) == event, "reads back as it was")
         }
     }
+
+    @Test("lines written into one buffer are each event's line, for callbacks and other events alike")
+    func batchBuffer() throws {
+        let events = Self.samples.prefix(3).enumerated().map { i, c in
+            FlowEvent(seq: i + 1, time: Date(timeIntervalSince1970: 1_700_000_000.5 + Double(i)), flow: "listen", payload: .callbackReceived(c))
+        } + [FlowEvent(seq: 4, time: Date(timeIntervalSince1970: 1_700_000_010), flow: "listen", payload: .busOverflow(BusOverflow(dropped: 12)))]
+        var bytes: [UInt8] = [UInt8(ascii: "x")]
+        for e in events {
+            e.writeJSONLine(into: &bytes)
+            bytes.append(0x0A)
+        }
+        #expect(String(decoding: bytes, as: UTF8.self) == "x" + events.map { $0.jsonLine() + "\n" }.joined())
+        #expect(try FlowEvent.parse(jsonLine: events[3].jsonLine()) == events[3])
+    }
+
+    @Test("whole numbers are written as serialized() writes them, large and negative ones included")
+    func integers() {
+        for v in [0, 7, -7, 10, 99, 100, 65_535, -1_000_000, 999_999_999_999_999, -999_999_999_999_999, 1_000_000_000_000_000, Int.max, Int.min] {
+            var out: [UInt8] = []
+            JSONValue.serialize(integer: v, into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == JSONValue.number(Double(v)).serialized(), "\(v)")
+        }
+        #expect(JSONValue.number(-0.0).serialized() == "0")
+        #expect(JSONValue.number(12.5).serialized() == "12.5")
+    }
 }
