@@ -10,7 +10,7 @@ import PackageDescription
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 let rootPackage = root.lastPathComponent.lowercased()
 
-let targets = ["callback", "token-response", "jwt", "json", "toml", "terminal-text"]
+let targets = ["callback", "token-response", "jwt", "json", "toml", "terminal-text", "request-edit"]
 
 let package = Package(
     name: "oauthscope-fuzz",

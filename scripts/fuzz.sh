@@ -9,7 +9,7 @@
 # FUZZ_NO_BUILD=1 skips the build (to run several targets at once from one build).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-targets=(callback token-response jwt json toml terminal-text)
+targets=(callback token-response jwt json toml terminal-text request-edit)
 scratch=.build-fuzz
 
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command of the README. Runs, in order, and reports every part even when one fails:
 #   1. swift test: unit, view-snapshot and in-process integration tests;
-#   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, callbacks.sh, providers.sh), step mode driven
-#      through stdin: a pause before every hop, edits, a code sent twice (Tests/e2e/step.sh), every lesson of
+#   2. the command-line contract end to end (Tests/e2e/cli.sh, listen.sh, listenview.sh, callbacks.sh, providers.sh), step mode driven
+#      through stdin: a pause before every hop, edits, a code sent twice (Tests/e2e/step.sh), the grants without a
+#      redirect (client credentials, refresh, token exchange) on demo, flow and in tmux (Tests/e2e/grants.sh), every lesson of
 #      `demo --lesson` ending as it teaches (Tests/e2e/lessons.sh), what hostile input
 #      can do to the terminal, the disk and the wire (Tests/e2e/boundaries.sh), and surviving a hostile
 #      provider: every hostile fault of the embedded provider, and Ctrl-C while a hop stalls (Tests/e2e/hostile.sh);
@@ -26,12 +27,14 @@ swift test --skip-build || failed=1
 bin="$(swift build --show-bin-path)/oauthscope"
 bash Tests/e2e/cli.sh "$bin" || failed=1
 bash Tests/e2e/listen.sh "$bin" || failed=1
+bash Tests/e2e/listenview.sh "$bin" || failed=1
 bash Tests/e2e/callbacks.sh "$bin" || failed=1
 bash Tests/e2e/providers.sh "$bin" || failed=1
 bash Tests/e2e/boundaries.sh "$bin" || failed=1
 bash Tests/e2e/hostile.sh "$bin" || failed=1
 bash Tests/e2e/lessons.sh "$bin" || failed=1
 bash Tests/e2e/step.sh "$bin" || failed=1
+bash Tests/e2e/grants.sh "$bin" || failed=1
 
 server=$(command -v oidc-provider-mock || true)
 if [ -z "$server" ]; then

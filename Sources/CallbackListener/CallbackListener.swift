@@ -44,6 +44,9 @@ public struct ListenerConfiguration: Sendable {
     public var maxBodyBytes = 64 * 1024
     /// How long `stop()` lets answers in flight reach their browsers before it closes what is left.
     public var shutdownGrace: Duration = .seconds(2)
+    /// Catch `response_mode=fragment`: a request without query parameters gets a page whose script posts
+    /// `location.hash` back (with a one-time token), and that post-back is judged like a query callback.
+    public var catchFragments = false
 
     public init(redirectURI: String, listenAddress: String? = nil, forward: URL? = nil, reveal: Bool = false) {
         self.redirectURI = redirectURI
@@ -67,6 +70,10 @@ public final class CallbackListenerServer: Sendable {
     }
     private let running = Mutex<[Serving]>([])
     private let bound = Mutex<(port: Int, addresses: [String], hosts: [String]?)>((0, [], nil))
+    /// The redirect URI with its bound port, as `callback.received` names it (set once by `start`).
+    private let boundRedirectURI = Mutex<String?>(nil)
+    /// The one-time tokens of fragment pages served and not yet posted back (the newest `FragmentPage.maxPending`).
+    private let fragmentTokens = Mutex<[String]>([])
 
     public init(configuration: ListenerConfiguration, registry: CallbackRegistry, bus: EventBus) {
         self.configuration = configuration
@@ -104,6 +111,8 @@ public final class CallbackListenerServer: Sendable {
             }
         }
         bound.withLock { $0 = (port, addresses, Self.allowedHosts(redirectHost: parts.host, port: port, scheme: parts.scheme)) }
+        let effective = effectiveRedirectURI
+        boundRedirectURI.withLock { $0 = effective }
         return addresses
     }
 
@@ -206,28 +215,26 @@ public final class CallbackListenerServer: Sendable {
         if let authority = request.head.authority { headers.append(FormField("Host", authority)) }
         for field in request.headers { headers.append(FormField(field.name.rawName, field.value)) }
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        var mode: ResponseMode? = rawQuery.isEmpty ? nil : .query
+        if configuration.catchFragments, request.method == .post, contentType.hasPrefix(FragmentPage.contentType) {
+            return await respondToFragment(request, remote: remote, headers: headers)
+        }
         if request.method == .post, contentType.hasPrefix("application/x-www-form-urlencoded") {
             // response_mode=form_post (OAuth 2.0 Form Post Response Mode §2) carries the parameters in the body.
-            let limit = configuration.maxBodyBytes
-            let declared = request.headers[.contentLength].flatMap { Int($0) } ?? 0
-            var body: ByteBuffer?
-            if declared <= limit { body = try? await request.body.collect(upTo: limit) }
-            guard let body else {
-                // Over the limit (or cut off): no callback is that large. Shown, never judged.
-                let detail = "the request body is over the \(limit / 1024) KB limit (or was cut off); not read, not judged"
-                let event = CallbackReceived(method: request.method.rawValue, path: request.uri.path, query: .object([]), remote: remote, verdict: .stray, detail: detail, status: 413,
-                                             headers: .object(fields: headers.map { FormField($0.name, Redactor.header(name: $0.name, value: $0.value).display(reveal: configuration.reveal)) }))
-                bus.publish(flow: registry.currentFlowID, .callbackReceived(event))
-                var response = CallbackPages.response(for: .stray, success: false, status: 413)
-                response.headers[.connection] = "close"
-                return response
-            }
+            guard let body = await readBody(request) else { return tooLarge(request, remote: remote, headers: headers) }
             let text = String(buffer: body)
             rawQuery = rawQuery.isEmpty ? text : rawQuery + "&" + text
+            mode = .formPost
         }
-        let incoming = IncomingCallback(method: request.method.rawValue, path: request.uri.path, rawQuery: rawQuery, remote: remote, headers: headers)
-        let judgement = registry.judge(incoming, reveal: configuration.reveal, expectedHosts: bound.withLock { $0.hosts })
+        let incoming = IncomingCallback(method: request.method.rawValue, path: request.uri.path, rawQuery: rawQuery, remote: remote, headers: headers, responseMode: mode)
+        let hosts = bound.withLock { $0.hosts }
+        if configuration.catchFragments, rawQuery.isEmpty, request.method == .get,
+           CallbackRegistry.strayReason(incoming, callbackPath: registry.callbackPath, expectedHosts: hosts) == nil {
+            return fragmentPage(incoming)
+        }
+        let judgement = registry.judge(incoming, reveal: configuration.reveal, expectedHosts: hosts)
         var event = judgement.event
+        event.redirectURI = boundRedirectURI.withLock { $0 }
         // --forward passes every callback but strays on to the application, exactly as it came.
         let forwardTo = configuration.forward.flatMap { event.verdict == .stray ? nil : Self.forwardLocation($0, query: request.uri.query ?? "") }
         if let forwardTo {
@@ -276,6 +283,89 @@ public final class CallbackListenerServer: Sendable {
         if v >= 100 { out.append(UInt8(truncatingIfNeeded: v / 100 % 10) + UInt8(ascii: "0")) }
         if v >= 10 { out.append(UInt8(truncatingIfNeeded: v / 10 % 10) + UInt8(ascii: "0")) }
         out.append(UInt8(truncatingIfNeeded: v % 10) + UInt8(ascii: "0"))
+    }
+
+    /// The body of a POST, at most `maxBodyBytes`; nil when it is larger (or was cut off).
+    private func readBody(_ request: Request) async -> ByteBuffer? {
+        let limit = configuration.maxBodyBytes
+        let declared = request.headers[.contentLength].flatMap { Int($0) } ?? 0
+        guard declared <= limit else { return nil }
+        return try? await request.body.collect(upTo: limit)
+    }
+
+    private func shownHeaders(_ headers: [FormField]) -> JSONValue {
+        .object(fields: headers.map { FormField($0.name, Redactor.header(name: $0.name, value: $0.value).display(reveal: configuration.reveal)) })
+    }
+
+    /// A body over the limit (or cut off): no callback is that large. Shown as a stray 413, never judged.
+    private func tooLarge(_ request: Request, remote: String, headers: [FormField], mode: ResponseMode? = nil) -> Response {
+        let limit = configuration.maxBodyBytes
+        let detail = "the request body is over the \(limit / 1024) KB limit (or was cut off); not read, not judged"
+        let event = CallbackReceived(method: request.method.rawValue, path: request.uri.path, query: .object([]), remote: remote, verdict: .stray, detail: detail, status: 413,
+                                     headers: shownHeaders(headers), responseMode: mode, redirectURI: boundRedirectURI.withLock { $0 })
+        bus.publish(flow: registry.currentFlowID, .callbackReceived(event))
+        var response = CallbackPages.response(for: .stray, success: false, status: 413)
+        response.headers[.connection] = "close"
+        return response
+    }
+
+    /// A request without query parameters, with fragments caught: the page whose script posts `location.hash` back.
+    /// The request is shown as a stray (it carries no authorization response itself) saying what it was answered.
+    private func fragmentPage(_ incoming: IncomingCallback) -> Response {
+        let page = FragmentPage(nonce: SecureRandom.token(bytes: 16), token: SecureRandom.token(bytes: 16))
+        fragmentTokens.withLock { tokens in
+            tokens.append(page.token)
+            if tokens.count > FragmentPage.maxPending { tokens.removeFirst(tokens.count - FragmentPage.maxPending) }
+        }
+        let event = CallbackReceived(method: incoming.method, path: incoming.path, query: .object([]), remote: incoming.remote, verdict: .stray,
+                                     detail: "no query parameters: answered with the page that posts a URL fragment back (response_mode=fragment)", status: 200,
+                                     headers: shownHeaders(incoming.headers), redirectURI: boundRedirectURI.withLock { $0 })
+        bus.publish(flow: registry.currentFlowID, .callbackReceived(event))
+        return page.response()
+    }
+
+    /// The post-back of a fragment page: its one-time token is checked, then the fragment is judged exactly like a
+    /// query (Host, state, Fetch Metadata for a same-origin fetch).
+    private func respondToFragment(_ request: Request, remote: String, headers: [FormField]) async -> Response {
+        let path = request.uri.path
+        func refuse(_ status: Int, _ detail: String, finding: Finding? = nil) -> Response {
+            let event = CallbackReceived(method: request.method.rawValue, path: path, query: .object([]), remote: remote, verdict: .stray, detail: detail, status: status,
+                                         headers: shownHeaders(headers), responseMode: .fragment, redirectURI: boundRedirectURI.withLock { $0 })
+            let flow = registry.currentFlowID
+            bus.publish(flow: flow, .callbackReceived(event))
+            if let finding { bus.publish(flow: flow, .finding(finding)) }
+            return FragmentPage.postBackAnswer(status: status, forward: nil)
+        }
+        guard path == registry.callbackPath else { return refuse(404, "not the callback path \(registry.callbackPath)") }
+        let offered = request.headers[FragmentPage.tokenHeader] ?? ""
+        let known = !offered.isEmpty && fragmentTokens.withLock { tokens -> Bool in
+            guard let i = tokens.firstIndex(where: { constantTimeEquals($0, offered) }) else { return false }
+            tokens.remove(at: i)  // one time: a second post-back with the same token is refused
+            return true
+        }
+        guard known else {
+            return refuse(403, "a fragment post-back without a valid one-time token from the listener's page (missing, forged, or already used); never judged")
+        }
+        guard let body = await readBody(request) else { return tooLarge(request, remote: remote, headers: headers, mode: .fragment) }
+        guard let text = String(validating: Array(body.readableBytesView), as: UTF8.self) else {
+            return refuse(400, "the posted fragment is not UTF-8 text; not judged", finding: FindingCatalogue.listenFragmentUnreadable.finding("its bytes are not UTF-8 text"))
+        }
+        let fragment = text.hasPrefix("#") ? String(text.dropFirst()) : text
+        guard !fragment.isEmpty else {
+            return refuse(400, "the posted fragment is empty; not judged", finding: FindingCatalogue.listenFragmentUnreadable.finding("it is empty"))
+        }
+        let incoming = IncomingCallback(method: request.method.rawValue, path: path, rawQuery: fragment, remote: remote, headers: headers, responseMode: .fragment)
+        let judgement = registry.judge(incoming, reveal: configuration.reveal, expectedHosts: bound.withLock { $0.hosts })
+        var event = judgement.event
+        event.redirectURI = boundRedirectURI.withLock { $0 }
+        let forward = configuration.forward.flatMap { event.verdict == .stray ? nil : $0.absoluteString }
+        if let forward {
+            event.forwarded = forward + "#" + (configuration.reveal ? fragment : Self.redactedQuery(event.query))
+        }
+        bus.publish(flow: judgement.flowID, .callbackReceived(event))
+        for f in judgement.findings { bus.publish(flow: judgement.flowID, .finding(f)) }
+        judgement.deliver()
+        return FragmentPage.postBackAnswer(status: event.status ?? 200, forward: forward)
     }
 
     /// The forward URL with the callback's query appended as it came.

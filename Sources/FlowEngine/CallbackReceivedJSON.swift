@@ -8,31 +8,43 @@ extension CallbackReceived {
     /// a test checks; nothing here is a secret (the query and the headers were redacted when the event was made), so
     /// `reveal` changes nothing.
     func writeJSONMembers(into out: inout [UInt8]) {
-        out.append(contentsOf: #","method":"#.utf8)
+        JSONValue.serialize(literal: #","method":"#, into: &out)
         JSONValue.serialize(string: method, into: &out)
-        out.append(contentsOf: #","path":"#.utf8)
+        JSONValue.serialize(literal: #","path":"#, into: &out)
         JSONValue.serialize(string: path, into: &out)
-        out.append(contentsOf: #","query":"#.utf8)
+        JSONValue.serialize(literal: #","query":"#, into: &out)
         query.serialize(into: &out)
-        out.append(contentsOf: #","remote":"#.utf8)
+        JSONValue.serialize(literal: #","remote":"#, into: &out)
         JSONValue.serialize(string: remote, into: &out)
-        out.append(contentsOf: #","verdict":"#.utf8)
+        JSONValue.serialize(literal: #","verdict":"#, into: &out)
         JSONValue.serialize(string: verdict.rawValue, into: &out)
         if let detail {
-            out.append(contentsOf: #","detail":"#.utf8)
+            JSONValue.serialize(literal: #","detail":"#, into: &out)
             JSONValue.serialize(string: detail, into: &out)
         }
         if let status {
-            out.append(contentsOf: #","status":"#.utf8)
+            JSONValue.serialize(literal: #","status":"#, into: &out)
             JSONValue.serialize(integer: status, into: &out)
         }
         if let headers {
-            out.append(contentsOf: #","headers":"#.utf8)
+            JSONValue.serialize(literal: #","headers":"#, into: &out)
             headers.serialize(into: &out)
         }
         if let forwarded {
-            out.append(contentsOf: #","forwarded":"#.utf8)
+            JSONValue.serialize(literal: #","forwarded":"#, into: &out)
             JSONValue.serialize(string: forwarded, into: &out)
+        }
+        if let responseMode {
+            JSONValue.serialize(literal: #","response_mode":"#, into: &out)
+            JSONValue.serialize(string: responseMode.rawValue, into: &out)
+        }
+        if let redirectURI {
+            JSONValue.serialize(literal: #","redirect_uri":"#, into: &out)
+            JSONValue.serialize(string: redirectURI, into: &out)
+        }
+        if let exchange {
+            JSONValue.serialize(literal: #","exchange":"#, into: &out)
+            JSONValue.serialize(string: exchange, into: &out)
         }
     }
 }

@@ -11,13 +11,16 @@ public struct IncomingCallback: Sendable, Hashable {
     public var rawQuery: String
     public var remote: String
     public var headers: [FormField]
+    /// How the parameters came (query, form_post body, or a fragment posted back by the listener's page).
+    public var responseMode: ResponseMode?
 
-    public init(method: String, path: String, rawQuery: String, remote: String, headers: [FormField] = []) {
+    public init(method: String, path: String, rawQuery: String, remote: String, headers: [FormField] = [], responseMode: ResponseMode? = nil) {
         self.method = method
         self.path = path
         self.rawQuery = rawQuery
         self.remote = remote
         self.headers = headers
+        self.responseMode = responseMode
     }
 
     /// The first header of this name (ASCII case-insensitive: header names are ASCII tokens), as received.
@@ -42,6 +45,8 @@ public struct ArrivedCode: Sendable, Hashable {
     public var code: String
     public var state: String?
     public var iss: String?
+    /// The flow that redeems it (`x1`, `x2`, ...), also written in its `callback.received` as `exchange`.
+    public var exchangeFlowID: String
 }
 
 /// What reaches a waiting flow from the listener.
@@ -103,6 +108,9 @@ public final class CallbackRegistry: Sendable {
     /// Watch mode: every accepted code, for `listen --exchange`. Bounded, so a flood cannot pile them up.
     public let arrivals: AsyncStream<ArrivedCode>
     private let arrivalsContinuation: AsyncStream<ArrivedCode>.Continuation
+    /// Watch mode with `--exchange`: accepted codes are numbered into exchange flows (`x1`, ...) named in their
+    /// `callback.received`. Several registries (one per redirect URI) share one counter.
+    private let exchangeCounter: ExchangeCounter?
     private static let memory = 10_000
 
     public init(callbackPath: String, defaultFlowID: String = "listener") {
@@ -112,15 +120,19 @@ public final class CallbackRegistry: Sendable {
         state = Mutex(State(lastFlowID: defaultFlowID))
         (arrivals, arrivalsContinuation) = AsyncStream.makeStream(of: ArrivedCode.self, bufferingPolicy: .bufferingNewest(1))
         arrivalsContinuation.finish()
+        exchangeCounter = nil
     }
 
     /// A registry for watching callbacks that belong to another application's flows.
-    public init(watchingPath callbackPath: String, flowID: String, expectedState: String?) {
+    /// - Parameter exchanges: the counter that numbers exchange flows when accepted codes are redeemed
+    ///   (`listen --exchange`); nil when they are only watched.
+    public init(watchingPath callbackPath: String, flowID: String, expectedState: String?, exchanges: ExchangeCounter? = nil) {
         self.callbackPath = callbackPath
         watch = true
         self.expectedState = expectedState
         state = Mutex(State(lastFlowID: flowID))
         (arrivals, arrivalsContinuation) = AsyncStream.makeStream(of: ArrivedCode.self, bufferingPolicy: .bufferingNewest(256))
+        exchangeCounter = exchanges
     }
 
     /// Ends `arrivals`.
@@ -161,7 +173,8 @@ public final class CallbackRegistry: Sendable {
         let query = Redactor.parameters(params.fields, reveal: reveal)
         func event(_ verdict: CallbackVerdict, _ detail: String?, _ status: Int) -> CallbackReceived {
             CallbackReceived(method: request.method, path: request.path, query: query, remote: request.remote, verdict: verdict, detail: detail, status: status,
-                             headers: request.headers.isEmpty ? nil : .object(fields: request.headers.map { FormField($0.name, Redactor.header(name: $0.name, value: $0.value).display(reveal: reveal)) }))
+                             headers: request.headers.isEmpty ? nil : .object(fields: request.headers.map { FormField($0.name, Redactor.header(name: $0.name, value: $0.value).display(reveal: reveal)) }),
+                             responseMode: request.responseMode)
         }
 
         return state.withLock { s -> CallbackJudgement in
@@ -253,6 +266,16 @@ public final class CallbackRegistry: Sendable {
         guard request.method == "GET" || request.method == "POST" else {
             return (405, "method \(request.method) is not used for redirects")
         }
+        // A fragment posted back by the listener's own page is a same-origin fetch, not a navigation.
+        if request.responseMode == .fragment {
+            if let site = request.header("Sec-Fetch-Site"), site.lowercased() != "same-origin" {
+                return (403, "Sec-Fetch-Site \(site): a fragment post-back comes only from the listener's own page (same-origin); never judged as the callback")
+            }
+            if let dest = request.header("Sec-Fetch-Dest"), dest.lowercased() != "empty" {
+                return (403, "Sec-Fetch-Dest \(dest): a fragment post-back is a fetch from the listener's page; never judged as the callback")
+            }
+            return nil
+        }
         // Fetch Metadata: a browser names what a request is for. A redirect back is a top-level navigation.
         if let dest = request.header("Sec-Fetch-Dest"), dest.lowercased() != "document" {
             return (403, "Sec-Fetch-Dest \(dest): a sub-resource load (an image, script or frame), not the browser coming back; never judged as the callback")
@@ -271,8 +294,10 @@ public final class CallbackRegistry: Sendable {
         case .accepted(let code, let st):
             remember(&s, code: code)
             success = true
-            judged = event(.accepted, expectedState == nil ? "a code arrived (state not checked: give --expect-state to check it)" : "a code arrived with the expected state", 200)
-            let arrived = ArrivedCode(code: code, state: st, iss: params.iss)
+            var judged = event(.accepted, expectedState == nil ? "a code arrived (state not checked: give --expect-state to check it)" : "a code arrived with the expected state", 200)
+            guard let counter = exchangeCounter else { return CallbackJudgement(flowID: s.lastFlowID, event: judged, success: true) }
+            let arrived = ArrivedCode(code: code, state: st, iss: params.iss, exchangeFlowID: counter.next())
+            judged.exchange = arrived.exchangeFlowID
             let continuation = arrivalsContinuation
             return CallbackJudgement(flowID: s.lastFlowID, event: judged, success: true, delivery: { continuation.yield(arrived) })
         case .errorResponse(let err, _, let missing):
@@ -281,7 +306,15 @@ public final class CallbackRegistry: Sendable {
             if received == nil, params.code != nil, expectedState == nil {
                 if let code = params.code { remember(&s, code: code) }
                 success = true
-                judged = event(.accepted, "a code arrived without state: the application cannot tell it from a forged one (RFC 6749 §10.12)", 200)
+                var stateless = event(.accepted, "a code arrived without state: the application cannot tell it from a forged one (RFC 6749 §10.12)", 200)
+                if let counter = exchangeCounter, let code = params.code {
+                    // Handed on so the exchange flow can say why it does not redeem it (no state, no verifier).
+                    let arrived = ArrivedCode(code: code, state: nil, iss: params.iss, exchangeFlowID: counter.next())
+                    stateless.exchange = arrived.exchangeFlowID
+                    let continuation = arrivalsContinuation
+                    return CallbackJudgement(flowID: s.lastFlowID, event: stateless, success: true, delivery: { continuation.yield(arrived) })
+                }
+                judged = stateless
             } else {
                 judged = event(.stateMismatch, received == nil ? "no state parameter" : "state differs from --expect-state", 400)
             }
@@ -301,5 +334,21 @@ public final class CallbackRegistry: Sendable {
             s.seenCodeOrder[s.seenCodeOldest] = code
             s.seenCodeOldest = (s.seenCodeOldest + 1) % CallbackRegistry.memory
         }
+    }
+}
+
+/// Numbers the exchange flows of `listen --exchange` (`x1`, `x2`, ...), across every redirect URI's registry.
+public final class ExchangeCounter: Sendable {
+    private let count = Mutex(0)
+
+    public init() {}
+
+    /// The next exchange flow's id.
+    public func next() -> String {
+        let n = count.withLock { n -> Int in
+            n += 1
+            return n
+        }
+        return "x\(n)"
     }
 }

@@ -70,6 +70,10 @@ public struct FlowConfiguration: Sendable {
     public var settings: [SettingOrigin] = []
     /// Leave `redirect_uri` out of the authorization and token requests (`--omit-redirect-uri`).
     public var omitRedirectURI = false
+    /// The grant to run; each but the authorization code has its runner in `Grants/`.
+    public var grant: GrantType = .authorizationCode
+    /// What the grants without a redirect present: the refresh token, the subject and actor tokens (`Grants/`).
+    public var grantInputs = DirectGrantInputs()
     /// How the provider matches `redirect_uri` (its preset's rule), so error hints give the fix that works there.
     public var redirectRule: RedirectRule?
 
@@ -163,7 +167,7 @@ public final class FlowController: Sendable {
         if configuration.stepMode || configuration.exchange == .manual {
             let step = configuration.stepMode
             let plain = publisher.ungated
-            let gate = StepGate(publisher: plain, reader: reader,
+            let gate = StepGate(publisher: plain, reader: reader, grant: configuration.grant,
                                 pauses: { hop in step || hop == .token },
                                 sendAgain: { spec, hop in await Self.sendAgain(spec, hop: hop, client: client, publisher: plain) })
             self.publisher = publisher.gated(by: gate)
@@ -241,11 +245,18 @@ public final class FlowController: Sendable {
         let c = configuration
         publisher.publish(.flowStarted(FlowStarted(mode: c.mode, provider: c.providerLabel, clientID: c.clientID, redirectURI: c.redirectURI, exchange: c.exchange.rawValue, stepMode: c.stepMode,
                                                    followUps: c.followUps.isEmpty ? nil : c.followUps.map(\.name), profile: c.profile,
-                                                   settings: c.settings.isEmpty ? nil : c.settings)))
+                                                   settings: c.settings.isEmpty ? nil : c.settings,
+                                                   grant: c.grant == .authorizationCode ? nil : c.grant.rawValue)))
         if !c.listenerAddresses.isEmpty {
             publisher.publish(.listenerStarted(ListenerStarted(addresses: c.listenerAddresses, redirectURI: c.redirectURI)))
         }
-        for f in c.startFindings { publisher.publish(.finding(f.at(step: FlowStep.urlBuilt.key))) }
+        let firstStep = GrantDescription.named(c.grant.rawValue)?.steps.first ?? .urlBuilt
+        for f in c.startFindings { publisher.publish(.finding(f.at(step: firstStep.key))) }
+        switch c.grant {
+        case .authorizationCode: break
+        case .device: return try await runDeviceGrant()
+        case .clientCredentials, .refreshToken, .tokenExchange: return try await runDirectGrant(c.grant)
+        }
 
         // 1. Where to send the user.
         let endpoints = try await resolveEndpoints()
@@ -343,8 +354,37 @@ public final class FlowController: Sendable {
     /// The token request for a code, its answer read and checked, `token.exchanged` published.
     func exchange(code: String, codeVerifier: String?, nonce: String?, endpoints: Endpoints, wantsOIDC: Bool) async throws(FlowFailure) -> TokenSession {
         let c = configuration
-        let builder = TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth), bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
+        let builder = tokenRequestBuilder(endpoints)
         let spec = builder.authorizationCode(code: code, redirectURI: c.omitRedirectURI ? nil : c.redirectURI, codeVerifier: codeVerifier)
+        let (tokens, findings) = try await requestTokens(spec, during: .codeExchange, refused: "the code")
+        for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
+        let original = try await finishExchange(tokens, code: code, nonce: nonce, issuer: endpoints.issuer, jwksURI: endpoints.jwks, metadata: endpoints.metadata, wantsOIDC: wantsOIDC)
+        return session(TokenVault(tokens), builder: builder, endpoints: endpoints, original: original, codeRequest: spec)
+    }
+
+    /// How this flow's token requests are built: the token endpoint, the client's authentication, the body encoding
+    /// and the user's extra fields and headers.
+    func tokenRequestBuilder(_ endpoints: Endpoints) -> TokenRequestBuilder {
+        let c = configuration
+        return TokenRequestBuilder(tokenEndpoint: endpoints.token, credentials: ClientCredentials(clientID: c.clientID, clientSecret: c.clientSecret, method: c.tokenAuth), bodyEncoding: c.tokenBody, extraParameters: c.tokenParameters, extraHeaders: c.tokenHeaders)
+    }
+
+    /// What the follow-up hops need once tokens were issued.
+    func session(_ tokens: TokenVault, builder: TokenRequestBuilder, endpoints: Endpoints, original: OriginalIDToken?, codeRequest: HTTPRequestSpec? = nil) -> TokenSession {
+        let c = configuration
+        return TokenSession(
+            tokens: tokens, builder: builder, issuer: endpoints.issuer, jwksURI: endpoints.jwks,
+            allowedAlgorithms: Self.allowedAlgorithms(endpoints.metadata), originalIDToken: original,
+            userinfo: c.userinfoURL ?? endpoints.metadata?.userinfoEndpoint,
+            revocation: c.revocationURL ?? endpoints.metadata?.revocationEndpoint,
+            introspection: c.introspectionURL ?? endpoints.metadata?.introspectionEndpoint, codeRequest: codeRequest)
+    }
+
+    /// Sends a token request (a hop of purpose `token`, so step mode pauses before it) and reads the answer with
+    /// `TokenResponseParser`. No answer, an unreadable one or an OAuth error fails the flow at the token step, with
+    /// the parser's findings published and the error explained for `situation`; a success returns the tokens and
+    /// the parser's findings, for the caller to publish beside its grant's own.
+    func requestTokens(_ spec: HTTPRequestSpec, during situation: OAuthErrorHint.Situation, refused what: String) async throws(FlowFailure) -> (TokenSet, [Finding]) {
         let answer = await client.send(spec, purpose: .token, publisher: publisher)
         guard case .response(let status, let headers, let body, _) = answer else {
             if case .failure(let reason, let hint) = answer { throw FlowFailure(reason, hint: hint, step: .tokenExchanged) }
@@ -356,17 +396,10 @@ public final class FlowController: Sendable {
             throw FlowFailure(reason, hint: hint, step: .tokenExchanged)
         case .error(let err, let st, let findings):
             for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
-            throw FlowFailure("the token endpoint refused the code: \(err.error) (HTTP \(st))" + (err.description.map { ": \($0)" } ?? ""),
-                              error: err.error, description: err.description, hint: err.hint(during: .codeExchange, redirectRule: c.redirectRule), step: .tokenExchanged)
+            throw FlowFailure("the token endpoint refused \(what): \(err.error) (HTTP \(st))" + (err.description.map { ": \($0)" } ?? ""),
+                              error: err.error, description: err.description, hint: err.hint(during: situation, redirectRule: configuration.redirectRule), step: .tokenExchanged)
         case .success(let tokens, let findings):
-            for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
-            let original = try await finishExchange(tokens, code: code, nonce: nonce, issuer: endpoints.issuer, jwksURI: endpoints.jwks, metadata: endpoints.metadata, wantsOIDC: wantsOIDC)
-            return TokenSession(
-                tokens: TokenVault(tokens), builder: builder, issuer: endpoints.issuer, jwksURI: endpoints.jwks,
-                allowedAlgorithms: Self.allowedAlgorithms(endpoints.metadata), originalIDToken: original,
-                userinfo: c.userinfoURL ?? endpoints.metadata?.userinfoEndpoint,
-                revocation: c.revocationURL ?? endpoints.metadata?.revocationEndpoint,
-                introspection: c.introspectionURL ?? endpoints.metadata?.introspectionEndpoint, codeRequest: spec)
+            return (tokens, findings)
         }
     }
 
@@ -406,7 +439,7 @@ public final class FlowController: Sendable {
     }
 
     /// Publishes `token.exchanged` with the ID token's checks; returns what a refreshed ID token must keep.
-    private func finishExchange(_ tokens: TokenSet, code: String, nonce: String?, issuer: String?, jwksURI: URL?, metadata: ProviderMetadata?, wantsOIDC: Bool) async throws(FlowFailure) -> OriginalIDToken? {
+    func finishExchange(_ tokens: TokenSet, code: String?, nonce: String?, issuer: String?, jwksURI: URL?, metadata: ProviderMetadata?, wantsOIDC: Bool) async throws(FlowFailure) -> OriginalIDToken? {
         let c = configuration
         var idSummary: IDTokenSummary?
         var original: OriginalIDToken?

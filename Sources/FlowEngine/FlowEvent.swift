@@ -118,13 +118,19 @@ public struct ListenerStarted: Sendable, Hashable, Codable {
     /// Bound socket addresses, e.g. `127.0.0.1:8765`, `[::1]:8765`.
     public var addresses: [String]
     public var redirectURI: String
+    /// `oauthscope listen`: where this redirect URI's callbacks are forwarded (`--forward`), if anywhere.
+    public var forward: String?
+    /// `oauthscope listen`: the state this redirect URI's callbacks must carry (`--expect-state`), if one is given.
+    public var expectState: String?
 
-    public init(addresses: [String], redirectURI: String) {
+    public init(addresses: [String], redirectURI: String, forward: String? = nil, expectState: String? = nil) {
         self.addresses = addresses
         self.redirectURI = redirectURI
+        self.forward = forward
+        self.expectState = expectState
     }
 
-    enum CodingKeys: String, CodingKey { case addresses, redirectURI = "redirect_uri" }
+    enum CodingKeys: String, CodingKey { case addresses, redirectURI = "redirect_uri", forward, expectState = "expect_state" }
 }
 
 /// `discovery.completed`: provider metadata fetched and checked.
@@ -272,6 +278,17 @@ public enum CallbackVerdict: String, Sendable, Hashable, Codable, CaseIterable {
     case malformed
 }
 
+/// How an authorization response reached the redirect URI (OAuth 2.0 Multiple Response Type Encoding Practices §2.1,
+/// OAuth 2.0 Form Post Response Mode §2).
+public enum ResponseMode: String, Sendable, Hashable, Codable, CaseIterable {
+    /// In the query string of a GET (the default for `response_type=code`).
+    case query
+    /// In an `application/x-www-form-urlencoded` POST body.
+    case formPost = "form_post"
+    /// In the URL fragment, which the browser never sends: the listener's page posted it back.
+    case fragment
+}
+
 /// `callback.received`: one HTTP request at the listener, parsed and judged.
 public struct CallbackReceived: Sendable, Hashable, Codable {
     public var method: String
@@ -287,8 +304,16 @@ public struct CallbackReceived: Sendable, Hashable, Codable {
     public var headers: JSONValue?
     /// With `--forward`: where the browser was sent on to (the 307's Location).
     public var forwarded: String?
+    /// How the parameters came: in the query, a `form_post` body, or a URL fragment the listener's page posted back.
+    /// Absent for requests that carried none of these (and in recordings made before the field existed).
+    public var responseMode: ResponseMode?
+    /// The redirect URI whose listener received the request (`oauthscope listen` may watch several).
+    public var redirectURI: String?
+    /// `listen --exchange`: the flow (`x1`, `x2`, ...) that redeems this callback's code.
+    public var exchange: String?
 
-    public init(method: String, path: String, query: JSONValue, remote: String, verdict: CallbackVerdict, detail: String? = nil, status: Int? = nil, headers: JSONValue? = nil, forwarded: String? = nil) {
+    public init(method: String, path: String, query: JSONValue, remote: String, verdict: CallbackVerdict, detail: String? = nil, status: Int? = nil, headers: JSONValue? = nil, forwarded: String? = nil,
+                responseMode: ResponseMode? = nil, redirectURI: String? = nil, exchange: String? = nil) {
         self.method = method
         self.path = path
         self.query = query
@@ -298,6 +323,13 @@ public struct CallbackReceived: Sendable, Hashable, Codable {
         self.status = status
         self.headers = headers
         self.forwarded = forwarded
+        self.responseMode = responseMode
+        self.redirectURI = redirectURI
+        self.exchange = exchange
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, path, query, remote, verdict, detail, status, headers, forwarded, responseMode = "response_mode", redirectURI = "redirect_uri", exchange
     }
 }
 

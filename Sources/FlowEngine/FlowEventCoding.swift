@@ -142,15 +142,15 @@ extension FlowEvent: Codable {
     public func writeJSONLine(into out: inout [UInt8], reveal: Bool = false) {
         if case .callbackReceived(let c) = payload {
             // The flood's event, one per request: written straight into the buffer, without the general encoder.
-            out.append(contentsOf: #"{"v":"#.utf8)
+            JSONValue.serialize(literal: #"{"v":"#, into: &out)
             JSONValue.serialize(integer: FlowEvent.schemaVersion, into: &out)
-            out.append(contentsOf: #","seq":"#.utf8)
+            JSONValue.serialize(literal: #","seq":"#, into: &out)
             JSONValue.serialize(integer: seq, into: &out)
-            out.append(contentsOf: #","time":""#.utf8)
+            JSONValue.serialize(literal: #","time":""#, into: &out)
             EventTime.write(time, into: &out)
-            out.append(contentsOf: #"","flow":"#.utf8)
+            JSONValue.serialize(literal: #"","flow":"#, into: &out)
             JSONValue.serialize(string: flow, into: &out)
-            out.append(contentsOf: #","type":"callback.received""#.utf8)
+            JSONValue.serialize(literal: #","type":"callback.received""#, into: &out)
             c.writeJSONMembers(into: &out)
             out.append(UInt8(ascii: "}"))
             return

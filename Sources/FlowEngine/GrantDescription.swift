@@ -88,7 +88,7 @@ public struct GrantDescription: Sendable, Hashable {
     }
 
     /// Every grant this build knows, by id.
-    public static let all: [GrantDescription] = [.authorizationCode]
+    public static let all: [GrantDescription] = [.authorizationCode, .clientCredentials, .refreshToken, .tokenExchange]
 
     /// The grant named `id` in `flow.started.grant`; absent (older recordings) means the authorization code.
     public static func named(_ id: String?) -> GrantDescription? {

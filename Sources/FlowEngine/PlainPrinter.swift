@@ -77,7 +77,14 @@ public struct PlainPrinter: Sendable {
             flowStart = t
             var line = "oauthscope \(s.mode): \(s.provider)"
             if let id = s.clientID { line += ", client \(id)" }
-            line += ", redirect \(s.redirectURI)"
+            // Only a grant that sends the user back has a redirect URI to speak of.
+            if s.grant.flatMap(GrantType.init(rawValue:))?.usesRedirect ?? true { line += ", redirect \(s.redirectURI)" }
+            if let g = s.grant { line += ", grant \(g)" }
+            return [line]
+        case .listenerStarted(let l) where watching:
+            var line = "  \(dot) listening on \(l.addresses.joined(separator: ", ")) for \(l.redirectURI)"
+            if let s = l.expectState { line += ", expecting state \(s)" }
+            if let f = l.forward { line += ", forwarding to \(f)" }
             return [line]
         case .listenerStarted(let l):
             return ["  \(dot) listening on \(l.addresses.joined(separator: ", "))"]
@@ -110,10 +117,14 @@ public struct PlainPrinter: Sendable {
         case .callbackReceived(let c) where watching:
             let mark = c.verdict == .accepted ? ok : (c.verdict == .stray || c.verdict == .duplicate) ? dot : bad
             let params = (c.query.objectValue ?? []).map { k, v in "\(k)=\(v.stringValue ?? v.serialized())" }.joined(separator: " ")
-            var line = "\(mark) \(EventTime.format(t).dropFirst(11).dropLast()) \(c.remote) \(c.method) \(c.path) \(c.verdict.rawValue)"
+            var line = "\(mark) \(EventTime.format(t).dropFirst(11).dropLast()) \(c.remote) \(c.method) \(c.path)"
+            if let m = c.responseMode, m != .query { line += " (\(m.rawValue))" }
+            line += " \(c.verdict.rawValue)"
             if !params.isEmpty { line += "  " + params }
             var out = [line]
             if let d = c.detail { out.append("    " + d) }
+            if let f = c.forwarded { out.append("    forwarded to \(f)") }
+            if let x = c.exchange { out.append("    exchanged as \(x)") }
             return out
         case .callbackReceived(let c):
             guard verbose || c.verdict != .accepted else { return [] }
@@ -123,7 +134,23 @@ public struct PlainPrinter: Sendable {
             let checks = c.checks.map { "\($0.name) \($0.ok ? "ok" : "FAILED")" }.joined(separator: ", ")
             return ["\(ok) \(label(home)) \(took(home, t)) code \(c.code.display(reveal: reveal)); \(checks)"]
         case .tokenRequest(let r):
-            return verbose ? ["  \(dot) \(r.method) \(r.url)"] : []
+            // A grant whose step ends when the token request leaves (the grants without a redirect) gets its line.
+            if !watching, let s = grant.steps.first(where: { $0.completes.contains(kind) }) { return ["\(ok) \(label(s)) \(took(s, t)) \(r.method) \(r.url)"] }
+            return verbose ? ["  \(dot) \(watching ? event.flow + ": " : "")\(r.method) \(r.url)"] : []
+        case .tokenResponse(let r) where watching:
+            return ["  \(dot) \(event.flow): token endpoint answered HTTP \(r.status) in \(r.elapsedMs) ms"]
+        case .tokenExchanged(let x) where watching:
+            // An exchange of `listen --exchange`: one line under the callback it redeems, no flow steps.
+            let trusted = x.idToken?.checks.allSatisfy(\.ok) ?? true
+            var parts = [x.tokenType, "access_token \(x.accessToken.display(reveal: reveal))"]
+            if let e = x.expiresIn { parts.append("expires in \(e) s") }
+            var out = ["\(trusted ? ok : warnMark) \(event.flow) exchanged: " + parts.joined(separator: ", ")]
+            for c in x.idToken?.checks ?? [] where !c.ok { out.append("    \(bad) id_token \(c.name): \(c.detail)") }
+            return out
+        case .flowCompleted where watching:
+            return []
+        case .flowFailed(let f) where watching:
+            return ["\(bad) \(event.flow) exchange failed: \(f.reason)"] + (f.hint.map { ["  hint: \($0)"] } ?? [])
         case .tokenResponse(let r):
             return ["  \(dot) token endpoint answered HTTP \(r.status) in \(r.elapsedMs) ms"]
         case .tokenExchanged(let x):
@@ -144,7 +171,8 @@ public struct PlainPrinter: Sendable {
         case .finding(let f):
             guard verbose || f.severity != .info else { return [] }
             let mark = f.severity == .error ? bad : warnMark
-            return ["  \(mark) \(f.severity.rawValue): \(f.message)" + (f.ref.map { " (\($0))" } ?? "")]
+            let whose = watching && event.flow.hasPrefix("x") ? "\(event.flow) " : ""
+            return ["  \(mark) \(whose)\(f.severity.rawValue): \(f.message)" + (f.ref.map { " (\($0))" } ?? "")]
         case .flowCompleted(let c):
             return ["\(ok) flow completed in \(Self.duration(Double(c.elapsedMs) / 1000))"]
         case .flowFailed(let f):

@@ -63,13 +63,16 @@ actor StepGate: HopGate {
     private let sendAgain: @Sendable (HTTPRequestSpec, HopPurpose) async -> Void
     private var edits: [HopPurpose: [RequestEdit]] = [:]
     private var lastSent: (request: HTTPRequestSpec, hop: HopPurpose)?
+    /// The grant the flow runs: its steps hold the hops, and its token request is worded its own way.
+    private let grant: GrantType
 
     /// - Parameters:
     ///   - publisher: the flow's publisher, without a gate.
     ///   - pauses: whether the flow stops before `hop`.
     ///   - sendAgain: sends a hop once more, exactly as it was sent, and publishes what came back.
-    init(publisher: FlowPublisher, reader: FlowCommandReader, pauses: @escaping @Sendable (HopPurpose) -> Bool, sendAgain: @escaping @Sendable (HTTPRequestSpec, HopPurpose) async -> Void) {
+    init(publisher: FlowPublisher, reader: FlowCommandReader, grant: GrantType = .authorizationCode, pauses: @escaping @Sendable (HopPurpose) -> Bool, sendAgain: @escaping @Sendable (HTTPRequestSpec, HopPurpose) async -> Void) {
         self.publisher = publisher.ungated
+        self.grant = grant
         self.reader = reader
         self.pauses = pauses
         self.sendAgain = sendAgain
@@ -117,7 +120,7 @@ actor StepGate: HopGate {
                 }
                 publishWaiting(pending, hop: hop)
             case .cancel?, nil:
-                throw FlowFailure("cancelled by the user at the pause before the \(hop) hop", step: Self.step(of: hop))
+                throw FlowFailure("cancelled by the user at the pause before the \(hop) hop", step: Self.step(of: hop, in: grant))
             case .action?, .replay?:
                 continue
             }
@@ -125,7 +128,7 @@ actor StepGate: HopGate {
     }
 
     private func publishWaiting(_ request: HTTPRequestSpec, hop: HopPurpose) {
-        publisher.publish(.stepWaiting(StepWaiting(step: Self.step(of: hop).key, prompt: Self.prompt(hop: hop, request: request), hop: hop.rawValue, request: HTTPRequestCapture(spec: request, purpose: hop))))
+        publisher.publish(.stepWaiting(StepWaiting(step: Self.step(of: hop, in: grant).key, prompt: Self.prompt(hop: hop, request: request, grant: grant), hop: hop.rawValue, request: HTTPRequestCapture(spec: request, purpose: hop))))
     }
 
     private func publish(edit: RequestEdit?, hop: HopPurpose, line: String, request: HTTPRequestSpec?, error: String?) {
@@ -142,11 +145,16 @@ actor StepGate: HopGate {
     }
 
     /// The step of the flow a hop belongs to.
-    static func step(of hop: HopPurpose) -> FlowStep { GrantDescription.authorizationCode.step(forPurpose: hop) ?? .tokenExchanged }
+    static func step(of hop: HopPurpose, in grant: GrantType = .authorizationCode) -> FlowStep {
+        (GrantDescription.named(grant.rawValue) ?? .authorizationCode).step(forPurpose: hop) ?? .tokenExchanged
+    }
 
     /// What is about to happen, in words; the front says which key (or line) sends it.
-    static func prompt(hop: HopPurpose, request: HTTPRequestSpec) -> String {
+    static func prompt(hop: HopPurpose, request: HTTPRequestSpec, grant: GrantType = .authorizationCode) -> String {
         let target = request.method + " " + request.url.absoluteString
+        if hop == .token, grant != .authorizationCode {
+            return "About to send the \(grant.displayName) token request (\(grant.reference)): a back-channel \(target) with grant_type \(grant.wireValue) and the client's credentials"
+        }
         switch hop.rawValue {
         case "discovery": return "About to fetch the provider's metadata (discovery): \(target)"
         case "redirect": return "About to send the user's browser to the authorization endpoint with the URL just built"

@@ -65,6 +65,13 @@ public struct MockProviderConfiguration: Sendable {
     public var apiKey: String = MockProviderConfiguration.demoAPIKey
     /// Defects to inject on purpose (none by default), so that tests and demos can show each client check failing.
     public var faults: Set<MockFault> = []
+    /// Grants that exist from the start, as if earlier flows had issued them: their tokens work at once (the demo's
+    /// refresh and token-exchange runs, `provider serve`).
+    public var seededGrants: [SeededGrant] = []
+    /// The audiences a token exchange may ask for (RFC 8693 §2.1); the issuer and the registered client ids count too.
+    public var exchangeAudiences: [String] = ["https://api.example.com"]
+    /// The resources a token exchange may ask for (RFC 8707 §2).
+    public var exchangeResources: [String] = ["https://api.example.com/"]
 
     /// The defaults: loopback, any free port, the demo client, the `oidc` personality, ES256, consent page, PKCE
     /// required, no faults.

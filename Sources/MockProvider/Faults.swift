@@ -92,6 +92,11 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
     /// RFC 6749 §5.1).
     case noStoreMissing = "no-store-missing"
 
+    /// A client-credentials answer carries a refresh token, which RFC 6749 §4.4.3 says it SHOULD NOT.
+    case ccRefreshToken = "cc-refresh-token"
+    /// A token-exchange answer leaves out `issued_token_type`, which RFC 8693 §2.2.1 requires.
+    case noIssuedTokenType = "no-issued-token-type"
+
     /// The issuer the `wrongIssuerInToken` and `wrongIssParameter` faults put in place of the real one.
     public static let foreignIssuer = "https://issuer.other.example"
     /// The client the `wrongAudience` and `wrongAuthorizedParty` faults name in place of the real one.
@@ -165,6 +170,8 @@ public enum MockFault: String, Sendable, Hashable, CaseIterable {
         case .refreshNotRotated: return "a refresh keeps the old refresh token valid and returns no new one (doctor probe refresh-rotated, RFC 9700 §4.14.2)"
         case .noClientAuth: return "a confidential client's token request without credentials is accepted (doctor probe client-auth-required, RFC 6749 §3.2.1)"
         case .noStoreMissing: return "token responses lack Cache-Control: no-store (doctor probe token-no-store, RFC 6749 §5.1)"
+        case .ccRefreshToken: return "a client-credentials answer carries a refresh token (RFC 6749 §4.4.3: SHOULD NOT)"
+        case .noIssuedTokenType: return "a token-exchange answer has no issued_token_type (RFC 8693 §2.2.1: REQUIRED)"
         case .signedOut: return "the user has no session at the provider, so prompt=none gets login_required (OIDC Core §3.1.2.6)"
         }
     }

@@ -143,6 +143,8 @@ enum OAuthErrorCode: String, Sendable {
     case invalidToken = "invalid_token"
     case insufficientScope = "insufficient_scope"
     case serverError = "server_error"
+    /// RFC 8693 §2.2.2, RFC 8707 §2: the audience or resource asked for is unknown or not allowed.
+    case invalidTarget = "invalid_target"
 }
 
 /// An OAuth error with a description that says what to fix and where the rule comes from.

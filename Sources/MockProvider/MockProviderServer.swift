@@ -101,6 +101,7 @@ public final class MockProviderServer: Sendable {
     private func launch() async throws -> (URL, Task<Void, Never>, ServiceGroup, @Sendable () -> Void) {
         let host = configuration.host
         let configuredPort = configuration.port
+        let seededGrants = configuration.seededGrants
         let keys = try await SigningKeys.generate(configuration.signingAlgorithm, faults: configuration.faults)
         let core = ProviderCore(
             configuration: configuration, keys: keys,
@@ -120,6 +121,7 @@ public final class MockProviderServer: Sendable {
                 let port = channel.localAddress?.port ?? configuredPort
                 // Set before anyone can learn the port, so every response names the real issuer.
                 core.setIssuer(Self.issuer(host: host, port: port))
+                core.seed(seededGrants)
                 signal.yield(port)
                 signal.finish()
             },

@@ -8,6 +8,8 @@ final class ProviderCore: Sendable {
     /// The scopes this provider knows; any other is `invalid_scope` (RFC 6749 §3.3).
     static let supportedScopes = ["openid", "profile", "email", "offline_access"]
     static let authMethods = ClientAuthMethod.allCases.map(\.rawValue)
+    /// The token request parameters that may appear more than once (RFC 8693 §2.1, RFC 8707 §2).
+    static let repeatableParameters: Set<String> = ["audience", "resource"]
 
     let configuration: MockProviderConfiguration
     /// The real provider imitated, and the rules that follow from it.
@@ -112,7 +114,7 @@ final class ProviderCore: Sendable {
                 ("introspection_endpoint", .string(base + "/introspect")),
                 ("response_types_supported", strings(["code"])),
                 ("response_modes_supported", strings(["query"])),
-                ("grant_types_supported", strings(["authorization_code", "refresh_token"])),
+                ("grant_types_supported", strings(["authorization_code", "refresh_token", GrantType.clientCredentials.wireValue, GrantType.tokenExchange.wireValue])),
                 ("code_challenge_methods_supported", strings([PKCEMethod.s256.rawValue])),
                 ("token_endpoint_auth_methods_supported", strings(Self.authMethods)),
                 ("revocation_endpoint_auth_methods_supported", strings(Self.authMethods)),
@@ -188,7 +190,8 @@ final class ProviderCore: Sendable {
     }
 
     private static func rejectingRepeats(_ fields: [FormField]) -> Result<[FormField], ProtocolError> {
-        if let repeated = fields.firstRepeatedName {
+        // RFC 8693 §2.1 and RFC 8707 §2 let audience and resource repeat; every other parameter appears once.
+        if let repeated = fields.filter({ !Self.repeatableParameters.contains($0.name) }).firstRepeatedName {
             return .failure(ProtocolError(.invalidRequest, "parameter \(repeated) is repeated; each may appear only once (RFC 6749 §3.2)"))
         }
         return .success(fields)

@@ -59,8 +59,12 @@ extension ProviderCore {
             issuance = authorizationCodeGrant(client: client, params: params)
         case "refresh_token":
             issuance = refreshTokenGrant(client: client, params: params)
+        case GrantType.clientCredentials.wireValue:
+            return clientCredentialsGrant(client: client, params: params)
+        case GrantType.tokenExchange.wireValue:
+            return tokenExchangeGrant(client: client, params: params)
         case let other?:
-            return .failure(ProtocolError(.unsupportedGrantType, "grant_type \(other) is not supported; use authorization_code or refresh_token"), status: 400, basicTried: false)
+            return .failure(ProtocolError(.unsupportedGrantType, "grant_type \(other) is not supported; use authorization_code, refresh_token, client_credentials or \(GrantType.tokenExchange.wireValue) (RFC 6749 §5.2)"), status: 400, basicTried: false)
         }
         switch issuance {
         case .failure(let error):

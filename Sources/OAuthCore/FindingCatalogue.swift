@@ -153,6 +153,15 @@ public enum FindingCatalogue {
     public static let listenNoVerifier = FindingKind(
         "listen.no_verifier", .info, ref: "RFC 7636 §4.5",
         "No code_verifier is known for a code another application asked for; a provider that enforces PKCE will refuse this exchange (give --code-verifier).")
+    public static let listenNotExchanged = FindingKind(
+        "listen.not_exchanged", .warn, ref: "RFC 7636 §4.5",
+        "The code that arrived with {{what}} is not exchanged: {{why}}.")
+    public static let listenVerifierFileReadable = FindingKind(
+        "listen.verifier_file_readable", .warn, ref: "RFC 7636 §7.1",
+        "{{path}} holds code verifiers and can be read by other users (mode {{mode}}); chmod 600 it.")
+    public static let listenFragmentUnreadable = FindingKind(
+        "listen.fragment_unreadable", .warn, ref: "OAuth 2.0 Multiple Response Type Encoding Practices §2.1",
+        "A URL fragment posted back by the listener's page could not be read: {{why}}. Nothing was judged.")
 
     // MARK: - listener
 
@@ -268,6 +277,42 @@ public enum FindingCatalogue {
         "preset.quirk.string_expires_in", .info, ref: "RFC 6749 §5.1",
         "expires_in may arrive as a string such as \"3599\"; oauthscope reads it as a number and says so.")
 
+    // MARK: - grants without a redirect (client credentials, refresh, token exchange)
+
+    public static let clientCredentialsRefreshToken = FindingKind(
+        "client_credentials.refresh_token", .warn, ref: "RFC 6749 §4.4.3",
+        "The client-credentials answer carries a refresh token; RFC 6749 says it SHOULD NOT: the client can ask again with its own credentials, so a refresh token only adds a secret to keep.")
+    public static let clientCredentialsIdToken = FindingKind(
+        "client_credentials.id_token", .warn, ref: "RFC 6749 §4.4, OIDC Core §2",
+        "The client-credentials answer carries an ID token, but no user took part: an ID token asserts a user's authentication, and here there is none.")
+    public static let clientCredentialsPublicClient = FindingKind(
+        "client_credentials.public_client", .warn, ref: "RFC 6749 §4.4",
+        "The client-credentials grant is for confidential clients only; this request carries no client authentication (--token-auth none), so the server should refuse it with unauthorized_client or invalid_client.")
+    public static let grantUnadvertised = FindingKind(
+        "discovery.grant_unadvertised", .warn, ref: "RFC 8414 §2",
+        "The provider's metadata {{how}}, so it may refuse grant_type {{wire}}; the request is sent anyway.")
+    public static let demoSeededToken = FindingKind(
+        "demo.seeded_token", .info, ref: nil,
+        "The embedded provider started with a {{what}} for the demo client (user {{user}}, scope {{scope}}), as if an earlier authorization-code flow had issued it: this run uses it as {{role}}.")
+    public static let refreshRotated = FindingKind(
+        "refresh.rotated", .info, ref: "RFC 9700 §4.14.2",
+        "The refresh token rotated: the answer carries a new one, and the one presented should now be refused. Keep the new one.")
+    public static let refreshScopeWider = FindingKind(
+        "refresh.scope_wider", .warn, ref: "RFC 6749 §6",
+        "The refreshed token's scope adds {{extra}} to the scope asked for ({{asked}}); a refresh may narrow the scope, and the answer should say the scope granted.")
+    public static let tokenExchangeIssuedTypeMissing = FindingKind(
+        "token_exchange.issued_token_type_missing", .error, ref: "RFC 8693 §2.2.1",
+        "The token-exchange answer has no issued_token_type, which is REQUIRED: without it the client cannot know what kind of token it holds.")
+    public static let tokenExchangeTokenTypeNA = FindingKind(
+        "token_exchange.token_type_na", .warn, ref: "RFC 8693 §2.2.1",
+        "token_type is N_A, but the issued token is an access token: N_A is only for tokens that cannot be used as access tokens.")
+    public static let tokenExchangeTokenTypeNotNA = FindingKind(
+        "token_exchange.token_type_not_na", .warn, ref: "RFC 8693 §2.2.1",
+        "The issued token is {{issued}}, not an access token, so token_type should be N_A; it is \"{{tokenType}}\".")
+    public static let tokenExchangeOtherType = FindingKind(
+        "token_exchange.other_type", .info, ref: "RFC 8693 §2.1",
+        "The server issued {{issued}} although {{requested}} was asked for; requested_token_type is a wish the server may not grant.")
+
     // MARK: - redirect
 
     public static let redirectInvalid = FindingKind(
@@ -346,7 +391,7 @@ public enum FindingCatalogue {
         demoFault, doctorProbe, discoveryIssuerTemplate, discoveryIssuerTrailingSlash, discoveryNoS256,
         discoveryPkceUnadvertised, discoveryRfc8414, endpointHttpFromHttpsIssuer, endpointInsecureHttp,
         exchangeSkipped, httpRedirectRefused, idToken, listenExchangeAny,
-        listenNoVerifier, listenerNonLoopback, oidcNoIdToken, oidcNoNonce,
+        listenNoVerifier, listenNotExchanged, listenVerifierFileReadable, listenFragmentUnreadable, listenerNonLoopback, oidcNoIdToken, oidcNoNonce,
         pkceDisabled, pkcePlain, pkceUnsupportedMethod, presetAtlassianAudience,
         presetAtlassianCloudId, presetAtlassianScopes, presetBitbadgesApiKey, presetBitbadgesIdentity,
         presetBitbadgesJsonBody, presetBitbadgesLateExchange, presetBitbucketBasicAuth, presetBitbucketRedirectPrefix,
@@ -360,6 +405,9 @@ public enum FindingCatalogue {
         refreshOldTokenAccepted, tokenCacheControl, tokenContentType, tokenErrorWithSuccessStatus,
         tokenExpiresInMissing, tokenExpiresInRange, tokenExpiresInString, tokenExpiresInType,
         tokenFormEncoded, tokenNonstandardError, tokenTokenTypeMissing, tokenTokenTypeUnusual,
+        clientCredentialsRefreshToken, clientCredentialsIdToken, clientCredentialsPublicClient, grantUnadvertised,
+        demoSeededToken, refreshRotated, refreshScopeWider, tokenExchangeIssuedTypeMissing,
+        tokenExchangeTokenTypeNA, tokenExchangeTokenTypeNotNA, tokenExchangeOtherType,
     ]
 
     /// The kind a code belongs to (a family code such as `id_token.signature` finds `id_token.{{check}}`).

@@ -89,6 +89,12 @@ public enum JSONValue: Sendable, Hashable {
     /// values into one buffer (a batch of JSONL lines is one `write`).
     public func serialize(into out: inout [UInt8]) { write(into: &out, pretty: false, indent: 0) }
 
+    /// Appends the bytes of a literal as they are (a member name with its quotes and colon, `,"path":`): for
+    /// writers that know their JSON's fixed parts.
+    public static func serialize(literal: StaticString, into out: inout [UInt8]) {
+        literal.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
     /// Appends `s` as a JSON string, quoted and escaped as `serialized()` escapes strings.
     public static func serialize(string s: String, into out: inout [UInt8]) { writeString(s, into: &out) }
 
@@ -154,8 +160,18 @@ public enum JSONValue: Sendable, Hashable {
 
     static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escaping at all: copy them whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 >= 0xC2 }) {
+        // Most strings need no escaping at all: copy their bytes whole, with one memcpy (appending the UTF-8 view
+        // as a sequence goes byte by byte).
+        let copied = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            if bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 >= 0xC2 }) { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied == true {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        if copied == nil, !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 >= 0xC2 }) {
             out.append(contentsOf: s.utf8)
             out.append(UInt8(ascii: "\""))
             return

@@ -32,6 +32,10 @@ public enum OAuthErrorHint {
         case refresh
         /// A call with the access token: userinfo, an API (RFC 6750 §3.1), revocation or introspection.
         case tokenUse
+        /// The client-credentials grant (RFC 6749 §4.4).
+        case clientCredentials
+        /// The token-exchange grant (RFC 8693 §2.2.2).
+        case tokenExchange
     }
 
     /// What to do about a `redirect_uri` the provider refused, by its rule: a provider that matches exactly needs
@@ -54,11 +58,21 @@ public enum OAuthErrorHint {
         switch error {
         case "access_denied":
             return "The user (or a policy) refused the request at the consent screen. Nothing is wrong with the client; run the flow again and approve."
+        case "invalid_request" where situation == .tokenExchange:
+            return "A parameter is missing or malformed: subject_token and subject_token_type are REQUIRED, and actor_token_type must come with actor_token (RFC 8693 §2.1, §2.2.2). The error_description says which."
         case "invalid_request":
             if d.contains("redirect") {
                 return "The redirect_uri is not one the client registered. " + redirectAdvice(redirectRule)
             }
             return "A parameter is missing, repeated or malformed. Check the authorization URL's parameters against the provider's documentation."
+        case "unauthorized_client" where situation == .clientCredentials:
+            return "This client may not use the client_credentials grant. Only confidential clients may (RFC 6749 §4.4): register the client as confidential with a secret, and allow the grant in its settings."
+        case "invalid_target":
+            return "The audience or resource asked for is unknown to the server, or this client may not have a token for it (RFC 8693 §2.2.2, RFC 8707 §2). Check --audience and --resource against what the server knows."
+        case "invalid_grant" where situation == .tokenExchange:
+            return "The subject_token (or actor_token) is invalid, expired or revoked, or is not of the type named (RFC 8693 §2.2.2, RFC 6749 §5.2). Get a fresh one."
+        case "invalid_scope" where situation == .refresh:
+            return "A refresh may only ask for scopes of the original grant, never more (RFC 6749 §6). Ask for fewer with --scope, or leave it out to keep the original scope."
         case "unauthorized_client" where situation == .refresh:
             return "This client may not use the refresh_token grant (RFC 6749 §6). Enable refresh tokens for the client in the provider's settings; many providers also want offline_access in the scope, or access_type=offline (Google)."
         case "unauthorized_client" where situation == .tokenUse:
@@ -99,8 +113,6 @@ public enum OAuthErrorHint {
             return "The request object (request or request_uri) was refused: check its signature, its claims and that the provider can fetch it (RFC 9101 §6.2)."
         case "request_not_supported", "request_uri_not_supported", "registration_not_supported":
             return "The provider does not take this parameter (OIDC Core §3.1.2.6). Send the parameters directly in the URL instead."
-        case "invalid_target":
-            return "The resource (or audience) asked for is unknown or not allowed for this client (RFC 8707 §2). Check the resource parameter and the client's allowed APIs."
         case "unsupported_token_type":
             return "The provider cannot revoke this kind of token (RFC 7009 §2.2.1); try the other token, or leave token_type_hint out."
         case "bad_verification_code":

@@ -68,6 +68,30 @@ public struct TokenRequestBuilder: Sendable {
         return build(fields)
     }
 
+    /// The client-credentials grant (RFC 6749 §4.4.2): the client asks for a token for itself, with its own
+    /// authentication and, optionally, a scope.
+    public func clientCredentials(scope: String?) -> HTTPRequestSpec {
+        var fields = [FormField("grant_type", GrantType.clientCredentials.wireValue)]
+        if let scope, !scope.isEmpty { fields.append(FormField("scope", scope)) }
+        return build(fields)
+    }
+
+    /// The token-exchange grant (RFC 8693 §2.1): a subject token (and an actor token) for a new token, aimed at an
+    /// audience or a resource (RFC 8707).
+    public func tokenExchange(_ p: TokenExchangeParameters) -> HTTPRequestSpec {
+        var fields = [FormField("grant_type", GrantType.tokenExchange.wireValue)]
+        fields += p.resources.map { FormField("resource", $0) }
+        fields += p.audiences.map { FormField("audience", $0) }
+        if let scope = p.scope, !scope.isEmpty { fields.append(FormField("scope", scope)) }
+        if let r = p.requestedTokenType { fields.append(FormField("requested_token_type", r)) }
+        fields += [FormField("subject_token", p.subjectToken), FormField("subject_token_type", p.subjectTokenType)]
+        if let a = p.actorToken {
+            fields.append(FormField("actor_token", a))
+            if let t = p.actorTokenType { fields.append(FormField("actor_token_type", t)) }
+        }
+        return build(fields)
+    }
+
     /// Revocation (RFC 7009 §2.1) or introspection (RFC 7662 §2.1): a `token` with a hint, client-authenticated.
     public func tokenOperation(endpoint: URL, token: String, hint: String?) -> HTTPRequestSpec {
         var fields = [FormField("token", token)]

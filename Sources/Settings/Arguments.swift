@@ -55,6 +55,9 @@ public enum TokenAuthArgument: String, ExpressibleByArgument, CaseIterable, Send
     }
 }
 
+/// `--grant authorization-code|device|client-credentials|refresh-token|token-exchange`.
+extension GrantType: ExpressibleByArgument {}
+
 /// `--token-body form|json`.
 public enum TokenBodyArgument: String, ExpressibleByArgument, CaseIterable, Sendable {
     case form, json
@@ -92,6 +95,9 @@ public struct FlowTuning: ParsableArguments {
     @Flag(name: .customLong("step"), help: Setting.step.description.argumentHelp)
     public var step = false
 
+    @Option(name: .customLong("grant"), help: Setting.grant.description.argumentHelp)
+    public var grant: GrantType?
+
     @Option(name: .customLong("pkce"), help: Setting.pkce.description.argumentHelp)
     public var pkce: PKCEArgument?
 
@@ -127,6 +133,7 @@ public struct FlowTuning: ParsableArguments {
         l.set(.timeout, timeout)
         l.set(.exchange, exchange)
         l.set(.step, flag: step)
+        l.set(.grant, grant)
         l.set(.pkce, pkce)
         l.set(.insecureContinue, flag: insecureContinue)
         l.set(.unverifiedErrorGrace, unverifiedErrorGrace)

@@ -11,6 +11,10 @@ public struct ResolvedFlow: Sendable {
     public var clientID: String
     public var secret: Secret?
     public var tokenAuth: ClientAuthMethod
+    /// The grant to run (`--grant`).
+    public var grant: GrantType
+    /// What a grant without a redirect presents (refresh, subject and actor tokens; audiences, resources).
+    public var grantInputs = DirectGrantInputs()
     public var redirectURI: String
     public var browser: String?
     public var noBrowser: Bool
@@ -26,8 +30,9 @@ public struct ResolvedFlow: Sendable {
     ///   - rebase: run the preset against the embedded provider's imitation at this base URL.
     ///   - exchangeOnly: only the token endpoint is needed (`listen --exchange`).
     ///   - environment: where `client_secret_env` is read.
+    ///   - requireGrantTokens: a refresh or subject token must be given (the demo supplies its own afterwards).
     public static func resolve(_ layers: [SettingsLayer], profileName: String = "", rebase: URL? = nil, exchangeOnly: Bool = false,
-                               environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) -> ResolvedFlow {
+                               environment: [String: String] = ProcessInfo.processInfo.environment, requireGrantTokens: Bool = true) throws(UsageError) -> ResolvedFlow {
         let label = profileName.isEmpty ? "flow" : profileName
         let given = ResolvedSettings(layers)
         var preset: ProviderPreset?
@@ -45,6 +50,13 @@ public struct ResolvedFlow: Sendable {
         }
         let m = preset.map { ResolvedSettings(layers + [SettingsLayer.preset($0)]) } ?? given
 
+        let grant = m.choice(.grant, as: GrantType.self) ?? .authorizationCode
+        if let p = preset, let why = p.refusal(of: grant) {
+            throw UsageError("--grant \(grant.rawValue): \(why)")
+        }
+        // A grant without a redirect talks to the token endpoint alone.
+        let tokenOnly = exchangeOnly || !grant.usesRedirect
+
         let provider: ProviderSource
         let providerLabel: String
         // Endpoints the user gave win over a preset's issuer; a preset's endpoints are the fallback only when
@@ -57,7 +69,7 @@ public struct ResolvedFlow: Sendable {
         } else if let issuer {
             provider = .issuer(issuer)
             providerLabel = preset.map { "\($0.displayName) (\(issuer))" } ?? issuer
-        } else if exchangeOnly, let t = m.text(.tokenURL).flatMap(URL.init(string:)) {
+        } else if tokenOnly, let t = m.text(.tokenURL).flatMap(URL.init(string:)) {
             // Exchanging codes another application asked for needs only the token endpoint.
             provider = .endpoints(authorization: t, token: t, issuer: nil, jwks: nil)
             providerLabel = preset?.displayName ?? (t.host ?? t.absoluteString)
@@ -93,6 +105,18 @@ public struct ResolvedFlow: Sendable {
         if auth != .none, secret == nil {
             throw UsageError("--token-auth \(m.text(.tokenAuth) ?? "basic") needs a client secret: give --client-secret-env NAME, --client-secret-file PATH or --client-secret")
         }
+        // Only a confidential client may use client credentials (RFC 6749 §4.4). An explicit --token-auth none still
+        // sends the request, with a warning, to show what the server answers.
+        if grant == .clientCredentials, auth == .none, !m.givenByUser(.tokenAuth) {
+            throw UsageError("--grant client-credentials needs client authentication: only a confidential client may use it (RFC 6749 §4.4). Give the client's secret with --client-secret-env NAME or --client-secret-file PATH (or --token-auth none to send it unauthenticated and see the server refuse it)")
+        }
+        let grantInputs = try DirectGrantSettings.inputs(for: grant, m, environment: environment)
+        if requireGrantTokens, grant == .refreshToken, grantInputs.refreshToken == nil {
+            throw UsageError("--grant refresh-token needs the refresh token: give --refresh-token-env NAME or --refresh-token-file PATH (never the token itself on the command line)")
+        }
+        if requireGrantTokens, grant == .tokenExchange, grantInputs.subjectToken == nil {
+            throw UsageError("--grant token-exchange needs the subject token: give --subject-token-env NAME or --subject-token-file PATH (and --subject-token-type unless it is an access token)")
+        }
         let tokenHeaders = m.pairs(.tokenHeaders)
         if let p = preset {
             for needed in p.requiredTokenHeaders where !tokenHeaders.contains(where: { $0.name.lowercased() == needed.lowercased() }) {
@@ -110,10 +134,12 @@ public struct ResolvedFlow: Sendable {
         for a in m.list(.then) ?? [] where !FlowController.actionNames.contains(a) && !followUpNames.contains(a) {
             throw UsageError("--then \(a): unknown action; use \((FlowController.actionNames + followUpNames).joined(separator: ", "))")
         }
-        return ResolvedFlow(
-            label: label, providerLabel: providerLabel, provider: provider, clientID: clientID, secret: secret, tokenAuth: auth,
+        var resolved = ResolvedFlow(
+            label: label, providerLabel: providerLabel, provider: provider, clientID: clientID, secret: secret, tokenAuth: auth, grant: grant,
             redirectURI: redirectURI, browser: m.text(.browser), noBrowser: m.flag(.noBrowser), startFindings: findings,
             followUps: followUpCalls(preset, tokenHeaders: tokenHeaders), settings: m)
+        resolved.grantInputs = grantInputs
+        return resolved
     }
 
     /// What `--omit-redirect-uri` means for this provider: the provider sends the user to the registered
@@ -161,6 +187,8 @@ public struct ResolvedFlow: Sendable {
             authorizationParameters: m.pairs(.params), tokenParameters: m.pairs(.tokenParams), tokenHeaders: m.pairs(.tokenHeaders),
             pkce: (m.choice(.pkce, as: PKCEArgument.self) ?? .s256).method, exchange: m.choice(.exchange, as: ExchangeModeArgument.self)?.mode ?? .auto,
             stepMode: m.flag(.step), callbackTimeout: .seconds(m.number(.timeout) ?? 300), reveal: reveal, insecureContinue: m.flag(.insecureContinue))
+        c.grant = grant
+        c.grantInputs = grantInputs
         c.thenActions = m.list(.then) ?? []
         c.unverifiedErrorGrace = .seconds(m.number(.unverifiedErrorGrace) ?? 10)
         c.serveActions = serveActions

@@ -87,6 +87,11 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
     case userinfoURL = "userinfo_url", revokeURL = "revoke_url", introspectURL = "introspect_url"
     case browser, noBrowser = "no_browser"
     case httpTimeout = "http_timeout", allowInsecureHTTP = "allow_insecure_http", exchangeAny = "exchange_any"
+    case grant
+    case refreshTokenEnv = "refresh_token_env", refreshTokenFile = "refresh_token_file"
+    case subjectTokenEnv = "subject_token_env", subjectTokenFile = "subject_token_file", subjectTokenType = "subject_token_type"
+    case actorTokenEnv = "actor_token_env", actorTokenFile = "actor_token_file", actorTokenType = "actor_token_type"
+    case requestedTokenType = "requested_token_type", audience, resource
 
     /// The redirect URI a flow listens on when nothing else says.
     public static let defaultRedirectURI = "http://127.0.0.1:8765/callback"
@@ -142,6 +147,30 @@ public enum Setting: String, Sendable, Hashable, CaseIterable {
             return d(.choice(TokenBodyArgument.allValueStrings), provider, "Token request body: form or json (default: the preset's, else form).", default: .text("form"))
         case .tokenAuth:
             return d(.choice(TokenAuthArgument.allValueStrings), provider, "Client authentication: basic, post or none (default: the preset's, else basic with a secret and none without).")
+        case .grant:
+            return d(.choice(GrantType.allValueStrings), flowAndDemo, "The grant to run: authorization-code, device (RFC 8628), client-credentials, refresh-token or token-exchange (RFC 8693).", default: .text(GrantType.authorizationCode.rawValue))
+        case .refreshTokenEnv:
+            return d(.text, flowAndDemo, "--grant refresh-token: read the refresh token from this environment variable.", value: "NAME", group: "refresh_token")
+        case .refreshTokenFile:
+            return d(.text, flowAndDemo, "--grant refresh-token: read the refresh token from this file.", value: "PATH", group: "refresh_token")
+        case .subjectTokenEnv:
+            return d(.text, flowAndDemo, "--grant token-exchange: read the subject token from this environment variable.", value: "NAME", group: "subject_token")
+        case .subjectTokenFile:
+            return d(.text, flowAndDemo, "--grant token-exchange: read the subject token from this file.", value: "PATH", group: "subject_token")
+        case .subjectTokenType:
+            return d(.text, flowAndDemo, "--grant token-exchange: the subject token's type, an RFC 8693 §3 URI or short name (access_token, refresh_token, id_token, saml1, saml2, jwt).", value: "TYPE")
+        case .actorTokenEnv:
+            return d(.text, flowAndDemo, "--grant token-exchange: read the actor token (who acts for the subject) from this environment variable.", value: "NAME", group: "actor_token")
+        case .actorTokenFile:
+            return d(.text, flowAndDemo, "--grant token-exchange: read the actor token from this file.", value: "PATH", group: "actor_token")
+        case .actorTokenType:
+            return d(.text, flowAndDemo, "--grant token-exchange: the actor token's type (URI or short name; default access_token).", value: "TYPE")
+        case .requestedTokenType:
+            return d(.text, flowAndDemo, "--grant token-exchange: the type of token wanted (URI or short name).", value: "TYPE")
+        case .audience:
+            return d(.list, flowAndDemo, "--grant token-exchange: the service the new token is for (repeatable).", value: "NAME")
+        case .resource:
+            return d(.list, flowAndDemo, "--grant token-exchange: an absolute URI of the resource the new token is for (repeatable, RFC 8707).", value: "URI")
         case .pkce:
             return d(.choice(PKCEArgument.allValueStrings), flowAndDemo, "PKCE: s256, plain (with a warning) or none.", default: .text("s256"))
         case .exchange:

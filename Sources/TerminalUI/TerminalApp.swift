@@ -107,7 +107,8 @@ public enum TerminalUIError: Error, CustomStringConvertible {
 /// One task consumes the events and queues each (O(1), bounded), then writes a byte to a pipe. One dedicated
 /// thread owns ncurses and the state: it waits in `poll(2)` on the keyboard and that pipe, with no timeout unless
 /// a clock on screen is ticking, answers keys first, then folds the queued events into its `SessionState` and
-/// draws at most one frame every 16 ms, however many events arrive. The state is never shared, so no frame
+/// draws at most one frame every 16 ms, however many events arrive. The pipe carries one byte per frame's worth
+/// of events, not one per event: the subscriber writes again only after the UI thread took what was queued. The state is never shared, so no frame
 /// copies it (a copy of the event log and the callback list per frame would cost more the longer the session).
 public final class TerminalApp: Sendable {
     private struct Shared {
@@ -266,7 +267,6 @@ public final class TerminalApp: Sendable {
                     if got <= 0 { break }
                     bytes += buffer[0..<got]
                 }
-                shared.withLock { $0.wakePending = false }
                 for b in bytes {
                     switch b {
                     case UInt8(ascii: "I"): return .success(.interrupted)
@@ -318,6 +318,9 @@ public final class TerminalApp: Sendable {
     /// some. The lock is held only to swap the queue out.
     private func takePending() -> [FlowEvent] {
         let taken = shared.withLock { s -> BoundedLog<FlowEvent>? in
+            // The next event wakes this thread again; until then, however many arrive, the one wake-up already
+            // pending is enough (one per frame, not one per event).
+            s.wakePending = false
             guard !s.pending.isEmpty else { return nil }
             defer { s.pending = BoundedLog(capacity: TerminalApp.pendingCapacity) }
             return s.pending

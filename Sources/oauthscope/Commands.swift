@@ -30,6 +30,8 @@ struct FlowRunner {
     var listenerConfiguration: ListenerConfiguration
     /// The deadline of each HTTP hop (`--http-timeout`).
     var httpTimeout: Duration = HTTPProviderClient.defaultTimeout
+    /// False for a grant without a redirect (`GrantType.usesRedirect`): no callback listener is started.
+    var startsListener = true
     /// Runs once the flows have ended, before the fronts are closed (a lesson's closing words).
     var beforeFinish: (@Sendable () async -> Void)?
 
@@ -41,22 +43,27 @@ struct FlowRunner {
         do { parts = try RedirectURI.parse(listenerConfiguration.redirectURI) } catch { throw UsageError(error.description) }
         let flowIDs = (0..<count).map { _ in "f" + SecureRandom.token(bytes: 4) }
         let registry = CallbackRegistry(callbackPath: parts.path, defaultFlowID: flowIDs[0])
-        let listener = CallbackListenerServer(configuration: listenerConfiguration, registry: registry, bus: session.bus)
-        let addresses: [String]
-        do { addresses = try await listener.start() } catch { throw UsageError(error.description) }
+        // Only a grant that sends the user back to the redirect URI needs the listener (device, client
+        // credentials, refresh and token exchange talk to the token endpoint alone).
+        let listener = startsListener ? CallbackListenerServer(configuration: listenerConfiguration, registry: registry, bus: session.bus) : nil
+        var addresses: [String] = []
+        if let listener {
+            do { addresses = try await listener.start() } catch { throw UsageError(error.description) }
+        }
+        let redirectURI = listener?.effectiveRedirectURI ?? listenerConfiguration.redirectURI
         let client = HTTPProviderClient(timeout: httpTimeout)
         var controllers: [FlowController] = []
         var cleanups: [() async -> Void] = []
         do {
             for (i, id) in flowIDs.enumerated() {
                 let publisher = FlowPublisher(bus: session.bus, flowID: id)
-                let (config, agent, cleanup) = try await makeFlow(i, listener.effectiveRedirectURI, addresses, publisher)
+                let (config, agent, cleanup) = try await makeFlow(i, redirectURI, addresses, publisher)
                 controllers.append(FlowController(configuration: config, publisher: publisher, registry: registry, client: client, userAgent: agent, commands: session.commands))
                 cleanups.append(cleanup)
             }
         } catch {
             for c in cleanups { await c() }
-            await listener.stop()
+            await listener?.stop()
             await client.shutdown()
             throw error
         }
@@ -69,7 +76,7 @@ struct FlowRunner {
                 return worst
             }
         }, readsStdinCommands: interactive)
-        await listener.stop()
+        await listener?.stop()
         await client.shutdown()
         for c in cleanups { await c() }
         await beforeFinish?()
@@ -86,6 +93,7 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var tuning: FlowTuning
     @OptionGroup var redirect: RedirectOptions
     @OptionGroup var http: HTTPOptions
+    @OptionGroup var grantOptions: GrantOptions
 
     @Option(name: .customLong("scope"), help: Setting.scope.description.argumentHelp)
     var scope: String?
@@ -108,6 +116,16 @@ struct Demo: AsyncParsableCommand {
     /// The demo's own defaults: the embedded provider's client, and the scopes it knows.
     static let defaultScope = "openid email profile"
 
+    /// The scope the demo asks for by default: a user's for the grants with a user, an API scope for client
+    /// credentials (no user, so no `openid`), and none for refresh and token exchange, which keep the grant's.
+    static func defaultScope(for grant: GrantType) -> String? {
+        switch grant {
+        case .clientCredentials: return "api.read"
+        case .refreshToken, .tokenExchange: return nil
+        case .authorizationCode, .device: return defaultScope
+        }
+    }
+
     func run() async throws {
         var chosenLesson: Lesson?
         if let name = self.lesson {
@@ -119,7 +137,7 @@ struct Demo: AsyncParsableCommand {
         }
         let lesson = chosenLesson
         let env = ProcessInfo.processInfo.environment
-        var flags = [try tuning.layer(), redirect.layer(), try http.layer()]
+        var flags = [try tuning.layer(), redirect.layer(), try http.layer(), try grantOptions.layer()]
         var scopeFlag = SettingsLayer(.flag)
         scopeFlag.set(.scope, scope)
         var extra: [FormField] = []
@@ -128,7 +146,10 @@ struct Demo: AsyncParsableCommand {
         flags.append(scopeFlag)
         let envLayer = try SettingsLayer.environment(env, for: .demo)
         var defaults = SettingsLayer.defaults(for: .demo)
-        defaults.set(.scope, Self.defaultScope)
+        let chosenGrant = ResolvedSettings(flags + [envLayer, defaults]).choice(.grant, as: GrantType.self) ?? .authorizationCode
+        defaults.set(.scope, Self.defaultScope(for: chosenGrant))
+        // Refresh and token exchange present a token from an earlier grant: the embedded provider starts with one.
+        let seeded: SeededGrant? = chosenGrant == .refreshToken || chosenGrant == .tokenExchange ? SeededGrant.random(clientID: MockClient.demo.id) : nil
         let merged = ResolvedSettings(flags + [envLayer, defaults])
         var listenerRedirect = merged.text(.redirectURI) ?? Setting.defaultRedirectURI
         // The demo must just work: when the default port is taken and no redirect URI was given, any free port
@@ -140,6 +161,7 @@ struct Demo: AsyncParsableCommand {
         let session = try Session(options: output, title: lesson.map { "oauthscope demo: lesson \($0.name)" } ?? "oauthscope demo")
         let listenerConfig = ListenerConfiguration(redirectURI: listenerRedirect, reveal: output.reveal)
         var runner = FlowRunner(session: session, listenerConfiguration: listenerConfig, httpTimeout: merged.httpTimeout ?? HTTPProviderClient.defaultTimeout)
+        runner.startsListener = (merged.choice(.grant, as: GrantType.self) ?? .authorizationCode).usesRedirect
         if let lesson {
             // Subscribed before the flow starts, it says how the lesson ended once the flow has.
             let narrator = LessonNarrator(lesson: lesson, bus: session.bus)
@@ -154,14 +176,16 @@ struct Demo: AsyncParsableCommand {
                                                             defaults: defaults) { providerConfig in
                 providerConfig.signingAlgorithm = signing
                 providerConfig.faults = faults
+                if let seeded { providerConfig.seededGrants = [seeded] }
                 lesson?.staging.apply(to: &providerConfig)
             }
             let provider = embedded.server
             let layers = flags + [embedded.chosen, envLayer, embedded.defaults]
-            let resolved = try ResolvedFlow.resolve(layers, rebase: embedded.rebase, environment: env)
-            let browserNote = resolved.browser != nil || resolved.noBrowser ? "" : " (simulated browser)"
+            let resolved = try ResolvedFlow.resolve(layers, rebase: embedded.rebase, environment: env, requireGrantTokens: false)
+            let browserNote = resolved.browser != nil || resolved.noBrowser || !resolved.grant.usesRedirect ? "" : " (simulated browser)"
             var config = resolved.configuration(mode: "demo", redirectURI: redirect, reveal: output.reveal, serveActions: output.resolvedOutput == .tui)
             config.providerLabel = embedded.label + browserNote
+            if let seeded { Self.present(seeded, in: &config) }
             for f in faults.sorted(by: { $0.rawValue < $1.rawValue }) {
                 config.startFindings.append(FindingCatalogue.demoFault.finding(f.rawValue, f.summary, step: "url"))
             }
@@ -191,6 +215,26 @@ struct Demo: AsyncParsableCommand {
     }
 }
 
+extension Demo {
+    /// Hands the seeded grant's token to a refresh or token-exchange run that was given none, and says so.
+    static func present(_ seeded: SeededGrant, in config: inout FlowConfiguration) {
+        let scope = seeded.scopes.joined(separator: " ")
+        switch config.grant {
+        case .refreshToken where config.grantInputs.refreshToken == nil:
+            config.grantInputs.refreshToken = Secret(seeded.refreshToken)
+            config.startFindings.append(FindingCatalogue.demoSeededToken.finding("refresh token", seeded.user, scope, "the refresh token to present", step: "request"))
+            config.providerLabel += ", which seeded a refresh token for the demo client"
+        case .tokenExchange where config.grantInputs.subjectToken == nil:
+            config.grantInputs.subjectToken = Secret(seeded.accessToken)
+            config.grantInputs.subjectTokenType = TokenTypeURI.accessToken
+            config.startFindings.append(FindingCatalogue.demoSeededToken.finding("access token", seeded.user, scope, "the subject token", step: "request"))
+            config.providerLabel += ", which seeded an access token (the subject token) for the demo client"
+        default:
+            break
+        }
+    }
+}
+
 /// `oauthscope lessons`: the lessons `demo --lesson NAME` runs, one line each.
 struct LessonList: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -216,6 +260,7 @@ struct Flow: AsyncParsableCommand {
     @OptionGroup var http: HTTPOptions
     @OptionGroup var providerOptions: ProviderOptions
     @OptionGroup var redirect: RedirectOptions
+    @OptionGroup var grantOptions: GrantOptions
 
     @Option(name: .customLong("listen-address"), help: ArgumentHelp("Bind the listener here instead of the redirect URI's loopback host (on purpose only).", valueName: "ADDR"))
     var listenAddress: String?
@@ -225,7 +270,7 @@ struct Flow: AsyncParsableCommand {
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         let resolved = try ResolvedFlow.resolveAll(
-            command: .flow, flags: [try providerOptions.layer(), try tuning.layer(), redirect.layer(), try followUps.layer(), try http.layer()],
+            command: .flow, flags: [try providerOptions.layer(), try tuning.layer(), redirect.layer(), try followUps.layer(), try http.layer(), try grantOptions.layer()],
             profiles: providerOptions.profile, configPath: output.configPath(env), environment: env,
             rebase: providerOptions.presetBase.flatMap(URL.init(string:)))
         let redirectURI = resolved[0].redirectURI
@@ -233,8 +278,9 @@ struct Flow: AsyncParsableCommand {
             throw UsageError("--profile \(other.label): all flows of one session share one listener, but its redirect_uri \(other.redirectURI) differs from \(redirectURI); give --redirect-uri to use one for all")
         }
         let session = try Session(options: output, title: "oauthscope flow")
-        let runner = FlowRunner(session: session, listenerConfiguration: ListenerConfiguration(redirectURI: redirectURI, listenAddress: listenAddress, reveal: output.reveal),
+        var runner = FlowRunner(session: session, listenerConfiguration: ListenerConfiguration(redirectURI: redirectURI, listenAddress: listenAddress, reveal: output.reveal),
                                 httpTimeout: resolved[0].settings.httpTimeout ?? HTTPProviderClient.defaultTimeout)
+        runner.startsListener = resolved.contains { $0.grant.usesRedirect }
         let listenAddress = self.listenAddress
         let output = self.output
         let code = try await runner.run(flows: resolved.count, interactive: resolved.contains(where: \.isInteractive)) { index, redirect, addresses, publisher in
@@ -340,6 +386,8 @@ struct Provider: AsyncParsableCommand {
             } else {
                 config.clients = [MockClient(id: MockClient.demo.id, secret: MockClient.demo.secret, redirectURIs: redirects, authMethod: personality == nil ? .clientSecretBasic : auth)]
             }
+            // Each client starts with a grant, so refresh and token exchange can be tried at once.
+            config.seededGrants = config.clients.map { SeededGrant.random(clientID: $0.id) }
             let server = MockProviderServer(configuration: config)
             let issuer: URL
             do { issuer = try await server.start() } catch { throw UsageError("--port \(port): \(error)") }
@@ -349,6 +397,9 @@ struct Provider: AsyncParsableCommand {
             if personality != nil { StandardOutput.write("run its preset against it: oauthscope flow --preset \(persona.rawValue) --preset-base \(issuer.absoluteString) ...") }
             for c in config.clients {
                 StandardOutput.write("client \(c.id)" + (c.secret.map { " secret \($0)" } ?? " (public)") + ", redirect URIs: \(c.redirectURIs.joined(separator: " "))")
+            }
+            for g in config.seededGrants {
+                StandardOutput.write("seeded grant for \(g.clientID) (user \(g.user), scope \(g.scopes.joined(separator: " "))): refresh token \(g.refreshToken) access token \(g.accessToken)")
             }
             StandardOutput.write("Ctrl-C stops it.")
             await Interrupts.wait()
@@ -360,18 +411,22 @@ struct Provider: AsyncParsableCommand {
 struct Listen: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Watch callbacks arrive on a redirect URI: every request, parsed and checked.",
-        discussion: "Point your application's redirect URI at oauthscope, or run it in front of your app's callback with --forward.")
+        discussion: """
+        Point your application's redirect URI at oauthscope, or run it in front of your app's callback with --forward. \
+        With several --redirect-uri, --forward and --expect-state take URI=VALUE for one of them; a plain VALUE applies \
+        to every redirect URI without its own.
+        """)
 
     @OptionGroup var output: OutputOptions
 
     @Option(name: .customLong("redirect-uri"), help: ArgumentHelp("A redirect URI to listen on (repeatable).", valueName: "URI"))
     var redirectURIs: [String] = ["http://127.0.0.1:8765/callback"]
 
-    @Option(help: ArgumentHelp("Pass each callback on to the application's real callback: a 307 redirect of the browser with the same query.", valueName: "URL"))
-    var forward: String?
+    @Option(help: ArgumentHelp("Pass each callback on to the application's real callback: a 307 redirect of the browser with the same query. URI=URL for one redirect URI (repeatable).", valueName: "[URI=]URL"))
+    var forward: [String] = []
 
-    @Option(name: .customLong("expect-state"), help: ArgumentHelp("Mark callbacks whose state differs from this value.", valueName: "VALUE"))
-    var expectState: String?
+    @Option(name: .customLong("expect-state"), help: ArgumentHelp("Mark callbacks whose state differs from this value. URI=VALUE for one redirect URI (repeatable).", valueName: "[URI=]VALUE"))
+    var expectState: [String] = []
 
     @Option(name: .customLong("listen-address"), help: ArgumentHelp("Bind here instead of the redirect URI's loopback host (on purpose only).", valueName: "ADDR"))
     var listenAddress: String?
@@ -382,24 +437,43 @@ struct Listen: AsyncParsableCommand {
     @Flag(name: .customLong("exchange-any"), help: Setting.exchangeAny.description.argumentHelp)
     var exchangeAny = false
 
-    @Option(name: .customLong("code-verifier"), help: ArgumentHelp("With --exchange: the PKCE code_verifier the application used, when the provider enforces PKCE.", valueName: "VERIFIER"))
-    var codeVerifier: String?
+    @Option(name: .customLong("code-verifier"), help: ArgumentHelp("With --exchange: the PKCE code_verifier the application used; STATE=VERIFIER for the flow with that state (repeatable).", valueName: "[STATE=]VERIFIER"))
+    var codeVerifier: [String] = []
+
+    @Option(name: .customLong("code-verifier-file"), help: ArgumentHelp("With --exchange: each flow's code_verifier by its state, as lines 'STATE VERIFIER' or a JSON object.", valueName: "PATH"))
+    var codeVerifierFile: String?
+
+    @Flag(name: .customLong("no-fragment-page"), help: "Do not answer a request without query parameters with the page that posts a URL fragment back (response_mode=fragment).")
+    var noFragmentPage = false
 
     @OptionGroup var http: HTTPOptions
 
     @OptionGroup var providerOptions: ProviderOptions
 
     func validate() throws {
-        if codeVerifier != nil, !exchange { throw ValidationError("--code-verifier goes with --exchange") }
+        if !codeVerifier.isEmpty || codeVerifierFile != nil, !exchange { throw ValidationError("--code-verifier and --code-verifier-file go with --exchange") }
         if exchangeAny, !exchange { throw ValidationError("--exchange-any goes with --exchange") }
-        if exchange, expectState == nil, !exchangeAny {
-            throw ValidationError("--exchange redeems codes with your client secret: add --expect-state VALUE (the state your application sent) so only its callbacks are exchanged, or --exchange-any to exchange whatever arrives")
-        }
-        if let f = forward, URL(string: f)?.host == nil { throw ValidationError("--forward \(f) is not an absolute URL like http://127.0.0.1:3000/callback") }
         if redirectURIs.isEmpty { throw ValidationError("give at least one --redirect-uri") }
     }
 
     func run() async throws {
+        let routes = try ListenArguments.routes(redirectURIs: redirectURIs, forwards: forward, expectStates: expectState)
+        var verifiers = try CodeVerifiers.parse(flags: codeVerifier)
+        var looseVerifierFile: (path: String, mode: String)?
+        if let path = codeVerifierFile {
+            let read = try CodeVerifiers.read(path: path)
+            if verifiers.single != nil { throw UsageError("--code-verifier-file gives verifiers by state: write --code-verifier STATE=VERIFIER beside it, not a plain one") }
+            for (state, v) in read.verifiers {
+                if verifiers.byState[state] != nil { throw UsageError("--code-verifier-file \(path): state \(state) is also given with --code-verifier") }
+                verifiers.byState[state] = v
+            }
+            looseVerifierFile = read.looseMode.map { (path, $0) }
+        }
+        // Known states (an --expect-state for every redirect URI, or verifiers by state) keep other callbacks' codes
+        // from being redeemed with the client's secret.
+        if exchange, !exchangeAny, routes.contains(where: { $0.expectState == nil }), verifiers.byState.isEmpty {
+            throw UsageError("--exchange redeems codes with your client secret: add --expect-state VALUE (the state your application sent) so only its callbacks are exchanged, --code-verifier STATE=VERIFIER for each flow, or --exchange-any to exchange whatever arrives")
+        }
         // Resolve the exchange settings before anything listens, so a mistake is a usage error.
         let env = ProcessInfo.processInfo.environment
         let exchanger: ResolvedFlow? = exchange
@@ -409,18 +483,20 @@ struct Listen: AsyncParsableCommand {
             : nil
         let session = try Session(options: output, title: "oauthscope listen")
         let flowID = "listen"
+        let counter = exchanger == nil ? nil : ExchangeCounter()
         var listeners: [CallbackListenerServer] = []
         var registries: [CallbackRegistry] = []
-        var addresses: [(String, [String])] = []
-        for uri in redirectURIs {
+        var started: [ListenerStarted] = []
+        for route in routes {
             let parts: (scheme: String, host: String, port: Int, path: String)
-            do { parts = try RedirectURI.parse(uri) } catch { throw UsageError(error.description) }
-            let registry = CallbackRegistry(watchingPath: parts.path, flowID: flowID, expectedState: expectState)
-            let listener = CallbackListenerServer(
-                configuration: ListenerConfiguration(redirectURI: uri, listenAddress: listenAddress, forward: forward.flatMap(URL.init(string:)), reveal: output.reveal),
-                registry: registry, bus: session.bus)
+            do { parts = try RedirectURI.parse(route.redirectURI) } catch { throw UsageError(error.description) }
+            let registry = CallbackRegistry(watchingPath: parts.path, flowID: flowID, expectedState: route.expectState, exchanges: counter)
+            var configuration = ListenerConfiguration(redirectURI: route.redirectURI, listenAddress: listenAddress, forward: route.forward, reveal: output.reveal)
+            configuration.catchFragments = !noFragmentPage
+            let listener = CallbackListenerServer(configuration: configuration, registry: registry, bus: session.bus)
             do {
-                addresses.append((listener.effectiveRedirectURI, try await listener.start()))
+                let addresses = try await listener.start()
+                started.append(ListenerStarted(addresses: addresses, redirectURI: listener.effectiveRedirectURI, forward: route.forward?.absoluteString, expectState: route.expectState))
             } catch {
                 for l in listeners { await l.stop() }
                 throw UsageError(error.description)
@@ -429,35 +505,50 @@ struct Listen: AsyncParsableCommand {
             registries.append(registry)
         }
         let bus = session.bus
-        // --exchange: each accepted code is redeemed as its own little flow (x1, x2, ...), in arrival order.
+        // --exchange: each accepted code is redeemed as its own little flow (x1, x2, ...), named in its callback.received.
         var exchangeTasks: [Task<Void, Never>] = []
         let httpSettings = ResolvedSettings([try http.layer(), try SettingsLayer.environment(env, for: .listen), SettingsLayer.defaults(for: .listen)])
         let client = HTTPProviderClient(timeout: httpSettings.httpTimeout ?? HTTPProviderClient.defaultTimeout)
         if let exchanger {
-            let verifier = codeVerifier
+            let chosen = verifiers
             for (registry, listener) in zip(registries, listeners) {
                 let redirect = listener.effectiveRedirectURI
-                let config = exchanger.configuration(mode: "listen", redirectURI: redirect, reveal: output.reveal, serveActions: false)
-                let frozen = config
+                let frozen = exchanger.configuration(mode: "listen", redirectURI: redirect, reveal: output.reveal, serveActions: false)
                 exchangeTasks.append(Task {
-                    var n = 0
                     for await arrived in registry.arrivals {
-                        n += 1
-                        let controller = FlowController(configuration: frozen, publisher: FlowPublisher(bus: bus, flowID: "x\(n)"), registry: registry, client: client, userAgent: PrintedURL())
+                        let publisher = FlowPublisher(bus: bus, flowID: arrived.exchangeFlowID)
+                        let verifier: String?
+                        switch chosen.choose(state: arrived.state) {
+                        case .verifier(let v): verifier = v
+                        case .none: verifier = nil
+                        case .unknownState(let state):
+                            let what = state.map { "state \($0)" } ?? "no state"
+                            publisher.publish(.finding(FindingCatalogue.listenNotExchanged.finding(what, state == nil
+                                ? "without a state it cannot be matched to a flow's code_verifier (RFC 6749 §10.12)"
+                                : "no code_verifier is given for this state (--code-verifier STATE=VERIFIER or --code-verifier-file)", step: FlowStep.tokenExchanged.key)))
+                            continue
+                        }
+                        if arrived.state == nil {
+                            publisher.publish(.finding(FindingCatalogue.listenNotExchanged.finding("no state", "without a state it cannot be told from a forged callback (RFC 6749 §10.12)", step: FlowStep.tokenExchanged.key)))
+                            continue
+                        }
+                        let controller = FlowController(configuration: frozen, publisher: publisher, registry: registry, client: client, userAgent: PrintedURL())
                         _ = await controller.exchangeArrivedCode(arrived.code, codeVerifier: verifier)
                     }
                 })
             }
         }
-        let forward = self.forward
-        let listenAddress = self.listenAddress
         let uris = listeners.map(\.effectiveRedirectURI)
-        bus.publish(flow: flowID, .flowStarted(FlowStarted(mode: "listen", provider: forward.map { "forwarding to \($0)" } ?? "watching callbacks", clientID: nil, redirectURI: uris.joined(separator: ", "), exchange: "never")))
-        for (uri, addrs) in addresses { bus.publish(flow: flowID, .listenerStarted(ListenerStarted(addresses: addrs, redirectURI: uri))) }
+        let forwarding = routes.contains { $0.forward != nil }
+        bus.publish(flow: flowID, .flowStarted(FlowStarted(mode: "listen", provider: forwarding ? "forwarding callbacks" : "watching callbacks", clientID: nil, redirectURI: uris.joined(separator: ", "), exchange: exchanger == nil ? "never" : "auto")))
+        for l in started { bus.publish(flow: flowID, .listenerStarted(l)) }
         if let listenAddress {
             bus.publish(flow: flowID, .finding(FindingCatalogue.listenerNonLoopback.finding(listenAddress)))
         }
-        if exchanger != nil, exchangeAny, expectState == nil {
+        if let loose = looseVerifierFile {
+            bus.publish(flow: flowID, .finding(FindingCatalogue.listenVerifierFileReadable.finding(loose.path, loose.mode)))
+        }
+        if exchanger != nil, exchangeAny, routes.contains(where: { $0.expectState == nil }) {
             bus.publish(flow: flowID, .finding(FindingCatalogue.listenExchangeAny.finding()))
         }
         _ = try await session.run({

@@ -18,12 +18,12 @@ struct ListenerHarness {
     let listener: CallbackListenerServer
     let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 
-    init(redirect: String = "http://127.0.0.1:0/callback", forward: URL? = nil, configure: (inout ListenerConfiguration) -> Void = { _ in }) async throws {
+    init(redirect: String = "http://127.0.0.1:0/callback", forward: URL? = nil, registry: CallbackRegistry? = nil, configure: (inout ListenerConfiguration) -> Void = { _ in }) async throws {
         events = bus.subscribe(bufferSize: 10_000)
-        registry = CallbackRegistry(callbackPath: "/callback", defaultFlowID: "f")
+        self.registry = registry ?? CallbackRegistry(callbackPath: "/callback", defaultFlowID: "f")
         var configuration = ListenerConfiguration(redirectURI: redirect, forward: forward)
         configure(&configuration)
-        listener = CallbackListenerServer(configuration: configuration, registry: registry, bus: bus)
+        listener = CallbackListenerServer(configuration: configuration, registry: self.registry, bus: bus)
         _ = try await listener.start()
     }
 

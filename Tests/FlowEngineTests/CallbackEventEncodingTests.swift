@@ -19,7 +19,9 @@ struct CallbackEventEncodingTests {
             for (i, query) in queries.enumerated() {
                 for h in headers {
                     out.append(CallbackReceived(method: i == 2 ? "POST" : "GET", path: i == 0 ? "/other" : "/cb", query: query, remote: "[::1]:5\(i)", verdict: verdict,
-                                                detail: i == 1 ? nil : "why: \u{7}bell", status: i == 1 ? nil : 400 + i, headers: h, forwarded: i == 2 ? "http://127.0.0.1:3000/cb?state=a" : nil))
+                                                detail: i == 1 ? nil : "why: \u{7}bell", status: i == 1 ? nil : 400 + i, headers: h, forwarded: i == 2 ? "http://127.0.0.1:3000/cb?state=a" : nil,
+                                                responseMode: i == 0 ? nil : ResponseMode.allCases[i % ResponseMode.allCases.count], redirectURI: h == nil ? nil : "http://127.0.0.1:8765/cb",
+                                                exchange: i == 2 ? "x1" : nil))
                 }
             }
         }

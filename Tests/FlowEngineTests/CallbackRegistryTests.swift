@@ -135,4 +135,40 @@ struct CallbackRegistryTests {
         #expect(j.event.verdict == .errorResponse)
         #expect(j.event.detail?.contains("unverified") == true)
     }
+
+    @Test("listen --exchange: accepted codes are numbered into exchange flows across registries, named in their event")
+    func exchangeNumbering() async {
+        let counter = ExchangeCounter()
+        let a = CallbackRegistry(watchingPath: "/a", flowID: "listen", expectedState: "sa", exchanges: counter)
+        let b = CallbackRegistry(watchingPath: "/b", flowID: "listen", expectedState: nil, exchanges: counter)
+        let j1 = a.judge(request("code=c1&state=sa", path: "/a"))
+        let j2 = b.judge(request("code=c2&state=anything", path: "/b"))
+        let j3 = a.judge(request("code=c3&state=other", path: "/a"))
+        let j4 = b.judge(request("code=c4", path: "/b"))
+        #expect([j1.event.exchange, j2.event.exchange, j3.event.exchange, j4.event.exchange] == ["x1", "x2", nil, "x3"])
+        for j in [j1, j2, j3, j4] { j.deliver() }
+        a.finishArrivals()
+        b.finishArrivals()
+        var arrived: [ArrivedCode] = []
+        for await x in a.arrivals { arrived.append(x) }
+        for await x in b.arrivals { arrived.append(x) }
+        #expect(arrived.map(\.exchangeFlowID) == ["x1", "x2", "x3"])
+        #expect(arrived.map(\.state) == ["sa", "anything", nil], "a code without state is handed on, so its flow can say why it is not exchanged")
+        let watchOnly = CallbackRegistry(watchingPath: "/a", flowID: "listen", expectedState: nil)
+        #expect(watchOnly.judge(request("code=c9&state=s", path: "/a")).event.exchange == nil)
+    }
+
+    @Test("a fragment post-back is a same-origin fetch: Sec-Fetch-Dest empty is fine, another site is not")
+    func fragmentFetchMetadata() {
+        func reason(_ headers: [FormField]) -> Int? {
+            CallbackRegistry.strayReason(IncomingCallback(method: "POST", path: "/callback", rawQuery: "code=x&state=s", remote: "", headers: [FormField("Host", "127.0.0.1:1")] + headers, responseMode: .fragment),
+                                         callbackPath: "/callback", expectedHosts: ["127.0.0.1:1"])?.status
+        }
+        #expect(reason([FormField("Sec-Fetch-Site", "same-origin"), FormField("Sec-Fetch-Dest", "empty")]) == nil)
+        #expect(reason([]) == nil)
+        #expect(reason([FormField("Sec-Fetch-Site", "cross-site")]) == 403)
+        #expect(reason([FormField("Sec-Fetch-Dest", "document")]) == 403)
+        #expect(CallbackRegistry.strayReason(IncomingCallback(method: "POST", path: "/callback", rawQuery: "", remote: "", headers: [FormField("Host", "evil:1")], responseMode: .fragment),
+                                             callbackPath: "/callback", expectedHosts: ["127.0.0.1:1"])?.status == 421, "the Host check applies to it as to any callback")
+    }
 }

@@ -208,6 +208,9 @@ public struct ProviderPreset: Sendable, Hashable {
     /// `oauthscope doctor` probes that cannot apply to this provider beyond what its quirks say, each with why and
     /// where its documentation says so (`doctorSkips` adds the quirk-derived ones).
     public var probesNotApplicable: [String: String]
+    /// Grants the provider does not offer, each with why and where its documentation says so; `--grant` refuses
+    /// them with that reason. Every other grant is tried (discovery's `grant_types_supported` may still say no).
+    public var grantRefusals: [GrantType: String]
 
     public init(
         name: String, displayName: String, issuer: String? = nil,
@@ -217,7 +220,8 @@ public struct ProviderPreset: Sendable, Hashable {
         authorizationParameters: [FormField] = [], tokenHeaders: [FormField] = [], requiredTokenHeaders: [String] = [],
         pkce: PKCEMethod? = .s256, redirectRule: RedirectRule = .exact, parameters: [PresetParameter] = [],
         followUps: [PresetFollowUp] = [], notes: [Finding] = [], quirks: Set<PresetQuirk> = [], codeLifetimeHint: String? = nil,
-        glossary: [String: Glossary.Entry] = [:], probesNotApplicable: [String: String] = [:]
+        glossary: [String: Glossary.Entry] = [:], probesNotApplicable: [String: String] = [:],
+        grantRefusals: [GrantType: String] = [:]
     ) {
         self.name = name
         self.displayName = displayName
@@ -242,6 +246,12 @@ public struct ProviderPreset: Sendable, Hashable {
         self.codeLifetimeHint = codeLifetimeHint
         self.glossary = glossary
         self.probesNotApplicable = probesNotApplicable
+        self.grantRefusals = grantRefusals
+    }
+
+    /// Why `--grant grant` cannot run against this provider, or nil when it can.
+    public func refusal(of grant: GrantType) -> String? {
+        grantRefusals[grant].map { "\(displayName) does not offer the \(grant.displayName) grant: \($0)" }
     }
 
     /// The doctor's probes skipped for this provider, by probe id, each with the reason shown as its `skip`

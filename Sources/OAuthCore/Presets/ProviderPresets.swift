@@ -79,6 +79,11 @@ public enum ProviderPresets {
             "bitbadgesAddress": Glossary.Entry("The same user as a BitBadges (Cosmos bb1...) address, the same for every chain.", "https://docs.bitbadges.io/for-developers/bitbadges-api/sign-in-with-bitbadges/verification/access-tokens"),
             "access_token_expires_at": Glossary.Entry("When the access token expires, in milliseconds since 1970 (besides expires_in).", "https://docs.bitbadges.io/for-developers/bitbadges-api/sign-in-with-bitbadges/verification/access-tokens"),
             "refresh_token_expires_at": Glossary.Entry("When the refresh token expires, in milliseconds since 1970.", "https://docs.bitbadges.io/for-developers/bitbadges-api/sign-in-with-bitbadges/verification/access-tokens"),
+        ],
+        grantRefusals: [
+            .device: "BitBadges documents only the authorization-code flow (https://docs.bitbadges.io/for-developers/authorization/sign-in-with-bitbadges)",
+            .clientCredentials: "BitBadges documents only the authorization-code flow; server-to-server calls use the API key",
+            .tokenExchange: "BitBadges has no token-exchange endpoint",
         ]
     )
 
@@ -118,6 +123,10 @@ public enum ProviderPresets {
                                      "https://developer.atlassian.com/cloud/bitbucket/oauth-2/"),
             "state": Glossary.Entry("In the token response: the grant type that was redeemed, e.g. authorization_code (not the state of the authorization request).",
                                     "https://developer.atlassian.com/cloud/bitbucket/oauth-2/"),
+        ],
+        grantRefusals: [
+            .device: "Bitbucket Cloud has no device authorization endpoint (https://developer.atlassian.com/cloud/bitbucket/oauth-2/)",
+            .tokenExchange: "Bitbucket Cloud's token endpoint takes authorization_code, refresh_token, client_credentials and its own JWT grant, not RFC 8693",
         ]
     )
 
@@ -159,7 +168,12 @@ public enum ProviderPresets {
             FindingCatalogue.presetAtlassianScopes.finding(),
             FindingCatalogue.presetAtlassianCloudId.finding(),
         ],
-        quirks: [.rotatingRefreshTokens, .noOpenIDConnect, .pkceUndocumented]
+        quirks: [.rotatingRefreshTokens, .noOpenIDConnect, .pkceUndocumented],
+        grantRefusals: [
+            .device: "Atlassian's OAuth 2.0 (3LO) apps use the authorization-code flow only (https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/)",
+            .clientCredentials: "3LO apps act for a user; service accounts use their own credentials, not this grant",
+            .tokenExchange: "Atlassian's token endpoint does not implement RFC 8693",
+        ]
     )
 
     // MARK: - GitHub
@@ -198,7 +212,11 @@ public enum ProviderPresets {
             FindingCatalogue.presetGithubNoOidc.finding(),
         ],
         quirks: [.formEncodedTokenResponseUnlessJSON, .errorsWithStatus200, .noOpenIDConnect, .redirectURIOptional],
-        probesNotApplicable: [ProbeCatalogue.refreshRotated.id: "a GitHub OAuth app issues no refresh tokens (GitHub docs: 'Authorizing OAuth apps')"]
+        probesNotApplicable: [ProbeCatalogue.refreshRotated.id: "a GitHub OAuth app issues no refresh tokens (GitHub docs: 'Authorizing OAuth apps')"],
+        grantRefusals: [
+            .clientCredentials: "GitHub OAuth and GitHub Apps have no client-credentials grant; a GitHub App authenticates with a JWT to get an installation token (https://docs.github.com/en/apps)",
+            .tokenExchange: "GitHub's token endpoint does not implement RFC 8693",
+        ]
     )
 
     // MARK: - Google
@@ -241,6 +259,10 @@ public enum ProviderPresets {
                                                      "https://developers.google.com/identity/protocols/oauth2/web-server"),
             "refresh_token_expires_in": Glossary.Entry("Seconds until the refresh token expires, when Google limits its life.",
                                                        "https://developers.google.com/identity/protocols/oauth2/web-server"),
+        ],
+        grantRefusals: [
+            .clientCredentials: "Google uses service-account JWT assertions for server-to-server calls, not client_credentials (https://developers.google.com/identity/protocols/oauth2/service-account)",
+            .tokenExchange: "Google's RFC 8693 endpoint is the Security Token Service (sts.googleapis.com), not this issuer's token endpoint",
         ]
     )
 
@@ -292,6 +314,9 @@ public enum ProviderPresets {
             "oid": Glossary.Entry("The user's object id, the same for every application in the tenant.", "https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference"),
             "domain_hint": Glossary.Entry("Skips the account picker for users of this domain (consumers or organizations).",
                                           "https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow"),
+        ],
+        grantRefusals: [
+            .tokenExchange: "the Microsoft identity platform's on-behalf-of flow uses the JWT-bearer grant, not RFC 8693 (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow)",
         ]
     )
 
