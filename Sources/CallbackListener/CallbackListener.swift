@@ -208,14 +208,12 @@ public final class CallbackListenerServer: Sendable {
 
     private func respond(_ request: Request, _ context: ListenerContext) async throws -> Response {
         var rawQuery = request.uri.query ?? ""
-        let remote: String
-        if let addr = context.remoteAddress, let ip = addr.ipAddress {
-            remote = (ip.utf8.contains(UInt8(ascii: ":")) ? "[\(ip)]" : ip) + ":" + String(addr.port ?? 0)  // no Foundation search per request
-        } else {
-            remote = "unknown"
-        }
+        let remote = Self.remoteText(context.remoteAddress)
         // HTTP/1.1's Host header arrives as the request's authority (HTTPTypes), not among the header fields.
-        let headers = (request.head.authority.map { [FormField("Host", $0)] } ?? []) + request.headers.map { FormField($0.name.rawName, $0.value) }
+        var headers: [FormField] = []
+        headers.reserveCapacity(request.headers.count + 1)
+        if let authority = request.head.authority { headers.append(FormField("Host", authority)) }
+        for field in request.headers { headers.append(FormField(field.name.rawName, field.value)) }
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         var mode: ResponseMode? = rawQuery.isEmpty ? nil : .query
         if configuration.catchFragments, request.method == .post, contentType.hasPrefix(FragmentPage.contentType) {
@@ -254,6 +252,37 @@ public final class CallbackListenerServer: Sendable {
         }
         return CallbackPages.response(for: judgement.event.verdict, success: judgement.success, status: judgement.event.status ?? 200,
                                       error: judgement.event.verdict == .errorResponse ? judgement.event.query["error"]?.stringValue : nil)
+    }
+
+    /// The peer as `127.0.0.1:54321` or `[::1]:54321`. An IPv4 peer (every request in a flood, on 127.0.0.1) is
+    /// written from its four bytes, without `inet_ntop` and the `String`s around it.
+    public static func remoteText(_ address: SocketAddress?) -> String {
+        guard let address else { return "unknown" }
+        if case .v4(let v4) = address {
+            let a = UInt32(bigEndian: v4.address.sin_addr.s_addr)
+            var out: [UInt8] = []
+            out.reserveCapacity(21)
+            appendDecimal(Int(a >> 24), to: &out)
+            out.append(UInt8(ascii: "."))
+            appendDecimal(Int(a >> 16 & 0xFF), to: &out)
+            out.append(UInt8(ascii: "."))
+            appendDecimal(Int(a >> 8 & 0xFF), to: &out)
+            out.append(UInt8(ascii: "."))
+            appendDecimal(Int(a & 0xFF), to: &out)
+            out.append(UInt8(ascii: ":"))
+            appendDecimal(Int(UInt16(bigEndian: v4.address.sin_port)), to: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        guard let ip = address.ipAddress else { return "unknown" }
+        return (ip.utf8.contains(UInt8(ascii: ":")) ? "[\(ip)]" : ip) + ":" + String(address.port ?? 0)
+    }
+
+    private static func appendDecimal(_ v: Int, to out: inout [UInt8]) {
+        if v >= 10_000 { out.append(UInt8(truncatingIfNeeded: v / 10_000 % 10) + UInt8(ascii: "0")) }
+        if v >= 1_000 { out.append(UInt8(truncatingIfNeeded: v / 1_000 % 10) + UInt8(ascii: "0")) }
+        if v >= 100 { out.append(UInt8(truncatingIfNeeded: v / 100 % 10) + UInt8(ascii: "0")) }
+        if v >= 10 { out.append(UInt8(truncatingIfNeeded: v / 10 % 10) + UInt8(ascii: "0")) }
+        out.append(UInt8(truncatingIfNeeded: v % 10) + UInt8(ascii: "0"))
     }
 
     /// The body of a POST, at most `maxBodyBytes`; nil when it is larger (or was cut off).

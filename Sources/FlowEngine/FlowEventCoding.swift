@@ -131,18 +131,40 @@ extension FlowEvent: Codable {
     /// One JSONL line (no trailing newline): the envelope first, in the order of DESIGN.md, then the payload's
     /// fields in the order they are declared. Secrets are redacted unless `reveal`.
     public func jsonLine(reveal: Bool = false) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(384)
+        writeJSONLine(into: &out, reveal: reveal)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `jsonLine(reveal:)` to `out` as UTF-8 (no newline): writers put a whole batch of lines in one buffer
+    /// and one `write`, without a `String` per line.
+    public func writeJSONLine(into out: inout [UInt8], reveal: Bool = false) {
+        if case .callbackReceived(let c) = payload {
+            // The flood's event, one per request: written straight into the buffer, without the general encoder.
+            JSONValue.serialize(literal: #"{"v":"#, into: &out)
+            JSONValue.serialize(integer: FlowEvent.schemaVersion, into: &out)
+            JSONValue.serialize(literal: #","seq":"#, into: &out)
+            JSONValue.serialize(integer: seq, into: &out)
+            JSONValue.serialize(literal: #","time":""#, into: &out)
+            EventTime.write(time, into: &out)
+            JSONValue.serialize(literal: #"","flow":"#, into: &out)
+            JSONValue.serialize(string: flow, into: &out)
+            JSONValue.serialize(literal: #","type":"callback.received""#, into: &out)
+            c.writeJSONMembers(into: &out)
+            out.append(UInt8(ascii: "}"))
+            return
+        }
         var members: [(String, JSONValue)] = [
             ("v", .number(Double(FlowEvent.schemaVersion))), ("seq", .number(Double(seq))),
             ("time", .string(EventTime.format(time))), ("flow", .string(flow)), ("type", .string(type)),
         ]
-        if case .callbackReceived(let c) = payload {
-            members += c.jsonMembers  // the flood's event, written without the general encoder
-        } else if case .object(let fields)? = try? JSONValueEncoder(userInfo: [.revealSecrets: reveal]).encode(PayloadOnly(payload: payload)) {
+        if case .object(let fields)? = try? JSONValueEncoder(userInfo: [.revealSecrets: reveal]).encode(PayloadOnly(payload: payload)) {
             members += fields
         } else {
             members.append(("encoding_error", .bool(true)))
         }
-        return JSONValue.object(members).serialized()
+        JSONValue.object(members).serialize(into: &out)
     }
 
     /// Parses one JSONL line, keeping the order of headers and parameters as they were written.
@@ -168,6 +190,14 @@ private struct PayloadOnly: Encodable {
 /// written as integers, so a time survives any number of write/read round trips unchanged.
 public enum EventTime {
     public static func format(_ date: Date) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        write(date, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `format(date)` to `out` as UTF-8.
+    static func write(_ date: Date, into out: inout [UInt8]) {
         let ms = Int64(Numbers.saturatingInt((date.timeIntervalSince1970 * 1000).rounded()))
         let secs = ms.floorDiv(1000)
         let days = secs.floorDiv(86_400)
@@ -177,12 +207,11 @@ public enum EventTime {
             // years, the general formatter decides.
             let base = Date(timeIntervalSince1970: TimeInterval(secs)).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
             let frac = String(ms.floorMod(1000))
-            return String(base.dropLast()) + "." + String(repeating: "0", count: 3 - frac.count) + frac + "Z"
+            out.append(contentsOf: (String(base.dropLast()) + "." + String(repeating: "0", count: 3 - frac.count) + frac + "Z").utf8)
+            return
         }
         // Every event is stamped: plain arithmetic here keeps a flood of callbacks cheap to write.
         let inDay = secs.floorMod(86_400)
-        var out = [UInt8]()
-        out.reserveCapacity(24)
         func digits(_ v: Int64, _ n: Int) {
             var div: Int64 = 1
             for _ in 1..<n { div *= 10 }
@@ -196,7 +225,6 @@ public enum EventTime {
         digits(y, 4); out.append(45); digits(m, 2); out.append(45); digits(d, 2); out.append(84)
         digits(inDay / 3600, 2); out.append(58); digits(inDay / 60 % 60, 2); out.append(58); digits(inDay % 60, 2)
         out.append(46); digits(ms.floorMod(1000), 3); out.append(90)
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).

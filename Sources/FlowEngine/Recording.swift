@@ -30,7 +30,7 @@ public final class Recorder: Sendable {
         guard !batch.isEmpty else { return }
         var bytes: [UInt8] = []
         for e in batch {
-            bytes.append(contentsOf: e.jsonLine(reveal: reveal).utf8)
+            e.writeJSONLine(into: &bytes, reveal: reveal)
             bytes.append(0x0A)
         }
         // A full disk loses the rest of the recording, never the flow.

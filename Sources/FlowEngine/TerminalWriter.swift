@@ -56,6 +56,19 @@ public struct TerminalWriter: Sendable {
         writeAll(bytes[...])
     }
 
+    /// Events as JSONL lines, in one write: each line is written straight into one buffer
+    /// (`FlowEvent.writeJSONLine`), with no `String` per line, since a flood of callbacks passes here.
+    public func write(jsonEvents events: [FlowEvent], reveal: Bool) {
+        guard !events.isEmpty else { return }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(384 * events.count)
+        for e in events {
+            e.writeJSONLine(into: &bytes, reveal: reveal)
+            bytes.append(0x0A)
+        }
+        writeAll(bytes[...])
+    }
+
     /// A screen already drawn from a cell grid (`themes preview`): the grid escaped its text when it was
     /// written into it, and the escape sequences in `rendered` are the grid's own colours.
     public func write(renderedGrid rendered: String) {

@@ -3,18 +3,25 @@ import Foundation
 /// The parameters of an authorization response (RFC 6749 §4.1.2, §4.1.2.1), as parsed from the redirect's
 /// query (or a `form_post` body), with everything that was wrong about their encoding.
 public struct CallbackParameters: Sendable, Hashable {
-    public var fields: [FormField]
+    public var fields: [FormField] {
+        didSet { repeatedNames = Self.repeated(in: fields) }
+    }
     public var problems: [FormDecodingProblem]
+    /// Parameters that appear more than once. RFC 6749 §3.1: "Request and response parameters MUST NOT be
+    /// included more than once." Found once, when the fields are set: judging a callback asks several times.
+    public private(set) var repeatedNames: [String]
 
     public init(query: String) {
         let decoded = FormURLEncoded.decode(query)
         fields = decoded.fields
         problems = decoded.problems
+        repeatedNames = Self.repeated(in: decoded.fields)
     }
 
     public init(fields: [FormField], problems: [FormDecodingProblem] = []) {
         self.fields = fields
         self.problems = problems
+        repeatedNames = Self.repeated(in: fields)
     }
 
     public var state: String? { fields.first("state") }
@@ -24,9 +31,7 @@ public struct CallbackParameters: Sendable, Hashable {
     public var errorURI: String? { fields.first("error_uri") }
     public var iss: String? { fields.first("iss") }
 
-    /// Parameters that appear more than once. RFC 6749 §3.1: "Request and response parameters MUST NOT be
-    /// included more than once."
-    public var repeatedNames: [String] {
+    private static func repeated(in fields: [FormField]) -> [String] {
         // A callback has a handful of parameters: comparing them pairwise costs less than hashing them.
         if fields.count <= 16 {
             var repeated: [String] = []

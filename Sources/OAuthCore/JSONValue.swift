@@ -85,12 +85,47 @@ public enum JSONValue: Sendable, Hashable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Appends the compact JSON text (what `serialized()` returns) to `out` as UTF-8, for writers that put many
+    /// values into one buffer (a batch of JSONL lines is one `write`).
+    public func serialize(into out: inout [UInt8]) { write(into: &out, pretty: false, indent: 0) }
+
+    /// Appends the bytes of a literal as they are (a member name with its quotes and colon, `,"path":`): for
+    /// writers that know their JSON's fixed parts.
+    public static func serialize(literal: StaticString, into out: inout [UInt8]) {
+        literal.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    /// Appends `s` as a JSON string, quoted and escaped as `serialized()` escapes strings.
+    public static func serialize(string s: String, into out: inout [UInt8]) { writeString(s, into: &out) }
+
+    /// Appends an integer exactly as `serialized()` writes `.number(Double(v))`, without making a `String` first.
+    public static func serialize(integer v: Int, into out: inout [UInt8]) {
+        guard v.magnitude < 1_000_000_000_000_000 else {
+            JSONValue.number(Double(v)).serialize(into: &out)
+            return
+        }
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        var m = v.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var n = 0
+            repeat {
+                digits[n] = UInt8(truncatingIfNeeded: m % 10) + UInt8(ascii: "0")
+                m /= 10
+                n += 1
+            } while m > 0
+            while n > 0 {
+                n -= 1
+                out.append(digits[n])
+            }
+        }
+    }
+
     private func write(into out: inout [UInt8], pretty: Bool, indent: Int) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .number(let n):
-            if n.isFinite, n == n.rounded(), abs(n) < 1e15 { out.append(contentsOf: String(Int64(n)).utf8) } else if n.isFinite { out.append(contentsOf: String(n).utf8) } else { out.append(contentsOf: "null".utf8) }
+            if n.isFinite, n == n.rounded(), abs(n) < 1e15 { JSONValue.serialize(integer: Int(n), into: &out) } else if n.isFinite { out.append(contentsOf: String(n).utf8) } else { out.append(contentsOf: "null".utf8) }
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .array(let a):
             if a.isEmpty { out.append(contentsOf: "[]".utf8); return }
@@ -125,8 +160,18 @@ public enum JSONValue: Sendable, Hashable {
 
     static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escaping at all: copy them whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 >= 0xC2 }) {
+        // Most strings need no escaping at all: copy their bytes whole, with one memcpy (appending the UTF-8 view
+        // as a sequence goes byte by byte).
+        let copied = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            if bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 >= 0xC2 }) { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied == true {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        if copied == nil, !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 >= 0xC2 }) {
             out.append(contentsOf: s.utf8)
             out.append(UInt8(ascii: "\""))
             return

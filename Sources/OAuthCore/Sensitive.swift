@@ -78,23 +78,30 @@ public enum Redactor {
     /// True for a secret's name in any spelling: snake_case, camelCase, kebab-case, any letter case.
     public static func isSensitive(name: String) -> Bool {
         let n = normalized(name)
-        return normalizedNames.contains(n) || sensitiveSuffixes.contains { n.hasSuffix($0) }
+        if normalizedNames.contains(n) { return true }
+        // Compared as bytes: every callback parameter and header name passes here, and `String.hasSuffix` compares
+        // characters. The endings are ASCII, so a byte match is a character match or a stricter one.
+        let bytes = n.utf8
+        return sensitiveSuffixBytes.contains { suffix in bytes.count >= suffix.count && bytes.suffix(suffix.count).elementsEqual(suffix) }
     }
+    private static let sensitiveSuffixBytes = sensitiveSuffixes.map { Array($0.utf8) }
 
     /// Lower case, without `_`, `-` and `.`: `client_secret`, `clientSecret` and `Client-Secret` become `clientsecret`.
     static func normalized(_ name: String) -> String {
         // Every callback parameter and header name passes here: ASCII names (all of them in practice) take the
         // byte path, anything else the general one, with the same result.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(name.utf8.count)
-        for b in name.utf8 {
-            if b >= 0x80 {
-                return String(name.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" && $0 != "." }.map(Character.init))
+        // The bytes are gathered on the stack: a name is short, and its String then needs no allocation either.
+        let ascii = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, name.utf8.count)) { buffer -> String? in
+            var n = 0
+            for b in name.utf8 {
+                if b >= 0x80 { return nil }
+                if b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") { continue }
+                buffer[n] = b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b + 32 : b
+                n += 1
             }
-            if b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") { continue }
-            bytes.append(b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b + 32 : b)
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<n]), as: UTF8.self)
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return ascii ?? String(name.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" && $0 != "." }.map(Character.init))
     }
 
     /// A header value; `Authorization: Basic xyz` keeps its scheme in clear.

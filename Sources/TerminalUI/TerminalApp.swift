@@ -104,15 +104,24 @@ public enum TerminalUIError: Error, CustomStringConvertible {
 /// The ncurses front: folds the events into one `FlowState` per flow (a `SessionState`) and draws them live until
 /// the user quits.
 ///
-/// One task consumes the events and applies each to the state (O(1)), then writes a byte to a pipe. One
-/// dedicated thread owns ncurses: it waits in `poll(2)` on the keyboard and that pipe, with no timeout unless a
-/// clock on screen is ticking, and draws at most one frame every 16 ms, however many events arrive.
+/// One task consumes the events and queues each (O(1), bounded), then writes a byte to a pipe. One dedicated
+/// thread owns ncurses and the state: it waits in `poll(2)` on the keyboard and that pipe, with no timeout unless
+/// a clock on screen is ticking, answers keys first, then folds the queued events into its `SessionState` and
+/// draws at most one frame every 16 ms, however many events arrive. The pipe carries one byte per frame's worth
+/// of events, not one per event: the subscriber writes again only after the UI thread took what was queued. The state is never shared, so no frame
+/// copies it (a copy of the event log and the callback list per frame would cost more the longer the session).
 public final class TerminalApp: Sendable {
     private struct Shared {
-        var session = SessionState()
+        /// Events the UI thread has not folded in yet: a ring, so a screen that cannot draw (a stalled terminal)
+        /// loses the oldest and is told how many, instead of holding a flood in memory.
+        var pending = BoundedLog<FlowEvent>(capacity: TerminalApp.pendingCapacity)
         var wakePending = false
         var streamEnded = false
+        /// The UI thread's state, handed over when it stops (`finalState`).
+        var session = SessionState()
     }
+
+    static let pendingCapacity = 16_384
 
     private let events: AsyncStream<FlowEvent>
     private let commands: CommandChannel
@@ -149,7 +158,7 @@ public final class TerminalApp: Sendable {
         let subscriber = Task.detached { [self] in
             for await event in events {
                 let wake = self.shared.withLock { s -> Bool in
-                    s.session.apply(event)
+                    s.pending.append(event)
                     if s.wakePending { return false }
                     s.wakePending = true
                     return true
@@ -207,6 +216,14 @@ public final class TerminalApp: Sendable {
         if let first = options.notices.first {
             ui.notice = first + (options.notices.count > 1 ? " (+\(options.notices.count - 1) more in ? help)" : "")
         }
+        // The state on screen, owned by this thread; the queued events are folded in before each frame.
+        var session = SessionState()
+        defer {
+            let rest = takePending()
+            for e in rest { session.apply(e) }
+            let final = session
+            shared.withLock { $0.session = final }
+        }
         let clock = ContinuousClock()
         var lastFrame: ContinuousClock.Instant?
         var needsDraw = true
@@ -215,7 +232,7 @@ public final class TerminalApp: Sendable {
 
         while true {
             if needsDraw, lastFrame.map({ clock.now - $0 >= frameInterval }) ?? true {
-                let session = shared.withLock { $0.session }
+                for e in takePending() { session.apply(e) }
                 ui.observe(session)
                 if ui.bellDue(session) { screen.bell() }
                 let (width, height) = screen.size
@@ -229,7 +246,7 @@ public final class TerminalApp: Sendable {
             if needsDraw, let last = lastFrame {
                 let left = frameInterval - (clock.now - last)
                 timeout = max(1, Int32(left.components.attoseconds / 1_000_000_000_000_000) + 1)
-            } else if let tick = tickInterval(ui: ui) {
+            } else if let tick = tickInterval(ui: ui, session: session) {
                 timeout = tick
             }
             for i in pollFDs.indices { pollFDs[i].revents = 0 }
@@ -250,7 +267,6 @@ public final class TerminalApp: Sendable {
                     if got <= 0 { break }
                     bytes += buffer[0..<got]
                 }
-                shared.withLock { $0.wakePending = false }
                 for b in bytes {
                     switch b {
                     case UInt8(ascii: "I"): return .success(.interrupted)
@@ -269,7 +285,7 @@ public final class TerminalApp: Sendable {
                 }
                 let keys = screen.readKeys()
                 guard !keys.isEmpty else { continue }
-                let session = shared.withLock { $0.session }
+                // Keys act on what the user sees: the state of the last frame, before the events queued since.
                 for key in keys {
                     if key == .resize {
                         screen.invalidate()
@@ -286,8 +302,8 @@ public final class TerminalApp: Sendable {
                         case .quit(let exit): return .success(exit)
                         case .copy(let text): screen.writeRaw(OSC52.sequence(for: text))
                         case .export(let format):
-                            let now = shared.withLock { $0.session }
-                            ui.notice = SessionExport.write(format, session: now, reveal: ui.revealByDefault,
+                            for e in takePending() { session.apply(e) }
+                            ui.notice = SessionExport.write(format, session: session, reveal: ui.revealByDefault,
                                                             directory: options.exportDirectory ?? FileManager.default.currentDirectoryPath, toolVersion: options.toolVersion)
                         }
                     }
@@ -298,19 +314,41 @@ public final class TerminalApp: Sendable {
         }
     }
 
+    /// The events queued since the last call, oldest first, with a `bus.overflow` notice first when the queue lost
+    /// some. The lock is held only to swap the queue out.
+    private func takePending() -> [FlowEvent] {
+        let taken = shared.withLock { s -> BoundedLog<FlowEvent>? in
+            // The next event wakes this thread again; until then, however many arrive, the one wake-up already
+            // pending is enough (one per frame, not one per event).
+            s.wakePending = false
+            guard !s.pending.isEmpty else { return nil }
+            defer { s.pending = BoundedLog(capacity: TerminalApp.pendingCapacity) }
+            return s.pending
+        }
+        guard let taken, let first = taken.first else { return [] }
+        var batch: [FlowEvent] = []
+        batch.reserveCapacity(taken.count + 1)
+        if taken.dropped > 0 {
+            batch.append(FlowEvent(seq: first.seq, time: first.time, flow: first.flow, payload: .busOverflow(BusOverflow(dropped: taken.dropped))))
+        }
+        batch.append(contentsOf: taken)
+        return batch
+    }
+
     /// Milliseconds until the next whole second while a clock on screen moves (the flow's elapsed time, a token's
     /// countdown on the step shown); nil when nothing moves, so an idle screen costs no CPU.
-    private func tickInterval(ui: UIState) -> Int32? {
-        let (moving, since) = shared.withLock { s -> (Bool, Date?) in
-            let st = s.session.flow(at: ui.selectedFlow)
+    private func tickInterval(ui: UIState, session: SessionState) -> Int32? {
+        let (moving, since) = { () -> (Bool, Date?) in
+            let st = session.flow(at: ui.selectedFlow)
             if st.listen != nil { return (false, nil) }
-            if let running = s.session.displayed.first(where: { $0.outcome == .running }), let start = running.startedAt { return (true, start) }
+            // A flow waiting at a step shows no clock (the wait is the user's): no redraw each second while it waits.
+            if let running = session.displayed.first(where: { $0.outcome == .running && $0.waiting == nil }), let start = running.startedAt { return (true, start) }
             if ui.displayedStep(in: st).completes.contains(.tokenExchanged), ui.inspectedSeq == nil {
                 let now = Date()
                 if let live = TokenLifetimes(state: st).entries.first(where: { $0.expiresAt > now }) { return (true, live.expiresAt) }
             }
             return (false, nil)
-        }
+        }()
         guard moving, let origin = since else { return nil }
         // The time to the next whole second counted from `origin` (before it for a countdown, after it for a clock).
         let d = Date().timeIntervalSince(origin)

@@ -14,8 +14,8 @@ enum StandardOutput {
     /// Several lines in one write.
     static func write(lines: [String]) { TerminalWriter.standardOutput.write(lines: lines) }
 
-    /// JSONL lines (`--output jsonl`), JSON-escaped by their encoder.
-    static func write(jsonLines: [String]) { TerminalWriter.standardOutput.write(jsonLines: jsonLines) }
+    /// Events as JSONL lines (`--output jsonl`), in one write, JSON-escaped by their encoder.
+    static func write(jsonEvents: [FlowEvent], reveal: Bool) { TerminalWriter.standardOutput.write(jsonEvents: jsonEvents, reveal: reveal) }
 
     /// A screen drawn from a cell grid (`themes preview`), which escaped its text itself.
     static func write(renderedGrid: String) { TerminalWriter.standardOutput.write(renderedGrid: renderedGrid) }
@@ -52,7 +52,7 @@ final class Session {
             let reveal = options.reveal
             fronts.append(Task {
                 while let batch = await batches.next() {
-                    StandardOutput.write(jsonLines: batch.map { $0.jsonLine(reveal: reveal) })
+                    StandardOutput.write(jsonEvents: batch, reveal: reveal)
                     if batch.contains(where: CallbackBell.rings) { bell?.bell() }
                 }
             })

@@ -81,6 +81,18 @@ struct ListenerTests {
         #expect(callbacks(events).first?.remote.hasPrefix("127.0.0.1:") == true)
     }
 
+    @Test("the peer is written as address:port, an IPv4 one from its bytes the same as the general formatting gives")
+    func remoteText() throws {
+        for (ip, port) in [("127.0.0.1", 54321), ("0.0.0.0", 0), ("255.255.255.255", 65535), ("10.1.20.254", 9), ("192.168.100.7", 8080)] {
+            let address = try SocketAddress(ipAddress: ip, port: port)
+            let general = try #require(address.ipAddress)
+            #expect(CallbackListenerServer.remoteText(address) == "\(general):\(port)")
+            #expect(CallbackListenerServer.remoteText(address) == "\(ip):\(port)")
+        }
+        #expect(CallbackListenerServer.remoteText(try SocketAddress(ipAddress: "::1", port: 8765)) == "[::1]:8765")
+        #expect(CallbackListenerServer.remoteText(nil) == "unknown")
+    }
+
     @Test("an error answer's page says what the known code means, and never echoes an unknown one")
     func errorPages() async throws {
         let h = try await ListenerHarness()

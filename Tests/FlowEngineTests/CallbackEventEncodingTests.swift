@@ -19,7 +19,9 @@ struct CallbackEventEncodingTests {
             for (i, query) in queries.enumerated() {
                 for h in headers {
                     out.append(CallbackReceived(method: i == 2 ? "POST" : "GET", path: i == 0 ? "/other" : "/cb", query: query, remote: "[::1]:5\(i)", verdict: verdict,
-                                                detail: i == 1 ? nil : "why: \u{7}bell", status: i == 1 ? nil : 400 + i, headers: h, forwarded: i == 2 ? "http://127.0.0.1:3000/cb?state=a" : nil))
+                                                detail: i == 1 ? nil : "why: \u{7}bell", status: i == 1 ? nil : 400 + i, headers: h, forwarded: i == 2 ? "http://127.0.0.1:3000/cb?state=a" : nil,
+                                                responseMode: i == 0 ? nil : ResponseMode.allCases[i % ResponseMode.allCases.count], redirectURI: h == nil ? nil : "http://127.0.0.1:8765/cb",
+                                                exchange: i == 2 ? "x1" : nil))
                 }
             }
         }
@@ -37,5 +39,30 @@ struct CallbackEventEncodingTests {
             #expect(JSONValue.object(Array(members.dropFirst(5))) == expected, "\(line)")
             #expect(try FlowEvent.parse(jsonLine: line) == event, "reads back as it was")
         }
+    }
+
+    @Test("lines written into one buffer are each event's line, for callbacks and other events alike")
+    func batchBuffer() throws {
+        let events = Self.samples.prefix(3).enumerated().map { i, c in
+            FlowEvent(seq: i + 1, time: Date(timeIntervalSince1970: 1_700_000_000.5 + Double(i)), flow: "listen", payload: .callbackReceived(c))
+        } + [FlowEvent(seq: 4, time: Date(timeIntervalSince1970: 1_700_000_010), flow: "listen", payload: .busOverflow(BusOverflow(dropped: 12)))]
+        var bytes: [UInt8] = [UInt8(ascii: "x")]
+        for e in events {
+            e.writeJSONLine(into: &bytes)
+            bytes.append(0x0A)
+        }
+        #expect(String(decoding: bytes, as: UTF8.self) == "x" + events.map { $0.jsonLine() + "\n" }.joined())
+        #expect(try FlowEvent.parse(jsonLine: events[3].jsonLine()) == events[3])
+    }
+
+    @Test("whole numbers are written as serialized() writes them, large and negative ones included")
+    func integers() {
+        for v in [0, 7, -7, 10, 99, 100, 65_535, -1_000_000, 999_999_999_999_999, -999_999_999_999_999, 1_000_000_000_000_000, Int.max, Int.min] {
+            var out: [UInt8] = []
+            JSONValue.serialize(integer: v, into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == JSONValue.number(Double(v)).serialized(), "\(v)")
+        }
+        #expect(JSONValue.number(-0.0).serialized() == "0")
+        #expect(JSONValue.number(12.5).serialized() == "12.5")
     }
 }

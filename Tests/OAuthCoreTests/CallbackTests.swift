@@ -43,6 +43,27 @@ struct CallbackTests {
         #expect(why.contains("repeated"))
     }
 
+    @Test("repeated names are found once and follow the fields when they change")
+    func repeatedNamesFollowFields() {
+        var p = CallbackParameters(query: "a=1&code=x&b=2&a=3&code=y&a=4")
+        #expect(p.repeatedNames == ["a", "code"])
+        p.fields.removeAll { $0.name == "a" }
+        #expect(p.repeatedNames == ["code"])
+        p.fields.append(FormField("b", "5"))
+        #expect(p.repeatedNames == ["code", "b"])
+        #expect(CallbackParameters(fields: [FormField("state", "s"), FormField("state", "t")]).repeatedNames == ["state"])
+    }
+
+    @Test("the query splits on & and = bytes, keeps empty values and names, and decodes + and %XX")
+    func splitting() {
+        let p = CallbackParameters(query: "&&a=&=v&flag&x=1=2&sp=a+b%20c&u=%C3%A9t%C3%A9&é=ü&")
+        #expect(p.fields == [FormField("a", ""), FormField("", "v"), FormField("flag", ""), FormField("x", "1=2"), FormField("sp", "a b c"),
+                             FormField("u", "été"), FormField("é", "ü")])
+        #expect(p.problems.isEmpty)
+        #expect(CallbackParameters(query: "").fields.isEmpty)
+        #expect(CallbackParameters(query: "%4").problems == [.badPercentEncoding(field: "%4")])
+    }
+
     @Test("bad percent-encoding and invalid UTF-8 are reported, never dropped")
     func badEncoding() {
         let p = CallbackParameters(query: "code=%ZZabc&state=state-123&x=%FF")

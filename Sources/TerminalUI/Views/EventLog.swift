@@ -143,7 +143,9 @@ struct StatusLine {
         let tokenActions = ui.tokenActionsAvailable(in: state)
         // Once the flow completed with tokens, the keys for them matter more than where the listener was.
         if !state.listenerAddresses.isEmpty, !tokenActions { facts.append("listening " + state.listenerAddresses.joined(separator: ", ")) }
-        if let e = elapsed, state.outcome == .running { facts.append(Format.elapsed(e)) }
+        // While the flow waits at a step the clock stops showing: the time is the user's, and a clock that moved
+        // would need a redraw every second of an idle screen.
+        if let e = elapsed, state.outcome == .running, state.waiting == nil { facts.append(Format.elapsed(e)) }
         if let e = elapsed, case .failed = state.outcome { facts.append("after " + Format.duration(e)) }
         if case .failed = state.outcome, ui.replay == nil, let again = ui.keymap.keys(for: .again, in: ui.focus.context).first {
             facts.insert("\(again.label) runs it again", at: 0)
