@@ -26,7 +26,21 @@ cd "$(dirname "$0")/.."
 failed=0
 
 swift build --build-tests || exit 1
-swift test --skip-build || failed=1
+# SwiftNIO traps ("Deinited NIOAsyncWriter without calling finish()") when a server's accept loop is cancelled while
+# an accepted connection is still queued (apple/swift-nio#3481, open upstream); a test's embedded server stopped on a
+# loaded machine can meet it. That trap, and only it, gets the suite run once more, said out loud; any other failure,
+# or the trap twice, fails the run.
+unit_log=$(mktemp)
+swift test --skip-build 2>&1 | tee "$unit_log"
+if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+  if grep -q "Deinited NIOAsyncWriter without calling finish()" "$unit_log"; then
+    echo "test.sh: the unit tests hit SwiftNIO's NIOAsyncWriter trap (apple/swift-nio#3481); running them once more"
+    swift test --skip-build || failed=1
+  else
+    failed=1
+  fi
+fi
+rm -f "$unit_log"
 
 bin="$(swift build --show-bin-path)/oauthscope"
 bash Tests/e2e/cli.sh "$bin" || failed=1
