@@ -205,3 +205,24 @@ import Testing
         #expect(joined.contains(url), "the authorization URL is cut")
     }
 }
+
+/// The title line names what the flow is: the redirect URI for a grant that sends the user back, the grant for one
+/// that does not (a device or client-credentials run has no redirect URI to speak of).
+@Suite struct TitleGrantTests {
+    func title(grant: String?) -> String {
+        var s = EventScript()
+        s.add(.flowStarted(FlowStarted(mode: "demo", provider: "embedded provider", clientID: "demo-client", redirectURI: Fixture.redirectURI, grant: grant)), after: 0)
+        return render(s.state).row(0)
+    }
+
+    @Test func theAuthorizationCodeShowsItsRedirectURI() {
+        #expect(title(grant: nil).contains("redirect \(Fixture.redirectURI)"))
+    }
+
+    @Test(arguments: [GrantType.device, .clientCredentials, .refreshToken, .tokenExchange])
+    func aGrantWithoutRedirectShowsTheGrant(_ grant: GrantType) {
+        let t = title(grant: grant.rawValue)
+        #expect(t.contains("grant \(grant.rawValue)"), "\(t)")
+        #expect(!t.contains("redirect "), "\(t)")
+    }
+}

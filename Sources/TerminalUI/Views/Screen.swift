@@ -263,7 +263,12 @@ struct ScreenRenderer {
         if let s = state.started {
             parts.append(s.provider)
             if let c = s.clientID { parts.append("client \(c)") }
-            parts.append("redirect \(s.redirectURI)")
+            // Only a grant that sends the user back has a redirect URI to speak of; the others say their grant.
+            if let g = s.grant.flatMap(GrantType.init(rawValue:)), !g.usesRedirect {
+                parts.append("grant \(g.rawValue)")
+            } else {
+                parts.append("redirect \(s.redirectURI)")
+            }
             if s.stepMode { parts.append("step mode") }
             if s.exchange != "auto", state.listen == nil { parts.append("exchange \(s.exchange)") }
         }
