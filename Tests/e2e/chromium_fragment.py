@@ -11,9 +11,10 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 import traceback
+
+import chromium_driver
 
 
 def main():
@@ -36,20 +37,10 @@ def main():
 
 
 def run(args, result):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = args.chromium
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-                 f"--user-data-dir={tempfile.mkdtemp(prefix='oauthscope-chromium-')}"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=args.chromedriver))
+    driver = chromium_driver.start(args.chromium, args.chromedriver, args.timeout)
     try:
-        driver.set_page_load_timeout(args.timeout)
         driver.get(args.url)
         deadline = time.monotonic() + args.timeout
         status = ""

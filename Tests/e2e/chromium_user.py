@@ -12,11 +12,12 @@ wrong. oauthscope does not wait for its browser command, so the test waits for F
 import argparse
 import json
 import sys
-import tempfile
 import time
 import traceback
 import urllib.parse
 import urllib.request
+
+import chromium_driver
 
 
 def main():
@@ -43,8 +44,6 @@ def main():
 
 
 def run(args, result):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -57,16 +56,8 @@ def run(args, result):
     with urllib.request.urlopen(args.url, timeout=args.timeout) as response:
         result["consent_csp"] = response.headers.get("Content-Security-Policy", "")
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = args.chromium
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-                 f"--user-data-dir={tempfile.mkdtemp(prefix='oauthscope-chromium-')}"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=args.chromedriver))
+    driver = chromium_driver.start(args.chromium, args.chromedriver, args.timeout)
     try:
-        driver.set_page_load_timeout(args.timeout)
         driver.get(callback_origin + "/favicon.ico")
         result["favicon"] = {"url": driver.current_url, "text": driver.find_element(By.TAG_NAME, "body").text}
 
