@@ -222,7 +222,7 @@ public struct PlainPrinter: Sendable {
             return (verify.map { ["\(ok) \(label($0)) \(took($0, t)) the user approved"] } ?? [])
                 + ["\(ok) \(label(home)) \(took(home, t)) \(p.attempt) polls; the last one returned the tokens"]
         case .actionCompleted(let a):
-            return ["\(a.ok ? ok : bad) \(a.action.padding(toLength: 16, withPad: " ", startingAt: 0)) \(a.summary)"]
+            return ["\(a.ok ? ok : bad) \((a.action.count < 16 ? a.action.padding(toLength: 16, withPad: " ", startingAt: 0) : a.action)) \(a.summary)"]
         case .doctor:
             return []
         case .lessonStarted(let l):

@@ -310,6 +310,12 @@ struct Flow: AsyncParsableCommand {
             command: .flow, flags: [try providerOptions.layer(), try tuning.layer(), redirect.layer(), try followUps.layer(), try http.layer(), try pushed.layer(), try grantOptions.layer()],
             profiles: providerOptions.profile, configPath: output.configPath(env), environment: env,
             rebase: providerOptions.presetBase.flatMap(URL.init(string:)))
+        // A call's path alone is relative to the demo's embedded provider; a real provider's API needs the whole URL.
+        for flow in resolved {
+            for a in flow.settings.list(.then) ?? [] where APICallRequest.isCall(a) {
+                do throws(APICallError) { _ = try APICallRequest.parseAction(a) } catch { throw UsageError("--then \(a.prefix(200)): \(error)") }
+            }
+        }
         let redirectURI = resolved[0].redirectURI
         if let other = resolved.first(where: { $0.redirectURI != redirectURI }) {
             throw UsageError("--profile \(other.label): all flows of one session share one listener, but its redirect_uri \(other.redirectURI) differs from \(redirectURI); give --redirect-uri to use one for all")

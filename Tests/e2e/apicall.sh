@@ -144,6 +144,9 @@ for pair in "call:get:/api/me|not an HTTP method" "call:GET:ftp://example.com/x|
   "$bin" demo --output jsonl --then "$arg" >"$tmp/bad.out" 2>"$tmp/bad.err"; status=$?
   check "bad --then $arg: exit 2, says '$want', nothing on stdout" bash -c "test $status -eq 2 && grep -q -- '$want' '$tmp/bad.err' && grep -q -- '--then' '$tmp/bad.err' && test ! -s '$tmp/bad.out'"
 done
+"$bin" flow --issuer https://id.example --client-id c --output jsonl --then call:GET:/api/me >"$tmp/flowpath.out" 2>"$tmp/flowpath.err"; status=$?
+check "flow: a call's path alone is refused before anything starts (exit 2): a real provider's API needs the whole URL" \
+  bash -c "test $status -eq 2 && grep -q -- 'only a path' '$tmp/flowpath.err' && test ! -s '$tmp/flowpath.out'"
 demo --then call:GET:http://api.example.com/x >"$tmp/insecure.jsonl" 2>/dev/null; status=$?
 check "call: a plain-http URL that is not loopback is refused, nothing sent there" python3 - "$tmp/insecure.jsonl" "$status" <<'PY'
 import json, sys
