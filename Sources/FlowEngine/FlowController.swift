@@ -190,12 +190,13 @@ public final class FlowController: Sendable {
         self.configuration = configuration
         let reader = FlowCommandReader(commands?.commands(for: publisher.flowID))
         self.reader = reader
+        let dpop = configuration.dpop ? DPoPSession() : nil
         if configuration.stepMode || configuration.exchange == .manual {
             let step = configuration.stepMode
             let plain = publisher.ungated
             let gate = StepGate(publisher: plain, reader: reader, grant: configuration.grant,
                                 pauses: { hop in step || hop == .token },
-                                sendAgain: { spec, hop in await Self.sendAgain(spec, hop: hop, client: client, publisher: plain) })
+                                sendAgain: { spec, hop in await Self.sendAgain(spec, hop: hop, client: client, publisher: plain, dpop: dpop) })
             self.publisher = publisher.gated(by: gate)
         } else {
             self.publisher = publisher
@@ -205,13 +206,19 @@ public final class FlowController: Sendable {
         self.userAgent = userAgent
         self.clock = clock
         self.sleep = sleep
-        self.dpop = configuration.dpop ? DPoPSession() : nil
+        self.dpop = dpop
     }
 
     /// `a` at a pause: a hop already sent, sent once more exactly as it was (a code sent twice shows the
-    /// provider's `invalid_grant`, RFC 6749 §4.1.2), its answer summed up in `action.completed`.
-    static func sendAgain(_ spec: HTTPRequestSpec, hop: HopPurpose, client: any ProviderClient, publisher: FlowPublisher) async {
-        let outcome = await client.send(spec, purpose: hop, publisher: publisher)
+    /// provider's `invalid_grant`, RFC 6749 §4.1.2), its answer summed up in `action.completed`. Under `--dpop` it
+    /// carries a proof of its own: a proof's jti may be used once (RFC 9449 §11.1), and the lesson is the code's.
+    static func sendAgain(_ spec: HTTPRequestSpec, hop: HopPurpose, client: any ProviderClient, publisher: FlowPublisher, dpop: DPoPSession? = nil) async {
+        var request = spec
+        if let dpop, dpop.signs(hop) {
+            let resource = request.headers.contains { $0.name.lowercased() == "authorization" && $0.value.lowercased().hasPrefix("dpop ") }
+            request = dpop.signing(request, hop: hop, nonce: dpop.nonce(for: request, resource: resource), accessToken: resource ? "" : nil, retry: false, publisher: publisher)
+        }
+        let outcome = await client.send(request, purpose: hop, publisher: publisher)
         let result: ActionCompleted
         switch outcome {
         case .failure(let reason, _):
