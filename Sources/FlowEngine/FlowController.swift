@@ -402,7 +402,9 @@ public final class FlowController: Sendable {
         for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
         dpopTokenChecks(tokens)
         let original = try await finishExchange(tokens, code: code, nonce: nonce, issuer: endpoints.issuer, jwksURI: endpoints.jwks, metadata: endpoints.metadata, wantsOIDC: wantsOIDC)
-        return session(TokenVault(tokens), builder: builder, endpoints: endpoints, original: original, codeRequest: spec)
+        let redirectURI = c.omitRedirectURI ? nil : c.redirectURI
+        return session(TokenVault(tokens), builder: builder, endpoints: endpoints, original: original,
+                       codeRequest: { builder.authorizationCode(code: code, redirectURI: redirectURI, codeVerifier: codeVerifier) })
     }
 
     /// How this flow's token requests are built: the token endpoint, the client's authentication, the body encoding
@@ -415,7 +417,7 @@ public final class FlowController: Sendable {
     }
 
     /// What the follow-up hops need once tokens were issued.
-    func session(_ tokens: TokenVault, builder: TokenRequestBuilder, endpoints: Endpoints, original: OriginalIDToken?, codeRequest: HTTPRequestSpec? = nil) -> TokenSession {
+    func session(_ tokens: TokenVault, builder: TokenRequestBuilder, endpoints: Endpoints, original: OriginalIDToken?, codeRequest: (@Sendable () -> HTTPRequestSpec)? = nil) -> TokenSession {
         let c = configuration
         return TokenSession(
             tokens: tokens, builder: builder, issuer: endpoints.issuer, jwksURI: endpoints.jwks,
@@ -451,10 +453,10 @@ public final class FlowController: Sendable {
 
     /// Tokens a token endpoint issued (for a code, or for the device grant's approved poll): its findings and
     /// `token.exchanged` published with the ID token's checks, the session for the follow-up hops.
-    func accept(_ tokens: TokenSet, findings: [Finding], builder: TokenRequestBuilder, request spec: HTTPRequestSpec, code: String?, nonce: String?, endpoints: Endpoints, wantsOIDC: Bool) async throws(FlowFailure) -> TokenSession {
+    func accept(_ tokens: TokenSet, findings: [Finding], builder: TokenRequestBuilder, request: @escaping @Sendable () -> HTTPRequestSpec, code: String?, nonce: String?, endpoints: Endpoints, wantsOIDC: Bool) async throws(FlowFailure) -> TokenSession {
         for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
         let original = try await finishExchange(tokens, code: code, nonce: nonce, issuer: endpoints.issuer, jwksURI: endpoints.jwks, metadata: endpoints.metadata, wantsOIDC: wantsOIDC)
-        return session(TokenVault(tokens), builder: builder, endpoints: endpoints, original: original, codeRequest: spec)
+        return session(TokenVault(tokens), builder: builder, endpoints: endpoints, original: original, codeRequest: request)
     }
 
     /// `listen --exchange`: exchanges a code that arrived for another application's flow. The checks that need the
