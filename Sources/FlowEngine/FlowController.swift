@@ -196,7 +196,8 @@ public final class FlowController: Sendable {
             let plain = publisher.ungated
             let gate = StepGate(publisher: plain, reader: reader, grant: configuration.grant,
                                 pauses: { hop in step || hop == .token },
-                                sendAgain: { spec, hop in await Self.sendAgain(spec, hop: hop, client: client, publisher: plain, dpop: dpop) })
+                                sendAgain: { spec, hop in await Self.sendAgain(spec, hop: hop, client: client, publisher: plain, dpop: dpop) },
+                                resign: { spec, hop in Self.resigningAssertion(in: spec, hop: hop, configuration: configuration, publisher: plain, now: clock()) })
             self.publisher = publisher.gated(by: gate)
         } else {
             self.publisher = publisher

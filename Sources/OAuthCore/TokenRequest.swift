@@ -79,6 +79,17 @@ public struct TokenRequestBuilder: Sendable {
         return value.flatMap { try? DecodedJWT($0) }
     }
 
+    /// `spec` with its client assertion signed again now, for the same audience: a request held at step mode's pause
+    /// (an assertion lives a minute) or sent once more (its jti may be used once) must carry a fresh one (RFC 7523
+    /// §3). Made by `ClientAssertion.make`, as `build` makes every assertion; a request without one is unchanged.
+    public static func resigningAssertion(in spec: HTTPRequestSpec, credentials: ClientCredentials, now: Date) -> HTTPRequestSpec {
+        guard credentials.method.usesAssertion, let old = clientAssertion(in: spec), let audience = old.claims["aud"]?.stringValue,
+              let fresh = try? ClientAssertion.make(method: credentials.method, clientID: credentials.clientID, audience: audience,
+                                                    secret: credentials.clientSecret, key: credentials.signingKey, now: now)
+        else { return spec }
+        return (try? RequestEdit.set(name: "client_assertion", value: fresh.jwt).apply(to: spec)) ?? spec
+    }
+
     /// The authorization-code grant. `redirectURI` is nil when the authorization request left it out, in which
     /// case the token request leaves it out too (RFC 6749 §4.1.3 requires it only "if ... included").
     public func authorizationCode(code: String, redirectURI: String?, codeVerifier: String?) -> HTTPRequestSpec {
