@@ -14,8 +14,8 @@
 #      (Tests/e2e/doctor.sh), and the
 #      exports checked by readers from PyPI: jsonschema, haralyzer, markdown-it-py (Tests/e2e/export.sh);
 #   4. the demo in a real browser: headless Chromium driven by selenium from PyPI approves and denies, and lands on
-#      a listen redirect URI with a response_mode=fragment answer that the listener's page posts back
-#      (Tests/e2e/browser.sh); the device grant (RFC 8628) in jsonl, plain and the TUI, its QR code read back by
+#      a listen redirect URI with a response_mode=fragment answer that the listener's page posts back, and approves
+#      a device grant on the provider's verification page, a wrong code typed first (Tests/e2e/browser.sh); the device grant (RFC 8628) in jsonl, plain and the TUI, its QR code read back by
 #      zxing-cpp from PyPI (Tests/e2e/device.sh); --explain and --bell in plain output (Tests/e2e/teaching.sh);
 #   5. the real ncurses UI driven in tmux (Tests/e2e/tui.sh), and under a 30 s flood of callbacks (Tests/e2e/flood.sh);
 #   6. scripts/install.sh into a temporary prefix, its binary run with a bare environment (Tests/e2e/install.sh;

@@ -260,29 +260,38 @@ public final class CallbackListenerServer: Sendable {
         guard let address else { return "unknown" }
         if case .v4(let v4) = address {
             let a = UInt32(bigEndian: v4.address.sin_addr.s_addr)
-            var out: [UInt8] = []
-            out.reserveCapacity(21)
-            appendDecimal(Int(a >> 24), to: &out)
-            out.append(UInt8(ascii: "."))
-            appendDecimal(Int(a >> 16 & 0xFF), to: &out)
-            out.append(UInt8(ascii: "."))
-            appendDecimal(Int(a >> 8 & 0xFF), to: &out)
-            out.append(UInt8(ascii: "."))
-            appendDecimal(Int(a & 0xFF), to: &out)
-            out.append(UInt8(ascii: ":"))
-            appendDecimal(Int(UInt16(bigEndian: v4.address.sin_port)), to: &out)
-            return String(decoding: out, as: UTF8.self)
+            // At most `255.255.255.255:65535`, 21 bytes, gathered on the stack.
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { out -> String in
+                var n = 0
+                appendDecimal(Int(a >> 24), to: out, at: &n)
+                out[n] = UInt8(ascii: ".")
+                n += 1
+                appendDecimal(Int(a >> 16 & 0xFF), to: out, at: &n)
+                out[n] = UInt8(ascii: ".")
+                n += 1
+                appendDecimal(Int(a >> 8 & 0xFF), to: out, at: &n)
+                out[n] = UInt8(ascii: ".")
+                n += 1
+                appendDecimal(Int(a & 0xFF), to: out, at: &n)
+                out[n] = UInt8(ascii: ":")
+                n += 1
+                appendDecimal(Int(UInt16(bigEndian: v4.address.sin_port)), to: out, at: &n)
+                return String(decoding: UnsafeBufferPointer(rebasing: out[..<n]), as: UTF8.self)
+            }
         }
         guard let ip = address.ipAddress else { return "unknown" }
         return (ip.utf8.contains(UInt8(ascii: ":")) ? "[\(ip)]" : ip) + ":" + String(address.port ?? 0)
     }
 
-    private static func appendDecimal(_ v: Int, to out: inout [UInt8]) {
-        if v >= 10_000 { out.append(UInt8(truncatingIfNeeded: v / 10_000 % 10) + UInt8(ascii: "0")) }
-        if v >= 1_000 { out.append(UInt8(truncatingIfNeeded: v / 1_000 % 10) + UInt8(ascii: "0")) }
-        if v >= 100 { out.append(UInt8(truncatingIfNeeded: v / 100 % 10) + UInt8(ascii: "0")) }
-        if v >= 10 { out.append(UInt8(truncatingIfNeeded: v / 10 % 10) + UInt8(ascii: "0")) }
-        out.append(UInt8(truncatingIfNeeded: v % 10) + UInt8(ascii: "0"))
+    /// Writes `v` (0...99_999) in decimal at `out[n...]` and moves `n` past it.
+    private static func appendDecimal(_ v: Int, to out: UnsafeMutableBufferPointer<UInt8>, at n: inout Int) {
+        var div = 10_000
+        while div > 1, v < div { div /= 10 }
+        while div > 0 {
+            out[n] = UInt8(truncatingIfNeeded: v / div % 10) + UInt8(ascii: "0")
+            n += 1
+            div /= 10
+        }
     }
 
     /// The body of a POST, at most `maxBodyBytes`; nil when it is larger (or was cut off).
@@ -463,6 +472,15 @@ enum CallbackPages {
         errorPage(code).map { (code, ByteBuffer(string: $0)) }
     })
 
+    /// The answers to the commonest requests, made whole once (status line, headers, body): a flood of
+    /// callbacks is answered with a copy of one of them instead of building the same response each time.
+    private static let made = (signedIn: build(.ok, bodies.signedIn), duplicate: build(.badRequest, bodies.duplicate),
+                               failure: build(.ok, bodies.failure), failureRefused: build(.badRequest, bodies.failure))
+
+    private static func build(_ status: HTTPResponse.Status, _ body: ByteBuffer) -> Response {
+        Response(status: status, headers: pageHeaders, body: .init(byteBuffer: body))
+    }
+
     /// - Parameter error: the `error` of an error answer, which picks its page (only from `errorMeanings`).
     static func response(for verdict: CallbackVerdict, success: Bool, status: Int, error: String? = nil) -> Response {
         let body: ByteBuffer
@@ -471,10 +489,17 @@ enum CallbackPages {
             body = error.flatMap { errorBodies[$0] } ?? bodies.failure
         case .stray where status == 404: body = bodies.notFound
         case .stray: body = bodies.refused
-        case .duplicate: body = bodies.duplicate
-        case .accepted where success: body = bodies.signedIn
-        default: body = bodies.failure
+        case .duplicate:
+            if status == 400 { return made.duplicate }
+            body = bodies.duplicate
+        case .accepted where success:
+            if status == 200 { return made.signedIn }
+            body = bodies.signedIn
+        default:
+            if status == 200 { return made.failure }
+            if status == 400 { return made.failureRefused }
+            body = bodies.failure
         }
-        return Response(status: .init(code: status), headers: pageHeaders, body: .init(byteBuffer: body))
+        return build(.init(code: status), body)
     }
 }

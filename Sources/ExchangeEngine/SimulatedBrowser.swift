@@ -35,27 +35,13 @@ public final class SimulatedBrowser: UserAgent {
         var method = "GET"
         var body = ""
         for _ in 0..<maxHops {
-            guard let host = current.host, RedirectURI.isLoopback(host: host) else {
-                throw FlowFailure("the simulated browser only visits loopback hosts; \(current.host ?? current.absoluteString) is not one", hint: "Use --browser or --no-browser for a real provider.", step: .userRedirected)
-            }
-            var req = HTTPClientRequest(url: current.absoluteString)
-            req.method = HTTPMethod(rawValue: method)
-            if method == "POST" {
-                req.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-                req.body = .bytes(ByteBuffer(string: body))
-            }
-            req.headers.add(name: "User-Agent", value: "oauthscope-simulated-browser")
-            let status: Int
-            let location: String?
-            let page: String
-            do {
-                let response = try await http.execute(req, timeout: .seconds(15))
-                status = Int(response.status.code)
-                location = response.headers.first(name: "location")
-                page = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            let loaded: LoadedPage
+            do throws(PageLoadError) {
+                loaded = try await load(current, method: method, body: body)
             } catch {
-                throw FlowFailure("the simulated browser could not load \(current.absoluteString): \(error)", hint: "Is the provider running?", step: .userRedirected)
+                throw FlowFailure(error.description, hint: error.hint, step: .userRedirected)
             }
+            let (status, location, page) = (loaded.status, loaded.location, loaded.page)
             if (300..<400).contains(status), let location, let next = URL(string: location, relativeTo: current)?.absoluteURL {
                 current = next
                 method = "GET"
@@ -80,6 +66,31 @@ public final class SimulatedBrowser: UserAgent {
                               hint: "It refused the request before redirecting, so it never reached the callback: a provider shows such a page for an unknown client or a redirect_uri it does not accept (RFC 6749 §4.1.2.1 forbids redirecting to an unverified URI).", step: .userRedirected)
         }
         throw FlowFailure("the simulated browser followed \(maxHops) hops without reaching the callback", step: .userRedirected)
+    }
+
+    /// One page load: a GET, or a form POSTed, to a loopback host only, with one deadline; `sending` sees the
+    /// headers just before the request leaves. Both the flow's `open` and the doctor's `authorize` load pages here.
+    func load(_ url: URL, method: String, body: String, sending: (_ headers: [FormField]) -> Void = { _ in }) async throws(PageLoadError) -> LoadedPage {
+        guard let host = url.host, RedirectURI.isLoopback(host: host) else { throw .notLoopback(url.host ?? url.absoluteString) }
+        var req = HTTPClientRequest(url: url.absoluteString)
+        req.method = HTTPMethod(rawValue: method)
+        var headers = [FormField("User-Agent", "oauthscope-simulated-browser")]
+        if method == "POST" {
+            headers.append(FormField("Content-Type", "application/x-www-form-urlencoded"))
+            req.body = .bytes(ByteBuffer(string: body))
+        }
+        for h in headers { req.headers.add(name: h.name, value: h.value) }
+        sending(headers)
+        let started = ContinuousClock.now
+        do {
+            let response = try await http.execute(req, timeout: .seconds(15))
+            let page = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            let elapsed = started.duration(to: .now).components
+            return LoadedPage(status: Int(response.status.code), location: response.headers.first(name: "location"), page: page,
+                              headers: response.headers.map { ($0.name, $0.value) }, elapsedMs: Int(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000))
+        } catch {
+            throw .unreachable(url.absoluteString, String(describing: error))
+        }
     }
 
     /// The redirect URI with an attacker's code and state: fresh random values that no flow sent.
@@ -112,6 +123,38 @@ public final class SimulatedBrowser: UserAgent {
         guard let want = URLComponents(string: redirectURI), let got = URLComponents(url: url, resolvingAgainstBaseURL: true) else { return false }
         return want.scheme?.lowercased() == got.scheme?.lowercased() && want.host?.lowercased() == got.host?.lowercased()
             && (want.port ?? 80) == (got.port ?? 80) && want.percentEncodedPath == got.percentEncodedPath
+    }
+}
+
+/// What one page load of the simulated browser got back.
+struct LoadedPage: Sendable {
+    var status: Int
+    var location: String?
+    /// The body, at most 1 MiB.
+    var page: String
+    var headers: [(name: String, value: String)]
+    var elapsedMs: Int
+}
+
+/// Why the simulated browser loaded no page.
+enum PageLoadError: Error, CustomStringConvertible {
+    /// It visits loopback hosts only.
+    case notLoopback(String)
+    /// No answer within the deadline, or none at all.
+    case unreachable(String, String)
+
+    var description: String {
+        switch self {
+        case .notLoopback(let host): return "the simulated browser only visits loopback hosts; \(host) is not one"
+        case .unreachable(let url, let error): return "the simulated browser could not load \(url): \(error)"
+        }
+    }
+
+    var hint: String {
+        switch self {
+        case .notLoopback: return "Use --browser or --no-browser for a real provider."
+        case .unreachable: return "Is the provider running?"
+        }
     }
 }
 
@@ -170,33 +213,17 @@ extension SimulatedBrowser: ProbeUserAgent {
         var method = "GET"
         var body = ""
         for _ in 0..<maxHops {
-            guard let host = current.host, RedirectURI.isLoopback(host: host) else {
-                return .failed("the simulated browser only visits loopback hosts; \(current.host ?? current.absoluteString) is not one")
-            }
-            var req = HTTPClientRequest(url: current.absoluteString)
-            req.method = HTTPMethod(rawValue: method)
-            var headers = [FormField("User-Agent", "oauthscope-simulated-browser")]
-            if method == "POST" {
-                headers.append(FormField("Content-Type", "application/x-www-form-urlencoded"))
-                req.body = .bytes(ByteBuffer(string: body))
-            }
-            for h in headers { req.headers.add(name: h.name, value: h.value) }
-            publisher.publish(.httpRequest(HTTPRequestCapture(purpose: .authorize, method: method, url: current.absoluteString, headers: headers.map { HeaderField(captured: $0.name, $0.value) }, body: Sensitive(public: body))))
-            let started = ContinuousClock.now
-            let status: Int
-            let location: String?
-            let page: String
-            do {
-                let response = try await http.execute(req, timeout: .seconds(15))
-                status = Int(response.status.code)
-                location = response.headers.first(name: "location")
-                page = String(buffer: try await response.body.collect(upTo: 1 << 20))
-                let elapsed = started.duration(to: .now).components
-                publisher.publish(.httpResponse(HTTPResponseCapture(purpose: .authorize, status: status, headers: response.headers.map { Self.captured($0.name, $0.value) },
-                                                                    body: Sensitive(public: String(page.prefix(4096))), elapsedMs: Int(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000))))
+            let loaded: LoadedPage
+            do throws(PageLoadError) {
+                loaded = try await load(current, method: method, body: body) { sent in
+                    publisher.publish(.httpRequest(HTTPRequestCapture(purpose: .authorize, method: method, url: current.absoluteString, headers: sent.map { HeaderField(captured: $0.name, $0.value) }, body: Sensitive(public: body))))
+                }
             } catch {
-                return .failed("the simulated browser could not load \(current.absoluteString): \(error)")
+                return .failed(error.description)
             }
+            let (status, location, page) = (loaded.status, loaded.location, loaded.page)
+            publisher.publish(.httpResponse(HTTPResponseCapture(purpose: .authorize, status: status, headers: loaded.headers.map { Self.captured($0.name, $0.value) },
+                                                                body: Sensitive(public: String(page.prefix(4096))), elapsedMs: loaded.elapsedMs)))
             if (300..<400).contains(status), let location, let next = URL(string: location, relativeTo: current)?.absoluteURL {
                 let leaves = next.host?.lowercased() != origin.0 || next.port != origin.1 || next.scheme?.lowercased() != origin.2
                 if leaves || isCallback(next) {

@@ -15,7 +15,7 @@ public struct BoundedLog<Element: Sendable>: Sendable, RandomAccessCollection {
     /// How many items fell out of the window.
     public var dropped: Int { totalAppended - storage.count }
 
-    public mutating func append(_ e: Element) {
+    public mutating func append(_ e: consuming Element) {
         totalAppended += 1
         if storage.count < capacity {
             storage.append(e)
@@ -23,6 +23,21 @@ public struct BoundedLog<Element: Sendable>: Sendable, RandomAccessCollection {
             storage[head] = e
             head = (head + 1) % capacity
         }
+    }
+
+    /// Every retained item, oldest first, leaving the log as new (empty, nothing appended or dropped). Hands
+    /// over the storage itself when it never wrapped, so taking a batch copies nothing; `reusing` gives the log
+    /// an emptied array whose capacity the next items fill.
+    public mutating func removeAll(reusing spare: [Element] = []) -> [Element] {
+        var taken = spare
+        taken.removeAll(keepingCapacity: true)
+        swap(&taken, &storage)
+        totalAppended = 0
+        if head != 0 {
+            taken = Array(taken[head...] + taken[..<head])
+            head = 0
+        }
+        return taken
     }
 
     /// Replaces the newest item (for updating the last row in place).

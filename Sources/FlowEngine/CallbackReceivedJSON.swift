@@ -7,44 +7,44 @@ extension CallbackReceived {
     /// work per request (benchmarks/RESULTS.md). The same members in the same order as the `Codable` encoding, which
     /// a test checks; nothing here is a secret (the query and the headers were redacted when the event was made), so
     /// `reveal` changes nothing.
-    func writeJSONMembers(into out: inout [UInt8]) {
-        JSONValue.serialize(literal: #","method":"#, into: &out)
-        JSONValue.serialize(string: method, into: &out)
-        JSONValue.serialize(literal: #","path":"#, into: &out)
-        JSONValue.serialize(string: path, into: &out)
-        JSONValue.serialize(literal: #","query":"#, into: &out)
-        query.serialize(into: &out)
-        JSONValue.serialize(literal: #","remote":"#, into: &out)
-        JSONValue.serialize(string: remote, into: &out)
-        JSONValue.serialize(literal: #","verdict":"#, into: &out)
-        JSONValue.serialize(string: verdict.rawValue, into: &out)
+    func writeJSONMembers(into out: inout JSONLineBuffer) {
+        out.append(literal: #","method":"#)
+        out.append(jsonString: method)
+        out.append(literal: #","path":"#)
+        out.append(jsonString: path)
+        out.append(literal: #","query":"#)
+        out.append(json: query)
+        out.append(literal: #","remote":"#)
+        out.append(jsonString: remote)
+        out.append(literal: #","verdict":"#)
+        out.append(jsonString: verdict.rawValue)
         if let detail {
-            JSONValue.serialize(literal: #","detail":"#, into: &out)
-            JSONValue.serialize(string: detail, into: &out)
+            out.append(literal: #","detail":"#)
+            out.append(jsonString: detail)
         }
         if let status {
-            JSONValue.serialize(literal: #","status":"#, into: &out)
-            JSONValue.serialize(integer: status, into: &out)
+            out.append(literal: #","status":"#)
+            out.append(integer: status)
         }
         if let headers {
-            JSONValue.serialize(literal: #","headers":"#, into: &out)
-            headers.serialize(into: &out)
+            out.append(literal: #","headers":"#)
+            out.append(json: headers)
         }
         if let forwarded {
-            JSONValue.serialize(literal: #","forwarded":"#, into: &out)
-            JSONValue.serialize(string: forwarded, into: &out)
+            out.append(literal: #","forwarded":"#)
+            out.append(jsonString: forwarded)
         }
         if let responseMode {
-            JSONValue.serialize(literal: #","response_mode":"#, into: &out)
-            JSONValue.serialize(string: responseMode.rawValue, into: &out)
+            out.append(literal: #","response_mode":"#)
+            out.append(jsonString: responseMode.rawValue)
         }
         if let redirectURI {
-            JSONValue.serialize(literal: #","redirect_uri":"#, into: &out)
-            JSONValue.serialize(string: redirectURI, into: &out)
+            out.append(literal: #","redirect_uri":"#)
+            out.append(jsonString: redirectURI)
         }
         if let exchange {
-            JSONValue.serialize(literal: #","exchange":"#, into: &out)
-            JSONValue.serialize(string: exchange, into: &out)
+            out.append(literal: #","exchange":"#)
+            out.append(jsonString: exchange)
         }
     }
 }

@@ -41,6 +41,8 @@ extension DPoPProofShown: EventPayload {
 final class DPoPSession: Sendable {
     let key: DPoPKey
     private let nonces = Mutex<[String: String]>([:])
+    /// The hops sent with a proof, so that one sent again at a pause gets a fresh proof too.
+    private let signedHops = Mutex<Set<HopPurpose>>([])
 
     init(key: DPoPKey = DPoPKey()) { self.key = key }
 
@@ -53,6 +55,37 @@ final class DPoPSession: Sendable {
             if n.count >= 64, n[server] == nil { n.removeAll() }
             n[server] = nonce
         }
+    }
+}
+
+extension DPoPSession {
+    /// `request` with a fresh proof for it as it stands (RFC 9449 §4.2): its method, its URL, and for `ath` the
+    /// access token its `Authorization: DPoP` header carries (else `accessToken`), published as `dpop.proof`. A DPoP
+    /// header already there was typed by the user at a pause, and goes as typed.
+    func signing(_ request: HTTPRequestSpec, hop: HopPurpose, nonce: String?, accessToken: String?, retry: Bool, publisher: FlowPublisher) -> HTTPRequestSpec {
+        signedHops.withLock { _ = $0.insert(hop) }
+        guard !request.headers.contains(where: { $0.name.lowercased() == "dpop" }) else { return request }
+        let sentToken = request.headers.first { $0.name.lowercased() == "authorization" }.flatMap { h -> String? in
+            let v = h.value.trimmingCharacters(in: .whitespaces)
+            guard v.count > 5, v.prefix(5).lowercased() == "dpop " else { return nil }
+            return String(v.dropFirst(5)).trimmingCharacters(in: .whitespaces)
+        }
+        let token = accessToken == nil ? nil : (sentToken ?? accessToken)
+        let proof = key.proof(method: request.method, url: request.url, nonce: nonce, accessToken: token)
+        let present = Set(proof.header.objectValue?.map(\.0) ?? []).union(proof.claims.objectValue?.map(\.0) ?? [])
+        let explanation = DPoPKey.explanations.filter { present.contains($0.0) }.map { "\($0.0): \($0.1)" }
+        publisher.publish(.dpopProof(DPoPProofShown(hop: hop.rawValue, thumbprint: key.thumbprint, header: proof.header, claims: proof.claims, explanation: explanation, retry: retry)))
+        var sent = request
+        sent.headers.append(FormField("DPoP", proof.jwt))
+        return sent
+    }
+
+    /// Whether `hop` went with a proof.
+    func signs(_ hop: HopPurpose) -> Bool { signedHops.withLock { $0.contains(hop) } }
+
+    /// The nonce to send to the server of `request`: the resource server's when it carries an access token.
+    func nonce(for request: HTTPRequestSpec, resource: Bool) -> String? {
+        nonce(for: (resource ? "rs " : "as ") + FlowController.origin(request.url))
     }
 }
 
@@ -101,15 +134,19 @@ extension FlowController {
         return outcome
     }
 
+    /// One try: step mode's pause first (it may hold the request for minutes, and its edits may change the query or
+    /// the access token sent), then a proof signed for the request exactly as it leaves, shown as `dpop.proof`.
     private func sendOnce(_ spec: HTTPRequestSpec, purpose: HopPurpose, dpop: DPoPSession, nonce: String?, accessToken: String?, retry: Bool) async -> HTTPOutcome {
-        let proof = dpop.key.proof(method: spec.method, url: spec.url, nonce: nonce, accessToken: accessToken)
-        let present = Set(proof.header.objectValue?.map(\.0) ?? []).union(proof.claims.objectValue?.map(\.0) ?? [])
-        let explanation = DPoPKey.explanations.filter { present.contains($0.0) }.map { "\($0.0): \($0.1)" }
-        publisher.publish(.dpopProof(DPoPProofShown(hop: purpose.rawValue, thumbprint: dpop.key.thumbprint, header: proof.header, claims: proof.claims, explanation: explanation, retry: retry)))
-        var sent = spec
-        sent.headers.removeAll { $0.name.lowercased() == "dpop" }
-        sent.headers.append(FormField("DPoP", proof.jwt))
-        return await client.send(sent, purpose: purpose, publisher: publisher)
+        var request = spec
+        request.headers.removeAll { $0.name.lowercased() == "dpop" }
+        do throws(FlowFailure) {
+            request = try await publisher.beforeSend(request, hop: purpose)
+        } catch {
+            return .failure(reason: error.failed.reason, hint: "Nothing was sent.")
+        }
+        let sent = dpop.signing(request, hop: purpose, nonce: nonce, accessToken: accessToken, retry: retry, publisher: publisher)
+        // The pause is behind: the request goes as signed.
+        return await client.send(sent, purpose: purpose, publisher: publisher.ungated)
     }
 
     /// `use_dpop_nonce` from the token endpoint (400 with the error in the body) or from a resource (401 with

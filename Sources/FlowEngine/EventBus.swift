@@ -59,11 +59,15 @@ public final class EventBus: Sendable {
         return batches
     }
 
-    /// Stamps the payload with the next sequence number and the time, and hands it to every subscriber.
-    @discardableResult
-    public func publish(flow: String, _ payload: FlowEvent.Payload) -> FlowEvent {
-        let (event, wake) = state.withLock { s -> (FlowEvent, [EventBatches]) in
-            let event = FlowEvent(seq: s.nextSeq, time: clock(), flow: flow, payload: payload)
+    /// Stamps the payload with the next sequence number and the time, and hands it to every subscriber. The
+    /// payload is taken, not copied (a flood publishes one `callback.received` per request).
+    public func publish(flow: String, _ payload: consuming FlowEvent.Payload) {
+        var made: FlowEvent? = FlowEvent(seq: 0, time: Date(timeIntervalSince1970: 0), flow: flow, payload: payload)
+        let wake = state.withLock { s -> [EventBatches] in
+            // Moved, not copied, into the lock and on to the last subscriber that keeps it.
+            guard var event = made.take() else { return [] }
+            event.seq = s.nextSeq
+            event.time = clock()
             s.nextSeq += 1
             // Yielding inside the lock keeps every subscriber's order identical to the sequence numbers.
             // Updated in place through an index: iterating a copy while writing back would copy the table per event.
@@ -81,11 +85,15 @@ public final class EventBus: Sendable {
                 }
                 s.subscribers.values.formIndex(after: &i)
             }
-            return (event, s.batchSubscribers.filter { $0.append(event) })
+            // Most events have one batch writer, which needs waking only when it waits: no array for the rest.
+            switch s.batchSubscribers.count {
+            case 0: return []
+            case 1: return s.batchSubscribers[0].append(consume event) ? s.batchSubscribers : []
+            default: return s.batchSubscribers.filter { $0.append(event) }
+            }
         }
         // Waking a waiting writer happens outside the bus's lock.
         for b in wake { b.wake() }
-        return event
     }
 
     /// Re-publishes a recorded event as it was (replay), keeping its flow and time but renumbering it.
@@ -129,8 +137,7 @@ public struct FlowPublisher: Sendable {
         self.flowID = flowID
     }
 
-    @discardableResult
-    public func publish(_ payload: FlowEvent.Payload) -> FlowEvent { bus.publish(flow: flowID, payload) }
+    public func publish(_ payload: consuming FlowEvent.Payload) { bus.publish(flow: flowID, payload) }
 }
 
 /// Events waiting for a batch subscriber. Bounded: when the writer falls behind, the oldest are dropped and a
@@ -141,40 +148,41 @@ public final class EventBatches: Sendable {
         var events: BoundedLog<FlowEvent>
         var finished = false
         var waiter: CheckedContinuation<Void, Never>?
+        /// A writer thread waits on `semaphore` (`nextBlocking`).
+        var sleeping = false
+        /// An emptied batch the writer gave back (`recycle`): the next events go into its storage, so a writer
+        /// that takes one event at a time does not make the bus allocate for each.
+        var spare: [FlowEvent] = []
     }
 
     private let state: Mutex<State>
-    private let capacity: Int
+    private let semaphore = DispatchSemaphore(value: 0)
 
     init(capacity: Int) {
-        let capacity = max(1, capacity)
-        self.capacity = capacity
-        state = Mutex(State(events: BoundedLog(capacity: capacity)))
+        state = Mutex(State(events: BoundedLog(capacity: max(1, capacity))))
     }
 
     /// Adds an event; true when a writer is waiting and must be woken (outside any lock).
-    func append(_ event: FlowEvent) -> Bool {
-        state.withLock { s in
-            s.events.append(event)
-            return s.waiter != nil
+    func append(_ event: consuming FlowEvent) -> Bool {
+        var taken: FlowEvent? = event
+        return state.withLock { s in
+            if let event = taken.take() { s.events.append(event) }
+            return s.waiter != nil || s.sleeping
         }
     }
 
     func wake() {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            defer { s.waiter = nil }
-            return s.waiter
+        let (waiter, sleeping) = state.withLock { s -> (CheckedContinuation<Void, Never>?, Bool) in
+            defer { s.sleeping = false }
+            return (s.waiter.take(), s.sleeping)
         }
         waiter?.resume()
+        if sleeping { semaphore.signal() }
     }
 
     func finish() {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            s.finished = true
-            defer { s.waiter = nil }
-            return s.waiter
-        }
-        waiter?.resume()
+        state.withLock { $0.finished = true }
+        wake()
     }
 
     /// Everything that arrived since the last call, waiting if nothing has; nil once the bus finished and all
@@ -193,19 +201,62 @@ public final class EventBatches: Sendable {
         }
     }
 
+    /// Like `next()`, for a writer on a thread of its own: blocks that thread (never a task of the pool) until
+    /// a batch is there.
+    public func nextBlocking() -> [FlowEvent]? {
+        while true {
+            if let batch = takeIfAny() { return batch.isEmpty ? nil : batch }
+            let sleep = state.withLock { s -> Bool in
+                if !s.events.isEmpty || s.finished { return false }
+                s.sleeping = true
+                return true
+            }
+            if sleep { semaphore.wait() }
+        }
+    }
+
+    /// Gives a written batch back: it is emptied here (outside the bus's lock) and its storage takes the next
+    /// events. A large one (after a flood) is let go instead of being kept.
+    public func recycle(_ batch: consuming [FlowEvent]) {
+        guard batch.capacity <= 1_024 else { return }
+        batch.removeAll(keepingCapacity: true)
+        let storage = batch
+        state.withLock { s in if s.spare.capacity < storage.capacity { s.spare = storage } }
+    }
+
+    /// Hands every batch to `write` on a thread of its own until the bus finishes; the task ends after the last
+    /// batch was written. For a writer that makes one system call per batch (JSONL on stdout): when callbacks
+    /// come one at a time, waking a task through the pool's scheduler for each cost more than writing the line,
+    /// and a semaphore costs a small part of it (benchmarks/RESULTS.md). Blocked, the thread uses no CPU.
+    public func drain(threadName: String, _ write: @escaping @Sendable ([FlowEvent]) -> Void) -> Task<Void, Never> {
+        Task {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                let thread = Thread {
+                    while let batch = self.nextBlocking() {
+                        write(batch)
+                        self.recycle(batch)
+                    }
+                    done.resume()
+                }
+                thread.name = threadName
+                thread.start()
+            }
+        }
+    }
+
     /// The pending events (with an overflow notice first, if any were dropped); [] when finished and empty;
     /// nil when there is nothing yet.
     private func takeIfAny() -> [FlowEvent]? {
         state.withLock { s -> [FlowEvent]? in
             if s.events.isEmpty { return s.finished ? [] : nil }
             let dropped = s.events.dropped
-            var batch: [FlowEvent] = []
-            batch.reserveCapacity(s.events.count + 1)
-            if dropped > 0, let first = s.events.first {
-                batch.append(FlowEvent(seq: first.seq, time: first.time, flow: first.flow, payload: .busOverflow(BusOverflow(dropped: dropped))))
+            // The ring's storage itself becomes the batch (no copy of the events).
+            let spare = s.spare
+            s.spare = []
+            var batch = s.events.removeAll(reusing: spare)
+            if dropped > 0, let first = batch.first {
+                batch.insert(FlowEvent(seq: first.seq, time: first.time, flow: first.flow, payload: .busOverflow(BusOverflow(dropped: dropped))), at: 0)
             }
-            batch.append(contentsOf: s.events)
-            s.events = BoundedLog(capacity: capacity)
             return batch
         }
     }

@@ -93,8 +93,9 @@ struct TokenSession: Sendable {
     let userinfo: URL?
     let revocation: URL?
     let introspection: URL?
-    /// The token request that redeemed the code, for `replay-code`.
-    var codeRequest: HTTPRequestSpec?
+    /// Builds the token request that redeemed the code once more, for `replay-code`: afresh each time, as each poll
+    /// of the device grant is, since a client assertion's jti may be used once (RFC 7523 §3).
+    var codeRequest: (@Sendable () -> HTTPRequestSpec)?
 }
 
 extension FlowController {
@@ -209,9 +210,10 @@ extension FlowController {
     /// Sends the token request that redeemed the code once more, as a retry or a thief would. A code is single-use:
     /// the provider must refuse it, and should revoke the tokens issued from it (RFC 6749 §4.1.2).
     private func replayCode(_ s: TokenSession) async -> ActionCompleted {
-        guard let spec = s.codeRequest else {
+        guard let spec = s.codeRequest?() else {
             return ActionCompleted(action: "replay-code", ok: false, summary: "no code was redeemed in this flow")
         }
+        announceAssertion(in: spec, hop: .replayCode)
         let outcome = await client.send(spec, purpose: .replayCode, publisher: publisher)
         guard case .response(let status, let headers, let body, _) = outcome else {
             return ActionCompleted(action: "replay-code", ok: false, summary: outcome.failureReason ?? "the token endpoint did not answer")

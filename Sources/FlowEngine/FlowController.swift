@@ -190,12 +190,14 @@ public final class FlowController: Sendable {
         self.configuration = configuration
         let reader = FlowCommandReader(commands?.commands(for: publisher.flowID))
         self.reader = reader
+        let dpop = configuration.dpop ? DPoPSession() : nil
         if configuration.stepMode || configuration.exchange == .manual {
             let step = configuration.stepMode
             let plain = publisher.ungated
             let gate = StepGate(publisher: plain, reader: reader, grant: configuration.grant,
                                 pauses: { hop in step || hop == .token },
-                                sendAgain: { spec, hop in await Self.sendAgain(spec, hop: hop, client: client, publisher: plain) })
+                                sendAgain: { spec, hop in await Self.sendAgain(spec, hop: hop, client: client, publisher: plain, dpop: dpop) },
+                                resign: { spec, hop in Self.resigningAssertion(in: spec, hop: hop, configuration: configuration, publisher: plain, now: clock()) })
             self.publisher = publisher.gated(by: gate)
         } else {
             self.publisher = publisher
@@ -205,13 +207,19 @@ public final class FlowController: Sendable {
         self.userAgent = userAgent
         self.clock = clock
         self.sleep = sleep
-        self.dpop = configuration.dpop ? DPoPSession() : nil
+        self.dpop = dpop
     }
 
     /// `a` at a pause: a hop already sent, sent once more exactly as it was (a code sent twice shows the
-    /// provider's `invalid_grant`, RFC 6749 §4.1.2), its answer summed up in `action.completed`.
-    static func sendAgain(_ spec: HTTPRequestSpec, hop: HopPurpose, client: any ProviderClient, publisher: FlowPublisher) async {
-        let outcome = await client.send(spec, purpose: hop, publisher: publisher)
+    /// provider's `invalid_grant`, RFC 6749 §4.1.2), its answer summed up in `action.completed`. Under `--dpop` it
+    /// carries a proof of its own: a proof's jti may be used once (RFC 9449 §11.1), and the lesson is the code's.
+    static func sendAgain(_ spec: HTTPRequestSpec, hop: HopPurpose, client: any ProviderClient, publisher: FlowPublisher, dpop: DPoPSession? = nil) async {
+        var request = spec
+        if let dpop, dpop.signs(hop) {
+            let resource = request.headers.contains { $0.name.lowercased() == "authorization" && $0.value.lowercased().hasPrefix("dpop ") }
+            request = dpop.signing(request, hop: hop, nonce: dpop.nonce(for: request, resource: resource), accessToken: resource ? "" : nil, retry: false, publisher: publisher)
+        }
+        let outcome = await client.send(request, purpose: hop, publisher: publisher)
         let result: ActionCompleted
         switch outcome {
         case .failure(let reason, _):
@@ -395,7 +403,9 @@ public final class FlowController: Sendable {
         for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
         dpopTokenChecks(tokens)
         let original = try await finishExchange(tokens, code: code, nonce: nonce, issuer: endpoints.issuer, jwksURI: endpoints.jwks, metadata: endpoints.metadata, wantsOIDC: wantsOIDC)
-        return session(TokenVault(tokens), builder: builder, endpoints: endpoints, original: original, codeRequest: spec)
+        let redirectURI = c.omitRedirectURI ? nil : c.redirectURI
+        return session(TokenVault(tokens), builder: builder, endpoints: endpoints, original: original,
+                       codeRequest: { builder.authorizationCode(code: code, redirectURI: redirectURI, codeVerifier: codeVerifier) })
     }
 
     /// How this flow's token requests are built: the token endpoint, the client's authentication, the body encoding
@@ -408,7 +418,7 @@ public final class FlowController: Sendable {
     }
 
     /// What the follow-up hops need once tokens were issued.
-    func session(_ tokens: TokenVault, builder: TokenRequestBuilder, endpoints: Endpoints, original: OriginalIDToken?, codeRequest: HTTPRequestSpec? = nil) -> TokenSession {
+    func session(_ tokens: TokenVault, builder: TokenRequestBuilder, endpoints: Endpoints, original: OriginalIDToken?, codeRequest: (@Sendable () -> HTTPRequestSpec)? = nil) -> TokenSession {
         let c = configuration
         return TokenSession(
             tokens: tokens, builder: builder, issuer: endpoints.issuer, jwksURI: endpoints.jwks,
@@ -444,10 +454,10 @@ public final class FlowController: Sendable {
 
     /// Tokens a token endpoint issued (for a code, or for the device grant's approved poll): its findings and
     /// `token.exchanged` published with the ID token's checks, the session for the follow-up hops.
-    func accept(_ tokens: TokenSet, findings: [Finding], builder: TokenRequestBuilder, request spec: HTTPRequestSpec, code: String?, nonce: String?, endpoints: Endpoints, wantsOIDC: Bool) async throws(FlowFailure) -> TokenSession {
+    func accept(_ tokens: TokenSet, findings: [Finding], builder: TokenRequestBuilder, request: @escaping @Sendable () -> HTTPRequestSpec, code: String?, nonce: String?, endpoints: Endpoints, wantsOIDC: Bool) async throws(FlowFailure) -> TokenSession {
         for f in findings { publisher.publish(.finding(f.at(step: FlowStep.tokenExchanged.key))) }
         let original = try await finishExchange(tokens, code: code, nonce: nonce, issuer: endpoints.issuer, jwksURI: endpoints.jwks, metadata: endpoints.metadata, wantsOIDC: wantsOIDC)
-        return session(TokenVault(tokens), builder: builder, endpoints: endpoints, original: original, codeRequest: spec)
+        return session(TokenVault(tokens), builder: builder, endpoints: endpoints, original: original, codeRequest: request)
     }
 
     /// `listen --exchange`: exchanges a code that arrived for another application's flow. The checks that need the

@@ -33,7 +33,9 @@ extension FlowEvent {
         case httpResponse(HTTPResponseCapture)
         case urlBuilt(AuthorizationURLBuilt)
         case userRedirected(UserRedirected)
-        case callbackReceived(CallbackReceived)
+        /// Boxed: a flood publishes one per request, and the event is handed on several times (the bus, the
+        /// writer's batch); a box is copied with one retain instead of one per member.
+        indirect case callbackReceived(CallbackReceived)
         case codeReceived(CodeReceived)
         case tokenRequest(HTTPRequestCapture)
         case tokenResponse(HTTPResponseCapture)

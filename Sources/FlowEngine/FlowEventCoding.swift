@@ -140,19 +140,10 @@ extension FlowEvent: Codable {
     /// Appends `jsonLine(reveal:)` to `out` as UTF-8 (no newline): writers put a whole batch of lines in one buffer
     /// and one `write`, without a `String` per line.
     public func writeJSONLine(into out: inout [UInt8], reveal: Bool = false) {
-        if case .callbackReceived(let c) = payload {
-            // The flood's event, one per request: written straight into the buffer, without the general encoder.
-            JSONValue.serialize(literal: #"{"v":"#, into: &out)
-            JSONValue.serialize(integer: FlowEvent.schemaVersion, into: &out)
-            JSONValue.serialize(literal: #","seq":"#, into: &out)
-            JSONValue.serialize(integer: seq, into: &out)
-            JSONValue.serialize(literal: #","time":""#, into: &out)
-            EventTime.write(time, into: &out)
-            JSONValue.serialize(literal: #"","flow":"#, into: &out)
-            JSONValue.serialize(string: flow, into: &out)
-            JSONValue.serialize(literal: #","type":"callback.received""#, into: &out)
-            c.writeJSONMembers(into: &out)
-            out.append(UInt8(ascii: "}"))
+        if case .callbackReceived = payload {
+            var line = JSONLineBuffer(capacity: 512)
+            writeJSONLine(into: &line, reveal: reveal)
+            line.withBytes { out.append(contentsOf: $0) }
             return
         }
         var members: [(String, JSONValue)] = [
@@ -165,6 +156,28 @@ extension FlowEvent: Codable {
             members.append(("encoding_error", .bool(true)))
         }
         JSONValue.object(members).serialize(into: &out)
+    }
+
+    /// `writeJSONLine(into:reveal:)` into a `JSONLineBuffer`, the JSONL writer's buffer.
+    public func writeJSONLine(into out: inout JSONLineBuffer, reveal: Bool = false) {
+        guard case .callbackReceived(let c) = payload else {
+            var line: [UInt8] = []
+            writeJSONLine(into: &line, reveal: reveal)
+            out.append(line)
+            return
+        }
+        // The flood's event, one per request: written straight into the buffer, without the general encoder.
+        out.append(literal: #"{"v":"#)
+        out.append(integer: FlowEvent.schemaVersion)
+        out.append(literal: #","seq":"#)
+        out.append(integer: seq)
+        out.append(literal: #","time":""#)
+        EventTime.withText(time) { out.append($0) }
+        out.append(literal: #"","flow":"#)
+        out.append(jsonString: flow)
+        out.append(literal: #","type":"callback.received""#)
+        c.writeJSONMembers(into: &out)
+        out.append(UInt8(ascii: "}"))
     }
 
     /// Parses one JSONL line, keeping the order of headers and parameters as they were written.
@@ -190,14 +203,12 @@ private struct PayloadOnly: Encodable {
 /// written as integers, so a time survives any number of write/read round trips unchanged.
 public enum EventTime {
     public static func format(_ date: Date) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity(24)
-        write(date, into: &out)
-        return String(decoding: out, as: UTF8.self)
+        withText(date) { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// Appends `format(date)` to `out` as UTF-8.
-    static func write(_ date: Date, into out: inout [UInt8]) {
+    /// Calls `body` with `format(date)` as UTF-8 bytes, made on the stack: every event is stamped, so plain
+    /// arithmetic here keeps a flood of callbacks cheap to write.
+    static func withText<R>(_ date: Date, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let ms = Int64(Numbers.saturatingInt((date.timeIntervalSince1970 * 1000).rounded()))
         let secs = ms.floorDiv(1000)
         let days = secs.floorDiv(86_400)
@@ -207,24 +218,30 @@ public enum EventTime {
             // years, the general formatter decides.
             let base = Date(timeIntervalSince1970: TimeInterval(secs)).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
             let frac = String(ms.floorMod(1000))
-            out.append(contentsOf: (String(base.dropLast()) + "." + String(repeating: "0", count: 3 - frac.count) + frac + "Z").utf8)
-            return
+            var text = String(base.dropLast()) + "." + String(repeating: "0", count: 3 - frac.count) + frac + "Z"
+            return text.withUTF8(body)
         }
-        // Every event is stamped: plain arithmetic here keeps a flood of callbacks cheap to write.
         let inDay = secs.floorMod(86_400)
-        func digits(_ v: Int64, _ n: Int) {
-            var div: Int64 = 1
-            for _ in 1..<n { div *= 10 }
-            var v = v
-            while div > 0 {
-                out.append(UInt8(48 + v / div))
-                v %= div
-                div /= 10
+        // `YYYY-MM-DDTHH:MM:SS.mmmZ`: 24 bytes.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { out -> R in
+            var n = 0
+            func put(_ b: UInt8) {
+                out[n] = b
+                n += 1
             }
+            func digits(_ v: Int64, _ count: Int) {
+                var v = v
+                for i in stride(from: n + count - 1, through: n, by: -1) {
+                    out[i] = UInt8(48 + v % 10)
+                    v /= 10
+                }
+                n += count
+            }
+            digits(y, 4); put(45); digits(m, 2); put(45); digits(d, 2); put(84)
+            digits(inDay / 3600, 2); put(58); digits(inDay / 60 % 60, 2); put(58); digits(inDay % 60, 2)
+            put(46); digits(ms.floorMod(1000), 3); put(90)
+            return body(UnsafeBufferPointer(rebasing: out[..<n]))
         }
-        digits(y, 4); out.append(45); digits(m, 2); out.append(45); digits(d, 2); out.append(84)
-        digits(inDay / 3600, 2); out.append(58); digits(inDay / 60 % 60, 2); out.append(58); digits(inDay % 60, 2)
-        out.append(46); digits(ms.floorMod(1000), 3); out.append(90)
     }
 
     /// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).

@@ -59,20 +59,24 @@ enum FileDescriptor {
     /// Writes all of `bytes`, going on after a partial write or EINTR. Returns the `errno` of a failed write
     /// (EPIPE when the reader has gone, ENOSPC on a full disk), nil when everything was written.
     static func writeAll(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Int32? {
-        var bytes = bytes
-        while !bytes.isEmpty {
-            let n = bytes.withUnsafeBytes { buffer -> Int in
-                #if canImport(Glibc)
-                return Glibc.write(fd, buffer.baseAddress, buffer.count)
-                #else
-                return Darwin.write(fd, buffer.baseAddress, buffer.count)
-                #endif
-            }
+        bytes.withUnsafeBytes { writeAll(fd, $0) }
+    }
+
+    /// Writes all of `bytes`, again after a short write or an interrupted call; the `errno` of a failure, else nil.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+        var offset = 0
+        while offset < bytes.count {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            #if canImport(Glibc)
+            let n = Glibc.write(fd, rest.baseAddress, rest.count)
+            #else
+            let n = Darwin.write(fd, rest.baseAddress, rest.count)
+            #endif
             if n < 0 {
                 if errno == EINTR { continue }
                 return errno
             }
-            bytes = bytes.dropFirst(n)
+            offset += n
         }
         return nil
     }

@@ -5,10 +5,23 @@ import OAuthCore
 extension FlowController {
     /// Publishes `client.assertion` for a request that carries one, before it leaves.
     func announceAssertion(in spec: HTTPRequestSpec, hop: HopPurpose) {
+        Self.announceAssertion(in: spec, hop: hop, configuration: configuration, publisher: publisher)
+    }
+
+    static func announceAssertion(in spec: HTTPRequestSpec, hop: HopPurpose, configuration: FlowConfiguration, publisher: FlowPublisher) {
         guard configuration.tokenAuth.usesAssertion, let jwt = TokenRequestBuilder.clientAssertion(in: spec) else { return }
         publisher.publish(.clientAssertion(ClientAssertionBuilt(
             hop: hop.rawValue, method: configuration.tokenAuth.rawValue, header: jwt.header, claims: jwt.claims,
             explanation: ClientAssertion.explanation(method: configuration.tokenAuth, header: jwt.header), ref: configuration.tokenAuth.reference)))
+    }
+
+    /// A request held at step mode's pause, or sent again there, with its client assertion signed afresh and shown
+    /// (`client.assertion`): an assertion lives a minute and its jti may be used once (RFC 7523 §3).
+    static func resigningAssertion(in spec: HTTPRequestSpec, hop: HopPurpose, configuration: FlowConfiguration, publisher: FlowPublisher, now: Date) -> HTTPRequestSpec {
+        guard configuration.tokenAuth.usesAssertion else { return spec }
+        let fresh = TokenRequestBuilder.resigningAssertion(in: spec, credentials: configuration.credentials, now: now)
+        if fresh != spec { announceAssertion(in: fresh, hop: hop, configuration: configuration, publisher: publisher) }
+        return fresh
     }
 
     /// A warning when the metadata lists the token endpoint's client authentication methods without this one.

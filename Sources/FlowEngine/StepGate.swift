@@ -61,6 +61,8 @@ actor StepGate: HopGate {
     private let reader: FlowCommandReader
     private let pauses: @Sendable (HopPurpose) -> Bool
     private let sendAgain: @Sendable (HTTPRequestSpec, HopPurpose) async -> Void
+    /// What a request held at a pause, or sent again, needs signed afresh as it leaves (a client assertion).
+    private let resign: @Sendable (HTTPRequestSpec, HopPurpose) -> HTTPRequestSpec
     private var edits: [HopPurpose: [RequestEdit]] = [:]
     private var lastSent: (request: HTTPRequestSpec, hop: HopPurpose)?
     /// The grant the flow runs: its steps hold the hops, and its token request is worded its own way.
@@ -70,8 +72,11 @@ actor StepGate: HopGate {
     ///   - publisher: the flow's publisher, without a gate.
     ///   - pauses: whether the flow stops before `hop`.
     ///   - sendAgain: sends a hop once more, exactly as it was sent, and publishes what came back.
-    init(publisher: FlowPublisher, reader: FlowCommandReader, grant: GrantType = .authorizationCode, pauses: @escaping @Sendable (HopPurpose) -> Bool, sendAgain: @escaping @Sendable (HTTPRequestSpec, HopPurpose) async -> Void) {
+    ///   - resign: the request with what it carries signed afresh (unchanged when it carries nothing signed).
+    init(publisher: FlowPublisher, reader: FlowCommandReader, grant: GrantType = .authorizationCode, pauses: @escaping @Sendable (HopPurpose) -> Bool, sendAgain: @escaping @Sendable (HTTPRequestSpec, HopPurpose) async -> Void,
+         resign: @escaping @Sendable (HTTPRequestSpec, HopPurpose) -> HTTPRequestSpec = { spec, _ in spec }) {
         self.publisher = publisher.ungated
+        self.resign = resign
         self.grant = grant
         self.reader = reader
         self.pauses = pauses
@@ -101,6 +106,8 @@ actor StepGate: HopGate {
         while true {
             switch await reader.next() {
             case .proceed?:
+                // The pause may have outlived the assertion built before it; one the user typed goes as typed.
+                if !(edits[hop] ?? []).contains(where: { $0.name == "client_assertion" }) { pending = resign(pending, hop) }
                 lastSent = (pending, hop)
                 return pending
             case .edit(let line)?:
@@ -114,7 +121,7 @@ actor StepGate: HopGate {
                 }
             case .again?:
                 if let last = lastSent {
-                    await sendAgain(last.request, last.hop)
+                    await sendAgain(resign(last.request, last.hop), last.hop)
                 } else {
                     publisher.publish(.actionCompleted(ActionCompleted(action: "again", ok: false, summary: "nothing has been sent yet, so there is nothing to send again")))
                 }

@@ -60,13 +60,15 @@ public struct TerminalWriter: Sendable {
     /// (`FlowEvent.writeJSONLine`), with no `String` per line, since a flood of callbacks passes here.
     public func write(jsonEvents events: [FlowEvent], reveal: Bool) {
         guard !events.isEmpty else { return }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(384 * events.count)
-        for e in events {
-            e.writeJSONLine(into: &bytes, reveal: reveal)
-            bytes.append(0x0A)
+        // A callback's line with its headers is often longer than 512 bytes: room for that (up to a bound), so
+        // the buffer rarely grows while it is written.
+        var buffer = JSONLineBuffer(capacity: min(1_024 * events.count, 1 << 20))
+        // By index: iterating the events as values would copy (retain and release) every one.
+        for i in events.indices {
+            events[i].writeJSONLine(into: &buffer, reveal: reveal)
+            buffer.append(0x0A)
         }
-        writeAll(bytes[...])
+        buffer.withBytes { _ = FileDescriptor.writeAll(fd, $0) }
     }
 
     /// A screen already drawn from a cell grid (`themes preview`): the grid escaped its text when it was

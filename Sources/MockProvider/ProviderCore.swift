@@ -181,12 +181,23 @@ final class ProviderCore: Sendable {
             guard case .object(let members)? = JSONValue.parse(request.body) else {
                 return .failure(ProtocolError(.invalidRequest, "the body is not a JSON object"))
             }
+            // A member named twice means what each parser decides (RFC 8259 §4; most keep the last), so it is
+            // refused; a parameter that may repeat comes as one array of strings.
+            if let twice = members.map({ FormField($0.0, "") }).firstRepeatedName {
+                return .failure(ProtocolError(.invalidRequest, "the JSON body names member \(twice) twice; send a repeated parameter as one array of strings (RFC 8259 §4)"))
+            }
             var fields: [FormField] = []
             for (name, value) in members {
                 switch value {
                 case .string(let s): fields.append(FormField(name, s))
                 case .number, .bool: fields.append(FormField(name, value.serialized()))
                 case .null: continue
+                case .array(let items) where Self.repeatableParameters.contains(name):
+                    guard items.count <= 64 else { return .failure(ProtocolError(.invalidRequest, "parameter \(name) has \(items.count) values, more than 64")) }
+                    for item in items {
+                        guard let s = item.stringValue else { return .failure(ProtocolError(.invalidRequest, "parameter \(name) must be an array of strings")) }
+                        fields.append(FormField(name, s))
+                    }
                 case .array, .object:
                     return .failure(ProtocolError(.invalidRequest, "parameter \(name) must be a string"))
                 }

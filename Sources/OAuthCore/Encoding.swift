@@ -91,6 +91,9 @@ public enum FormURLEncoded {
         var problems: [FormDecodingProblem] = []
         var text = String(input)
         text.withUTF8 { bytes in
+            // One allocation for the fields of a usual query, not one per growth (a hostile one with thousands
+            // of `&` grows as it needs).
+            fields.reserveCapacity(min(64, bytes.reduce(1) { $1 == UInt8(ascii: "&") ? $0 + 1 : $0 }))
             var start = 0
             while start < bytes.count {
                 var end = start

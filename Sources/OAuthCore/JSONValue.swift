@@ -51,8 +51,15 @@ public enum JSONValue: Sendable, Hashable {
 
     /// An object of string values, from fields in order; a repeated name becomes an array of its values.
     public static func object(fields: [FormField]) -> JSONValue {
+        object(fields: fields) { $0.value }
+    }
+
+    /// `object(fields:)` with each value passed through `value` first (redaction), in the same one pass.
+    public static func object(fields: [FormField], value: (FormField) -> String) -> JSONValue {
         var out: [(String, JSONValue)] = []
-        for f in fields {
+        out.reserveCapacity(fields.count)
+        for field in fields {
+            let f = FormField(field.name, value(field))
             if let i = out.firstIndex(where: { $0.0 == f.name }) {
                 switch out[i].1 {
                 case .array(let a): out[i].1 = .array(a + [.string(f.value)])
@@ -140,13 +147,19 @@ public enum JSONValue: Sendable, Hashable {
         case .object(let o):
             if o.isEmpty { out.append(contentsOf: "{}".utf8); return }
             out.append(UInt8(ascii: "{"))
-            for (i, (k, v)) in o.enumerated() {
+            // By index: iterating the members as values would copy (retain and release) each one.
+            for i in o.indices {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 if pretty { JSONValue.newline(into: &out, indent: indent + 1) }
-                JSONValue.writeString(k, into: &out)
+                JSONValue.writeString(o[i].0, into: &out)
                 out.append(UInt8(ascii: ":"))
                 if pretty { out.append(UInt8(ascii: " ")) }
-                v.write(into: &out, pretty: pretty, indent: indent + 1)
+                // A string member (every parameter and header of a callback) without the recursion.
+                if case .string(let s) = o[i].1 {
+                    JSONValue.writeString(s, into: &out)
+                } else {
+                    o[i].1.write(into: &out, pretty: pretty, indent: indent + 1)
+                }
             }
             if pretty { JSONValue.newline(into: &out, indent: indent) }
             out.append(UInt8(ascii: "}"))
@@ -159,47 +172,83 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     static func writeString(_ s: String, into out: inout [UInt8]) {
+        // On the string's contiguous UTF-8 (a small string's is copied to the stack): most strings need no
+        // escaping at all and are copied whole, with one memcpy.
+        if let done = s.utf8.withContiguousStorageIfAvailable({ writeString(utf8: $0, into: &out) }) { return done }
+        var s = s
+        s.withUTF8 { writeString(utf8: $0, into: &out) }
+    }
+
+    /// `writeString` on valid UTF-8: the runs of characters that need no escape are copied whole, so a string
+    /// with a few non-ASCII characters (a redacted value's `…`) costs little more than a plain one.
+    private static func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escaping at all: copy their bytes whole, with one memcpy (appending the UTF-8 view
-        // as a sequence goes byte by byte).
-        let copied = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            if bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 >= 0xC2 }) { return false }
+        if isPlain(bytes) {
             out.append(contentsOf: bytes)
-            return true
-        }
-        if copied == true {
             out.append(UInt8(ascii: "\""))
             return
         }
-        if copied == nil, !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 >= 0xC2 }) {
-            out.append(contentsOf: s.utf8)
-            out.append(UInt8(ascii: "\""))
-            return
-        }
-        for u in s.unicodeScalars {
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        var offset = 0, runStart = 0
+        while case .scalarValue(let u) = decoder.decode(&iterator) {
+            let width = UTF8.width(u)
+            defer { offset += width }
+            let escape: StaticString?
             switch u {
-            case "\"": out.append(contentsOf: "\\\"".utf8)
-            case "\\": out.append(contentsOf: "\\\\".utf8)
-            case "\n": out.append(contentsOf: "\\n".utf8)
-            case "\r": out.append(contentsOf: "\\r".utf8)
-            case "\t": out.append(contentsOf: "\\t".utf8)
+            case "\"": escape = "\\\""
+            case "\\": escape = "\\\\"
+            case "\n": escape = "\\n"
+            case "\r": escape = "\\r"
+            case "\t": escape = "\\t"
             default:
                 // Every character a terminal could act on (C0, DEL, C1, bidi and invisible ones) and the JavaScript
                 // line separators leave as `\u` escapes, so a JSONL line is safe on a terminal as it stands.
-                if u.value == 0x2028 || u.value == 0x2029 || TerminalSafeText.needsEscape(u) {
-                    if u.value > 0xFFFF {
-                        let v = u.value - 0x10000
-                        writeUnicodeEscape(0xD800 + (v >> 10), into: &out)
-                        writeUnicodeEscape(0xDC00 + (v & 0x3FF), into: &out)
-                    } else {
-                        writeUnicodeEscape(u.value, into: &out)
-                    }
-                } else {
-                    out.append(contentsOf: u.utf8)
-                }
+                guard u.value == 0x2028 || u.value == 0x2029 || TerminalSafeText.needsEscape(u) else { continue }
+                escape = nil
+            }
+            if offset > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<offset])) }
+            runStart = offset + width
+            if let escape {
+                escape.withUTF8Buffer { out.append(contentsOf: $0) }
+            } else if u.value > 0xFFFF {
+                let v = u.value - 0x10000
+                writeUnicodeEscape(0xD800 + (v >> 10), into: &out)
+                writeUnicodeEscape(0xDC00 + (v & 0x3FF), into: &out)
+            } else {
+                writeUnicodeEscape(u.value, into: &out)
             }
         }
+        if bytes.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// True when every byte goes into a JSON string as it is: no control character, quote, backslash, DEL or
+    /// byte of a non-ASCII character (those take the escaping path, which decides per character). Eight bytes
+    /// at a time, since every string of every event passes here: each test finds whether any byte of the word
+    /// is below 0x20, is one of 0x22, 0x5C, 0x7F, or has its top bit set (the usual exact "has a zero byte"
+    /// and "has a byte less than n" word tricks).
+    static func isPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = bytes.count
+        var i = 0
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            while i + 8 <= n {
+                let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C), del = x ^ (ones &* 0x7F)
+                let found = x | ((x &- ones &* 0x20) & ~x) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((del &- ones) & ~del)
+                if found & highs != 0 { return false }
+                i += 8
+            }
+        }
+        while i < n {
+            let b = bytes[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C || b >= 0x7F { return false }
+            i += 1
+        }
+        return true
     }
 
     private static func writeUnicodeEscape(_ unit: UInt32, into out: inout [UInt8]) {

@@ -77,21 +77,37 @@ public enum Redactor {
 
     /// True for a secret's name in any spelling: snake_case, camelCase, kebab-case, any letter case.
     public static func isSensitive(name: String) -> Bool {
+        // Every callback parameter and header name passes here: an ASCII name (all of them in practice) is
+        // normalised on the stack and compared as bytes, with no `String` and no hashing.
+        if let known = withNormalizedASCII(name, isSensitive(normalized:)) { return known }
         let n = normalized(name)
-        if normalizedNames.contains(n) { return true }
-        // Compared as bytes: every callback parameter and header name passes here, and `String.hasSuffix` compares
-        // characters. The endings are ASCII, so a byte match is a character match or a stricter one.
-        let bytes = n.utf8
-        return sensitiveSuffixBytes.contains { suffix in bytes.count >= suffix.count && bytes.suffix(suffix.count).elementsEqual(suffix) }
+        return normalizedNames.contains(n) || sensitiveSuffixes.contains { n.hasSuffix($0) }
     }
-    private static let sensitiveSuffixBytes = sensitiveSuffixes.map { Array($0.utf8) }
 
-    /// Lower case, without `_`, `-` and `.`: `client_secret`, `clientSecret` and `Client-Secret` become `clientsecret`.
-    static func normalized(_ name: String) -> String {
-        // Every callback parameter and header name passes here: ASCII names (all of them in practice) take the
-        // byte path, anything else the general one, with the same result.
-        // The bytes are gathered on the stack: a name is short, and its String then needs no allocation either.
-        let ascii = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, name.utf8.count)) { buffer -> String? in
+    /// The normalised names no ending already covers (`code`, `assertion`...), and the endings, as bytes.
+    private static let exactNameBytes = normalizedNames.filter { n in !sensitiveSuffixes.contains { n.hasSuffix($0) } }.map { Array($0.utf8) }
+    private static let sensitiveSuffixBytes = sensitiveSuffixes.map { Array($0.utf8) }
+    /// `sensitiveHeaders`, normalised, and the one ending whose value keeps its scheme in clear.
+    private static let sensitiveHeaderBytes = sensitiveHeaders.map { Array(normalized($0).utf8) }
+    private static let authorizationBytes = Array("authorization".utf8)
+
+    private static func isSensitive(normalized n: UnsafeBufferPointer<UInt8>) -> Bool {
+        exactNameBytes.contains { n.count == $0.count && ends(n, with: $0) } || sensitiveSuffixBytes.contains { ends(n, with: $0) }
+    }
+
+    private static func ends(_ n: UnsafeBufferPointer<UInt8>, with suffix: [UInt8]) -> Bool {
+        guard n.count >= suffix.count else { return false }
+        let start = n.count - suffix.count
+        return suffix.withUnsafeBufferPointer { s in
+            for i in 0..<s.count where n[start + i] != s[i] { return false }
+            return true
+        }
+    }
+
+    /// Calls `body` with `normalized(name)` as bytes in a stack buffer; nil when the name is not ASCII (the
+    /// general path decides those).
+    private static func withNormalizedASCII<R>(_ name: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, name.utf8.count)) { buffer -> R? in
             var n = 0
             for b in name.utf8 {
                 if b >= 0x80 { return nil }
@@ -99,15 +115,26 @@ public enum Redactor {
                 buffer[n] = b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b + 32 : b
                 n += 1
             }
-            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<n]), as: UTF8.self)
+            return body(UnsafeBufferPointer(rebasing: buffer[..<n]))
         }
-        return ascii ?? String(name.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" && $0 != "." }.map(Character.init))
     }
 
-    /// A header value; `Authorization: Basic xyz` keeps its scheme in clear.
+    /// Lower case, without `_`, `-` and `.`: `client_secret`, `clientSecret` and `Client-Secret` become `clientsecret`.
+    static func normalized(_ name: String) -> String {
+        withNormalizedASCII(name) { String(decoding: $0, as: UTF8.self) }
+            ?? String(name.lowercased().unicodeScalars.filter { $0 != "_" && $0 != "-" && $0 != "." }.map(Character.init))
+    }
+
+    /// A header value; `Authorization: Basic xyz` keeps its scheme in clear. Header names are compared
+    /// normalised, like parameter names (`Set-Cookie` and `set_cookie` are one name).
     public static func header(name: String, value: String) -> Sensitive {
-        guard sensitiveHeaders.contains(name.lowercased()) || isSensitive(name: name) else { return Sensitive(public: value) }
-        if let space = value.firstIndex(of: " "), name.lowercased().hasSuffix("authorization") {
+        // (sensitive, keeps its scheme): decided on the stack, since every header of every callback passes here.
+        let kind = withNormalizedASCII(name) { n -> (Bool, Bool) in
+            let auth = ends(n, with: authorizationBytes)
+            return (auth || sensitiveHeaderBytes.contains { n.count == $0.count && ends(n, with: $0) } || isSensitive(normalized: n), auth)
+        } ?? (sensitiveHeaders.contains(name.lowercased()) || isSensitive(name: name), name.lowercased().hasSuffix("authorization"))
+        guard kind.0 else { return Sensitive(public: value) }
+        if kind.1, let space = value.firstIndex(of: " ") {
             let scheme = value[..<space]
             let rest = value[value.index(after: space)...]
             return Sensitive(clear: value, redacted: scheme + " " + Secret.redact(String(rest)))
@@ -160,6 +187,6 @@ public enum Redactor {
     /// Query parameters as a JSON object, with the values of sensitive ones redacted unless `reveal`.
     public static func parameters(_ fields: [FormField], reveal: Bool) -> JSONValue {
         if reveal { return .object(fields: fields) }
-        return .object(fields: fields.map { isSensitive(name: $0.name) ? FormField($0.name, Secret.redact($0.value)) : $0 })
+        return .object(fields: fields) { isSensitive(name: $0.name) ? Secret.redact($0.value) : $0.value }
     }
 }

@@ -79,6 +79,17 @@ public struct TokenRequestBuilder: Sendable {
         return value.flatMap { try? DecodedJWT($0) }
     }
 
+    /// `spec` with its client assertion signed again now, for the same audience: a request held at step mode's pause
+    /// (an assertion lives a minute) or sent once more (its jti may be used once) must carry a fresh one (RFC 7523
+    /// §3). Made by `ClientAssertion.make`, as `build` makes every assertion; a request without one is unchanged.
+    public static func resigningAssertion(in spec: HTTPRequestSpec, credentials: ClientCredentials, now: Date) -> HTTPRequestSpec {
+        guard credentials.method.usesAssertion, let old = clientAssertion(in: spec), let audience = old.claims["aud"]?.stringValue,
+              let fresh = try? ClientAssertion.make(method: credentials.method, clientID: credentials.clientID, audience: audience,
+                                                    secret: credentials.clientSecret, key: credentials.signingKey, now: now)
+        else { return spec }
+        return (try? RequestEdit.set(name: "client_assertion", value: fresh.jwt).apply(to: spec)) ?? spec
+    }
+
     /// The authorization-code grant. `redirectURI` is nil when the authorization request left it out, in which
     /// case the token request leaves it out too (RFC 6749 §4.1.3 requires it only "if ... included").
     public func authorizationCode(code: String, redirectURI: String?, codeVerifier: String?) -> HTTPRequestSpec {
@@ -134,6 +145,23 @@ public struct TokenRequestBuilder: Sendable {
         return spec
     }
 
+    /// The fields as one JSON object: a name given once is a string member, a name given several times (`audience`
+    /// and `resource` may repeat, RFC 8693 §2.1, RFC 8707 §2) one array member of its values in order, at the
+    /// place of its first value. Never the same member twice: RFC 8259 §4 leaves a repeated name's meaning to each
+    /// parser, most keep only the last.
+    static func jsonBody(_ fields: [FormField]) -> JSONValue {
+        var order: [String] = []
+        var values: [String: [String]] = [:]
+        for f in fields {
+            if values[f.name] == nil { order.append(f.name) }
+            values[f.name, default: []].append(f.value)
+        }
+        return .object(order.map { name in
+            let v = values[name] ?? []
+            return (name, v.count == 1 ? .string(v[0]) : .array(v.map(JSONValue.string)))
+        })
+    }
+
     private func build(_ grantFields: [FormField], includeExtras: Bool = true, encoding: TokenBodyEncoding? = nil) -> HTTPRequestSpec {
         var fields = grantFields
         var headers: [FormField] = []
@@ -166,7 +194,7 @@ public struct TokenRequestBuilder: Sendable {
             body = FormURLEncoded.encode(fields)
         case .json:
             headers.append(FormField("Content-Type", "application/json"))
-            body = JSONValue.object(fields.map { ($0.name, JSONValue.string($0.value)) }).serialized()
+            body = Self.jsonBody(fields).serialized()
         }
         headers.append(FormField("Accept", "application/json"))
         for h in includeExtras ? extraHeaders : extraHeaders {

@@ -50,11 +50,9 @@ final class Session {
         case .jsonl:
             let batches = bus.subscribeBatches()
             let reveal = options.reveal
-            fronts.append(Task {
-                while let batch = await batches.next() {
-                    StandardOutput.write(jsonEvents: batch, reveal: reveal)
-                    if batch.contains(where: CallbackBell.rings) { bell?.bell() }
-                }
+            fronts.append(batches.drain(threadName: "jsonl") { batch in
+                StandardOutput.write(jsonEvents: batch, reveal: reveal)
+                if batch.contains(where: CallbackBell.rings) { bell?.bell() }
             })
         case .plain:
             let batches = bus.subscribeBatches()

@@ -1,6 +1,7 @@
 import FlowEngine
 import Foundation
 import OAuthCore
+import Synchronization
 import Testing
 
 @Suite("EventBus")
@@ -174,4 +175,54 @@ struct EventBatchTests {
         bus.publish(flow: "f", .finding(Finding(.info, "x", "m")))
         #expect(await reader.value == 1)
     }
+
+    @Test("a writer thread gets every event once, in order, with recycled batches, and ends after the last")
+    func drainOnThread() async {
+        let bus = EventBus()
+        let batches = bus.subscribeBatches(capacity: 100_000)
+        let seen = Mutex<[Int]>([])
+        let writer = batches.drain(threadName: "test-writer") { batch in seen.withLock { $0 += batch.map(\.seq) } }
+        // Published from several tasks at once, while the writer takes batches (one at a time or many).
+        await withTaskGroup(of: Void.self) { group in
+            for t in 0..<4 {
+                group.addTask { for i in 0..<2_000 { bus.publish(flow: "f\(t)", .finding(Finding(.info, "\(i)", "m"))) } }
+            }
+        }
+        bus.finish()
+        await writer.value
+        let got = seen.withLock { $0 }
+        #expect(got == Array(1...8_000), "every event once, in sequence order (got \(got.count))")
+    }
+
+    @Test("a recycled batch gives its storage back empty: the next batch holds only new events")
+    func recycledBatchIsEmpty() async {
+        let bus = EventBus()
+        let batches = bus.subscribeBatches()
+        bus.publish(flow: "f", .finding(Finding(.info, "a", "m")))
+        let first = batches.nextBlocking() ?? []
+        #expect(first.map(\.seq) == [1])
+        batches.recycle(first)
+        bus.publish(flow: "f", .finding(Finding(.info, "b", "m")))
+        bus.finish()
+        #expect(batches.nextBlocking()?.map(\.seq) == [2])
+        #expect(batches.nextBlocking() == nil)
+    }
 }
+
+@Suite("BoundedLog")
+struct BoundedLogRemoveAllTests {
+    @Test("removeAll hands over the items oldest first, wrapped or not, and leaves the log as new")
+    func removeAll() {
+        for appended in [0, 3, 5, 7, 12] {
+            var log = BoundedLog<Int>(capacity: 5)
+            for i in 0..<appended { log.append(i) }
+            let expected = Array(max(0, appended - 5)..<appended)
+            #expect(Array(log) == expected)
+            #expect(log.removeAll(reusing: [99, 98]) == expected, "\(appended) appended")
+            #expect(log.isEmpty && log.dropped == 0 && log.totalAppended == 0)
+            log.append(42)
+            #expect(Array(log) == [42], "the reused storage starts empty")
+        }
+    }
+}
+

@@ -116,3 +116,31 @@ import Testing
         }
     }
 }
+
+/// Token requests with a JSON body (the personalities that take one): repeated parameters as arrays.
+@Suite struct JSONTokenBodyTests {
+    @Test("token exchange for two audiences in a JSON body built by the client: accepted, the audiences as one array")
+    func audiencesAsArray() async throws {
+        try await ProviderHarness.with(DirectGrantEndpointTests.configure) { h in
+            var builder = TokenRequestBuilder(tokenEndpoint: URL(string: h.base + "/token")!,
+                                              credentials: ClientCredentials(clientID: MockClient.demo.id, clientSecret: MockClient.demo.secret.map(Secret.init), method: .clientSecretBasic))
+            builder.bodyEncoding = .json
+            let spec = builder.tokenExchange(TokenExchangeParameters(subjectToken: DirectGrantEndpointTests.seeded.accessToken, audiences: ["https://api.example.com", MockClient.demo.id]))
+            let reply = try await h.send(.POST, "/token", headers: spec.headers.map { ($0.name, $0.value) }, body: spec.body)
+            #expect(reply.status == 200, "\(reply.body)")
+            #expect(reply.json?["issued_token_type"]?.stringValue == TokenTypeURI.accessToken)
+        }
+    }
+
+    @Test("a JSON body naming a member twice is invalid_request, whichever member")
+    func duplicateMembersRefused() async throws {
+        try await ProviderHarness.with(DirectGrantEndpointTests.configure) { h in
+            let basic = HTTPBasicCredentials.headerValue(clientID: MockClient.demo.id, clientSecret: MockClient.demo.secret ?? "")
+            let body = #"{"grant_type":"\#(GrantType.tokenExchange.wireValue)","subject_token":"\#(DirectGrantEndpointTests.seeded.accessToken)","subject_token_type":"\#(TokenTypeURI.accessToken)","audience":"https://api.example.com","audience":"\#(MockClient.demo.id)"}"#
+            let reply = try await h.send(.POST, "/token", headers: [("Content-Type", "application/json"), ("Authorization", basic)], body: body)
+            #expect(reply.status == 400)
+            #expect(reply.json?["error"]?.stringValue == "invalid_request")
+            #expect(reply.json?["error_description"]?.stringValue?.contains("audience") == true, "\(reply.body)")
+        }
+    }
+}

@@ -2,7 +2,9 @@
 # The demo with a real browser: headless Chromium, driven by selenium (Tests/e2e/chromium_user.py), is the
 # --browser command of `oauthscope demo`. It asks for /favicon.ico on the callback origin (a stray, never the
 # callback), reads the consent page, presses Approve or Deny, and lands back on the loopback callback: the consent
-# page's Content-Security-Policy must let that redirect through (Chromium applies form-action to it).
+# page's Content-Security-Policy must let that redirect through (Chromium applies form-action to it). Then the
+# device grant's verification page in Chromium (Tests/e2e/chromium_device.py): by its complete URI and by typing the
+# code, a wrong code first, with no CSP violation in the console.
 # Usage: Tests/e2e/browser.sh PATH/TO/oauthscope [PYTHON-WITH-SELENIUM]
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -113,5 +115,48 @@ check "browser: fragment with --forward: the page sends the browser on to the ap
   python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert 'error' not in s, s; assert s['landed'] == 'http://127.0.0.1:$app/app/cb#code=fwd-frag-code&state=s', s" "$tmp/fragfwd.json"
 kill -INT "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null
 kill "$apppid" 2>/dev/null
+
+# The device grant's verification page (RFC 8628 §3.3) in Chromium, under the page's strict CSP: the demo polls
+# with no simulated user (--no-browser) while Chromium opens verification_uri_complete and approves; then, on a
+# second run, the bare verification_uri where a wrong code is typed first, then the right one.
+"$python" "$here/chromium_device.py" --bin "$bin" --out "$tmp/device.json"
+check "browser: device: Chromium approves at verification_uri_complete and at verification_uri with the code typed; the polling client gets its tokens each time" \
+  python3 - "$tmp/device.json" <<'PY'
+import json, sys
+seen = json.load(open(sys.argv[1]))
+assert "error" not in seen, seen["error"] + "\n" + json.dumps({k: {"console": v.get("console"), "stderr": v.get("stderr")} for k, v in seen.items() if isinstance(v, dict)})
+for name in ("complete", "typed"):
+    run = seen[name]
+    types = [e["type"] for e in run["events"]]
+    assert run["status"] == 0, (name, run["status"], run["stderr"])
+    assert types[-1] == "flow.completed" and "token.exchanged" in types, (name, types)
+    assert [e["via"] for e in run["events"] if e["type"] == "user.redirected"] == ["printed"], name
+    polls = [e["status"] for e in run["events"] if e["type"] == "device.poll"]
+    assert polls[-1] == "approved" and all(p in ("pending", "slow_down") for p in polls[:-1]), (name, polls)
+    assert "default-src 'none'" in run["csp"] and "form-action 'self'" in run["csp"], run["csp"]
+    last = run["pages"][-1]
+    assert last["title"] == "Device connected" and "You approved oauthscope-demo" in last["text"], last
+code = seen["complete"]["authorization"]["user_code"]
+assert seen["complete"]["pages"][0]["code_field"] == code, seen["complete"]["pages"][0]
+PY
+check "browser: device: the bare verification_uri asks for the code; a wrong one gets a page saying so, and the flow goes on to its tokens" \
+  python3 - "$tmp/device.json" <<'PY'
+import json, sys
+run = json.load(open(sys.argv[1]))["typed"]
+empty, wrong = run["pages"][0], run["pages"][1]
+assert empty["title"] == "Connect a device" and empty["code_field"] == "", empty
+assert wrong["title"] == "Connect a device" and wrong["code_field"] == run["wrong_code"], wrong
+assert f"The code {run['wrong_code']} is not one waiting here" in wrong["text"] and "Check the code on the device" in wrong["text"], wrong["text"]
+assert any("status of 400" in m for m in run["console"]), run["console"]
+assert not any(e["type"] == "flow.failed" for e in run["events"])
+PY
+check "browser: device: no Content-Security-Policy violation in the console on any page" \
+  python3 - "$tmp/device.json" <<'PY'
+import json, sys
+seen = json.load(open(sys.argv[1]))
+console = [m for name in ("complete", "typed") for m in seen[name]["console"]]
+bad = [m for m in console if "Content Security Policy" in m or "Refused to" in m]
+assert not bad, bad
+PY
 
 summary

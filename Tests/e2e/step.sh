@@ -94,6 +94,28 @@ jwks = [e for e in events if e["type"] == "step.waiting" and e["hop"] == "jwks"]
 assert len(jwks) == 2, "the pause is shown again after the resend"
 PY
 
+# 3b. The same with a JWT client assertion and DPoP, then replay-code: each resend carries a new assertion and a new
+#     proof (a jti is single-use, RFC 7523 §3, RFC 9449 §11.1), so what the provider refuses is the spent code.
+drive againjwt '{"jwks": ["again"]}' --client-auth private-key-jwt --dpop --then replay-code
+check "step again with private_key_jwt and DPoP: the flow completes (exit 0)" test "$(cat "$tmp/againjwt.status")" = 0
+check "step again, replay-code with private_key_jwt and DPoP: fresh assertion and proof each time, the code refused with invalid_grant" python3 - "$tmp/againjwt.json" <<'PY'
+import json, sys
+events = json.load(open(sys.argv[1]))
+# The DPoP nonce handshake (use_dpop_nonce, then the same request with the nonce) is not part of the lesson.
+resps = [e for e in events if e["type"] in ("token.response", "http.response") and e.get("purpose", "token") in ("token", "replay-code")
+         and json.loads(e["body"] or "{}").get("error") != "use_dpop_nonce"]
+errors = [json.loads(r["body"]).get("error") for r in resps[1:]]
+assert [r["status"] for r in resps] == [200, 400, 400] and errors == ["invalid_grant", "invalid_grant"], [(r["status"], r["body"]) for r in resps]
+again = next(e for e in events if e["type"] == "action.completed" and e["action"] == "again")
+assert "invalid_grant" in again["summary"], again
+replay = next(e for e in events if e["type"] == "action.completed" and e["action"] == "replay-code")
+assert replay["ok"] and replay.get("error") == "invalid_grant", replay
+jtis = [e["claims"]["jti"] for e in events if e["type"] == "client.assertion" and e["hop"] in ("token", "replay-code")]
+assert len(set(jtis)) == len(jtis) >= 3, jtis
+proofs = [e["claims"]["jti"] for e in events if e["type"] == "dpop.proof" and e["hop"] in ("token", "replay-code")]
+assert len(set(proofs)) == len(proofs) >= 2, proofs
+PY
+
 # 4. q at a pause ends the flow there: nothing is sent.
 drive quit '{"discovery": null}'
 check "step quit: exit 1, nothing sent" python3 - "$tmp/quit.json" "$(cat "$tmp/quit.status")" <<'PY'

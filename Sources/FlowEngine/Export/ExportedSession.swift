@@ -96,6 +96,9 @@ public struct ExportedFlow: Sendable {
     }
 
     public var started: FlowStarted? { state.started }
+    /// Whether a browser, a redirect URI and the callback listener take part: a grant whose steps (its
+    /// `GrantDescription`) send the user to the provider and back, or `listen`, which watches a redirect URI.
+    public var hasRedirect: Bool { state.listen != nil || state.grant.step(id: FlowStep.userRedirected.id) != nil }
     public var issuer: String? { state.discovery?.issuer }
     public var firstTime: Date? { events.first?.time }
 

@@ -51,7 +51,9 @@ public struct HARExporter: Sendable {
         if let s = flow.started {
             members.append(("_oauthscope_provider", .string(s.provider)))
             if let c = s.clientID { members.append(("_oauthscope_client_id", .string(c))) }
-            members.append(("_oauthscope_redirect_uri", .string(redaction.url(s.redirectURI))))
+            // A grant without a redirect (client credentials, device, ...) never used the redirect URI it was given.
+            if flow.hasRedirect { members.append(("_oauthscope_redirect_uri", .string(redaction.url(s.redirectURI)))) }
+            members.append(("_oauthscope_grant", .string(flow.state.listen != nil ? ListenSession.mode : flow.state.grant.id)))
         }
         var outcome: [(String, JSONValue)]
         switch flow.state.outcome {

@@ -1,9 +1,10 @@
 import Foundation
 import OAuthCore
 
-/// Writes a session as a Markdown report for a ticket or a forum post (GitHub-flavoured): a summary, the four
-/// steps with their status and timing, every finding with its reference, a Mermaid `sequenceDiagram` of the hops,
-/// then each hop's request and response in fenced blocks.
+/// Writes a session as a Markdown report for a ticket or a forum post (GitHub-flavoured): a summary, the steps of
+/// the flow's grant with their status and timing (for `listen`, the redirect URIs watched and what reached them),
+/// every finding with its reference, a Mermaid `sequenceDiagram` of the hops, then each hop's request and response
+/// in fenced blocks.
 ///
 /// Recorded text never reaches the Markdown as markup: values go in code spans or fenced blocks whose fence is
 /// longer than any run of backticks inside, prose is backslash-escaped, and the diagram's text is restricted to
@@ -24,20 +25,26 @@ public struct MarkdownExporter: Sendable {
         if session.flows.isEmpty {
             return "# oauthscope report\n\nThe recording holds no events.\n"
         }
+        // The exchanges `listen --exchange` made are flows of their own, each only a token exchange.
+        let listenExchanges = Set(session.flows.compactMap(\.state.listen).flatMap(\.exchanges.keys))
         for flow in session.flows {
-            out += section(flow, level: several ? 2 : 1)
+            out += section(flow, level: several ? 2 : 1, listenExchange: listenExchanges.contains(flow.id))
         }
         return out.joined(separator: "\n") + "\n"
     }
 
-    private func section(_ flow: ExportedFlow, level: Int) -> [String] {
+    private func section(_ flow: ExportedFlow, level: Int, listenExchange: Bool) -> [String] {
         let h = String(repeating: "#", count: level)
         let provider = flow.started?.provider ?? "unknown provider"
         var out = ["\(h) oauthscope report: \(Self.text(provider))", ""]
         out += ["| | |", "|---|---|"]
         out.append("| Provider | \(Self.cell(Self.code(provider))) |")
         out.append("| Client | \(Self.cell(flow.started?.clientID.map(Self.code) ?? "(none)")) |")
-        out.append("| Redirect URI | \(Self.cell(flow.started.map { Self.code(redaction.url($0.redirectURI)) } ?? "(unknown)")) |")
+        if flow.hasRedirect {
+            out.append("| Redirect URI | \(Self.cell(flow.started.map { Self.code(redaction.url($0.redirectURI)) } ?? "(unknown)")) |")
+        } else if !listenExchange {
+            out.append("| Grant | \(Self.cell(Self.code(flow.state.grant.id))) |")
+        }
         if let t = flow.state.startedAt ?? flow.firstTime {
             out.append("| Started | \(EventTime.format(t)) (flow \(Self.cell(Self.code(flow.id)))) |")
         }
@@ -57,20 +64,11 @@ public struct MarkdownExporter: Sendable {
         }
         out.append("")
 
-        out += ["\(h)# Steps", "", "| Step | Status | Time |", "|---|---|---|"]
-        let end = flow.state.lastEventAt ?? Date(timeIntervalSince1970: 0)
-        for s in flow.state.steps {
-            let status: String
-            switch s.status {
-            case .waiting: status = "not reached"
-            case .inProgress: status = "in progress when the recording ends"
-            case .done: status = "✅ done"
-            case .failed: status = "❌ **failed**"
-            }
-            let time = s.duration(now: end).map { PlainPrinter.duration($0) } ?? "–"
-            out.append("| \(s.step.label) | \(status) | \(time) |")
+        if let listen = flow.state.listen {
+            out += listening(listen, heading: h)
+        } else {
+            out += steps(flow, heading: h, listenExchange: listenExchange)
         }
-        out.append("")
 
         out += ["\(h)# Findings", ""]
         if flow.findings.isEmpty {
@@ -111,10 +109,59 @@ public struct MarkdownExporter: Sendable {
         return out
     }
 
+    // MARK: - Steps
+
+    /// The steps of the flow's grant, as its `GrantDescription` has them (the TUI and the plain printer show the
+    /// same); an exchange `listen --exchange` made has only its token exchange.
+    private func steps(_ flow: ExportedFlow, heading h: String, listenExchange: Bool) -> [String] {
+        var out = ["\(h)# Steps", ""]
+        if listenExchange { out += ["The exchange of a code that arrived while listening: the authorization request was another application's.", ""] }
+        out += ["| Step | Status | Time |", "|---|---|---|"]
+        let end = flow.state.lastEventAt ?? Date(timeIntervalSince1970: 0)
+        for s in flow.state.steps where !listenExchange || s.step == .tokenExchanged {
+            let status: String
+            switch s.status {
+            case .waiting: status = "not reached"
+            case .inProgress: status = "in progress when the recording ends"
+            case .done: status = "✅ done"
+            case .failed: status = "❌ **failed**"
+            }
+            let time = s.duration(now: end).map { PlainPrinter.duration($0) } ?? "–"
+            out.append("| \(s.step.label) | \(status) | \(time) |")
+        }
+        out.append("")
+        return out
+    }
+
+    /// What `listen` does instead of steps: each redirect URI watched, where, whether callbacks were forwarded, what
+    /// came in, and the codes exchanged.
+    private func listening(_ listen: ListenSession, heading h: String) -> [String] {
+        var out = ["\(h)# Listening", ""]
+        if listen.routes.isEmpty {
+            out += ["No redirect URI was being watched when the recording ends.", ""]
+        } else {
+            out += ["| Redirect URI | Listening on | Forwarded to | Callbacks |", "|---|---|---|---|"]
+            for r in listen.routes {
+                let counts = CallbackVerdict.allCases.compactMap { v in r.counts[v].map { "\($0) \(v.rawValue)" } }
+                out.append("| \(Self.cell(Self.code(redaction.url(r.redirectURI)))) | \(Self.cell(r.addresses.map(Self.code).joined(separator: ", "))) | \(Self.cell(r.forward.map { Self.code(redaction.url($0)) } ?? "not forwarded")) | \(counts.isEmpty ? "none" : Self.cell(Self.text(counts.joined(separator: ", ")))) |")
+            }
+            out.append("")
+        }
+        let exchanged = listen.exchanges.values.sorted { $0.flowID < $1.flowID }
+        if !exchanged.isEmpty {
+            out += ["Codes exchanged (`--exchange`), each a flow of its own below:", ""]
+            for x in exchanged { out.append("- " + Self.text(x.summary)) }
+            out.append("")
+        }
+        return out
+    }
+
     // MARK: - Diagram
 
     private func diagram(_ flow: ExportedFlow) -> [String] {
-        var lines = ["sequenceDiagram", "    participant O as oauthscope", "    participant B as Browser", "    participant L as Callback listener"]
+        var lines = ["sequenceDiagram", "    participant O as oauthscope"]
+        // Only a grant that sends the user to the provider and back (or listen) has a browser and a listener in it.
+        if flow.hasRedirect { lines += ["    participant B as Browser", "    participant L as Callback listener"] }
         var hosts: [String] = []
         func participant(for url: String) -> String {
             let host = URLComponents(string: url).flatMap { c in c.host.map { h in h + (c.port.map { ":\($0)" } ?? "") } } ?? "provider"

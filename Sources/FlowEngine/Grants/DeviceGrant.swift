@@ -72,7 +72,8 @@ extension FlowController {
             publisher.publish(.devicePoll(DevicePoll(attempt: schedule.attempts, status: pollStatus, interval: schedule.interval, error: oauthError?.error)))
             switch outcome {
             case .success(let tokens, let findings):
-                return try await accept(tokens, findings: findings, builder: builder, request: spec, code: nil, nonce: nil, endpoints: endpoints,
+                let deviceCode = authorization.deviceCode.value
+                return try await accept(tokens, findings: findings, builder: builder, request: { builder.deviceCode(deviceCode) }, code: nil, nonce: nil, endpoints: endpoints,
                                         wantsOIDC: c.scope?.split(separator: " ").contains("openid") ?? false)
             case .invalid(let reason, let hint, let findings):
                 for f in findings { publisher.publish(.finding(f.at(step: FlowStep.devicePolling.key))) }
