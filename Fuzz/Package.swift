@@ -10,7 +10,10 @@ import PackageDescription
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 let rootPackage = root.lastPathComponent.lowercased()
 
-let targets = ["callback", "token-response", "jwt", "json", "toml", "terminal-text", "request-edit"]
+// One target per folder of Sources/ but the two support modules: the one list, which scripts/fuzz.sh reads too.
+let support: Set = ["CFuzzerDriver", "FuzzSupport"]
+let sources = root.appendingPathComponent("Fuzz/Sources").path
+let targets = ((try? FileManager.default.contentsOfDirectory(atPath: sources)) ?? []).filter { !support.contains($0) && !$0.hasPrefix(".") }.sorted()
 
 let package = Package(
     name: "oauthscope-fuzz",

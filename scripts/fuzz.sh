@@ -9,7 +9,8 @@
 # FUZZ_NO_BUILD=1 skips the build (to run several targets at once from one build).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-targets=(callback token-response jwt json toml terminal-text request-edit)
+# One target per folder of Fuzz/Sources/ but the support modules (Fuzz/Package.swift builds the same list).
+mapfile -t targets < <(find Fuzz/Sources -mindepth 1 -maxdepth 1 -type d ! -name CFuzzerDriver ! -name FuzzSupport ! -name '.*' -printf '%f\n' | LC_ALL=C sort)
 scratch=.build-fuzz
 
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -30,6 +31,9 @@ run() {
   mkdir -p "$work" "$crashes"
   # A small ASan quarantine keeps a long run's memory flat; leaks still fail the run.
   export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=32:malloc_context_size=8}
+  # libFuzzer and ASan print the stack of a crash; Swift's own backtracer, started by the abort of a broken
+  # invariant, cannot read the sanitized process and keeps the pipe below open until killed.
+  export SWIFT_BACKTRACE=enable=no
   local dict=()
   [ -f "Fuzz/dictionaries/$target.dict" ] && dict=(-dict="Fuzz/dictionaries/$target.dict")
   echo "fuzz: $target for ${seconds}s"

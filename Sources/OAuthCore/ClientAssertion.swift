@@ -162,6 +162,22 @@ public struct ClientSigningKey: Sendable, Hashable {
     }
 }
 
+/// The clients' public keys for `private_key_jwt` on the server side (`provider serve --client-jwks`): a JWK Set
+/// (RFC 7517 §5) with at least one key and no private parts. Parsing takes bytes; reading the file is the caller's
+/// business.
+public enum ClientJWKS {
+    public static func parse(_ data: Data) throws(ClientKeyError) -> JSONValue {
+        guard data.count <= ClientSigningKey.maxFileSize else { throw .tooLarge(data.count) }
+        guard let json = JSONValue.parse(String(decoding: data, as: UTF8.self)), let keys = json["keys"]?.arrayValue, !keys.isEmpty else {
+            throw .unreadable("expected a JWK Set, {\"keys\": [ ... ]}, with at least one key")
+        }
+        if keys.contains(where: { $0["d"] != nil }) {
+            throw .unreadable("a key holds its private part (\"d\"); the server needs only the public keys")
+        }
+        return json
+    }
+}
+
 /// Why a key file cannot be used, in words that say what to do.
 public enum ClientKeyError: Error, Sendable, Hashable, CustomStringConvertible {
     case tooLarge(Int)

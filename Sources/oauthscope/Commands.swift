@@ -418,19 +418,17 @@ struct Provider: AsyncParsableCommand {
         @Flag(name: .customLong("require-par"), help: "Take authorization requests only when pushed (require_pushed_authorization_requests, RFC 9126 §5).")
         var requirePAR = false
 
-        /// Reads `--client-jwks`: bounded, a JSON object with a non-empty `keys` array of public keys.
+        /// Reads `--client-jwks`: a bounded read, then `ClientJWKS.parse` (a JSON object with a non-empty `keys` array of public keys).
         static func loadJWKS(_ path: String) throws -> JSONValue {
             guard let handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("--client-jwks \(path): cannot read the file") }
             defer { try? handle.close() }
             let data = (try? handle.read(upToCount: ClientSigningKey.maxFileSize + 1)) ?? nil
             guard let data, data.count <= ClientSigningKey.maxFileSize else { throw ValidationError("--client-jwks \(path): empty, unreadable or over \(ClientSigningKey.maxFileSize) bytes") }
-            guard let json = JSONValue.parse(String(decoding: data, as: UTF8.self)), let keys = json["keys"]?.arrayValue, !keys.isEmpty else {
-                throw ValidationError("--client-jwks \(path): expected a JWK Set, {\"keys\": [ ... ]}, with at least one key")
+            do throws(ClientKeyError) {
+                return try ClientJWKS.parse(data)
+            } catch {
+                throw ValidationError("--client-jwks \(path): \(error.description)")
             }
-            if keys.contains(where: { $0["d"] != nil }) {
-                throw ValidationError("--client-jwks \(path): a key holds its private part (\"d\"); the server needs only the public keys")
-            }
-            return json
         }
 
         func run() async throws {

@@ -110,6 +110,29 @@ struct ClientAssertionTests {
         #expect(throws: ClientKeyError.self) { try ClientSigningKey.parse(Data(mixed.utf8)) }
     }
 
+    @Test("a client JWK Set (provider serve --client-jwks) reads with its public keys; a private part, no keys or no JSON are refused")
+    func clientJWKS() throws {
+        let key = ClientSigningKey.generateP256(kid: "k1")
+        let jwks = try ClientJWKS.parse(Data(key.publicJWKS.serialized().utf8))
+        #expect(jwks["keys"]?.arrayValue?.first?["kid"]?.stringValue == "k1")
+        let cases: [(String, String)] = [
+            (#"{"keys":[\#(Self.privateJWK(Self.fixedP256))]}"#, "private part"),
+            (#"{"keys":[]}"#, "at least one key"),
+            (#"{"keys":{}}"#, "at least one key"),
+            (Self.privateJWK(Self.fixedP256, includeD: false), "at least one key"),
+            ("", "at least one key"),
+            (String(repeating: " ", count: ClientSigningKey.maxFileSize + 1), "at most"),
+        ]
+        for (text, says) in cases {
+            do {
+                _ = try ClientJWKS.parse(Data(text.utf8))
+                Issue.record("accepted: \(text.prefix(60))")
+            } catch {
+                #expect(error.description.contains(says), "\(text.prefix(60)) gave \(error)")
+            }
+        }
+    }
+
     // MARK: - The server's checks
 
     static func hsToken(header: String = #"{"alg":"HS256","typ":"JWT"}"#, claims: [String: Any], secret: String = "s3cret") -> String {

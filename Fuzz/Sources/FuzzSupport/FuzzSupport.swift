@@ -28,6 +28,14 @@ public enum Fuzz {
         Array(UnsafeBufferPointer(start: data, count: data == nil ? 0 : size))
     }
 
+    /// Every finding says what it is and where the rule comes from (a reference, when given, is not empty).
+    public static func requireWellFormed(_ findings: [Finding], file: StaticString = #fileID, line: UInt = #line) {
+        for f in findings {
+            require(!f.code.isEmpty && !f.message.isEmpty, "a finding without code or message", file: file, line: line)
+            require(f.ref?.isEmpty != true, "finding \(f.code) with an empty reference", file: file, line: line)
+        }
+    }
+
     /// True when `s` has a character a terminal could act on: C0 (but `allowed`), DEL, C1, bidi controls.
     public static func hasTerminalControl(_ s: String, allowed: Set<Unicode.Scalar> = []) -> Bool {
         s.unicodeScalars.contains { u in
