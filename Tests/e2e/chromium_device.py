@@ -13,11 +13,9 @@ header), the flow's events and exit status, the browser console, and error when 
 """
 import argparse
 import json
-import os
 import subprocess
 import sys
 import threading
-import traceback
 import urllib.error
 import urllib.request
 
@@ -33,20 +31,15 @@ def main():
     parser.add_argument("--timeout", type=float, default=30)
     args = parser.parse_args()
 
-    result = {}
-    try:
+    def both(result):
         driver = chromium_driver.start(args.chromium, args.chromedriver, args.timeout)
         try:
             result["complete"] = run(args, driver, typed=False)
             result["typed"] = run(args, driver, typed=True)
         finally:
             driver.quit()
-    except Exception:  # the test reads the reason from the file
-        result["error"] = traceback.format_exc()
-    tmp = args.out + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(result, f)
-    os.replace(tmp, args.out)
+
+    chromium_driver.report(args.out, both, {})
 
 
 class Flow:

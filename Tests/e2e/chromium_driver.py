@@ -1,5 +1,8 @@
 """Starts the headless Chromium the e2e scripts drive: Debian's chromium and chromedriver, no browser download."""
+import json
+import os
 import tempfile
+import traceback
 
 
 def start(chromium, chromedriver, timeout):
@@ -17,3 +20,15 @@ def start(chromium, chromedriver, timeout):
     driver = webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))
     driver.set_page_load_timeout(timeout)
     return driver
+
+
+def report(out, body, result):
+    """Runs body(result) and writes result to `out` as JSON, with the traceback of any failure as "error" (the
+    test reads the reason from the file); renamed into place, so the waiting test never reads half a file."""
+    try:
+        body(result)
+    except Exception:
+        result["error"] = traceback.format_exc()
+    with open(out + ".tmp", "w") as f:
+        json.dump(result, f)
+    os.replace(out + ".tmp", out)

@@ -8,11 +8,8 @@ Writes one JSON object to FILE: status (the page's status line once it has poste
 URL the browser ends at: the forward target with the same fragment, when there is one), console, and error.
 """
 import argparse
-import json
-import os
 import sys
 import time
-import traceback
 
 import chromium_driver
 
@@ -26,14 +23,7 @@ def main():
     parser.add_argument("--timeout", type=float, default=20)
     parser.add_argument("url")
     args = parser.parse_args()
-    result = {}
-    try:
-        run(args, result)
-    except Exception:
-        result["error"] = traceback.format_exc()
-    with open(args.out + ".tmp", "w") as f:
-        json.dump(result, f)
-    os.replace(args.out + ".tmp", args.out)
+    chromium_driver.report(args.out, lambda result: run(args, result), {})
 
 
 def run(args, result):

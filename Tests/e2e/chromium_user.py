@@ -10,10 +10,8 @@ consent (title, text, content-security-policy), landed (url, title, text, html),
 wrong. oauthscope does not wait for its browser command, so the test waits for FILE.
 """
 import argparse
-import json
 import sys
 import time
-import traceback
 import urllib.parse
 import urllib.request
 
@@ -30,17 +28,7 @@ def main():
     parser.add_argument("url")
     args = parser.parse_args()
 
-    result = {"decision": args.decision}
-    try:
-        run(args, result)
-    except Exception:  # the test reads the reason from the file
-        result["error"] = traceback.format_exc()
-    tmp = args.out + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(result, f)
-    # Renamed into place, so the waiting test never reads half a file.
-    import os
-    os.replace(tmp, args.out)
+    chromium_driver.report(args.out, lambda result: run(args, result), {"decision": args.decision})
 
 
 def run(args, result):
