@@ -159,6 +159,13 @@ extension FlowController {
             .contains { $0.scheme.lowercased() == "dpop" && $0.error == "use_dpop_nonce" }
     }
 
+    /// Under `--dpop`, `dpop_jkt` for the authorization request (RFC 9449 §10): the code is bound to this run's key,
+    /// so only a token request with a proof of that key can redeem it. Nothing when the user set it themselves.
+    func dpopKeyBinding(_ given: [FormField]) -> [FormField] {
+        guard let dpop, !given.contains(where: { $0.name == "dpop_jkt" }) else { return [] }
+        return [FormField("dpop_jkt", dpop.key.thumbprint)]
+    }
+
     static func origin(_ url: URL) -> String {
         (url.scheme?.lowercased() ?? "") + "://" + (url.host?.lowercased() ?? "") + (url.port.map { ":\($0)" } ?? "")
     }

@@ -214,13 +214,18 @@ extension FlowController {
             return ActionCompleted(action: "replay-code", ok: false, summary: "no code was redeemed in this flow")
         }
         announceAssertion(in: spec, hop: .replayCode)
-        let outcome = await client.send(spec, purpose: .replayCode, publisher: publisher)
+        // Under --dpop with a proof of its own, as the first redemption had: a code bound to the key (dpop_jkt,
+        // RFC 9449 §10) or a client that must use DPoP would be refused for the missing proof, not the reused code.
+        let outcome = await sendTokenRequest(spec, purpose: .replayCode)
         guard case .response(let status, let headers, let body, _) = outcome else {
             return ActionCompleted(action: "replay-code", ok: false, summary: outcome.failureReason ?? "the token endpoint did not answer")
         }
         switch TokenResponseParser.parse(status: status, headers: headers, body: body) {
-        case .error(let e, let st, _):
+        case .error(let e, let st, _) where e.error == "invalid_grant":
             return ActionCompleted(action: "replay-code", ok: true, summary: "the code was refused the second time (\(e.error), HTTP \(st)), as a single-use code must be; the tokens issued from it should now be revoked (RFC 6749 §4.1.2)", error: e.error)
+        case .error(let e, let st, _):
+            // RFC 6749 §5.2 names invalid_grant for a used code: another error may be about the request instead.
+            return ActionCompleted(action: "replay-code", ok: true, summary: "the code was refused the second time, but with \(e.error) (HTTP \(st)) rather than invalid_grant, the error for a used code (RFC 6749 §5.2): the refusal may be for something else in the request (its client authentication, its DPoP proof), not the reused code", error: e.error)
         case .success:
             return ActionCompleted(action: "replay-code", ok: false, summary: "the provider ACCEPTED the code a second time: a code must be single-use (RFC 6749 §4.1.2)")
         case .invalid(let reason, _, _):

@@ -306,7 +306,7 @@ public final class FlowController: Sendable {
         var request = AuthorizationRequest(
             endpoint: authorizationEndpoint, clientID: c.clientID, redirectURI: c.redirectURI, scope: c.scope,
             state: AuthorizationRequest.newState(), nonce: wantsOIDC ? AuthorizationRequest.newNonce() : nil,
-            pkce: pkce, extraParameters: c.authorizationParameters)
+            pkce: pkce, extraParameters: c.authorizationParameters + dpopKeyBinding(c.authorizationParameters))
         request.sendsRedirectURI = !c.omitRedirectURI
         publisher.publish(.urlBuilt(AuthorizationURLBuilt(
             url: request.url.absoluteString,

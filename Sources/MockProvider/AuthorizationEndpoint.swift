@@ -18,6 +18,8 @@ struct ValidAuthorizationRequest: Sendable {
     var issuer: String
     /// Whether the grant gets a refresh token, by the personality's rule.
     var refreshable: Bool
+    /// The `dpop_jkt` sent (RFC 9449 §10): the thumbprint of the only key whose proof may redeem the code.
+    var dpopJkt: String? = nil
 }
 
 /// The verdict on an authorization request.
@@ -129,7 +131,8 @@ extension ProviderCore {
             authTime: now,
             expiresAt: now.addingTimeInterval(rules.codeLifetime),
             issuer: request.issuer,
-            refreshable: request.refreshable
+            refreshable: request.refreshable,
+            dpopJkt: request.dpopJkt
         )
         store.withLock { store in
             store.sweep(now: now)
@@ -304,6 +307,12 @@ extension ProviderCore {
         case .withParameter(let name, let value): refreshable = fields.first(name) == value
         }
 
+        // RFC 9449 §10: the generic provider binds the code to the key named; the imitated ones do not speak DPoP.
+        let dpopJkt = personality == .oidc ? fields.first("dpop_jkt") : nil
+        if let dpopJkt, dpopJkt.utf8.count != 43 || Base64URL.decode(dpopJkt)?.count != 32 {
+            return error(.invalidRequest, "dpop_jkt must be the 43-character base64url SHA-256 JWK thumbprint of the client's DPoP key (RFC 9449 §10, RFC 7638)")
+        }
+
         return .valid(ValidAuthorizationRequest(
             client: client,
             redirectURI: redirectURI,
@@ -315,7 +324,8 @@ extension ProviderCore {
             nonce: fields.first("nonce"),
             prompt: (fields.first("prompt") ?? "").split(separator: " ").map(String.init),
             issuer: issuer(tenant: context.tenant),
-            refreshable: refreshable
+            refreshable: refreshable,
+            dpopJkt: dpopJkt
         ))
     }
 }

@@ -19,6 +19,9 @@ struct AuthorizationCodeRecord: Sendable {
     var issuer: String
     /// Whether the grant gets a refresh token (the personality's rule, decided at authorization time).
     var refreshable: Bool
+    /// The `dpop_jkt` of the authorization request: only a token request with a proof of that key may redeem the
+    /// code (RFC 9449 §10).
+    var dpopJkt: String?
     var used = false
 }
 

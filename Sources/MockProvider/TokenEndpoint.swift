@@ -68,7 +68,7 @@ extension ProviderCore {
         case nil:
             return .failure(ProtocolError(.invalidRequest, "grant_type is missing (RFC 6749 §4.1.3)"), status: 400, basicTried: false)
         case "authorization_code":
-            issuance = authorizationCodeGrant(client: client, params: params)
+            issuance = authorizationCodeGrant(client: client, params: params, dpopThumbprint: dpopThumbprint)
         case "refresh_token":
             issuance = refreshTokenGrant(client: client, params: params)
         case GrantType.device.wireValue where !PersonalityRoutes.device(personality).isEmpty:
@@ -112,7 +112,9 @@ extension ProviderCore {
 
     /// RFC 6749 §4.1.3 and RFC 7636 §4.6. The code is consumed by its first presentation, whatever the outcome, so
     /// that a stolen code cannot be tried against many verifiers.
-    private func authorizationCodeGrant(client: MockClient, params: [FormField]) -> Issuance {
+    /// A code bound to a DPoP key (`dpop_jkt`, RFC 9449 §10) is redeemed only with a proof of that key; without one
+    /// the request is refused before the code is looked at further, and the code stays unspent.
+    private func authorizationCodeGrant(client: MockClient, params: [FormField], dpopThumbprint: String?) -> Issuance {
         guard let code = params.first("code"), !code.isEmpty else {
             return .failure(ProtocolError(.invalidRequest, "code is missing (RFC 6749 §4.1.3)"))
         }
@@ -127,6 +129,10 @@ extension ProviderCore {
             func invalid(_ description: String) -> Issuance { .failure(ProtocolError(.invalidGrant, description)) }
             guard var record = store.codes[code] else {
                 return invalid("the authorization code is unknown, or expired long ago")
+            }
+            if let jkt = record.dpopJkt, dpopThumbprint != jkt {
+                let sent = dpopThumbprint.map { "a proof of another key (\($0))" } ?? "no DPoP proof"
+                return .failure(ProtocolError(.invalidDPoPProof, "the code is bound to the DPoP key \(jkt) by the authorization request's dpop_jkt, and the token request carries \(sent) (RFC 9449 §10)"))
             }
             if record.used, !reusable {
                 let revoked = store.revokeGrant(record.grantID)

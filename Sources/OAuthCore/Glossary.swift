@@ -201,6 +201,7 @@ public enum Glossary {
         "id_token_hint": Entry("An ID token from before, naming the user the client expects to be signed in.", "OIDC Core §3.1.2.1"),
         "request": Entry("The whole authorization request as a signed JWT (a request object), so it cannot be tampered with on the way.", "RFC 9101 §5, OIDC Core §6.1"),
         "request_uri": Entry("Where the provider fetches the request object from, or the handle of a pushed request (PAR).", "RFC 9101 §5, RFC 9126 §4"),
+        "dpop_jkt": Entry("The thumbprint of the client's DPoP key: the code is bound to it, so only a token request with a proof of that key can redeem it.", "RFC 9449 §10"),
     ]
 
     static let callback: [String: Entry] = [

@@ -84,4 +84,38 @@ struct DPoPStepTests {
         #expect(jtis.count == 2 && jtis[0] != jtis[1])
         #expect(FormURLEncoded.decode(tokens[0].body).fields == FormURLEncoded.decode(tokens[1].body).fields, "the same code, sent again")
     }
+
+    @Test("replay-code under --dpop sends the code with a proof of its own, and again sends it with another: what the provider refuses is the reused code")
+    func replayCodeCarriesAProof() async throws {
+        let r = Run()
+        let commands = CommandChannel()
+        let provider = ScriptedProvider { purpose, _ in
+            purpose == "replay-code" ? ScriptedProvider.json(#"{"error":"invalid_grant","error_description":"code already used"}"#, status: 400) : Self.dpopToken
+        }
+        // At the pause before refresh, the hop sent last is the replay: again sends it once more.
+        let driver = StepModeTests.driver(r, commands, replies: ["refresh": [.again]])
+        let (result, events) = await r.run(Self.config(r, then: ["replay-code", "refresh"]), provider: provider,
+                                           agent: InstantRedirect(registry: r.registry, bus: r.bus) { "code=c&state=\($0)" }, commands: commands)
+        _ = await driver.value
+        #expect(result == .completed)
+        let token = try #require(provider.sent.withLock { $0.first { $0.purpose == "token" }?.spec })
+        let replays = provider.sent.withLock { $0.filter { $0.purpose == "replay-code" }.map(\.spec) }
+        #expect(replays.count == 2)
+        let claims = try replays.map { try Self.claims(of: $0) }
+        let first = try Self.claims(of: token)
+        let jtis = ([first] + claims).map { $0["jti"]?.stringValue }
+        #expect(Set(jtis.compactMap { $0 }).count == 3, "each request its own proof: \(jtis)")
+        for c in claims {
+            #expect(c["htm"]?.stringValue == "POST" && c["htu"] == first["htu"])
+            #expect(c["ath"] == nil, "no access token goes with a token request")
+        }
+        #expect(replays.allSatisfy { FormURLEncoded.decode($0.body).fields.first("code") == "c" })
+        // Each proof sent is shown, as the replay hop's.
+        #expect(Self.proofs(events, hop: "replay-code").map { $0.claims["jti"] } == claims.map { $0["jti"] })
+        // The code was bound to the key the proofs are made with (RFC 9449 §10).
+        let built = try #require(events.compactMap { e -> AuthorizationURLBuilt? in if case .urlBuilt(let u) = e.payload { return u } else { return nil } }.first)
+        #expect(built.params["dpop_jkt"]?.stringValue == Self.proofs(events, hop: "token").first?.thumbprint)
+        let replay = try #require(events.compactMap { e -> ActionCompleted? in if case .actionCompleted(let a) = e.payload, a.action == "replay-code" { return a } else { return nil } }.first)
+        #expect(replay.ok && replay.error == "invalid_grant")
+    }
 }

@@ -113,4 +113,53 @@ struct DPoPProviderTests {
             }
         }
     }
+
+    @Test("a code bound by dpop_jkt (RFC 9449 §10) is redeemed only with a proof of that key; a replay with one is refused for the reused code")
+    func codeBoundToTheKey() async throws {
+        try await ProviderHarness.with({ $0.autoApprove = true }) { h in
+            let key = DPoPKey(), other = DPoPKey()
+            let tokenURL = try #require(URL(string: h.base + "/token"))
+            let authorization = ProviderHarness.Authorization()
+            let query = FormURLEncoded.encode((authorization.parameters + [("dpop_jkt", key.thumbprint)]).map { FormField($0.0, $0.1) })
+            let code = try #require(try await h.get("/authorize?" + query).locationQuery.first("code"))
+            let body = FormURLEncoded.encode([
+                FormField("grant_type", "authorization_code"), FormField("code", code),
+                FormField("redirect_uri", authorization.redirectURI), FormField("code_verifier", authorization.pkce.verifier.value),
+            ])
+            func post(_ proof: String?) async throws -> ProviderHarness.Reply {
+                var headers = [("Content-Type", "application/x-www-form-urlencoded"), ("Authorization", Self.basic)]
+                if let proof { headers.append(("DPoP", proof)) }
+                return try await h.send(.POST, "/token", headers: headers, body: body)
+            }
+            // No proof: refused for the binding, and the code is not spent.
+            let bare = try await post(nil)
+            #expect(bare.status == 400)
+            #expect(bare.json?["error"]?.stringValue == "invalid_dpop_proof", "\(bare.body)")
+            let nonce = try #require(try await post(key.proof(method: "POST", url: tokenURL).jwt).header("dpop-nonce"))
+            // A proof of another key: refused the same way.
+            let foreign = try await post(other.proof(method: "POST", url: tokenURL, nonce: nonce).jwt)
+            #expect(foreign.json?["error"]?.stringValue == "invalid_dpop_proof", "\(foreign.body)")
+            // The bound key: tokens, bound to it.
+            let issued = try await post(key.proof(method: "POST", url: tokenURL, nonce: nonce).jwt)
+            #expect(issued.status == 200, "\(issued.body)")
+            #expect(issued.json?["token_type"]?.stringValue == "DPoP")
+            // The code again: without a proof the refusal is the binding's; with a fresh proof, the reused code's.
+            #expect(try await post(nil).json?["error"]?.stringValue == "invalid_dpop_proof")
+            let replay = try await post(key.proof(method: "POST", url: tokenURL, nonce: nonce).jwt)
+            #expect(replay.status == 400)
+            #expect(replay.json?["error"]?.stringValue == "invalid_grant", "\(replay.body)")
+        }
+    }
+
+    @Test("a dpop_jkt that is no SHA-256 thumbprint is refused at the authorization endpoint")
+    func malformedBinding() async throws {
+        try await ProviderHarness.with({ $0.autoApprove = true }) { h in
+            let authorization = ProviderHarness.Authorization()
+            let query = FormURLEncoded.encode((authorization.parameters + [("dpop_jkt", "not-a-thumbprint")]).map { FormField($0.0, $0.1) })
+            let reply = try await h.get("/authorize?" + query)
+            #expect(reply.status == 302)
+            #expect(reply.locationQuery.first("error") == "invalid_request")
+            #expect(reply.locationQuery.first("code") == nil)
+        }
+    }
 }

@@ -3,7 +3,7 @@
 # (its request and response as hops of purpose api, a 403 explained from WWW-Authenticate), the presets' own calls
 # against the personalities (GitHub /user, Atlassian myself with the cloud id from accessible-resources, Microsoft
 # Graph /me), `--dpop` (the nonce handshake at the token endpoint and at the API, token_type DPoP, a proof with ath
-# on the call), each DPoP fault giving its finding, step mode pausing before the call, a bad call argument refused
+# on the call, the code bound by dpop_jkt and its replay refused for the reused code), each DPoP fault giving its finding, step mode pausing before the call, a bad call argument refused
 # with a clear error, and the TUI's call key in tmux. Usage: Tests/e2e/apicall.sh PATH/TO/oauthscope
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -103,6 +103,31 @@ assert refp and refp[0]["claims"]["nonce"], refp    # the token endpoint's nonce
 assert not [e for e in events if e["type"] == "finding" and e["severity"] == "error"], "no error findings"
 text = open(sys.argv[1]).read()
 assert "oauthscope-demo-secret" not in text
+PY
+
+# 3b. The code's replay under DPoP: the authorization request binds the code to the run's key (dpop_jkt, RFC 9449
+#     §10), so a replay without a proof would be refused for the proof; it carries a fresh one, and is refused for the
+#     reused code (RFC 6749 §4.1.2).
+demo --dpop --then replay-code >"$tmp/dpopreplay.jsonl" 2>/dev/null; status=$?
+check "dpop replay-code: dpop_jkt sent, the replay carries a fresh proof (dpop.proof) and is refused with invalid_grant" python3 - "$tmp/dpopreplay.jsonl" "$status" <<'PY'
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1])]
+assert sys.argv[2] == "0", sys.argv[2]
+proofs = [e for e in events if e["type"] == "dpop.proof"]
+thumb = proofs[0]["thumbprint"]
+built = next(e for e in events if e["type"] == "authorization.url_built")
+assert built["params"]["dpop_jkt"] == thumb, built["params"]
+replay = next(e for e in events if e["type"] == "action.completed" and e["action"] == "replay-code")
+assert replay["ok"] and replay.get("error") == "invalid_grant", replay
+rp = [p for p in proofs if p["hop"] == "replay-code"]
+assert rp and all(p["thumbprint"] == thumb and p["claims"]["htm"] == "POST" and p["claims"]["htu"].endswith("/token") and "ath" not in p["claims"] for p in rp), rp
+assert rp[0]["claims"]["nonce"], rp     # the token endpoint's nonce is remembered
+jtis = [p["claims"]["jti"] for p in proofs]
+assert len(set(jtis)) == len(jtis), jtis
+req = [e for e in events if e["type"] in ("http.request", "token.request") and e.get("purpose") == "replay-code"]
+assert req and all("DPoP" in r["headers"] for r in req), req
+resp = [e for e in events if e["type"] in ("http.response", "token.response") and e.get("purpose") == "replay-code"]
+assert [r["status"] for r in resp] == [400] and json.loads(resp[0]["body"])["error"] == "invalid_grant", resp
 PY
 
 # 4. Each DPoP fault gives its finding.
