@@ -234,7 +234,13 @@ public final class EventBatches: Sendable {
                 let thread = Thread {
                     while let batch = self.nextBlocking() {
                         write(batch)
+                        let flooding = batch.count > 1
                         self.recycle(batch)
+                        // More than one event came while the last batch was being written: a flood. The next ones
+                        // gather for a millisecond, so the writer wakes and writes once for dozens of lines instead
+                        // of once for every few (each wake-up costs the machine more than writing the lines). A
+                        // lone event, the usual case outside a flood, is still written at once.
+                        if flooding { Thread.sleep(forTimeInterval: 0.001) }
                     }
                     done.resume()
                 }
