@@ -20,6 +20,10 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         Fuzz.require(JSONValue.parse(pretty)?.serialized() == once, "pretty output reads differently from compact output")
         Fuzz.require(!once.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || (0x80...0x9F).contains($0.value) }, "raw control character in serialized JSON")
         _ = Redactor.json(value)
+        // The JSONL writer's buffer writes exactly what the serializer writes.
+        var buffer = JSONLineBuffer(capacity: 16)
+        buffer.append(json: value)
+        Fuzz.require(buffer.withBytes { Array($0) } == Array(once.utf8), "the line buffer and the serializer wrote different bytes")
     }
     // A recording's header line reads back as written.
     if let header = RecordingHeader.parse(jsonLine: Fuzz.text(data, size)) {
