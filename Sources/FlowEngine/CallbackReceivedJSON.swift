@@ -18,10 +18,12 @@ extension CallbackReceived {
         out.append(jsonString: remote)
         out.append(literal: #","verdict":"#)
         out.append(jsonString: verdict.rawValue)
-        if let detail {
-            out.append(literal: #","detail":"#)
-            out.append(jsonString: detail)
+        func member(_ name: StaticString, _ value: String?) {
+            guard let value else { return }
+            out.append(literal: name)
+            out.append(jsonString: value)
         }
+        member(#","detail":"#, detail)
         if let status {
             out.append(literal: #","status":"#)
             out.append(integer: status)
@@ -30,21 +32,9 @@ extension CallbackReceived {
             out.append(literal: #","headers":"#)
             out.append(json: headers)
         }
-        if let forwarded {
-            out.append(literal: #","forwarded":"#)
-            out.append(jsonString: forwarded)
-        }
-        if let responseMode {
-            out.append(literal: #","response_mode":"#)
-            out.append(jsonString: responseMode.rawValue)
-        }
-        if let redirectURI {
-            out.append(literal: #","redirect_uri":"#)
-            out.append(jsonString: redirectURI)
-        }
-        if let exchange {
-            out.append(literal: #","exchange":"#)
-            out.append(jsonString: exchange)
-        }
+        member(#","forwarded":"#, forwarded)
+        member(#","response_mode":"#, responseMode?.rawValue)
+        member(#","redirect_uri":"#, redirectURI)
+        member(#","exchange":"#, exchange)
     }
 }
