@@ -75,34 +75,29 @@ struct StatusLine {
         return p + ". Press " + names.joined(separator: " or ") + " to continue."
     }
 
+    /// A line the user types into (search, API call, request edit): the label, the text so far with a cursor,
+    /// and the keys at the right edge.
+    private func drawPrompt(_ label: String, _ input: String, hints: String, into grid: inout CellGrid, _ r: Rect) {
+        let limit = r.maxX
+        var x = grid.write(label, x: r.x, y: r.y, role: .keyHint, limit: limit)
+        x = grid.write(input, x: x, y: r.y, role: .text, limit: limit - CellGrid.columns(hints))
+        grid.write(glyphs.asciiOnly ? "_" : "▏", x: x, y: r.y, role: .keyHint, limit: limit)
+        grid.write(hints, x: limit - CellGrid.columns(hints, asciiOnly: glyphs.asciiOnly), y: r.y, role: .muted, limit: limit)
+    }
+
     func draw(into grid: inout CellGrid, _ r: Rect) {
         grid.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .background)
         var x = r.x
         let limit = r.maxX
         if let input = ui.searchInput {
             let whereTo = ui.searchTarget == .log ? "events" : "detail"
-            let hints = " Enter find \(glyphs.separator) Esc cancel "
-            x = grid.write(" Search \(whereTo): /", x: x, y: r.y, role: .keyHint, limit: limit)
-            x = grid.write(input, x: x, y: r.y, role: .text, limit: limit - CellGrid.columns(hints))
-            grid.write(glyphs.asciiOnly ? "_" : "▏", x: x, y: r.y, role: .keyHint, limit: limit)
-            grid.write(hints, x: limit - CellGrid.columns(hints, asciiOnly: glyphs.asciiOnly), y: r.y, role: .muted, limit: limit)
-            return
+            return drawPrompt(" Search \(whereTo): /", input, hints: " Enter find \(glyphs.separator) Esc cancel ", into: &grid, r)
         }
         if let input = ui.callInput {
-            let hints = " Tab preset call \(glyphs.separator) Enter send \(glyphs.separator) Esc cancel "
-            x = grid.write(" Call API ([METHOD] URL): ", x: x, y: r.y, role: .keyHint, limit: limit)
-            x = grid.write(input, x: x, y: r.y, role: .text, limit: limit - CellGrid.columns(hints))
-            grid.write(glyphs.asciiOnly ? "_" : "▏", x: x, y: r.y, role: .keyHint, limit: limit)
-            grid.write(hints, x: limit - CellGrid.columns(hints, asciiOnly: glyphs.asciiOnly), y: r.y, role: .muted, limit: limit)
-            return
+            return drawPrompt(" Call API ([METHOD] URL): ", input, hints: " Tab preset call \(glyphs.separator) Enter send \(glyphs.separator) Esc cancel ", into: &grid, r)
         }
         if let input = ui.editInput {
-            let hints = " Tab pick \(glyphs.separator) Enter apply \(glyphs.separator) Esc cancel "
-            x = grid.write(" Edit \(state.waiting?.hop ?? "request"): ", x: x, y: r.y, role: .keyHint, limit: limit)
-            x = grid.write(input, x: x, y: r.y, role: .text, limit: limit - CellGrid.columns(hints))
-            grid.write(glyphs.asciiOnly ? "_" : "▏", x: x, y: r.y, role: .keyHint, limit: limit)
-            grid.write(hints, x: limit - CellGrid.columns(hints, asciiOnly: glyphs.asciiOnly), y: r.y, role: .muted, limit: limit)
-            return
+            return drawPrompt(" Edit \(state.waiting?.hop ?? "request"): ", input, hints: " Tab pick \(glyphs.separator) Enter apply \(glyphs.separator) Esc cancel ", into: &grid, r)
         }
         if let w = state.waiting, let hop = w.hop {
             let send = ui.keymap.keys(for: .proceed, in: ui.focus.context).first?.label ?? "c"
